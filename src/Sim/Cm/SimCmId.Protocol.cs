@@ -1,0 +1,179 @@
+using Harness.Transport.RdmaCm;
+using Harness.Transport.Verbs;
+
+namespace Harness.Sim.Cm;
+
+/// <summary>The CM protocol messages as they arrive.</summary>
+public sealed partial class SimCmId
+{
+    private void AddrResolvedArrived(bool known)
+    {
+        if (State != CmIdState.AddrQuery)
+        {
+            return;
+        }
+
+        SetState(known ? CmIdState.AddrResolved : CmIdState.Idle);
+        Raise(known ? CmEventType.AddrResolved : CmEventType.AddrError, known ? 0 : -Errno.ETIMEDOUT, default);
+    }
+
+    private void RouteResolvedArrived()
+    {
+        if (State != CmIdState.RouteQuery)
+        {
+            return;
+        }
+
+        SetState(CmIdState.RouteResolved);
+        Raise(CmEventType.RouteResolved, 0, default);
+    }
+
+    /// <summary>A REQ reached this listener: a new id is born on the listener's channel, CONNECT_REQUEST follows.</summary>
+    private void ReqArrived(SimCmId? active)
+    {
+        if (active == null || active.State != CmIdState.Connecting)
+        {
+            return;
+        }
+
+        if (State != CmIdState.Listening)
+        {
+            World.Schedule(Fabric.Options.LinkLatencyNs, active, EvRejArrived, CmRejectReason.InvalidServiceId);
+            return;
+        }
+
+        var incoming = Cm.NewId(ChannelImpl, Context);
+        incoming.Verbs = Cm.Host.CmContext;
+        incoming.LocalAddress = LocalAddress;
+        incoming.PeerAddress = active.LocalAddress;
+        incoming.Peer = active;
+        var remote = active.LocalParam;
+        remote.QpNum = active.QpImpl?.QpNum ?? 0;
+        incoming.RemoteParam = remote;
+        incoming.SetState(CmIdState.ConnectRequest);
+        active.Peer = incoming;
+        incoming.Raise(CmEventType.ConnectRequest, 0, remote, listenId: this);
+    }
+
+    /// <summary>The passive side accepted: bring our QP to RTS, ESTABLISHED, and send RTU.</summary>
+    private void RepArrived()
+    {
+        if (State != CmIdState.Connecting || Peer == null || QpImpl == null)
+        {
+            return;
+        }
+
+        RemoteParam = Peer.LocalParam;
+        var rc = ConnectQp(QpImpl, Peer, LocalParam.ResponderResources,
+            initiatorDepth: Math.Min(LocalParam.InitiatorDepth, Peer.LocalParam.ResponderResources), LocalParam.RetryCount, LocalParam.RnrRetryCount);
+        if (rc != Errno.Ok)
+        {
+            SetState(CmIdState.Closed);
+            Raise(CmEventType.ConnectError, -rc, default);
+            return;
+        }
+
+        SetState(CmIdState.Connected);
+        Raise(CmEventType.Established, 0, RemoteParam);
+        World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvRtuArrived);
+    }
+
+    private void RtuArrived()
+    {
+        if (State != CmIdState.Accepting)
+        {
+            return;
+        }
+
+        SetState(CmIdState.Connected);
+        Raise(CmEventType.Established, 0, default);
+    }
+
+    private void RejArrived(int reason)
+    {
+        if (State != CmIdState.Connecting)
+        {
+            return;
+        }
+
+        SetState(CmIdState.Closed);
+        var param = reason == CmRejectReason.ConsumerReject && Peer != null ? Peer.LocalParam : default;
+        Raise(CmEventType.Rejected, reason, param);
+    }
+
+    private void Unreachable()
+    {
+        if (State != CmIdState.Connecting)
+        {
+            return;
+        }
+
+        SetState(CmIdState.Closed);
+        Raise(CmEventType.Unreachable, -Errno.ETIMEDOUT, default);
+    }
+
+    /// <summary>DREQ received: DISCONNECTED now, DREP back, timewait.</summary>
+    private void DreqArrived()
+    {
+        if (State is CmIdState.Connected or CmIdState.Accepting or CmIdState.Connecting)
+        {
+            SetState(CmIdState.DisconnectReceived);
+            Raise(CmEventType.Disconnected, 0, default);
+            EnterTimewait();
+            if (Peer != null)
+            {
+                World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvDrepArrived);
+            }
+        }
+        else if (State == CmIdState.DisconnectSent && Peer != null)
+        {
+            World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvDrepArrived); // simultaneous disconnect
+        }
+    }
+
+    /// <summary>Our DREQ was answered: DISCONNECTED for the side that called rdma_disconnect, then timewait.</summary>
+    private void DrepArrived()
+    {
+        if (State != CmIdState.DisconnectSent)
+        {
+            return;
+        }
+
+        Raise(CmEventType.Disconnected, 0, default);
+        EnterTimewait();
+    }
+
+    private void EnterTimewait()
+    {
+        SetState(CmIdState.TimeWait);
+        World.Schedule(Fabric.Options.CmTimewaitNs, this, EvTimewaitDone);
+    }
+
+    private void TimewaitDone()
+    {
+        if (State != CmIdState.TimeWait)
+        {
+            return;
+        }
+
+        SetState(CmIdState.Closed);
+        Raise(CmEventType.TimewaitExit, 0, default);
+    }
+
+    /// <summary>The QP entered ERR on its own: the connection is torn down after a bounded delay.</summary>
+    private void OnQpError(Nic.SimQp qp)
+    {
+        if (State is CmIdState.Connected or CmIdState.Accepting)
+        {
+            World.Schedule(Fabric.Options.QpErrorDisconnectDelayNs, this, EvAutoDisconnect);
+        }
+    }
+
+    private void AutoDisconnect()
+    {
+        if (!Destroyed && State is CmIdState.Connected or CmIdState.Accepting)
+        {
+            DisconnectLocked();
+        }
+    }
+}

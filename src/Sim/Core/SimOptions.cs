@@ -1,0 +1,61 @@
+using Harness.Sim.Faults;
+
+namespace Harness.Sim.Core;
+
+/// <summary>Parameters of a simulated world. Defaults model a 100 Gb/s RoCEv2 link with ConnectX-like limits.</summary>
+public sealed record SimOptions
+{
+    /// <summary>The seed: with the same binary, it fixes everything.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>One-way wire + switch latency.</summary>
+    public long LinkLatencyNs { get; init; } = 1_000;
+
+    /// <summary>Serialization cost in picoseconds per byte (80 ps/byte = 100 Gb/s).</summary>
+    public long PicosecondsPerByte { get; init; } = 80;
+
+    /// <summary>NIC processing time per work request.</summary>
+    public long NicProcessingNs { get; init; } = 50;
+
+    /// <summary>Delay before a CM event reaches its channel.</summary>
+    public long CmEventLatencyNs { get; init; } = 20_000;
+
+    /// <summary>Upper bound of the extra, seed-chosen delay per CM event (reorders events of different ids).</summary>
+    public long CmEventJitterNsMax { get; init; } = 10_000;
+
+    /// <summary>Time an id spends in timewait after DISCONNECTED before TIMEWAIT_EXIT.</summary>
+    public long CmTimewaitNs { get; init; } = 1_000_000;
+
+    /// <summary>
+    /// When a connected QP enters ERR without rdma_disconnect, the CM disconnects it after this long (as the
+    /// transports do on a fatal error), so the peer sees DISCONNECTED within a bounded virtual time.
+    /// </summary>
+    public long QpErrorDisconnectDelayNs { get; init; } = 100_000;
+
+    /// <summary>ACK timeout exponent the CM programs on connect (4.096 µs × 2^n; 14 ≈ 67 ms, librdmacm's default).</summary>
+    public byte DefaultAckTimeoutExponent { get; init; } = 14;
+
+    /// <summary>Encoded min RNR timer the CM programs (IB table; 12 = 0.64 ms).</summary>
+    public byte DefaultMinRnrTimer { get; init; } = 12;
+
+    /// <summary>Device limits.</summary>
+    public int MaxQpWr { get; init; } = 32_768;
+
+    /// <inheritdoc cref="MaxQpWr"/>
+    public int MaxSge { get; init; } = 16;
+
+    /// <inheritdoc cref="MaxQpWr"/>
+    public int MaxCqe { get; init; } = 4_194_303;
+
+    /// <inheritdoc cref="MaxQpWr"/>
+    public int MaxQpRdAtom { get; init; } = 16;
+
+    /// <inheritdoc cref="MaxQpWr"/>
+    public int MaxSrqWr { get; init; } = 32_767;
+
+    /// <summary>Faults: scripted and swarm.</summary>
+    public FaultPlan Faults { get; init; } = FaultPlan.None;
+
+    /// <summary>Records of the trace kept in memory (for tests and failure reports).</summary>
+    public int TraceRecordsInMemory { get; init; }
+}

@@ -1,0 +1,178 @@
+using Harness.Sim.Tracing;
+using Harness.Transport.Threading;
+
+namespace Harness.Sim.Core;
+
+/// <summary>
+/// The simulated world's heart: a virtual clock and a single event queue ordered by (time, sequence).
+/// Every source of nondeterminism is funnelled through here: time (<see cref="NowNs"/>), randomness
+/// (<see cref="Random"/>) and order (the sequence number). All simulated objects take <see cref="Gate"/>
+/// before touching shared state, so the world can also be driven from several (Coyote-controlled) threads.
+/// </summary>
+public sealed class SimWorld : IClock
+{
+    /// <summary>Bound on events one <see cref="Run"/> may process before it gives up (a livelock guard).</summary>
+    public const long EventsPerRunMax = 2_000_000_000;
+
+    private readonly PriorityQueue<SimEvent, EventKey> _queue = new();
+    private readonly List<IActivityListener> _idleListeners = new();
+    private readonly List<IActivityListener> _listenerScratch = new();
+    private long _nextSequence;
+    private bool _eventWasIdle;
+
+    public SimWorld(ulong seed, Trace trace)
+    {
+        Random = new RandomStreams(seed);
+        Trace = trace;
+    }
+
+    /// <summary>Lock over all simulated state (NIC, fabric, CM).</summary>
+    public object Gate { get; } = new();
+
+    /// <summary>Virtual time in nanoseconds.</summary>
+    public long NowNs { get; private set; }
+
+    public RandomStreams Random { get; }
+
+    public Trace Trace { get; }
+
+    /// <summary>Events processed since the world began.</summary>
+    public long EventsProcessed { get; private set; }
+
+    /// <summary>Events waiting.</summary>
+    public int Pending => _queue.Count;
+
+    /// <summary>Time of the next event, or null when the queue is empty.</summary>
+    public long? NextEventTimeNs => _queue.TryPeek(out _, out var key) ? key.TimeNs : null;
+
+    /// <summary>Schedules <paramref name="target"/> to handle <paramref name="kind"/> after <paramref name="delayNs"/>.</summary>
+    public void Schedule(long delayNs, ISimEventTarget target, int kind, long a = 0, long b = 0)
+    {
+        if (delayNs < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delayNs), delayNs, $"event kind {kind} for {target} scheduled in the past");
+        }
+
+        ScheduleAt(NowNs + delayNs, target, kind, a, b);
+    }
+
+    /// <summary>Schedules at an absolute virtual time (not earlier than now).</summary>
+    public void ScheduleAt(long timeNs, ISimEventTarget target, int kind, long a = 0, long b = 0)
+    {
+        if (timeNs < NowNs)
+        {
+            throw new InvalidOperationException($"event kind {kind} for {target} at {timeNs} ns is before now ({NowNs} ns)");
+        }
+
+        _queue.Enqueue(new SimEvent(target, kind, a, b), new EventKey(timeNs, _nextSequence++));
+    }
+
+    /// <summary>
+    /// Registers something to be told after each processed event (reactors parked while idle use this to wake up
+    /// when the world changed). Listeners are told in registration order.
+    /// </summary>
+    public void AddActivityListener(IActivityListener listener) => _idleListeners.Add(listener);
+
+    /// <summary>Removes a listener added with <see cref="AddActivityListener"/>.</summary>
+    public void RemoveActivityListener(IActivityListener listener) => _idleListeners.Remove(listener);
+
+    /// <summary>
+    /// Called by an event handler that changed nothing (an idle poll): parked reactors are then not woken, so idle
+    /// reactors cannot wake each other forever without time advancing.
+    /// </summary>
+    public void MarkEventIdle() => _eventWasIdle = true;
+
+    /// <summary>Processes the next event. False when there is none.</summary>
+    public bool Step()
+    {
+        lock (Gate)
+        {
+            if (!_queue.TryDequeue(out var ev, out var key))
+            {
+                return false;
+            }
+
+            if (key.TimeNs < NowNs)
+            {
+                throw new InvalidOperationException($"virtual time went backwards: {key.TimeNs} < {NowNs}");
+            }
+
+            NowNs = key.TimeNs;
+            EventsProcessed++;
+            _eventWasIdle = false;
+            ev.Target.OnEvent(ev.Kind, ev.A, ev.B);
+            if (!_eventWasIdle && _idleListeners.Count > 0)
+            {
+                _listenerScratch.Clear();
+                _listenerScratch.AddRange(_idleListeners);
+                foreach (var listener in _listenerScratch)
+                {
+                    listener.OnActivity(ev.Target);
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Runs events until <paramref name="stop"/> says so, the queue empties, or virtual time passes
+    /// <paramref name="untilNs"/>.
+    /// </summary>
+    public RunOutcome Run(long untilNs, Func<bool>? stop = null)
+    {
+        var processed = 0L;
+        while (true)
+        {
+            if (stop != null && stop())
+            {
+                return RunOutcome.Stopped;
+            }
+
+            var next = NextEventTimeNs;
+            if (next == null)
+            {
+                return RunOutcome.Quiescent;
+            }
+
+            if (next.Value > untilNs)
+            {
+                NowNs = Math.Max(NowNs, untilNs);
+                return RunOutcome.TimeLimit;
+            }
+
+            if (++processed > EventsPerRunMax)
+            {
+                throw new InvalidOperationException($"more than {EventsPerRunMax} events in one run: livelock?");
+            }
+
+            Step();
+        }
+    }
+
+    /// <summary>Appends a trace record stamped with the current virtual time.</summary>
+    public void Record(TraceRecord record)
+    {
+        record.TimeNs = NowNs;
+        Trace.Record(record);
+    }
+}
+
+/// <summary>Why <see cref="SimWorld.Run"/> returned.</summary>
+public enum RunOutcome
+{
+    /// <summary>The stop condition held.</summary>
+    Stopped,
+
+    /// <summary>No event is left: nothing can ever happen again.</summary>
+    Quiescent,
+
+    /// <summary>The next event is past the time limit.</summary>
+    TimeLimit,
+}
+
+/// <summary>Told after every processed event.</summary>
+public interface IActivityListener
+{
+    void OnActivity(ISimEventTarget source);
+}

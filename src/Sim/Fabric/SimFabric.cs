@@ -1,0 +1,139 @@
+using System.Net;
+using Harness.Sim.Cm;
+using Harness.Sim.Core;
+using Harness.Sim.Faults;
+using Harness.Sim.Nic;
+using Harness.Sim.Reactors;
+using Harness.Sim.Tracing;
+using Harness.Transport.Verbs;
+
+namespace Harness.Sim.Fabric;
+
+/// <summary>How the world is driven.</summary>
+public enum SimThreading
+{
+    /// <summary>One thread runs the event loop and every reactor (deterministic runs, property tests).</summary>
+    Cooperative,
+
+    /// <summary>Several threads call in (Coyote systematic tests); blocking calls really wait.</summary>
+    Threaded,
+}
+
+/// <summary>
+/// The simulated network: hosts with NICs on one lossless-by-default RoCEv2 fabric, the CM's listener table, the fault
+/// plan and the scheduler. <c>new SimFabric(options)</c>, add hosts, then <see cref="Run"/>.
+/// </summary>
+public sealed class SimFabric : IDisposable, ISimEventTarget
+{
+    /// <summary>Hosts one fabric may have.</summary>
+    public const int HostsMax = 256;
+
+    private readonly List<SimHost> _hosts = new();
+    private readonly Dictionary<IPEndPoint, SimCmId> _listeners = new();
+    private readonly Dictionary<long, SimCmId> _cmIds = new();
+    private long _nextCmIdSerial = 1;
+    private long _nextCmEventSequence = 1;
+    private bool _started;
+
+    public SimFabric(SimOptions options, Trace? trace = null, SimThreading threading = SimThreading.Cooperative)
+    {
+        Options = options;
+        Threading = threading;
+        World = new SimWorld(options.Seed, trace ?? new Trace(keepInMemory: options.TraceRecordsInMemory));
+        Faults = new FaultInjector(World, options.Faults);
+        Reactors = new SimReactorRuntime(World);
+    }
+
+    public SimOptions Options { get; }
+
+    public SimThreading Threading { get; }
+
+    public SimWorld World { get; }
+
+    public FaultInjector Faults { get; }
+
+    public Trace Trace => World.Trace;
+
+    /// <summary>Reactors (SPDK-style threads) that run in virtual time.</summary>
+    public SimReactorRuntime Reactors { get; }
+
+    public IReadOnlyList<SimHost> Hosts => _hosts;
+
+    /// <summary>Adds a host with one NIC at <paramref name="address"/>.</summary>
+    public SimHost AddHost(string name, IPAddress address)
+    {
+        lock (World.Gate)
+        {
+            if (_hosts.Count >= HostsMax)
+            {
+                throw new InvalidOperationException($"a fabric holds at most {HostsMax} hosts");
+            }
+
+            if (_hosts.Exists(h => h.HostName == name || h.Address.Equals(address)))
+            {
+                throw new ArgumentException($"host name '{name}' or address {address} already on the fabric", nameof(name));
+            }
+
+            var host = new SimHost(this, name, address, _hosts.Count);
+            _hosts.Add(host);
+            return host;
+        }
+    }
+
+    /// <summary>Runs the world until <paramref name="stop"/> holds, nothing is left to do, or <paramref name="untilNs"/>.</summary>
+    public RunOutcome Run(long untilNs, Func<bool>? stop = null)
+    {
+        Start();
+        return World.Run(untilNs, stop);
+    }
+
+    /// <summary>Schedules the fault plan's timed faults (once; <see cref="Run"/> calls it).</summary>
+    public void Start()
+    {
+        lock (World.Gate)
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            _started = true;
+            for (var i = 0; i < Options.Faults.Scripted.Count; i++)
+            {
+                if (TimedFaults.AtNs(Options.Faults.Scripted[i]) is long at)
+                {
+                    World.ScheduleAt(Math.Max(at, World.NowNs), this, TimedFaults.EvFault, i);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnEvent(int kind, long a, long b) => TimedFaults.Fire(this, kind, a, b);
+
+    /// <inheritdoc/>
+    public void Dispose() => World.Trace.Dispose();
+
+    internal SimHost? FindHost(IPAddress address) => _hosts.Find(h => h.Address.Equals(address));
+
+    internal SimHost? FindHost(Gid gid) => _hosts.Find(h => h.Gid == gid);
+
+    internal SimHost? FindHostByName(string name) => _hosts.Find(h => h.HostName == name);
+
+    /// <summary>The QP a packet addressed to (GID, QPN) reaches, if any.</summary>
+    internal SimQp? FindPeer(Gid gid, uint qpNum) => FindHost(gid)?.Device.FindQp(qpNum);
+
+    internal int AddListener(IPEndPoint address, SimCmId id) => _listeners.TryAdd(address, id) ? Errno.Ok : Errno.EADDRINUSE;
+
+    internal void RemoveListener(IPEndPoint address) => _listeners.Remove(address);
+
+    internal SimCmId? FindListener(IPEndPoint address) => _listeners.GetValueOrDefault(address);
+
+    internal long NextCmIdSerial() => _nextCmIdSerial++;
+
+    internal long NextCmEventSequence() => _nextCmEventSequence++;
+
+    internal void RegisterCmId(SimCmId id) => _cmIds.Add(id.Serial, id);
+
+    internal SimCmId? CmId(long serial) => _cmIds.GetValueOrDefault(serial);
+}

@@ -1,0 +1,125 @@
+using Harness.Sim.Faults;
+using Harness.Sim.Nic;
+using Harness.Transport.Verbs;
+
+namespace Harness.Sim.Fabric;
+
+/// <summary>The fault plan's faults that happen at a virtual time rather than at a WR or event.</summary>
+internal static class TimedFaults
+{
+    public const int EvFault = 1;
+    public const int EvPortUp = 2;
+
+    /// <summary>When the fault fires, or null if it is not a timed fault.</summary>
+    public static long? AtNs(ScriptedFault fault) => fault switch
+    {
+        DisconnectFault f => f.AtNs,
+        ForceQpErrorFault f => f.AtNs,
+        AsyncEventFault f => f.AtNs,
+        DeviceRemovalFault f => f.AtNs,
+        AddrChangeFault f => f.AtNs,
+        PortFlapFault f => f.AtNs,
+        _ => null,
+    };
+
+    public static void Fire(SimFabric fabric, int kind, long a, long b)
+    {
+        if (kind == EvPortUp)
+        {
+            var host = fabric.Hosts[(int)a];
+            host.Device.PortState = PortState.Active;
+            host.Device.RaiseDeviceEvent(AsyncEventType.PortActive);
+            return;
+        }
+
+        var fault = fabric.Options.Faults.Scripted[(int)a];
+        switch (fault)
+        {
+            case DisconnectFault f:
+                ForEachQp(fabric, f.Target, qp => DisconnectOwner(fabric, qp));
+                break;
+            case ForceQpErrorFault f:
+                ForEachQp(fabric, f.Target, qp => Record(fabric, qp, "force_qp_error", null, qp.ForceError));
+                break;
+            case AsyncEventFault f:
+                ForEachQp(fabric, f.Target, qp => RaiseAsync(fabric, qp, f.EventType));
+                break;
+            case DeviceRemovalFault f:
+                RemoveDevice(fabric, Host(fabric, f.Host));
+                break;
+            case AddrChangeFault f:
+                fabric.Faults.RecordFault(f.Host, 0, "addr_change", null, 0);
+                Host(fabric, f.Host).CmImpl.RaiseAddrChange();
+                break;
+            case PortFlapFault f:
+                PortDown(fabric, Host(fabric, f.Host), f.DownNs);
+                break;
+        }
+    }
+
+    private static SimHost Host(SimFabric fabric, string name) =>
+        fabric.FindHostByName(name) ?? throw new InvalidOperationException($"fault plan names host '{name}', which is not on the fabric");
+
+    private static void ForEachQp(SimFabric fabric, QpSelector target, Action<SimQp> action)
+    {
+        foreach (var host in fabric.Hosts)
+        {
+            foreach (var qp in host.AllQps)
+            {
+                if (!qp.Destroyed && target.Matches(host.HostName, qp.Ordinal))
+                {
+                    action(qp);
+                }
+            }
+        }
+    }
+
+    private static void Record(SimFabric fabric, SimQp qp, string site, string? status, Action<string> act)
+    {
+        fabric.Faults.RecordFault(qp.HostName, qp.QpNum, site, status, qp.Ordinal);
+        act("fault: " + site);
+    }
+
+    private static void DisconnectOwner(SimFabric fabric, SimQp qp)
+    {
+        foreach (var id in qp.Device.Host.CmImpl.Ids)
+        {
+            if (!id.Destroyed && id.QpImpl == qp)
+            {
+                fabric.Faults.RecordFault(qp.HostName, qp.QpNum, "disconnect", null, qp.Ordinal);
+                id.Disconnect();
+            }
+        }
+    }
+
+    private static void RaiseAsync(SimFabric fabric, SimQp qp, AsyncEventType type)
+    {
+        fabric.Faults.RecordFault(qp.HostName, qp.QpNum, "async_event", type.ToName(), qp.Ordinal);
+        qp.RaiseAsync(type);
+        if (type is AsyncEventType.QpFatal or AsyncEventType.QpReqErr or AsyncEventType.QpAccessErr)
+        {
+            qp.ForceError("async " + type.ToName());
+        }
+    }
+
+    private static void RemoveDevice(SimFabric fabric, SimHost host)
+    {
+        fabric.Faults.RecordFault(host.HostName, 0, "device_removal", null, 0);
+        host.Device.RaiseDeviceEvent(AsyncEventType.DeviceFatal);
+        host.Device.Removed = true;
+        foreach (var qp in host.AllQps)
+        {
+            qp.ForceError("device removed");
+        }
+
+        host.CmImpl.RaiseDeviceRemoval();
+    }
+
+    private static void PortDown(SimFabric fabric, SimHost host, long downNs)
+    {
+        fabric.Faults.RecordFault(host.HostName, 0, "port_down", null, downNs);
+        host.Device.PortState = PortState.Down;
+        host.Device.RaiseDeviceEvent(AsyncEventType.PortErr);
+        fabric.World.Schedule(downNs, fabric, EvPortUp, fabric.Hosts.ToList().IndexOf(host));
+    }
+}

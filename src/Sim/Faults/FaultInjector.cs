@@ -1,0 +1,146 @@
+using Harness.Sim.Core;
+using Harness.Sim.Tracing;
+using Harness.Transport.RdmaCm;
+using Harness.Transport.Verbs;
+
+namespace Harness.Sim.Faults;
+
+/// <summary>
+/// Decides, at each named fault site, whether a fault happens: scripted faults by exact position, swarm faults by
+/// the seed's fault streams. Every injected fault is written to the trace.
+/// </summary>
+public sealed class FaultInjector
+{
+    private readonly SimWorld _world;
+    private readonly Dictionary<(string Host, CmEventType Type), int> _cmEventCounts = new();
+
+    public FaultInjector(SimWorld world, FaultPlan plan)
+    {
+        _world = world;
+        Plan = plan;
+    }
+
+    public FaultPlan Plan { get; }
+
+    /// <summary>Site "send WR starts": the Nth WR of a kind on a QP completes with a scripted or swarm error.</summary>
+    public bool TryWcError(string host, int qpOrdinal, uint qpNum, WrKind kind, int nth, out WcStatus status)
+    {
+        foreach (var fault in Plan.Scripted)
+        {
+            if (fault is WcErrorFault f && f.Nth == nth && KindMatches(f.Kind, kind) && f.Target.Matches(host, qpOrdinal))
+            {
+                status = f.Status;
+                RecordFault(host, qpNum, "wc_error", status.ToIbvName(), nth);
+                return true;
+            }
+        }
+
+        var swarm = Plan.Swarm;
+        if (swarm != null && kind != WrKind.Recv && swarm.WcErrorRate > 0)
+        {
+            var r = _world.Random.Stream(StreamNames.WcError);
+            if (r.Chance(swarm.WcErrorRate))
+            {
+                status = swarm.WcErrorStatuses[r.NextInt(swarm.WcErrorStatuses.Count)];
+                RecordFault(host, qpNum, "wc_error", status.ToIbvName(), nth);
+                return true;
+            }
+        }
+
+        status = WcStatus.Success;
+        return false;
+    }
+
+    /// <summary>Site "packet sent": how many transmission attempts of this WR are lost in a row.</summary>
+    public int PacketDrops(string host, int qpOrdinal, uint qpNum, WrKind kind, int nth, int retryCnt)
+    {
+        foreach (var fault in Plan.Scripted)
+        {
+            if (fault is PacketDropFault f && f.Nth == nth && KindMatches(f.Kind, kind) && f.Target.Matches(host, qpOrdinal))
+            {
+                RecordFault(host, qpNum, "packet_drop", null, f.Drops);
+                return f.Drops;
+            }
+        }
+
+        var swarm = Plan.Swarm;
+        if (swarm == null || swarm.PacketLossRate <= 0)
+        {
+            return 0;
+        }
+
+        var r = _world.Random.Stream(StreamNames.PacketLoss);
+        var drops = 0;
+        while (drops <= retryCnt && r.Chance(swarm.PacketLossRate))
+        {
+            drops++;
+        }
+
+        if (drops > 0)
+        {
+            RecordFault(host, qpNum, "packet_drop", null, drops);
+        }
+
+        return drops;
+    }
+
+    /// <summary>Site "CM event generated": drop it, delay it, or let it pass. Returns the extra delay, or -1 to drop.</summary>
+    public long CmEventFate(string host, CmEventType type)
+    {
+        var key = (host, type);
+        _cmEventCounts.TryGetValue(key, out var count);
+        _cmEventCounts[key] = ++count;
+        foreach (var fault in Plan.Scripted)
+        {
+            if (fault is DropCmEventFault d && d.EventType == type && d.Nth == count && HostMatches(d.Host, host))
+            {
+                RecordFault(host, 0, "cm_drop", type.ToName(), count);
+                return -1;
+            }
+
+            if (fault is DelayCmEventFault y && y.EventType == type && y.Nth == count && HostMatches(y.Host, host))
+            {
+                RecordFault(host, 0, "cm_delay", type.ToName(), y.DelayNs);
+                return y.DelayNs;
+            }
+        }
+
+        var swarm = Plan.Swarm;
+        if (swarm != null && swarm.CmEventDelayRate > 0)
+        {
+            var r = _world.Random.Stream(StreamNames.CmFaults);
+            if (r.Chance(swarm.CmEventDelayRate))
+            {
+                var delay = 1 + (long)(r.NextDouble() * swarm.CmEventDelayNsMax);
+                RecordFault(host, 0, "cm_delay", type.ToName(), delay);
+                return delay;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Extra visibility delay for a completion written now to CQ <paramref name="cqOrdinal"/> on <paramref name="host"/>.</summary>
+    public long CqDelayNs(string host, int cqOrdinal)
+    {
+        var now = _world.NowNs;
+        foreach (var fault in Plan.Scripted)
+        {
+            if (fault is DelayCqFault f && f.Cq == cqOrdinal && now >= f.FromNs && now < f.UntilNs &&
+                string.Equals(f.Host, host, StringComparison.Ordinal))
+            {
+                return f.DelayNs;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Writes a fault record to the trace.</summary>
+    public void RecordFault(string host, uint qpNum, string site, string? status, long arg) =>
+        _world.Record(new TraceRecord { Kind = TraceKind.Fault, Node = host, Qp = qpNum, Op = site, Status = status, Arg = arg });
+
+    private static bool KindMatches(WrKind selector, WrKind actual) => selector == WrKind.Any ? actual != WrKind.Recv : selector == actual;
+
+    private static bool HostMatches(string? selector, string host) => selector == null || string.Equals(selector, host, StringComparison.Ordinal);
+}

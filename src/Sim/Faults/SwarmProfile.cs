@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+using Harness.Sim.Core;
+using Harness.Transport.Verbs;
+
+namespace Harness.Sim.Faults;
+
+/// <summary>
+/// Probabilistic faults (swarm testing): each seed switches fault kinds on or off and draws their rates, so
+/// different seeds explore different mixes instead of the same thin mix everywhere.
+/// </summary>
+public sealed record SwarmProfile
+{
+    /// <summary>Probability that a packet (one transmission attempt of a WR) is lost.</summary>
+    public double PacketLossRate { get; init; }
+
+    /// <summary>Probability that a send-queue WR completes with an error drawn from <see cref="WcErrorStatuses"/>.</summary>
+    public double WcErrorRate { get; init; }
+
+    /// <summary>Probability that a CM event is delayed by up to <see cref="CmEventDelayNsMax"/>.</summary>
+    public double CmEventDelayRate { get; init; }
+
+    /// <summary>Upper bound of a swarm CM event delay.</summary>
+    public long CmEventDelayNsMax { get; init; } = 2_000_000;
+
+    /// <summary>Statuses a swarm WC error draws from.</summary>
+    public IReadOnlyList<WcStatus> WcErrorStatuses { get; init; } =
+        new[] { WcStatus.RetryExcErr, WcStatus.RemAccessErr, WcStatus.RnrRetryExcErr, WcStatus.RemOpErr };
+
+    /// <summary>Draws a profile from the seed's swarm stream: each kind on with probability ½, rate log-uniform.</summary>
+    public static SwarmProfile Draw(RandomStreams random)
+    {
+        var r = random.Stream(StreamNames.SwarmDraw);
+        return new SwarmProfile
+        {
+            PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
+            WcErrorRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-3) : 0,
+            CmEventDelayRate = r.Chance(0.5) ? r.LogUniform(1e-2, 0.5) : 0,
+        };
+    }
+
+    /// <summary>One line listing the drawn rates (printed first for each seed).</summary>
+    public string Describe()
+    {
+        var sb = new StringBuilder("faults: ");
+        Append(sb, "packet-loss", PacketLossRate);
+        sb.Append(' ');
+        Append(sb, "wc-error", WcErrorRate);
+        sb.Append(' ');
+        Append(sb, "cm-delay", CmEventDelayRate);
+        return sb.ToString();
+    }
+
+    private static void Append(StringBuilder sb, string name, double rate) =>
+        sb.Append(name).Append('=').Append(rate > 0 ? rate.ToString("0.######", CultureInfo.InvariantCulture) : "off");
+}

@@ -1,0 +1,197 @@
+using Harness.Sim.Faults;
+using Harness.Sim.Tracing;
+using Harness.Transport.Verbs;
+
+namespace Harness.Sim.Nic;
+
+/// <summary>The responder side: what happens when a request reaches the peer QP.</summary>
+public sealed partial class SimQp
+{
+    private void OnArrive(int index)
+    {
+        ref var slot = ref _sq[index];
+        var peer = Device.Host.Fabric.FindPeer(_attr.AhAttr.Dgid, _attr.DestQpNum);
+        if (peer == null || !peer.CanRespondTo(this))
+        {
+            Lost(index, ref slot); // nobody answers: the requester times out and retries, as with a dead peer
+            return;
+        }
+
+        var ackAt = World.NowNs + LatencyNs;
+        if (slot.InjectedStatus != WcStatus.Success)
+        {
+            if (slot.InjectedStatus is WcStatus.RemAccessErr or WcStatus.RemOpErr or WcStatus.RemInvReqErr)
+            {
+                peer.ResponderError(slot.InjectedStatus == WcStatus.RemAccessErr ? AsyncEventType.QpAccessErr : AsyncEventType.QpReqErr);
+            }
+
+            FinishAt(index, slot.InjectedStatus, ackAt);
+            return;
+        }
+
+        switch (slot.Wr.Opcode)
+        {
+            case WrOpcode.RdmaWrite or WrOpcode.RdmaWriteWithImm:
+                ExecuteWrite(index, ref slot, peer, ackAt);
+                break;
+            case WrOpcode.RdmaRead:
+                ExecuteRead(index, ref slot, peer);
+                break;
+            default:
+                ExecuteSend(index, ref slot, peer, ackAt);
+                break;
+        }
+    }
+
+    private bool CanRespondTo(SimQp requester) =>
+        !Destroyed && State is QpState.Rtr or QpState.Rts or QpState.Sqd && _attr.DestQpNum == requester.QpNum && LinkUp();
+
+    private void ExecuteWrite(int index, ref SendSlot slot, SimQp peer, long ackAt)
+    {
+        var length = slot.Wr.TotalLength();
+        if (!peer.AllowsRemote(AccessFlags.RemoteWrite, slot.Wr.RemoteAddr, length, slot.Wr.Rkey))
+        {
+            peer.ResponderError(AsyncEventType.QpAccessErr);
+            FinishAt(index, WcStatus.RemAccessErr, ackAt);
+            return;
+        }
+
+        var remote = new Sge(slot.Wr.RemoteAddr, (uint)length, slot.Wr.Rkey);
+        if ((slot.Wr.Flags & SendFlags.Inline) != 0)
+        {
+            SimDma.CopyFromBytes(_inline![index].AsSpan(0, (int)length), peer.Device, new ReadOnlySpan<Sge>(in remote));
+        }
+        else
+        {
+            SimDma.Copy(Device, slot.Wr.SgList[..slot.Wr.NumSge], peer.Device, new ReadOnlySpan<Sge>(in remote));
+        }
+
+        FinishAt(index, WcStatus.Success, ackAt);
+    }
+
+    private void ExecuteRead(int index, ref SendSlot slot, SimQp peer)
+    {
+        var length = slot.Wr.TotalLength();
+        var responseAt = World.NowNs + SerializationNs(length) + LatencyNs;
+        if (!peer.AllowsRemote(AccessFlags.RemoteRead, slot.Wr.RemoteAddr, length, slot.Wr.Rkey))
+        {
+            peer.ResponderError(AsyncEventType.QpAccessErr);
+            FinishAt(index, WcStatus.RemAccessErr, World.NowNs + LatencyNs);
+            return;
+        }
+
+        var remote = new Sge(slot.Wr.RemoteAddr, (uint)length, slot.Wr.Rkey);
+        SimDma.Copy(peer.Device, new ReadOnlySpan<Sge>(in remote), Device, slot.Wr.SgList[..slot.Wr.NumSge]);
+        FinishAt(index, WcStatus.Success, responseAt);
+    }
+
+    private void ExecuteSend(int index, ref SendSlot slot, SimQp peer, long ackAt)
+    {
+        if (!peer.TryTakeRecv(out var recv))
+        {
+            ReceiverNotReady(index, ref slot, peer);
+            return;
+        }
+
+        var length = slot.Wr.TotalLength();
+        var recvNth = ++peer._kindCounts[(int)WrKind.Recv];
+        if (Device.Host.Fabric.Faults.TryWcError(peer.HostName, peer.Ordinal, peer.QpNum, WrKind.Recv, recvNth, out var injected))
+        {
+            RecvFailed(index, peer, recv, injected, ackAt);
+            return;
+        }
+
+        if (length > recv.TotalLength())
+        {
+            RecvFailed(index, peer, recv, WcStatus.LocLenErr, ackAt);
+            return;
+        }
+
+        if (!SimDma.ValidateLocal(peer.Device, peer._pd, recv.SgList[..recv.NumSge], AccessFlags.LocalWrite))
+        {
+            RecvFailed(index, peer, recv, WcStatus.LocProtErr, ackAt);
+            return;
+        }
+
+        if ((slot.Wr.Flags & SendFlags.Inline) != 0)
+        {
+            SimDma.CopyFromBytes(_inline![index].AsSpan(0, (int)length), peer.Device, recv.SgList[..recv.NumSge]);
+        }
+        else
+        {
+            SimDma.Copy(Device, slot.Wr.SgList[..slot.Wr.NumSge], peer.Device, recv.SgList[..recv.NumSge]);
+        }
+
+        var flags = WcFlags.None;
+        var immOrInv = 0u;
+        if (slot.Wr.Opcode == WrOpcode.SendWithInv)
+        {
+            flags = WcFlags.WithInv;
+            immOrInv = slot.Wr.InvalidateRkeyOrImm;
+            var mr = peer.Device.FindMr(immOrInv);
+            if (mr != null)
+            {
+                mr.Valid = false; // remote invalidation: the key no longer grants access
+            }
+        }
+        else if (slot.Wr.Opcode == WrOpcode.SendWithImm)
+        {
+            flags = WcFlags.WithImm;
+            immOrInv = slot.Wr.InvalidateRkeyOrImm;
+        }
+
+        peer.PushRecvCompletion(recv.WrId, WcStatus.Success, (uint)length, flags, immOrInv, QpNum);
+        FinishAt(index, WcStatus.Success, ackAt);
+    }
+
+    /// <summary>No receive posted at the responder: RNR NAK, retry after the responder's min RNR timer (7 = forever).</summary>
+    private void ReceiverNotReady(int index, ref SendSlot slot, SimQp peer)
+    {
+        slot.RnrAttempts++;
+        if (_attr.RnrRetry != VerbsLimits.RetryCountMax && slot.RnrAttempts > _attr.RnrRetry)
+        {
+            FinishAt(index, WcStatus.RnrRetryExcErr, World.NowNs + LatencyNs);
+            return;
+        }
+
+        World.Record(new TraceRecord { Kind = TraceKind.Retry, Node = HostName, Qp = QpNum, WrId = slot.Wr.WrId, Op = "rnr", Arg = slot.RnrAttempts });
+        slot.Ticket = NewTicket();
+        World.Schedule(LatencyNs + SimDma.RnrTimerNs(peer._attr.MinRnrTimer), this, EvTransmit, index, slot.Ticket);
+    }
+
+    /// <summary>The receive failed at the responder: its WC reports the local error, the requester gets the matching NAK.</summary>
+    private void RecvFailed(int index, SimQp peer, in RecvWorkRequest recv, WcStatus recvStatus, long ackAt)
+    {
+        peer.PushRecvCompletion(recv.WrId, recvStatus, 0, WcFlags.None, 0, QpNum);
+        peer.EnterError();
+        FinishAt(index, recvStatus == WcStatus.LocLenErr ? WcStatus.RemInvReqErr : WcStatus.RemOpErr, ackAt);
+    }
+
+    private bool AllowsRemote(AccessFlags needed, ulong addr, ulong length, uint rkey) =>
+        (_attr.QpAccessFlags & needed) == needed && SimDma.ValidateRemote(Device, _pd, addr, length, rkey, needed);
+
+    private void ResponderError(AsyncEventType type)
+    {
+        RaiseAsync(type);
+        EnterError();
+    }
+
+    private bool TryTakeRecv(out RecvWorkRequest wr)
+    {
+        if (_srq != null)
+        {
+            return _srq.TryTake(out wr);
+        }
+
+        if (_rqCount == 0)
+        {
+            wr = default;
+            return false;
+        }
+
+        wr = _rq[_rqHead];
+        _rqHead = (_rqHead + 1) % _rq.Length;
+        _rqCount--;
+        return true;
+    }
+}

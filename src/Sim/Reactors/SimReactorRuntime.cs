@@ -1,0 +1,177 @@
+using Harness.Sim.Core;
+using Harness.Transport.Threading;
+
+namespace Harness.Sim.Reactors;
+
+/// <summary>
+/// Runs SPDK-style reactors in virtual time on the world's event loop. A reactor that did work polls again after
+/// <see cref="PollCostNs"/>; an idle one parks until the world changes (any event) or <see cref="IdleWakeNsMax"/>
+/// passes, so timeouts still fire. No OS threads, no thread pool: fully deterministic.
+/// </summary>
+public sealed class SimReactorRuntime : IReactorRuntime
+{
+    /// <summary>Virtual CPU time of one busy poll round.</summary>
+    public const long PollCostNs = 200;
+
+    /// <summary>Longest an idle reactor sleeps before polling anyway (its timers need time to pass).</summary>
+    public const long IdleWakeNsMax = 1_000_000;
+
+    /// <summary>Reactors one runtime may have.</summary>
+    public const int ReactorsMax = 1024;
+
+    private readonly SimWorld _world;
+    private readonly List<SimReactor> _reactors = new();
+
+    internal SimReactorRuntime(SimWorld world) => _world = world;
+
+    public IReadOnlyList<SimReactor> Reactors => _reactors;
+
+    /// <inheritdoc/>
+    public IReactor CreateReactor(string name)
+    {
+        lock (_world.Gate)
+        {
+            if (_reactors.Count >= ReactorsMax)
+            {
+                throw new InvalidOperationException($"at most {ReactorsMax} reactors");
+            }
+
+            var reactor = new SimReactor(_world, name);
+            _reactors.Add(reactor);
+            return reactor;
+        }
+    }
+}
+
+/// <summary>One simulated SPDK thread.</summary>
+public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
+{
+    /// <summary>Pollers one reactor may run.</summary>
+    public const int PollersMax = 256;
+
+    private const int EvTick = 1;
+    private readonly SimWorld _world;
+    private readonly List<IPoller> _pollers = new();
+    private long _tickGeneration;
+    private long _nextTickNs = long.MaxValue;
+    private bool _parked;
+    private bool _inTick;
+
+    internal SimReactor(SimWorld world, string name)
+    {
+        _world = world;
+        Name = name;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <summary>Poll rounds run so far.</summary>
+    public long Ticks { get; private set; }
+
+    /// <inheritdoc/>
+    public void AddPoller(IPoller poller)
+    {
+        lock (_world.Gate)
+        {
+            if (_pollers.Count >= PollersMax)
+            {
+                throw new InvalidOperationException($"reactor {Name}: at most {PollersMax} pollers");
+            }
+
+            _pollers.Add(poller);
+            Wake();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RemovePoller(IPoller poller)
+    {
+        lock (_world.Gate)
+        {
+            _pollers.Remove(poller);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnEvent(int kind, long a, long b)
+    {
+        if (a != _tickGeneration)
+        {
+            _world.MarkEventIdle();
+            return; // superseded by an earlier wake-up
+        }
+
+        _nextTickNs = long.MaxValue;
+        _inTick = true;
+        var work = 0;
+        try
+        {
+            Ticks++;
+            for (var i = 0; i < _pollers.Count; i++)
+            {
+                work += _pollers[i].Poll();
+            }
+        }
+        finally
+        {
+            _inTick = false;
+        }
+
+        if (_pollers.Count == 0)
+        {
+            _world.MarkEventIdle();
+            return;
+        }
+
+        if (work > 0)
+        {
+            Schedule(SimReactorRuntime.PollCostNs);
+        }
+        else
+        {
+            _world.MarkEventIdle();
+            Park();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnActivity(ISimEventTarget source)
+    {
+        if (_parked && source != this && !_inTick)
+        {
+            Wake();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"reactor {Name}";
+
+    private void Park()
+    {
+        _parked = true;
+        _world.AddActivityListener(this);
+        Schedule(SimReactorRuntime.IdleWakeNsMax);
+    }
+
+    private void Wake()
+    {
+        if (_parked)
+        {
+            _parked = false;
+            _world.RemoveActivityListener(this);
+        }
+
+        Schedule(0);
+    }
+
+    private void Schedule(long delayNs)
+    {
+        var at = _world.NowNs + delayNs;
+        if (at < _nextTickNs)
+        {
+            _nextTickNs = at;
+            _world.ScheduleAt(at, this, EvTick, ++_tickGeneration);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Harness.Sim.Tracing;
+
+/// <summary>
+/// The run's trace: every post, completion, state change, CM event and fault. Always hashed (XxHash3 over a
+/// canonical binary form of each record, so the hash does not depend on whether JSON is written); optionally
+/// written as JSON lines. Same seed and binary → same records → same hash and byte-identical JSONL.
+/// </summary>
+public sealed class Trace : IDisposable
+{
+    private const int RecordBytesMax = 64;
+    private readonly XxHash3 _hash = new();
+    private readonly Stream? _jsonl;
+    private readonly Utf8JsonWriter? _writer;
+    private readonly bool _ownsStream;
+    private readonly List<TraceRecord>? _memory;
+    private readonly int _memoryLimit;
+
+    /// <param name="jsonl">Where to write JSON lines, or null to only hash.</param>
+    /// <param name="ownsStream">Dispose <paramref name="jsonl"/> with the trace.</param>
+    /// <param name="keepInMemory">Records to keep in memory (the tail of the run), for tests and failure reports.</param>
+    public Trace(Stream? jsonl = null, bool ownsStream = false, int keepInMemory = 0)
+    {
+        _jsonl = jsonl;
+        _ownsStream = ownsStream;
+        if (jsonl != null)
+        {
+            _writer = new Utf8JsonWriter(jsonl, new JsonWriterOptions { SkipValidation = true });
+        }
+
+        if (keepInMemory > 0)
+        {
+            _memory = new List<TraceRecord>(Math.Min(keepInMemory, 4096));
+            _memoryLimit = keepInMemory;
+        }
+    }
+
+    /// <summary>Records written so far.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>The records kept in memory (the first <c>keepInMemory</c> of the run).</summary>
+    public IReadOnlyList<TraceRecord> Records => (IReadOnlyList<TraceRecord>?)_memory ?? Array.Empty<TraceRecord>();
+
+    /// <summary>Hex of the 64-bit hash of everything recorded so far.</summary>
+    public string HashHex => _hash.GetCurrentHashAsUInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Appends one record.</summary>
+    public void Record(in TraceRecord record)
+    {
+        Count++;
+        HashRecord(record);
+        if (_memory != null && _memory.Count < _memoryLimit)
+        {
+            _memory.Add(record);
+        }
+
+        if (_writer != null)
+        {
+            WriteJson(record);
+        }
+    }
+
+    /// <summary>Flushes the JSONL output.</summary>
+    public void Flush()
+    {
+        _writer?.Flush();
+        _jsonl?.Flush();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Flush();
+        _writer?.Dispose();
+        if (_ownsStream)
+        {
+            _jsonl?.Dispose();
+        }
+    }
+
+    private void HashRecord(in TraceRecord r)
+    {
+        Span<byte> buffer = stackalloc byte[RecordBytesMax];
+        BinaryPrimitives.WriteInt64LittleEndian(buffer, r.TimeNs);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[8..], (int)r.Kind);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer[12..], r.Qp);
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer[16..], r.WrId);
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer[24..], r.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(buffer[32..], r.Arg);
+        _hash.Append(buffer[..40]);
+        AppendString(r.Node);
+        AppendString(r.Op);
+        AppendString(r.Status);
+        AppendString(r.Text);
+    }
+
+    private void AppendString(string? s)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, s?.Length ?? -1);
+        _hash.Append(length);
+        if (s != null)
+        {
+            _hash.Append(MemoryMarshal.AsBytes(s.AsSpan()));
+        }
+    }
+
+    private void WriteJson(in TraceRecord r)
+    {
+        var w = _writer!;
+        w.WriteStartObject();
+        w.WriteNumber("t", r.TimeNs);
+        w.WriteString("ev", r.Kind.ToName());
+        w.WriteString("node", r.Node);
+        if (r.Qp != 0)
+        {
+            w.WriteNumber("qp", r.Qp);
+        }
+
+        if (r.WrId != 0)
+        {
+            w.WriteNumber("wr_id", r.WrId);
+        }
+
+        WriteOptional(w, "op", r.Op);
+        WriteOptional(w, "status", r.Status);
+        if (r.Length != 0)
+        {
+            w.WriteNumber("len", r.Length);
+        }
+
+        if (r.Arg != 0)
+        {
+            w.WriteNumber("arg", r.Arg);
+        }
+
+        WriteOptional(w, "text", r.Text);
+        w.WriteEndObject();
+        w.Flush();
+        _jsonl!.WriteByte((byte)'\n');
+        w.Reset();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value != null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+}
