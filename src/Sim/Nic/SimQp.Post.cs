@@ -113,7 +113,12 @@ public sealed partial class SimQp
         _sqTail++;
         World.Record(new TraceRecord
         {
-            Kind = TraceKind.PostSend, Node = HostName, Qp = QpNum, WrId = wr.WrId, Op = wr.Opcode.ToName(), Length = wr.TotalLength(),
+            Kind = TraceKind.PostSend,
+            Node = HostName,
+            Qp = QpNum,
+            WrId = wr.WrId,
+            Op = wr.Opcode.ToName(),
+            Length = wr.TotalLength(),
         });
         if (State == QpState.Err)
         {

@@ -1,0 +1,56 @@
+namespace Harness.Transport.Invariants;
+
+/// <summary>
+/// An invariant of DESIGN.md was broken. Thrown by the always-on checks in the transport at the first moment the
+/// inconsistency exists, so the message describes the broken state before anything else goes wrong.
+/// </summary>
+public sealed class InvariantViolationException : Exception
+{
+    public InvariantViolationException(string invariant, string message)
+        : base($"invariant '{invariant}' violated: {message}")
+    {
+        Invariant = invariant;
+        Detail = message;
+    }
+
+    /// <summary>Short name of the invariant (e.g. <c>request-in-one-queue</c>).</summary>
+    public string Invariant { get; }
+
+    /// <summary>What exactly is inconsistent, naming the objects.</summary>
+    public string Detail { get; }
+}
+
+/// <summary>Names of the invariants (the oracle of DESIGN.md).</summary>
+public static class InvariantNames
+{
+    public const string RequestInOneQueue = "request-in-one-queue";
+    public const string QueueStateConsistent = "queue-state-consistent";
+    public const string DepthCounters = "depth-counters";
+    public const string NoLeakOnDestroy = "no-leak-on-destroy";
+    public const string CompletesOnce = "command-completes-once";
+    public const string DataIntegrity = "data-integrity";
+    public const string QueueIntegrity = "queue-integrity";
+    public const string StateTransition = "state-transition";
+}
+
+/// <summary>Always-on assertions: one condition each, with a message naming the object.</summary>
+public static class Check
+{
+    /// <summary>Throws an <see cref="InvariantViolationException"/> when <paramref name="condition"/> is false.</summary>
+    public static void That(bool condition, string invariant, string message)
+    {
+        if (!condition)
+        {
+            throw new InvariantViolationException(invariant, message);
+        }
+    }
+
+    /// <summary>As <see cref="That(bool, string, string)"/> with a lazily built message (no formatting when it holds).</summary>
+    public static void That<TState>(bool condition, string invariant, TState state, Func<TState, string> message)
+    {
+        if (!condition)
+        {
+            throw new InvariantViolationException(invariant, message(state));
+        }
+    }
+}
