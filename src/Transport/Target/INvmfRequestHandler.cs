@@ -1,0 +1,67 @@
+using Harness.Transport.Nvme;
+
+namespace Harness.Transport.Target;
+
+/// <summary>
+/// A command as the generic NVMe-oF layer sees it (SPDK's <c>spdk_nvmf_request</c>): the 64-byte SQE, its data, the
+/// qpair it came on, and the completion to fill. Implemented by the RDMA request; no allocation per command.
+/// </summary>
+public interface INvmfRequest
+{
+    /// <summary>The submission queue entry.</summary>
+    ReadOnlySpan<byte> Command { get; }
+
+    NvmeDataTransfer Xfer { get; }
+
+    /// <summary>Bytes of data the command transfers.</summary>
+    uint Length { get; }
+
+    INvmfQpair Qpair { get; }
+
+    /// <summary>Copies host-to-controller data at <paramref name="offset"/> into <paramref name="destination"/>; returns bytes copied.</summary>
+    int CopyFromData(int offset, Span<byte> destination);
+
+    /// <summary>Copies controller-to-host data to <paramref name="offset"/>; returns bytes copied.</summary>
+    int CopyToData(int offset, ReadOnlySpan<byte> source);
+
+    /// <summary>Completes the command with <paramref name="status"/> and CQE dword 0.</summary>
+    void Complete(NvmeStatus status, uint dw0);
+}
+
+/// <summary>A qpair as the generic layer sees it.</summary>
+public interface INvmfQpair
+{
+    /// <summary>Queue id from the CM private data (0 = admin).</summary>
+    ushort Qid { get; }
+
+    /// <summary>Negotiated queue depth.</summary>
+    int MaxQueueDepth { get; }
+
+    /// <summary>The controller this qpair belongs to (set by the Fabrics Connect).</summary>
+    object? Controller { get; set; }
+
+    /// <summary>Submission queue size granted by the Fabrics Connect (0's based).</summary>
+    ushort SqSize { get; set; }
+
+    /// <summary>Marks the qpair enabled (after a successful Fabrics Connect).</summary>
+    void Enable();
+
+    /// <summary>Asks the transport to disconnect the qpair (keep-alive expiry, controller shutdown).</summary>
+    void Disconnect();
+}
+
+/// <summary>
+/// The generic NVMe-oF layer (subsystem, controllers, namespaces) behind the RDMA transport: SPDK's
+/// <c>spdk_nvmf_request_exec</c> and the qpair lifecycle hooks.
+/// </summary>
+public interface INvmfRequestHandler
+{
+    /// <summary>Executes a command. Must call <see cref="INvmfRequest.Complete"/> exactly once, before returning.</summary>
+    void Execute(INvmfRequest request);
+
+    /// <summary>The qpair is being disconnected (its controller may need to go too).</summary>
+    void OnQpairDisconnect(INvmfQpair qpair);
+
+    /// <summary>Called regularly on the acceptor thread: keep-alive timers.</summary>
+    void Poll(long nowNs);
+}

@@ -1,0 +1,254 @@
+using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
+using Harness.Transport.RdmaCm;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Target;
+
+/// <summary>The acceptor: CM events (connect, disconnect, removal) and IB async events.</summary>
+public sealed partial class NvmfRdmaTransport
+{
+    /// <summary>One acceptor round: CM events (at most CmEventsPerPollMax), async events, controller timers.</summary>
+    internal int PollAcceptor()
+    {
+        var work = 0;
+        for (var i = 0; i < Options.CmEventsPerPollMax && _channel!.GetEvent(out var ev) == Errno.Ok; i++)
+        {
+            HandleCmEvent(ev!);
+            work++;
+        }
+
+        while (_context!.GetAsyncEvent(out var async) == Errno.Ok)
+        {
+            HandleAsyncEvent(async);
+            _context.AckAsyncEvent(async);
+            work++;
+        }
+
+        _handler.Poll(_clock.NowNs);
+        return work;
+    }
+
+    private void HandleCmEvent(CmEvent ev)
+    {
+        _observer?.OnCmEvent(ev);
+        switch (ev.EventType)
+        {
+            case CmEventType.ConnectRequest:
+                OnConnectRequest(ev);
+                Ack(ev);
+                break;
+            case CmEventType.Disconnected:
+            case CmEventType.DeviceRemoval when ev.Id.Qp != null:
+                Ack(ev); // SPDK acks first, then disconnects on the qpair's thread
+                if (ev.Id.Context is RdmaQpair qpair)
+                {
+                    DisconnectQpair(qpair);
+                }
+
+                break;
+            case CmEventType.DeviceRemoval:
+                Ack(ev);
+                foreach (var group in _groups)
+                {
+                    group.Pollers.ForEach(p => p.NeedDestroy = true);
+                }
+
+                break;
+            default:
+                Ack(ev); // ESTABLISHED, TIMEWAIT_EXIT, ADDR_CHANGE…: nothing to do ("target never re-uses QPs")
+                break;
+        }
+    }
+
+    private void Ack(CmEvent ev)
+    {
+        var rc = _stack.Cm.AckEvent(ev);
+        Check.That(rc == Errno.Ok, InvariantNames.CompletesOnce, ev, e => $"rdma_ack_cm_event({e}) failed: every CM event must be acked exactly once");
+    }
+
+    /// <summary><c>nvmf_rdma_connect</c>: validate private data and depths, create the qpair, add it to a poll group, accept.</summary>
+    private void OnConnectRequest(CmEvent ev)
+    {
+        var error = RdmaCmRequest.TryDecode(ev.Param.PrivateData.Span, out var request);
+        if (error == RdmaTransportError.None && ev.Param.InitiatorDepth == 0)
+        {
+            error = RdmaTransportError.InvalidIrd;
+        }
+
+        if (error != RdmaTransportError.None)
+        {
+            Reject(ev.Id, error);
+            return;
+        }
+
+        var maxQueueDepth = Math.Min(Math.Min(Options.MaxQueueDepth, _deviceAttr.MaxQpWr), Math.Min((int)request.Hrqsize, request.Hsqsize + 1));
+        var maxReadDepth = Math.Min(Math.Min(Options.MaxQueueDepth, _deviceAttr.MaxQpInitRdAtom), ev.Param.InitiatorDepth);
+        if (maxQueueDepth < 2)
+        {
+            Reject(ev.Id, request.Hrqsize < 2 ? RdmaTransportError.InvalidHrqsize : RdmaTransportError.InvalidHsqsize);
+            return;
+        }
+
+        var qpair = new RdmaQpair(this, ev.Id, maxQueueDepth, maxReadDepth, request.Qid, $"{_stack.HostName}#{_qpairs.Count}");
+        ev.Id.Context = qpair;
+        _qpairs.Add(qpair);
+        var group = _groups[_nextGroup++ % _groups.Count];
+        if (!AddToPollGroup(qpair, group.Pollers[0]))
+        {
+            qpair.Destroyed = true;
+            Reject(ev.Id, RdmaTransportError.NoResources);
+        }
+    }
+
+    private void Reject(ICmId id, RdmaTransportError error)
+    {
+        Span<byte> data = stackalloc byte[RdmaCmReject.Size];
+        new RdmaCmReject { Recfmt = 0, Status = error }.Encode(data);
+        _log.Error(null, $"rejecting connection: {error}");
+        id.Reject(data);
+        id.Destroy();
+    }
+
+    /// <summary><c>nvmf_rdma_poll_group_add</c> + <c>nvmf_rdma_qpair_initialize</c>: QP, resources, receives, accept.</summary>
+    private bool AddToPollGroup(RdmaQpair qpair, RdmaPoller poller)
+    {
+        var init = new QpInitAttr
+        {
+            QpContext = qpair,
+            SendCq = poller.Cq,
+            RecvCq = poller.Cq,
+            Srq = poller.Srq,
+            QpType = QpType.Rc,
+            Cap = new QpCap
+            {
+                MaxSendWr = (uint)qpair.MaxSendDepth,
+                MaxRecvWr = poller.Srq == null ? (uint)qpair.MaxQueueDepth : 0,
+                MaxSendSge = (uint)Math.Min(Options.MaxSendSge, _deviceAttr.MaxSge),
+                MaxRecvSge = 2,
+            },
+        };
+        if (qpair.CmId.CreateQp(poller.Pd, init) != Errno.Ok)
+        {
+            return false;
+        }
+
+        qpair.Qp = qpair.CmId.Qp;
+        qpair.Poller = poller;
+        qpair.Resources = poller.SrqResources ?? NewResources(qpair.Name, qpair.MaxQueueDepth);
+        poller.Add(qpair);
+        if (poller.Srq == null)
+        {
+            foreach (var recv in qpair.Resources.Recvs)
+            {
+                recv.Qpair = qpair;
+                QueueRecv(qpair, recv);
+            }
+
+            PostRecvBatch(poller, qpair);
+            poller.PendingRecv.Remove(qpair);
+        }
+
+        qpair.GenericState = NvmfQpairState.Connecting;
+        return Accept(qpair);
+    }
+
+    private bool Accept(RdmaQpair qpair)
+    {
+        var data = new byte[RdmaCmAccept.Size];
+        new RdmaCmAccept { Recfmt = 0, Crqsize = (ushort)qpair.MaxQueueDepth }.Encode(data);
+        var param = new ConnParam { PrivateData = data, ResponderResources = 0, InitiatorDepth = (byte)qpair.MaxReadDepth, RnrRetryCount = 7 };
+        var rc = qpair.CmId.Accept(param);
+        if (rc != Errno.Ok)
+        {
+            _log.Error(qpair, $"rdma_accept failed: {Errno.Name(rc)}");
+            DisconnectQpair(qpair);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary><c>nvmf_process_ib_event</c>.</summary>
+    private void HandleAsyncEvent(in AsyncEvent ev)
+    {
+        _log.Notice(ev.Qp?.QpContext as RdmaQpair, $"Async event: {ev.EventType.ToVerbsString()}");
+        var qpair = ev.Qp?.QpContext as RdmaQpair;
+        switch (ev.EventType)
+        {
+            case AsyncEventType.QpFatal when qpair != null:
+                qpair.IbvInErrorState = true;
+                DisconnectQpair(qpair);
+                break;
+            case AsyncEventType.QpLastWqeReached when qpair != null:
+                qpair.LastWqeReached = true;
+                DestroyDrained(qpair);
+                break;
+            case AsyncEventType.QpReqErr or AsyncEventType.QpAccessErr or AsyncEventType.CommEst
+                or AsyncEventType.PathMig or AsyncEventType.PathMigErr when qpair != null:
+                qpair.IbvInErrorState = true;
+                break;
+            case AsyncEventType.DeviceFatal:
+                foreach (var group in _groups)
+                {
+                    group.Pollers.ForEach(p => p.NeedDestroy = true);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary><c>nvmf_rdma_qpair_destroy</c>: force-complete what is left, give receives back, destroy QP, resources, id.</summary>
+    private void DestroyQpair(RdmaQpair qpair)
+    {
+        if (qpair.QueueDepth != 0)
+        {
+            _log.Warning(qpair, $"destroying qpair with queue_depth {qpair.QueueDepth}");
+            foreach (var req in qpair.Resources!.Reqs)
+            {
+                if (req.Qpair == qpair && req.State != RdmaRequestState.Free)
+                {
+                    ProcessRequest(req);
+                }
+            }
+        }
+
+        qpair.Destroyed = true;
+        var poller = qpair.Poller;
+        if (poller != null)
+        {
+            poller.Remove(qpair);
+            if (poller.Srq != null)
+            {
+                ReturnIncomingToSrq(qpair, poller);
+            }
+        }
+
+        qpair.CmId.DestroyQp();
+        if (poller?.Srq == null && qpair.Resources != null)
+        {
+            _observer?.OnQpairDestroying(qpair);
+            _resources.Remove(qpair.Resources.Id);
+            qpair.Resources.Dispose();
+        }
+
+        qpair.CmId.Destroy();
+        _log.Notice(qpair, "qpair destroyed");
+    }
+
+    private void ReturnIncomingToSrq(RdmaQpair qpair, RdmaPoller poller)
+    {
+        var incoming = poller.SrqResources!.IncomingQueue;
+        for (var recv = incoming.First; recv != null;)
+        {
+            var next = Stailq<RdmaRecv, RecvLink>.Next(recv);
+            if (recv.Qpair == qpair)
+            {
+                incoming.Remove(recv);
+                RepostSrqRecv(poller, recv);
+            }
+
+            recv = next;
+        }
+    }
+}

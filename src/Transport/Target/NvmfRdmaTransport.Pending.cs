@@ -1,0 +1,302 @@
+using Harness.Transport.Nvme;
+using Harness.Transport.Invariants;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Target;
+
+/// <summary>Pending work, batched posting, disconnect, drain and destruction of qpairs.</summary>
+public sealed partial class NvmfRdmaTransport
+{
+    private int ProcessPendingQpairs(RdmaPoller poller)
+    {
+        var work = 0;
+        poller.Scratch.Clear();
+        poller.Scratch.AddRange(poller.Qpairs.Values);
+        foreach (var qpair in poller.Scratch)
+        {
+            if (!qpair.Destroyed)
+            {
+                work += ProcessPending(qpair, drain: false);
+            }
+        }
+
+        return work;
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_qpair_process_pending</c>: send queue, READ queue, WRITE queue, the group's data-WR queue, then new
+    /// capsules. Without <paramref name="drain"/> each queue stops at the first request that cannot progress.
+    /// </summary>
+    internal int ProcessPending(RdmaQpair qpair, bool drain)
+    {
+        var progress = 0;
+        progress += WalkQueue(qpair.PendingIobufQueue.First, r => r.StateNext, drain, skipPartial: false);
+        progress += WalkQueue(qpair.PendingRdmaSendQueue.First, r => r.StateNext, drain, skipPartial: false);
+        progress += WalkQueue(qpair.PendingRdmaReadQueue.First, r => r.StateNext, drain, skipPartial: !Defective(KnownDefects.PendingReadQueueDoubleInsert));
+        progress += WalkQueue(qpair.PendingRdmaWriteQueue.First, r => r.StateNext, drain, skipPartial: false);
+        if (qpair.Poller != null)
+        {
+            progress += WalkQueue(qpair.Poller.Group.PendingBufQueue.First, r => r.BufNext, drain, skipPartial: false);
+        }
+
+        return progress + PairIncoming(qpair);
+    }
+
+    /// <summary>
+    /// <c>STAILQ_FOREACH_SAFE</c> over one queue: the next element is read before the current one is processed, as in C,
+    /// so a corrupted link is followed exactly as SPDK would follow it.
+    /// </summary>
+    private int WalkQueue(RdmaRequest? first, Func<RdmaRequest, RdmaRequest?> next, bool drain, bool skipPartial)
+    {
+        var progress = 0;
+        var steps = 0;
+        for (var req = first; req != null;)
+        {
+            Check.That(++steps < Stailq<RdmaRequest, StateLink>.WalkStepsMax, InvariantNames.QueueIntegrity, req, r => $"pending queue walk through {r} does not end (cycle)");
+            var following = next(req);
+            if (skipPartial && req.State != RdmaRequestState.DataTransferToControllerPending)
+            {
+                req = following; // fixed: a request with READs on the wire is not touched by the drain
+                continue;
+            }
+
+            if (ProcessRequest(req))
+            {
+                progress++;
+            }
+            else if (!drain)
+            {
+                break;
+            }
+
+            req = following;
+        }
+
+        return progress;
+    }
+
+    /// <summary>Pairs received capsules with free requests (NEW) and processes them.</summary>
+    private int PairIncoming(RdmaQpair qpair)
+    {
+        var resources = qpair.Resources!;
+        var paired = 0;
+        while (!resources.IncomingQueue.IsEmpty && !resources.FreeQueue.IsEmpty)
+        {
+            var recv = resources.IncomingQueue.RemoveHead();
+            var req = resources.FreeQueue.RemoveHead();
+            req.Qpair = recv.Qpair;
+            req.Recv = recv;
+            req.ReceiveNs = _clock.NowNs;
+            SetState(req, RdmaRequestState.New);
+            ProcessRequest(req);
+            paired++;
+        }
+
+        return paired;
+    }
+
+    /// <summary>Queues a send WR for the end-of-poll post (SPDK batches them per qpair).</summary>
+    private void QueueSend(RdmaQpair qpair, in SendWorkRequest wr)
+    {
+        Check.That(qpair.SendBatchCount < qpair.SendBatch.Length, InvariantNames.DepthCounters, qpair, q => $"{q}: more WRs batched than the send depth allows");
+        if (qpair.SendBatchCount == 0)
+        {
+            qpair.Poller!.PendingSend.Add(qpair);
+        }
+
+        qpair.SendBatch[qpair.SendBatchCount++] = wr;
+    }
+
+    /// <summary>Queues a receive for re-posting at the end of the poll.</summary>
+    private void QueueRecv(RdmaQpair qpair, RdmaRecv recv)
+    {
+        if (qpair.RecvBatchCount == 0)
+        {
+            qpair.Poller!.PendingRecv.Add(qpair);
+        }
+
+        recv.Posted = true;
+        qpair.RecvBatch[qpair.RecvBatchCount++] = recv.Wr;
+    }
+
+    private void RepostSrqRecv(RdmaPoller poller, RdmaRecv recv)
+    {
+        recv.Posted = true;
+        recv.Qpair = null;
+        var rc = poller.Srq!.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in recv.Wr), out _);
+        if (rc != Errno.Ok)
+        {
+            recv.Posted = false;
+            _log.Error(null, $"ibv_post_srq_recv failed: {Errno.Name(rc)}");
+        }
+    }
+
+    /// <summary>Posts every batched WR: receives first, then sends (as SPDK's poller does).</summary>
+    private void SubmitBatched(RdmaPoller poller)
+    {
+        foreach (var qpair in poller.PendingRecv)
+        {
+            PostRecvBatch(poller, qpair);
+        }
+
+        poller.PendingRecv.Clear();
+        foreach (var qpair in poller.PendingSend)
+        {
+            PostSendBatch(qpair);
+        }
+
+        poller.PendingSend.Clear();
+    }
+
+    private void PostRecvBatch(RdmaPoller poller, RdmaQpair qpair)
+    {
+        var batch = qpair.RecvBatch.AsSpan(0, qpair.RecvBatchCount);
+        qpair.RecvBatchCount = 0;
+        if (batch.IsEmpty || qpair.Destroyed)
+        {
+            return;
+        }
+
+        var rc = poller.Srq != null ? poller.Srq.PostRecv(batch, out var bad) : qpair.Qp!.PostRecv(batch, out bad);
+        if (rc != Errno.Ok)
+        {
+            for (var i = bad; i < batch.Length; i++)
+            {
+                qpair.Resources!.Recvs[RdmaWrId.Index(batch[i].WrId)].Posted = false;
+                qpair.CurrentRecvDepth++;
+            }
+
+            _log.Error(qpair, $"ibv_post_recv failed: {Errno.Name(rc)}");
+            DisconnectQpair(qpair);
+        }
+    }
+
+    private void PostSendBatch(RdmaQpair qpair)
+    {
+        var batch = qpair.SendBatch.AsSpan(0, qpair.SendBatchCount);
+        qpair.SendBatchCount = 0;
+        if (batch.IsEmpty || qpair.Destroyed)
+        {
+            return;
+        }
+
+        var rc = qpair.Qp!.PostSend(batch, out var bad);
+        if (rc != Errno.Ok)
+        {
+            ResetFailedSends(qpair, batch[bad..]);
+            _log.Error(qpair, $"ibv_post_send failed: {Errno.Name(rc)}");
+            DisconnectQpair(qpair);
+        }
+    }
+
+    /// <summary><c>_qp_reset_failed_sends</c>: undo the accounting of WRs that never reached the NIC.</summary>
+    private void ResetFailedSends(RdmaQpair qpair, ReadOnlySpan<SendWorkRequest> failed)
+    {
+        RdmaRequest? previous = null;
+        foreach (ref readonly var wr in failed)
+        {
+            var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
+            qpair.CurrentSendDepth--;
+            if (wr.Opcode == WrOpcode.RdmaRead)
+            {
+                qpair.CurrentReadDepth--;
+                req.OutstandingReads--;
+                req.NumOutstandingDataWr--;
+            }
+            else if (RdmaWrId.Type(wr.WrId) == RdmaWrType.Send)
+            {
+                req.RspPosted = false;
+            }
+            else
+            {
+                req.NumOutstandingDataWr--;
+            }
+
+            if (req != previous)
+            {
+                previous = req;
+                FailUnsent(req, qpair);
+            }
+        }
+    }
+
+    private void FailUnsent(RdmaRequest req, RdmaQpair qpair)
+    {
+        if (req.State == RdmaRequestState.TransferringHostToController)
+        {
+            CompleteWithStatus(req, qpair, NvmeStatus.InternalDeviceError);
+        }
+        else if (req.State is RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing)
+        {
+            SetState(req, RdmaRequestState.Completed);
+        }
+
+        ProcessRequest(req);
+    }
+
+    /// <summary><c>spdk_nvmf_qpair_disconnect</c> + <c>nvmf_rdma_close_qpair</c>: deactivate, rdma_disconnect, try to destroy.</summary>
+    internal void DisconnectQpair(RdmaQpair qpair)
+    {
+        if (qpair.DisconnectStarted || qpair.Destroyed)
+        {
+            return;
+        }
+
+        qpair.DisconnectStarted = true;
+        qpair.GenericState = NvmfQpairState.Deactivating;
+        _handler.OnQpairDisconnect(qpair);
+        qpair.ToClose = true;
+        qpair.CmId.Disconnect(); // QP -> ERR: every outstanding WR is flushed back to us
+        DestroyDrained(qpair);
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_destroy_drained_qpair</c>: drain pending work; destroy once every WR is back (send depth 0, every
+    /// receive returned or, with an SRQ, the last WQE reached).
+    /// </summary>
+    internal void DestroyDrained(RdmaQpair qpair)
+    {
+        if (qpair.Destroyed)
+        {
+            return;
+        }
+
+        if (qpair.Poller != null)
+        {
+            ProcessPending(qpair, drain: true);
+        }
+
+        if (!qpair.ToClose)
+        {
+            return;
+        }
+
+        var drained = qpair.Poller == null || qpair.Poller.NeedDestroy ||
+            (qpair.CurrentSendDepth == 0 && qpair.Executing == 0 &&
+             (qpair.Poller.Srq == null ? qpair.CurrentRecvDepth == qpair.MaxQueueDepth : qpair.LastWqeReached));
+        if (drained)
+        {
+            DestroyQpair(qpair);
+        }
+    }
+
+    private void DestroyAllDrained(RdmaPoller poller)
+    {
+        poller.Scratch.Clear();
+        poller.Scratch.AddRange(poller.Qpairs.Values);
+        foreach (var qpair in poller.Scratch)
+        {
+            qpair.ToClose = true;
+            DestroyDrained(qpair);
+        }
+    }
+
+    /// <summary>Updates the always-on depth checks of a qpair (counters never negative nor above their maxima).</summary>
+    private static void CheckDepths(RdmaQpair q)
+    {
+        Check.That(q.CurrentSendDepth >= 0, InvariantNames.DepthCounters, q, x => $"{x}: current_send_depth {x.CurrentSendDepth} < 0");
+        Check.That(q.CurrentSendDepth <= q.MaxSendDepth, InvariantNames.DepthCounters, q, x => $"{x}: current_send_depth {x.CurrentSendDepth} > max {x.MaxSendDepth}");
+        Check.That(q.CurrentReadDepth >= 0, InvariantNames.DepthCounters, q, x => $"{x}: current_read_depth {x.CurrentReadDepth} < 0");
+        Check.That(q.CurrentReadDepth <= q.MaxReadDepth, InvariantNames.DepthCounters, q, x => $"{x}: current_read_depth {x.CurrentReadDepth} > max {x.MaxReadDepth}");
+    }
+}

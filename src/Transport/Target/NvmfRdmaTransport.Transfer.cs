@@ -1,0 +1,347 @@
+using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Target;
+
+/// <summary>Parsing a new capsule, data buffers and WRs, transfers in and out, completion and free.</summary>
+public sealed partial class NvmfRdmaTransport
+{
+    private void StepNew(RdmaRequest req, RdmaQpair qpair)
+    {
+        var recv = req.Recv!;
+        var decoded = NvmeCommand.TryDecode(recv.Resources.Capsule(recv.Index)[..(int)Math.Min(recv.ByteLen, RdmaResources.CapsuleBytes)], out req.Cmd);
+        req.Rsp = new NvmeCompletion { Cid = req.Cmd.Cid };
+        req.NumWrs = 1;
+        req.NumOutstandingDataWr = 0;
+        req.NumRemainingDataWr = 0;
+        req.FirstUnpostedWr = 0;
+        req.Length = 0;
+        req.InCapsuleData = false;
+        if (decoded.IsError)
+        {
+            CompleteWithStatus(req, qpair, decoded);
+            return;
+        }
+
+        var xfer = req.Cmd.GetDataTransfer();
+        req.Xfer = xfer;
+        switch (req.Xfer)
+        {
+            case NvmeDataTransfer.Bidirectional:
+                CompleteWithStatus(req, qpair, NvmeStatus.InvalidOpcode);
+                return;
+            case NvmeDataTransfer.None:
+                SetState(req, RdmaRequestState.ReadyToExecute);
+                return;
+        }
+
+        var status = ParseSgl(req, qpair);
+        if (status.IsError)
+        {
+            CompleteWithStatus(req, qpair, status);
+        }
+    }
+
+    /// <summary>Keyed SGL → NEED_BUFFER; in-capsule data → READY_TO_EXECUTE; in-capsule descriptor list → NEED_DATA_WR.</summary>
+    private NvmeStatus ParseSgl(RdmaRequest req, RdmaQpair qpair)
+    {
+        var sgl = req.Cmd.Dptr;
+        var valid = sgl.Validate();
+        if (valid.IsError)
+        {
+            return valid;
+        }
+
+        if (sgl.IsKeyedDataBlock)
+        {
+            if (sgl.Length > Options.MaxIoSize)
+            {
+                return NvmeStatus.DataSglLengthInvalid;
+            }
+
+            req.Length = sgl.Length;
+            req.Descriptors[0] = sgl;
+            SetState(req, RdmaRequestState.NeedBuffer);
+            return NvmeStatus.Success;
+        }
+
+        var icdBytes = (uint)Math.Max(0, (int)req.Recv!.ByteLen - RdmaResources.CapsuleBytes);
+        if (sgl.IsInCapsuleData)
+        {
+            return ParseInCapsuleData(req, sgl, icdBytes);
+        }
+
+        if (sgl.IsInCapsuleDescriptorList)
+        {
+            return ParseDescriptorList(req, qpair, sgl, icdBytes);
+        }
+
+        return NvmeStatus.SglDescriptorTypeInvalid;
+    }
+
+    private NvmeStatus ParseInCapsuleData(RdmaRequest req, in SglDescriptor sgl, uint icdBytes)
+    {
+        if (req.Xfer != NvmeDataTransfer.HostToController)
+        {
+            return NvmeStatus.InvalidField; // in-capsule data only carries host-to-controller data
+        }
+
+        var status = sgl.TryGetInCapsuleRange((uint)Options.InCapsuleDataSize, out var offset, out var length);
+        if (status.IsError)
+        {
+            return status;
+        }
+
+        if (offset + length > icdBytes)
+        {
+            return NvmeStatus.DataSglLengthInvalid; // the capsule did not carry that much data
+        }
+
+        req.InCapsuleData = true;
+        req.InCapsuleOffset = offset;
+        req.Length = length;
+        SetState(req, RdmaRequestState.ReadyToExecute);
+        return NvmeStatus.Success;
+    }
+
+    private NvmeStatus ParseDescriptorList(RdmaRequest req, RdmaQpair qpair, in SglDescriptor sgl, uint icdBytes)
+    {
+        var recv = req.Recv!;
+        var data = recv.Resources.InCapsuleData(recv.Index)[..(int)Math.Min(icdBytes, (uint)Options.InCapsuleDataSize)];
+        var status = SglDescriptor.TryDecodeList(data, sgl, req.Descriptors, out var count);
+        if (status.IsError)
+        {
+            return status;
+        }
+
+        ulong total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            total += req.Descriptors[i].Length;
+            if (req.Descriptors[i].Length > (uint)(Options.IoUnitSize * Options.MaxSendSge))
+            {
+                return NvmeStatus.DataSglLengthInvalid; // one descriptor must fit one WR
+            }
+        }
+
+        if (total > (ulong)Options.MaxIoSize)
+        {
+            return NvmeStatus.DataSglLengthInvalid;
+        }
+
+        req.Length = (uint)total;
+        req.NumWrs = count;
+        qpair.Poller!.Group.PendingBufQueue.InsertTail(req);
+        SetState(req, RdmaRequestState.NeedDataWr);
+        return NvmeStatus.Success;
+    }
+
+    /// <summary>NEED_BUFFER: get every buffer (and, for a split keyed SGL, the extra WRs) or wait in FIFO order.</summary>
+    private void StepNeedBuffer(RdmaRequest req, RdmaQpair qpair)
+    {
+        var queue = qpair.PendingIobufQueue;
+        var queued = req.StateOwner == queue.Id;
+        if ((queued && queue.First != req) || (!queued && !queue.IsEmpty))
+        {
+            if (!queued)
+            {
+                queue.InsertTail(req); // someone is already waiting: keep FIFO order
+            }
+
+            return;
+        }
+
+        if (!TryAcquireBuffers(req, qpair))
+        {
+            if (!queued)
+            {
+                queue.InsertTail(req);
+            }
+
+            return;
+        }
+
+        if (queued)
+        {
+            queue.RemoveHead();
+        }
+
+        FillDataWrs(req, qpair.Poller!.Buffers);
+        SetState(req, RdmaRequestState.HaveBuffer);
+    }
+
+    private bool TryAcquireBuffers(RdmaRequest req, RdmaQpair qpair)
+    {
+        var pool = qpair.Poller!.Buffers;
+        var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
+        var buffers = singleKeyed ? BuffersFor(req.Length) : 0;
+        if (!singleKeyed)
+        {
+            for (var i = 0; i < req.NumWrs; i++)
+            {
+                buffers += BuffersFor(req.Descriptors[i].Length);
+            }
+        }
+
+        Check.That(buffers <= RdmaRequest.BuffersMax, InvariantNames.DepthCounters, req, r => $"{r} needs more than {RdmaRequest.BuffersMax} buffers");
+        var extraWrs = singleKeyed ? (buffers + Options.MaxSendSge - 1) / Options.MaxSendSge : 0;
+        if (singleKeyed && extraWrs > 1 && !_dataWrPool.TryTake(req, extraWrs))
+        {
+            return false;
+        }
+
+        if (!pool.TryGet(req.Buffers.AsSpan(0, buffers)))
+        {
+            if (singleKeyed)
+            {
+                _dataWrPool.Return(req);
+            }
+
+            return false;
+        }
+
+        req.BufferCount = buffers;
+        if (singleKeyed)
+        {
+            req.NumWrs = Math.Max(1, extraWrs);
+        }
+
+        return true;
+    }
+
+    private int BuffersFor(uint length) => (int)((length + (uint)Options.IoUnitSize - 1) / (uint)Options.IoUnitSize);
+
+    /// <summary>Builds the READ/WRITE WRs over the buffers: at most MaxSendSge SGEs each, one WR per descriptor.</summary>
+    private void FillDataWrs(RdmaRequest req, BufferPool pool)
+    {
+        var opcode = req.Xfer == NvmeDataTransfer.HostToController ? WrOpcode.RdmaRead : WrOpcode.RdmaWrite;
+        var flags = opcode == WrOpcode.RdmaRead ? SendFlags.Signaled : SendFlags.None;
+        var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
+        var buffer = 0;
+        ulong sglOffset = 0;
+        for (var w = 0; w < req.NumWrs; w++)
+        {
+            var desc = singleKeyed ? req.Descriptors[0] : req.Descriptors[w];
+            ref var wr = ref req.Wrs[w]!.Wr;
+            wr = new SendWorkRequest { WrId = req.DataWrId, Opcode = opcode, Flags = flags, Rkey = desc.Key };
+            wr.RemoteAddr = desc.Address + (singleKeyed ? sglOffset : 0);
+            var remaining = singleKeyed ? req.Length - (uint)sglOffset : desc.Length;
+            while (remaining > 0 && wr.NumSge < Options.MaxSendSge)
+            {
+                var len = Math.Min(remaining, (uint)pool.BufferSize);
+                wr.SgList[wr.NumSge++] = new Sge(pool.AddressOf(req.Buffers[buffer++]), len, pool.Mr.Lkey);
+                remaining -= len;
+                sglOffset += len;
+            }
+        }
+
+        req.NumOutstandingDataWr = req.NumWrs;
+        req.FirstUnpostedWr = 0;
+    }
+
+    private static void PrepareTransferInPart(RdmaRequest req, int available)
+    {
+        req.NumRemainingDataWr = req.NumOutstandingDataWr - available;
+        req.NumOutstandingDataWr = available;
+    }
+
+    /// <summary>Queues the next <c>NumOutstandingDataWr</c> READs (each signaled).</summary>
+    private void TransferIn(RdmaRequest req, RdmaQpair qpair)
+    {
+        var n = req.NumOutstandingDataWr;
+        for (var i = 0; i < n; i++)
+        {
+            QueueSend(qpair, req.Wrs[req.FirstUnpostedWr + i]!.Wr);
+        }
+
+        req.FirstUnpostedWr += n;
+        req.OutstandingReads += n;
+        qpair.CurrentReadDepth += n;
+        qpair.CurrentSendDepth += n;
+        CheckDepths(qpair);
+    }
+
+    /// <summary>READY_TO_COMPLETE: re-post the receive, then (WRITEs +) the response SEND.</summary>
+    private void TransferOut(RdmaRequest req, RdmaQpair qpair)
+    {
+        qpair.SqHead = (ushort)((qpair.SqHead + 1) % (qpair.SqSize + 1 > 1 ? qpair.SqSize + 1 : qpair.MaxQueueDepth));
+        req.Rsp.Sqhd = qpair.SqHead;
+        req.Rsp.Sqid = 0;
+        req.Rsp.Encode(req.Resources.Completion(req.Index));
+        RepostRecv(req, qpair);
+        var withData = req.Rsp.Status.IsSuccess && req.Xfer == NvmeDataTransfer.ControllerToHost;
+        req.NumOutstandingDataWr = withData ? req.NumWrs : 0;
+        for (var i = 0; i < req.NumOutstandingDataWr; i++)
+        {
+            QueueSend(qpair, req.Wrs[i]!.Wr);
+        }
+
+        var rsp = req.RspWr;
+        if (req.Cmd.Dptr.InvalidatesKey)
+        {
+            rsp.Opcode = WrOpcode.SendWithInv;
+            rsp.InvalidateRkeyOrImm = req.Cmd.Dptr.Key;
+        }
+
+        QueueSend(qpair, rsp);
+        req.RspPosted = true;
+        qpair.CurrentSendDepth += req.NumOutstandingDataWr + 1;
+        CheckDepths(qpair);
+        SetState(req, withData ? RdmaRequestState.TransferringControllerToHost : RdmaRequestState.Completing);
+    }
+
+    private void RepostRecv(RdmaRequest req, RdmaQpair qpair)
+    {
+        var recv = req.Recv;
+        if (recv == null)
+        {
+            return;
+        }
+
+        req.Recv = null;
+        qpair.CurrentRecvDepth--;
+        if (qpair.Poller!.Srq != null)
+        {
+            RepostSrqRecv(qpair.Poller, recv);
+        }
+        else if (!qpair.Destroyed)
+        {
+            QueueRecv(qpair, recv);
+        }
+    }
+
+    /// <summary>Completes the command with an NVMe error: straight to the response queue (SPDK's helper does not look at other queues).</summary>
+    private void CompleteWithStatus(RdmaRequest req, RdmaQpair qpair, NvmeStatus status)
+    {
+        req.Rsp.Status = status;
+        req.Rsp.Cid = req.Cmd.Cid;
+        qpair.PendingRdmaSendQueue.InsertTail(req);
+        SetState(req, RdmaRequestState.ReadyToCompletePending);
+    }
+
+    private static bool CompletionIsSuccess(RdmaRequest req) => req.Rsp.Status.IsSuccess;
+
+    /// <summary>COMPLETED → FREE: give back the receive (SRQ), buffers and pooled WRs; head of the free queue.</summary>
+    private void FreeRequest(RdmaRequest req, RdmaQpair qpair)
+    {
+        if (qpair.Poller?.Srq != null && req.Recv != null)
+        {
+            RepostRecv(req, qpair);
+        }
+
+        if (req.BufferCount > 0)
+        {
+            qpair.Poller!.Buffers.Put(req.Buffers.AsSpan(0, req.BufferCount));
+            req.BufferCount = 0;
+        }
+
+        _dataWrPool.Return(req);
+        req.NumWrs = 0;
+        req.Generation++;
+        req.Resources.FreeQueue.InsertHead(req);
+        qpair.QueueDepth--;
+        Check.That(qpair.QueueDepth >= 0, InvariantNames.DepthCounters, qpair, q => $"{q}: queue_depth below zero");
+        SetState(req, RdmaRequestState.Free);
+    }
+}

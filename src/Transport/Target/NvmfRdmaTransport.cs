@@ -1,0 +1,200 @@
+using System.Net;
+using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
+using Harness.Transport.RdmaCm;
+using Harness.Transport.Threading;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Target;
+
+/// <summary>
+/// The NVMe-oF RDMA target transport, modelled on SPDK's <c>lib/nvmf/rdma.c</c>: a listener and an acceptor poller
+/// (CM and async events) on one reactor, and poll groups on their own reactors, each polling one CQ per device.
+/// </summary>
+public sealed partial class NvmfRdmaTransport
+{
+    /// <summary>Resources ids are never reused within a transport (stale completions must not find new objects).</summary>
+    public const int ResourcesMax = 1 << 20;
+
+    private readonly IRdmaStack _stack;
+    private readonly IClock _clock;
+    private readonly INvmfRequestHandler _handler;
+    private readonly ITargetObserver? _observer;
+    private readonly DataWrPool _dataWrPool;
+    private readonly Dictionary<int, RdmaResources> _resources = new();
+    private readonly List<RdmaPollGroup> _groups = new();
+    private readonly List<RdmaQpair> _qpairs = new();
+    private readonly TargetLog _log;
+    private IVerbsContext? _context;
+    private IProtectionDomain? _pd;
+    private BufferPool? _buffers;
+    private ICmEventChannel? _channel;
+    private ICmId? _listenId;
+    private DeviceAttr _deviceAttr;
+    private int _nextResourcesId = 1;
+    private int _nextGroup;
+
+    public NvmfRdmaTransport(IRdmaStack stack, TargetOptions options, INvmfRequestHandler handler, ITargetObserver? observer = null)
+    {
+        _stack = stack;
+        _clock = stack.Clock;
+        Options = options;
+        _handler = handler;
+        _observer = observer;
+        _log = new TargetLog(stack.HostName, observer);
+        _dataWrPool = new DataWrPool(options.DataWrPoolSize);
+    }
+
+    public TargetOptions Options { get; }
+
+    public IReadOnlyList<RdmaPollGroup> PollGroups => _groups;
+
+    /// <summary>Every qpair ever created, in creation order (destroyed ones included).</summary>
+    public IReadOnlyList<RdmaQpair> Qpairs => _qpairs;
+
+    public BufferPool? Buffers => _buffers;
+
+    public DataWrPool DataWrs => _dataWrPool;
+
+    public TargetLog Log => _log;
+
+    /// <summary>Opens the first device, allocates the PD and the shared buffer pool, and creates the poll groups.</summary>
+    public void Start(IReactorRuntime reactors, int pollGroups, IPEndPoint listenAddress)
+    {
+        Check.That(pollGroups is >= 1 and <= 64, InvariantNames.StateTransition, pollGroups, n => $"{n} poll groups");
+        var rc = _stack.Verbs.GetDeviceList(out var devices);
+        if (rc != Errno.Ok || devices.Count == 0)
+        {
+            throw new InvalidOperationException($"{_stack.HostName}: no RDMA device ({Errno.Name(rc)})");
+        }
+
+        Require(devices[0].Open(out _context), "ibv_open_device");
+        Require(_context!.QueryDevice(out _deviceAttr), "ibv_query_device");
+        Require(_context.AllocPd(out _pd), "ibv_alloc_pd");
+        var memory = _stack.Memory.Allocate(Options.NumSharedBuffers * Options.IoUnitSize);
+        Require(_pd!.RegMr(memory, memory.Address, (ulong)memory.Length, AccessFlags.LocalWrite | AccessFlags.RemoteRead | AccessFlags.RemoteWrite, out var mr), "ibv_reg_mr");
+        _buffers = new BufferPool(memory, mr!, Options.IoUnitSize, Options.NumSharedBuffers);
+        for (var i = 0; i < pollGroups; i++)
+        {
+            _groups.Add(CreatePollGroup(reactors, i));
+        }
+
+        Listen(listenAddress);
+        reactors.CreateReactor($"{_stack.HostName}.acceptor").AddPoller(new AcceptorPoller(this));
+    }
+
+    private RdmaPollGroup CreatePollGroup(IReactorRuntime reactors, int index)
+    {
+        var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}");
+        Require(_context!.CreateCq(Options.MaxQueueDepth * 3 * 64, group, out var cq), "ibv_create_cq");
+        var poller = new RdmaPoller(group, _context, _pd!, cq!, _buffers!);
+        if (Options.UseSrq)
+        {
+            Require(_pd!.CreateSrq((uint)Options.MaxSrqDepth, 2, poller, out var srq), "ibv_create_srq");
+            poller.Srq = srq;
+            poller.SrqResources = NewResources($"{poller} srq", Options.MaxSrqDepth);
+            foreach (var recv in poller.SrqResources.Recvs)
+            {
+                RepostSrqRecv(poller, recv);
+            }
+        }
+
+        group.Pollers.Add(poller);
+        reactors.CreateReactor(group.Name).AddPoller(new PollGroupPoller(this, group));
+        return group;
+    }
+
+    private void Listen(IPEndPoint address)
+    {
+        Require(_stack.Cm.CreateEventChannel(out _channel), "rdma_create_event_channel");
+        Require(_stack.Cm.CreateId(_channel!, null, PortSpace.Tcp, out _listenId), "rdma_create_id");
+        Require(_listenId!.BindAddr(address), "rdma_bind_addr");
+        Require(_listenId.Listen(Options.MaxQueueDepth), "rdma_listen");
+        _log.Notice(null, $"NVMe/RDMA Target Listening on {address}");
+    }
+
+    internal RdmaResources NewResources(string owner, int depth)
+    {
+        Check.That(_nextResourcesId < ResourcesMax, InvariantNames.NoLeakOnDestroy, _nextResourcesId, n => $"resources id {n} exhausted");
+        var resources = new RdmaResources(_nextResourcesId++, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize);
+        _resources.Add(resources.Id, resources);
+        foreach (var req in resources.Reqs)
+        {
+            req.Transport = this;
+        }
+
+        return resources;
+    }
+
+    internal RdmaResources? FindResources(int id) => _resources.GetValueOrDefault(id);
+
+    /// <summary>One poll-group round: executed requests back to the state machine, then each poller.</summary>
+    internal int PollGroup(RdmaPollGroup group, Span<WorkCompletion> wcs)
+    {
+        var work = DrainExecuted(group);
+        foreach (var poller in group.Pollers)
+        {
+            work += PollPoller(poller, wcs);
+        }
+
+        return work;
+    }
+
+    private int DrainExecuted(RdmaPollGroup group)
+    {
+        var work = 0;
+        while (group.Executed.TryPeek(out var head) && head.ReadyAtNs <= _clock.NowNs)
+        {
+            group.Executed.Dequeue();
+            var (req, generation) = (head.Request, head.Generation);
+            if (req.Generation != generation || req.State != RdmaRequestState.Executing)
+            {
+                continue;
+            }
+
+            var qpair = req.Qpair!;
+            qpair.Executing--;
+            SetState(req, qpair.IbvInErrorState ? RdmaRequestState.Completed : RdmaRequestState.Executed);
+            ProcessRequest(req);
+            if (qpair.ToClose)
+            {
+                DestroyDrained(qpair);
+            }
+
+            work++;
+        }
+
+        return work;
+    }
+
+    /// <summary>Called by <see cref="RdmaRequest.Complete"/>: the controller finished; the state machine resumes on the next poll.</summary>
+    internal void OnExecuted(RdmaRequest req)
+    {
+        var group = req.Qpair!.Poller!.Group;
+        group.Executed.Enqueue((req, req.Generation, _clock.NowNs + Options.ExecutionLatencyNs));
+    }
+
+    private static void Require(int rc, string call)
+    {
+        if (rc != Errno.Ok)
+        {
+            throw new InvalidOperationException($"{call} failed: {Errno.Name(rc)}");
+        }
+    }
+
+    private sealed class AcceptorPoller(NvmfRdmaTransport transport) : IPoller
+    {
+        public string Name => "nvmf_rdma_accept";
+
+        public int Poll() => transport.PollAcceptor();
+    }
+
+    private sealed class PollGroupPoller(NvmfRdmaTransport transport, RdmaPollGroup group) : IPoller
+    {
+        private readonly WorkCompletion[] _wcs = new WorkCompletion[64];
+
+        public string Name => group.Name;
+
+        public int Poll() => transport.PollGroup(group, _wcs);
+    }
+}

@@ -1,0 +1,174 @@
+using Harness.Transport.Nvme;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Target;
+
+/// <summary>
+/// One RDMA data work request (READ or WRITE) of a request. A request owns one (SPDK's <c>data.wr</c>); transfers that
+/// need more take them from the <see cref="DataWrPool"/>. Where SPDK chains them through <c>wr.next</c>, a request here
+/// keeps them in order in <see cref="RdmaRequest.Wrs"/>.
+/// </summary>
+public sealed class RdmaDataWr
+{
+    public SendWorkRequest Wr;
+
+    /// <summary>True for the WR embedded in its request (never returned to the pool).</summary>
+    public bool Embedded { get; init; }
+}
+
+/// <summary>
+/// SPDK's <c>spdk_nvmf_rdma_request</c>: the state, the capsule it serves, its data WR chain and counters, and two
+/// intrusive links: <c>state_link</c> (shared by the free queue and the four pending queues) and <c>buf_link</c>
+/// (the poll group's data-WR wait queue).
+/// </summary>
+public sealed class RdmaRequest : INvmfRequest
+{
+    /// <summary>Data buffers one request may hold (bounds multi-buffer transfers).</summary>
+    public const int BuffersMax = 256;
+
+    /// <summary>Data WRs one request may use (SPDK's SGL descriptor limit and buffer splits).</summary>
+    public const int DataWrsMax = 64;
+
+    internal RdmaRequest(RdmaResources resources, int index)
+    {
+        Resources = resources;
+        Index = index;
+        DataWrId = RdmaWrId.Encode(RdmaWrType.Data, resources.Id, index);
+        RspWrId = RdmaWrId.Encode(RdmaWrType.Send, resources.Id, index);
+        DataWr = new RdmaDataWr { Embedded = true };
+        Wrs[0] = DataWr;
+    }
+
+    public RdmaResources Resources { get; }
+
+    public int Index { get; }
+
+    public RdmaRequestState State { get; internal set; } = RdmaRequestState.Free;
+
+    /// <summary>The qpair the current command came in on (null while free).</summary>
+    public RdmaQpair? Qpair { get; internal set; }
+
+    /// <summary>The receive holding the command capsule (null once re-posted).</summary>
+    public RdmaRecv? Recv { get; internal set; }
+
+    /// <summary>wr_id of this request's data WRs (all share it, as in SPDK).</summary>
+    public ulong DataWrId { get; }
+
+    /// <summary>wr_id of the response SEND.</summary>
+    public ulong RspWrId { get; }
+
+    /// <summary>The embedded data WR (<c>rdma_req-&gt;data.wr</c>).</summary>
+    public RdmaDataWr DataWr { get; }
+
+    /// <summary>The request's data WRs in transfer order; <see cref="NumWrs"/> are valid, [0] is <see cref="DataWr"/>.</summary>
+    internal RdmaDataWr?[] Wrs { get; } = new RdmaDataWr?[DataWrsMax];
+
+    /// <summary>Index of the first WR not yet posted (SPDK's <c>remaining_tranfer_in_wrs</c>).</summary>
+    public int FirstUnpostedWr { get; internal set; }
+
+    /// <summary>Data WRs the transfer needs (<c>num_wrs</c>).</summary>
+    public int NumWrs { get; internal set; }
+
+    /// <summary>Data WRs posted and not yet completed (<c>num_outstanding_data_wr</c>).</summary>
+    public int NumOutstandingDataWr { get; internal set; }
+
+    /// <summary>Data WRs of a split READ transfer not yet posted (<c>num_remaining_data_wr</c>).</summary>
+    public int NumRemainingDataWr { get; internal set; }
+
+    /// <summary>RDMA READs of this request currently posted (checker: sum equals the qpair's read depth).</summary>
+    public int OutstandingReads { get; internal set; }
+
+    /// <summary>True while the response SEND is posted and not completed.</summary>
+    public bool RspPosted { get; internal set; }
+
+    public NvmeDataTransfer Xfer { get; internal set; }
+
+    /// <summary>Bytes to transfer.</summary>
+    public uint Length { get; internal set; }
+
+    /// <summary>True when the data is in the capsule (no RDMA READ).</summary>
+    public bool InCapsuleData { get; internal set; }
+
+    /// <summary>Buffers held from the pool (indices), <see cref="BufferCount"/> valid.</summary>
+    internal int[] Buffers { get; } = new int[BuffersMax];
+
+    public int BufferCount { get; internal set; }
+
+    /// <summary>The response SEND (its SGE points at this request's slot in the completion array).</summary>
+    public SendWorkRequest RspWr;
+
+    /// <summary>The decoded command.</summary>
+    public NvmeCommand Cmd;
+
+    /// <summary>The completion being built.</summary>
+    public NvmeCompletion Rsp;
+
+    /// <summary>Keyed descriptors of a multi-descriptor SGL (<see cref="NumWrs"/> valid).</summary>
+    internal SglDescriptor[] Descriptors { get; } = new SglDescriptor[SglDescriptor.MaxInCapsuleDescriptors];
+
+    /// <summary>Offset of in-capsule data within the receive's data area.</summary>
+    public uint InCapsuleOffset { get; internal set; }
+
+    /// <summary>Bumped on every free, so a deferred completion for an earlier command is recognised as stale.</summary>
+    public long Generation { get; internal set; }
+
+    /// <summary>Virtual time the command arrived (latency statistics).</summary>
+    public long ReceiveNs { get; internal set; }
+
+    internal RdmaRequest? StateNext { get; set; }
+
+    internal StailqId StateOwner { get; set; }
+
+    internal RdmaRequest? BufNext { get; set; }
+
+    internal StailqId BufOwner { get; set; }
+
+    internal NvmfRdmaTransport? Transport { get; set; }
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<byte> Command => Recv != null ? Resources.Capsule(Recv.Index) : ReadOnlySpan<byte>.Empty;
+
+    /// <inheritdoc/>
+    INvmfQpair INvmfRequest.Qpair => Qpair!;
+
+    /// <inheritdoc/>
+    public int CopyFromData(int offset, Span<byte> destination) => Transport!.CopyFromData(this, offset, destination);
+
+    /// <inheritdoc/>
+    public int CopyToData(int offset, ReadOnlySpan<byte> source) => Transport!.CopyToData(this, offset, source);
+
+    /// <inheritdoc/>
+    public void Complete(NvmeStatus status, uint dw0)
+    {
+        Rsp.Status = status;
+        Rsp.Dw0 = dw0;
+        Transport!.OnExecuted(this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"request #{Index} of {Resources} ({State.ToName()})";
+}
+
+/// <summary>The request's <c>state_link</c>.</summary>
+public readonly struct StateLink : IStailqLink<RdmaRequest>
+{
+    public static RdmaRequest? GetNext(RdmaRequest element) => element.StateNext;
+
+    public static void SetNext(RdmaRequest element, RdmaRequest? next) => element.StateNext = next;
+
+    public static StailqId GetOwner(RdmaRequest element) => element.StateOwner;
+
+    public static void SetOwner(RdmaRequest element, StailqId owner) => element.StateOwner = owner;
+}
+
+/// <summary>The request's <c>buf_link</c>.</summary>
+public readonly struct BufLink : IStailqLink<RdmaRequest>
+{
+    public static RdmaRequest? GetNext(RdmaRequest element) => element.BufNext;
+
+    public static void SetNext(RdmaRequest element, RdmaRequest? next) => element.BufNext = next;
+
+    public static StailqId GetOwner(RdmaRequest element) => element.BufOwner;
+
+    public static void SetOwner(RdmaRequest element, StailqId owner) => element.BufOwner = owner;
+}

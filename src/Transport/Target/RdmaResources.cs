@@ -1,0 +1,127 @@
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Target;
+
+/// <summary>
+/// SPDK's <c>spdk_nvmf_rdma_resources</c>: requests, receives, and the registered arrays they use (64-byte command
+/// capsules, 16-byte completions, in-capsule data buffers), the free-request queue and the incoming-receive queue.
+/// One per qpair, or one per poller when an SRQ is used.
+/// </summary>
+public sealed class RdmaResources : IDisposable
+{
+    public const int CapsuleBytes = 64;
+    public const int CompletionBytes = 16;
+
+    private readonly IDmaMemory _memory;
+    private readonly string _owner;
+
+    public RdmaResources(int id, string owner, IDmaMemory memory, IProtectionDomain pd, int depth, int inCapsuleDataSize)
+    {
+        Id = id;
+        _owner = owner;
+        _memory = memory;
+        Depth = depth;
+        InCapsuleDataSize = inCapsuleDataSize;
+        Cmds = Register(memory, pd, depth * CapsuleBytes, AccessFlags.LocalWrite, out var cmdsMr);
+        CmdsMr = cmdsMr;
+        Cpls = Register(memory, pd, depth * CompletionBytes, AccessFlags.LocalWrite, out var cplsMr);
+        CplsMr = cplsMr;
+        Bufs = Register(memory, pd, Math.Max(1, depth * inCapsuleDataSize), AccessFlags.LocalWrite, out var bufsMr);
+        BufsMr = bufsMr;
+        FreeQueue = new Stailq<RdmaRequest, StateLink>("free_queue", this);
+        IncomingQueue = new Stailq<RdmaRecv, RecvLink>("incoming_queue", this);
+        Reqs = new RdmaRequest[depth];
+        Recvs = new RdmaRecv[depth];
+        for (var i = 0; i < depth; i++)
+        {
+            Reqs[i] = NewRequest(i);
+            Recvs[i] = NewRecv(i);
+            FreeQueue.InsertTail(Reqs[i]);
+        }
+    }
+
+    /// <summary>Transport-unique id, encoded in every wr_id of these objects.</summary>
+    public int Id { get; }
+
+    public int Depth { get; }
+
+    public int InCapsuleDataSize { get; }
+
+    public RdmaRequest[] Reqs { get; }
+
+    public RdmaRecv[] Recvs { get; }
+
+    public DmaBuffer Cmds { get; }
+
+    public IMemoryRegion CmdsMr { get; }
+
+    public DmaBuffer Cpls { get; }
+
+    public IMemoryRegion CplsMr { get; }
+
+    public DmaBuffer Bufs { get; }
+
+    public IMemoryRegion BufsMr { get; }
+
+    public Stailq<RdmaRequest, StateLink> FreeQueue { get; }
+
+    public Stailq<RdmaRecv, RecvLink> IncomingQueue { get; }
+
+    /// <summary>The 64-byte command capsule of receive <paramref name="index"/>.</summary>
+    public Span<byte> Capsule(int index) => Cmds.Span.Slice(index * CapsuleBytes, CapsuleBytes);
+
+    /// <summary>The in-capsule data area of receive <paramref name="index"/>.</summary>
+    public Span<byte> InCapsuleData(int index) => Bufs.Span.Slice(index * InCapsuleDataSize, InCapsuleDataSize);
+
+    /// <summary>The 16-byte completion of request <paramref name="index"/>.</summary>
+    public Span<byte> Completion(int index) => Cpls.Span.Slice(index * CompletionBytes, CompletionBytes);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        CmdsMr.Dereg();
+        CplsMr.Dereg();
+        BufsMr.Dereg();
+        _memory.Free(Cmds);
+        _memory.Free(Cpls);
+        _memory.Free(Bufs);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"resources {Id} ({_owner})";
+
+    private static DmaBuffer Register(IDmaMemory memory, IProtectionDomain pd, int length, AccessFlags access, out IMemoryRegion mr)
+    {
+        var buffer = memory.Allocate(length);
+        var rc = pd.RegMr(buffer, buffer.Address, (ulong)length, access, out var region);
+        if (rc != Errno.Ok)
+        {
+            memory.Free(buffer);
+            throw new InvalidOperationException($"ibv_reg_mr of {length} bytes failed: {Errno.Name(rc)}");
+        }
+
+        mr = region!;
+        return buffer;
+    }
+
+    private RdmaRequest NewRequest(int i)
+    {
+        var req = new RdmaRequest(this, i);
+        req.RspWr = new SendWorkRequest { WrId = req.RspWrId, Opcode = WrOpcode.Send, Flags = SendFlags.Signaled, NumSge = 1 };
+        req.RspWr.SgList[0] = new Sge(Cpls.Address + (ulong)(i * CompletionBytes), CompletionBytes, CplsMr.Lkey);
+        return req;
+    }
+
+    private RdmaRecv NewRecv(int i)
+    {
+        var recv = new RdmaRecv(this, i);
+        recv.Wr = new RecvWorkRequest { WrId = recv.WrId, NumSge = InCapsuleDataSize > 0 ? 2 : 1 };
+        recv.Wr.SgList[0] = new Sge(Cmds.Address + (ulong)(i * CapsuleBytes), CapsuleBytes, CmdsMr.Lkey);
+        if (InCapsuleDataSize > 0)
+        {
+            recv.Wr.SgList[1] = new Sge(Bufs.Address + (ulong)(i * InCapsuleDataSize), (uint)InCapsuleDataSize, BufsMr.Lkey);
+        }
+
+        return recv;
+    }
+}

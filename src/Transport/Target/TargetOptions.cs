@@ -1,0 +1,114 @@
+namespace Harness.Transport.Target;
+
+/// <summary>
+/// Transport options, SPDK's <c>spdk_nvmf_transport_opts</c> plus the RDMA-specific ones. Defaults are SPDK's,
+/// except where a smaller value exercises more code paths in simulation (noted).
+/// </summary>
+public sealed record TargetOptions
+{
+    /// <summary>Largest queue depth a qpair negotiates (<c>max_queue_depth</c>).</summary>
+    public int MaxQueueDepth { get; init; } = 128;
+
+    /// <summary>Most I/O qpairs per controller.</summary>
+    public int MaxQpairsPerCtrlr { get; init; } = 128;
+
+    /// <summary>In-capsule data bytes per capsule (<c>in_capsule_data_size</c>).</summary>
+    public int InCapsuleDataSize { get; init; } = 4096;
+
+    /// <summary>Largest I/O in bytes (<c>max_io_size</c>).</summary>
+    public int MaxIoSize { get; init; } = 131_072;
+
+    /// <summary>Size of one data buffer (<c>io_unit_size</c>); SPDK defaults to 8 KiB for RDMA.</summary>
+    public int IoUnitSize { get; init; } = 8192;
+
+    /// <summary>Data buffers in the shared pool (<c>num_shared_buffers</c>).</summary>
+    public int NumSharedBuffers { get; init; } = 4095;
+
+    /// <summary>SGEs per data WR (<c>max_send_sge</c>); a transfer needing more buffers takes more WRs.</summary>
+    public int MaxSendSge { get; init; } = 16;
+
+    /// <summary>Data WRs in the transport's pool for multi-descriptor SGLs (<c>data_wr_pool_size</c>).</summary>
+    public int DataWrPoolSize { get; init; } = 4095;
+
+    /// <summary>Use one shared receive queue per device per poll group instead of a receive queue per qpair.</summary>
+    public bool UseSrq { get; init; }
+
+    /// <summary>Receives per SRQ (<c>max_srq_depth</c>).</summary>
+    public int MaxSrqDepth { get; init; } = 4096;
+
+    /// <summary>Completions polled per poller round (SPDK: 32).</summary>
+    public int CompletionsPerPollMax { get; init; } = 32;
+
+    /// <summary>CM events handled per acceptor poll (SPDK: 32).</summary>
+    public int CmEventsPerPollMax { get; init; } = 32;
+
+    /// <summary>Modelled time a command spends executing in the controller/block device.</summary>
+    public long ExecutionLatencyNs { get; init; } = 5_000;
+
+    /// <summary>Keep-alive timeout a controller accepts, in ms (0 = off).</summary>
+    public int KeepAliveTimeoutMsMax { get; init; } = 120_000;
+
+    /// <summary>Known-defect switches (default: the fixed behaviour).</summary>
+    public KnownDefects Defects { get; init; } = KnownDefects.None;
+}
+
+/// <summary>
+/// The historical SPDK bugs the transport can be switched back to (contract of DESIGN.md: names are the CLI's).
+/// </summary>
+[Flags]
+public enum KnownDefects
+{
+    None = 0,
+
+    /// <summary>
+    /// <c>pending-read-queue-double-insert</c> (SPDK #3463, pre-4e45c5636b): a request whose READs were posted in parts
+    /// is completed on a READ error while still linked in the pending RDMA READ queue.
+    /// </summary>
+    PendingReadQueueDoubleInsert = 1 << 0,
+
+    /// <summary>
+    /// <c>lingering-without-ctrlr-lock</c> (SPDK #3347, pre-4985289a62): the host destroys a qpair leaving LINGERING
+    /// without the controller lock.
+    /// </summary>
+    LingeringWithoutCtrlrLock = 1 << 1,
+}
+
+/// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
+public static class KnownDefectNames
+{
+    public const string PendingReadQueueDoubleInsert = "pending-read-queue-double-insert";
+    public const string LingeringWithoutCtrlrLock = "lingering-without-ctrlr-lock";
+
+    /// <summary>Every defect name, in the order of the flags.</summary>
+    public static IReadOnlyList<string> All { get; } = new[] { PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock };
+
+    /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
+    public static bool TryParse(string name, out KnownDefects defect)
+    {
+        defect = name switch
+        {
+            PendingReadQueueDoubleInsert => KnownDefects.PendingReadQueueDoubleInsert,
+            LingeringWithoutCtrlrLock => KnownDefects.LingeringWithoutCtrlrLock,
+            _ => KnownDefects.None,
+        };
+        return defect != KnownDefects.None;
+    }
+
+    /// <summary>The defects named by the environment variable <c>HARNESS_DEFECT</c> (comma-separated), for the test suites.</summary>
+    public static KnownDefects FromEnvironment()
+    {
+        var value = Environment.GetEnvironmentVariable("HARNESS_DEFECT");
+        var result = KnownDefects.None;
+        foreach (var part in (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!TryParse(part, out var d))
+            {
+                throw new ArgumentException($"HARNESS_DEFECT names an unknown defect '{part}' (known: {string.Join(", ", All)})");
+            }
+
+            result |= d;
+        }
+
+        return result;
+    }
+}
