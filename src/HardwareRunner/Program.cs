@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using Harness.HardwareRunner;
+
+return HarnessProgram.Run(args, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);

@@ -179,7 +179,8 @@ public sealed partial class SimCmId
             {
                 LocalParam = param;
                 rc = ConnectQp(QpImpl!, Peer!, responderResources: param.ResponderResources,
-                    initiatorDepth: Math.Min(param.InitiatorDepth, RemoteParam.ResponderResources), retry: RemoteParam.RetryCount, rnrRetry: param.RnrRetryCount);
+                    initiatorDepth: Math.Min(param.InitiatorDepth, RemoteParam.ResponderResources), retry: RemoteParam.RetryCount,
+                    rnrRetry: RemoteParam.RnrRetryCount); // as the IB CM: the REQ's rnr_retry_count programs the passive QP
             }
 
             TraceCall("accept", rc);
@@ -288,7 +289,10 @@ public sealed partial class SimCmId
                 }
 
                 return Errno.Ok;
-            case CmIdState.DisconnectReceived:
+            case CmIdState.DisconnectReceived or CmIdState.TimeWait or CmIdState.DisconnectSent or CmIdState.Closed:
+                // As the kernel's rdma_disconnect on IB/RoCE: after DISCONNECTED (the id is then in timewait, or closed
+                // once TIMEWAIT_EXIT is raised) or a second call, it still moves the QP to ERR (flushing it) and returns 0.
+                // SPDK relies on this.
                 QpImpl?.ForceError("rdma_disconnect");
                 return Errno.Ok;
             default:

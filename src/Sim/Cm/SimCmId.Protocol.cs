@@ -64,8 +64,9 @@ public sealed partial class SimCmId
         }
 
         RemoteParam = Peer.LocalParam;
+        // As the IB CM (cm_rep_handler): retry_cnt is our own REQ's, rnr_retry is the one the REP carries (the acceptor's).
         var rc = ConnectQp(QpImpl, Peer, LocalParam.ResponderResources,
-            initiatorDepth: Math.Min(LocalParam.InitiatorDepth, Peer.LocalParam.ResponderResources), LocalParam.RetryCount, LocalParam.RnrRetryCount);
+            initiatorDepth: Math.Min(LocalParam.InitiatorDepth, Peer.LocalParam.ResponderResources), LocalParam.RetryCount, Peer.LocalParam.RnrRetryCount);
         if (rc != Errno.Ok)
         {
             SetState(CmIdState.Closed);

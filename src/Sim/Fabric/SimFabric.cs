@@ -116,7 +116,19 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
 
     internal SimHost? FindHost(IPAddress address) => _hosts.Find(h => h.Address.Equals(address));
 
-    internal SimHost? FindHost(Gid gid) => _hosts.Find(h => h.Gid == gid);
+    internal SimHost? FindHost(Gid gid)
+    {
+        // On every packet's path (FindPeer): a plain loop, since a lambda capturing gid allocates on each call.
+        foreach (var host in _hosts)
+        {
+            if (host.Gid == gid)
+            {
+                return host;
+            }
+        }
+
+        return null;
+    }
 
     internal SimHost? FindHostByName(string name) => _hosts.Find(h => h.HostName == name);
 

@@ -4,7 +4,8 @@ namespace Harness.Sim.Nic;
 
 /// <summary>
 /// Legal RC QP state transitions and the attributes each requires or allows, as the kernel's
-/// <c>ib_modify_qp_is_ok</c> table has them for RC. Any state may go to RESET or ERR.
+/// <c>ib_modify_qp_is_ok</c> table has them for RC. Any state may go to RESET, and any state but RESET to ERR
+/// (the kernel's table has no RESET -> ERR entry, so ibv_modify_qp returns EINVAL for it).
 /// </summary>
 public static class QpTransitionTable
 {
@@ -24,7 +25,7 @@ public static class QpTransitionTable
     public static int Check(QpState from, QpState to, QpAttrMask mask, out string reason)
     {
         mask &= ~QpAttrMask.State;
-        if (to is QpState.Reset or QpState.Err)
+        if (to is QpState.Reset || (to == QpState.Err && from != QpState.Reset))
         {
             return Allow(mask, QpAttrMask.None, QpAttrMask.None, from, to, out reason);
         }
@@ -38,9 +39,10 @@ public static class QpTransitionTable
             (QpState.Rts, QpState.Rts) => Allow(mask, QpAttrMask.None, RtsOptional, from, to, out reason),
             (QpState.Rts, QpState.Sqd) => Allow(mask, QpAttrMask.None, QpAttrMask.EnSqdAsyncNotify, from, to, out reason),
             (QpState.Sqd, QpState.Rts) => Allow(mask, QpAttrMask.None, RtsOptional, from, to, out reason),
-            (QpState.Sqd, QpState.Sqd) => Allow(mask, QpAttrMask.None, QpAttrMask.Av | QpAttrMask.AltPath | QpAttrMask.AccessFlags |
+            (QpState.Sqd, QpState.Sqd) => Allow(mask, QpAttrMask.None, QpAttrMask.Port | QpAttrMask.Av | QpAttrMask.AltPath | QpAttrMask.AccessFlags |
                 QpAttrMask.PkeyIndex | QpAttrMask.MinRnrTimer | QpAttrMask.PathMigState | QpAttrMask.MaxQpRdAtomic |
                 QpAttrMask.MaxDestRdAtomic | QpAttrMask.Timeout | QpAttrMask.RetryCnt | QpAttrMask.RnrRetry, from, to, out reason),
+            (QpState.Sqe, QpState.Rts) => Allow(mask, QpAttrMask.None, QpAttrMask.None, from, to, out reason),
             _ => Fail($"{from.ToName()} -> {to.ToName()} is not a legal RC transition", out reason),
         };
     }

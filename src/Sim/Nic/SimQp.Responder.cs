@@ -17,6 +17,16 @@ public sealed partial class SimQp
             return;
         }
 
+        if (EarlierUndelivered(index))
+        {
+            // RC delivers in PSN order: the responder discards a packet that follows a missing one (sequence error)
+            // and the requester goes back to the missing PSN, so this WR is sent again after it, without using a retry.
+            World.Record(new TraceRecord { Kind = TraceKind.Retry, Node = HostName, Qp = QpNum, WrId = slot.Wr.WrId, Op = "psn_sequence_error" });
+            slot.Ticket = NewTicket();
+            World.Schedule(AckTimeoutNs, this, EvTransmit, index, slot.Ticket);
+            return;
+        }
+
         var ackAt = World.NowNs + LatencyNs;
         if (slot.InjectedStatus != WcStatus.Success)
         {
@@ -43,6 +53,28 @@ public sealed partial class SimQp
         }
     }
 
+    /// <summary>True when a WR posted before the one in <paramref name="index"/> has not reached the responder yet.</summary>
+    private bool EarlierUndelivered(int index)
+    {
+        for (var seq = _sqHead; seq < _sqTail; seq++)
+        {
+            var i = SlotIndex(seq);
+            if (i == index)
+            {
+                return false;
+            }
+
+            // Only a WR the responder executed releases the ones behind it: one NAKed (RNR, access or injected error)
+            // or failed locally, even if already done and waiting to be reported in order, holds them back for good.
+            if (!_sq[i].Delivered)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private bool CanRespondTo(SimQp requester) =>
         !Destroyed && State is QpState.Rtr or QpState.Rts or QpState.Sqd && _attr.DestQpNum == requester.QpNum && LinkUp();
 
@@ -56,6 +88,7 @@ public sealed partial class SimQp
             return;
         }
 
+        slot.Delivered = true;
         var remote = new Sge(slot.Wr.RemoteAddr, (uint)length, slot.Wr.Rkey);
         if ((slot.Wr.Flags & SendFlags.Inline) != 0)
         {
@@ -80,6 +113,7 @@ public sealed partial class SimQp
             return;
         }
 
+        slot.Delivered = true;
         var remote = new Sge(slot.Wr.RemoteAddr, (uint)length, slot.Wr.Rkey);
         SimDma.Copy(peer.Device, new ReadOnlySpan<Sge>(in remote), Device, slot.Wr.SgList[..slot.Wr.NumSge]);
         FinishAt(index, WcStatus.Success, responseAt);
@@ -113,6 +147,7 @@ public sealed partial class SimQp
             return;
         }
 
+        slot.Delivered = true;
         if ((slot.Wr.Flags & SendFlags.Inline) != 0)
         {
             SimDma.CopyFromBytes(_inline![index].AsSpan(0, (int)length), peer.Device, recv.SgList[..recv.NumSge]);

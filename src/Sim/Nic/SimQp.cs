@@ -253,6 +253,9 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
         public int DropsLeft;
         public int RnrAttempts;
         public bool HoldsReadCredit;
+
+        /// <summary>The responder has executed (or NAKed) this WR: later WRs may now execute (RC in-order delivery).</summary>
+        public bool Delivered;
     }
 
     private enum SlotPhase : byte

@@ -149,8 +149,13 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
 
     private void Park()
     {
-        _parked = true;
-        _world.AddActivityListener(this);
+        if (!_parked)
+        {
+            // Register once: an idle wake-up that finds nothing to do parks again without being woken in between.
+            _parked = true;
+            _world.AddActivityListener(this);
+        }
+
         Schedule(SimReactorRuntime.IdleWakeNsMax);
     }
 

@@ -25,15 +25,21 @@ public sealed class ConnectedPair : IDisposable
 
     public Side Server { get; private set; } = null!;
 
-    /// <summary>Builds the fabric and connects; <paramref name="options"/> sets seed and faults.</summary>
-    public static ConnectedPair Create(SimOptions? options = null, uint sendWr = 64, uint recvWr = 64, ConnParam? clientParam = null, bool serverSrq = false)
+    /// <summary>
+    /// Builds the fabric and connects; <paramref name="options"/> sets seed and faults. <paramref name="clientParam"/> goes
+    /// to rdma_connect, <paramref name="serverParam"/> to rdma_accept; <paramref name="cqEntries"/> sizes both CQs;
+    /// <paramref name="trace"/> replaces the trace the fabric would create (e.g. one that writes JSONL).
+    /// </summary>
+    public static ConnectedPair Create(SimOptions? options = null, uint sendWr = 64, uint recvWr = 64, ConnParam? clientParam = null, bool serverSrq = false,
+        ConnParam? serverParam = null, int cqEntries = CqEntries, Harness.Sim.Tracing.Trace? trace = null)
     {
-        var pair = new ConnectedPair(new SimFabric(options ?? new SimOptions { TraceRecordsInMemory = 100_000 }));
+        var pair = new ConnectedPair(new SimFabric(options ?? new SimOptions { TraceRecordsInMemory = 100_000 }, trace));
         var serverHost = pair.Fabric.AddHost("server", IPAddress.Parse("192.0.2.1"));
         var clientHost = pair.Fabric.AddHost("client", IPAddress.Parse("192.0.2.2"));
-        pair.Server = Side.Open(serverHost, sendWr, recvWr, serverSrq);
-        pair.Client = Side.Open(clientHost, sendWr, recvWr, srq: false);
-        pair.Connect(clientParam ?? new ConnParam { InitiatorDepth = 4, ResponderResources = 4, RetryCount = 7, RnrRetryCount = 7 });
+        pair.Server = Side.Open(serverHost, sendWr, recvWr, serverSrq, cqEntries);
+        pair.Client = Side.Open(clientHost, sendWr, recvWr, srq: false, cqEntries);
+        pair.Connect(clientParam ?? new ConnParam { InitiatorDepth = 4, ResponderResources = 4, RetryCount = 7, RnrRetryCount = 7 },
+            serverParam ?? new ConnParam { InitiatorDepth = 4, ResponderResources = 4, RnrRetryCount = 7 });
         return pair;
     }
 
@@ -52,9 +58,39 @@ public sealed class ConnectedPair : IDisposable
     /// <summary>Runs until nothing is left to happen or <paramref name="limitNs"/> passes.</summary>
     public void RunIdle(long limitNs = 10_000_000_000) => Fabric.Run(Fabric.World.NowNs + limitNs);
 
+    /// <summary>
+    /// Runs every event up to virtual time <paramref name="timeNs"/> and leaves the clock there (even when nothing is
+    /// scheduled), so a test can start its workload at a known time.
+    /// </summary>
+    public void AdvanceTo(long timeNs)
+    {
+        Fabric.Run(timeNs);
+        if (Fabric.World.NowNs < timeNs)
+        {
+            // Nothing was scheduled up to timeNs: park a no-op event there and run to it.
+            Fabric.World.ScheduleAt(timeNs, NoOpTarget.Instance, 0);
+            Fabric.World.Run(timeNs);
+        }
+    }
+
+    /// <summary>Polls both CQs while running until <paramref name="done"/> holds over what was polled so far.</summary>
+    public (List<WorkCompletion> Client, List<WorkCompletion> Server) PollUntil(
+        Func<List<WorkCompletion>, List<WorkCompletion>, bool> done, long limitNs = 10_000_000_000, string what = "completions")
+    {
+        var client = new List<WorkCompletion>();
+        var server = new List<WorkCompletion>();
+        RunUntil(() =>
+        {
+            client.AddRange(Client.PollAll());
+            server.AddRange(Server.PollAll());
+            return done(client, server);
+        }, limitNs, what);
+        return (client, server);
+    }
+
     public void Dispose() => Fabric.Dispose();
 
-    private void Connect(ConnParam clientParam)
+    private void Connect(ConnParam clientParam, ConnParam serverParam)
     {
         var listen = Server.CreateId();
         Check(listen.BindAddr(new IPEndPoint(Server.Host.Address, 4420)), "bind");
@@ -68,7 +104,7 @@ public sealed class ConnectedPair : IDisposable
         Check(active.Connect(clientParam), "connect");
         var request = Server.ExpectEvent(this, CmEventType.ConnectRequest);
         Server.AttachQp(request.Id);
-        Check(request.Id.Accept(new ConnParam { InitiatorDepth = 4, ResponderResources = 4, RnrRetryCount = 7 }), "accept");
+        Check(request.Id.Accept(serverParam), "accept");
         Client.ExpectEvent(this, CmEventType.Established);
         Server.ExpectEvent(this, CmEventType.Established);
         Server.ListenId = listen;
@@ -111,12 +147,12 @@ public sealed class ConnectedPair : IDisposable
 
         public SimQp Qp => (SimQp)Id.Qp!;
 
-        public static Side Open(SimHost host, uint sendWr, uint recvWr, bool srq)
+        public static Side Open(SimHost host, uint sendWr, uint recvWr, bool srq, int cqEntries = CqEntries)
         {
             host.Verbs.GetDeviceList(out var devices);
             Check(devices[0].Open(out var ctx), "open");
             Check(ctx!.AllocPd(out var pd), "alloc_pd");
-            Check(ctx.CreateCq(CqEntries, null, out var cq), "create_cq");
+            Check(ctx.CreateCq(cqEntries, null, out var cq), "create_cq");
             Check(host.Cm.CreateEventChannel(out var channel), "create_event_channel");
             var buffer = host.Memory.Allocate(BufferBytes);
             var access = AccessFlags.LocalWrite | AccessFlags.RemoteRead | AccessFlags.RemoteWrite;
@@ -200,6 +236,16 @@ public sealed class ConnectedPair : IDisposable
             return Srq != null
                 ? Srq.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in wr), out _)
                 : Qp.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in wr), out _);
+        }
+    }
+
+    /// <summary>An event target that does nothing (used to move the clock to a chosen time).</summary>
+    private sealed class NoOpTarget : ISimEventTarget
+    {
+        public static readonly NoOpTarget Instance = new();
+
+        public void OnEvent(int kind, long a, long b)
+        {
         }
     }
 }

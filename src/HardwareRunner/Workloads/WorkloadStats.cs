@@ -1,0 +1,51 @@
+namespace Harness.HardwareRunner.Workloads;
+
+/// <summary>What the workload did: the figures of <c>harness run</c>'s summary.</summary>
+public sealed class WorkloadStats
+{
+    /// <summary>Operations requested (<c>--ios</c>).</summary>
+    public int Ios { get; internal set; }
+
+    /// <summary>Operations that completed successfully.</summary>
+    public long Completed { get; internal set; }
+
+    /// <summary>Operations in flight on a qpair when it failed (each completed exactly once, as failed).</summary>
+    public long FailedInFlight { get; internal set; }
+
+    /// <summary>Operations never issued because their qpair failed first.</summary>
+    public long NotIssued { get; internal set; }
+
+    /// <summary>Failed operations in total.</summary>
+    public long Failed => FailedInFlight + NotIssued;
+
+    public long Writes { get; internal set; }
+
+    public long Reads { get; internal set; }
+
+    /// <summary>Bytes read back with RDMA READ and compared with what was written.</summary>
+    public long VerifiedBytes { get; internal set; }
+
+    /// <summary>Requests the target received and answered.</summary>
+    public long TargetRequests { get; internal set; }
+
+    /// <summary>Bytes the target checked against the checksum in each request.</summary>
+    public long TargetCheckedBytes { get; internal set; }
+
+    /// <summary>Qpairs that reached ESTABLISHED.</summary>
+    public int QpairsConnected { get; internal set; }
+
+    /// <summary>Qpairs that failed (connect error, error completion, unexpected disconnect…).</summary>
+    public int QpairsFailed { get; internal set; }
+
+    /// <summary>CM events got and acked, both sides.</summary>
+    public long CmEvents { get; internal set; }
+
+    /// <summary>Asynchronous verbs events got and acked, both sides.</summary>
+    public long AsyncEvents { get; internal set; }
+
+    /// <summary>One line per failed qpair saying why.</summary>
+    public List<string> FailureReasons { get; } = new();
+
+    /// <summary>Operations finished (successfully or not), for progress reports.</summary>
+    public long Done => Completed + Failed;
+}
