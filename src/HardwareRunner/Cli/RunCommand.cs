@@ -22,6 +22,9 @@ internal static class RunCommand
     /// <summary>Events simulated between two progress-bar updates.</summary>
     private const int EventsPerProgressUpdate = 100_000;
 
+    /// <summary>Runs with fewer operations finish too fast for a progress bar to help.</summary>
+    private const int ProgressIosMin = 10_000;
+
     private const int FailureReasonsShownMax = 8;
 
     public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
@@ -88,7 +91,7 @@ internal static class RunCommand
         try
         {
             workload.Start();
-            var outcome = interactive ? RunWithProgress(fabric, workload, stderr) : fabric.Run(VirtualTimeLimitNs, () => workload.Finished);
+            var outcome = interactive && options.Ios >= ProgressIosMin ? RunWithProgress(fabric, workload, stderr) : fabric.Run(VirtualTimeLimitNs, () => workload.Finished);
             violation = workload.Violation;
             if (violation == null && !workload.Finished)
             {
@@ -101,12 +104,23 @@ internal static class RunCommand
         {
             violation = new WorkloadViolation("hang", e.Message);
         }
+        catch (Exception e)
+        {
+            // A crash inside the simulation or the workload is a finding too: report it with the command that replays it.
+            violation = new WorkloadViolation("crash", e.ToString());
+        }
 
         wall.Stop();
         workload.Stop();
         if (violation == null && SimLeakCheck.Find(fabric) is { } leak)
         {
             violation = new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak);
+        }
+
+        if (violation != null)
+        {
+            var firstLine = violation.Detail.Split('\n', 2)[0];
+            fabric.World.Record(new TraceRecord { Kind = TraceKind.Violation, Node = "harness", Op = violation.Invariant, Text = firstLine });
         }
 
         PrintSummary(settings, workload.Stats, fabric, wall.Elapsed, violation, stdout);

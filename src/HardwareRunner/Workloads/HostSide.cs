@@ -148,7 +148,7 @@ internal sealed class HostSide
     /// <summary>Something moved forward (stall detection).</summary>
     public void NoteProgress() => _lastProgressNs = Stack.Clock.NowNs;
 
-    /// <summary>Operations finished so far, all qpairs (for progress reports).</summary>
+    /// <summary>Where every qpair is (for stall reports).</summary>
     public string DescribeConnections() => string.Join("; ", _conns.Select(c => c.Describe()));
 
     private int PollCm()

@@ -35,8 +35,13 @@ public sealed partial class NvmfRdmaTransport
         switch (ev.EventType)
         {
             case CmEventType.ConnectRequest:
-                OnConnectRequest(ev);
+                var accepted = OnConnectRequest(ev);
                 Ack(ev);
+                if (!accepted)
+                {
+                    ev.Id.Destroy(); // only after the ack: destroying an id with an unacked event blocks forever
+                }
+
                 break;
             case CmEventType.Disconnected:
             case CmEventType.DeviceRemoval when ev.Id.Qp != null:
@@ -68,7 +73,7 @@ public sealed partial class NvmfRdmaTransport
     }
 
     /// <summary><c>nvmf_rdma_connect</c>: validate private data and depths, create the qpair, add it to a poll group, accept.</summary>
-    private void OnConnectRequest(CmEvent ev)
+    private bool OnConnectRequest(CmEvent ev)
     {
         var error = RdmaCmRequest.TryDecode(ev.Param.PrivateData.Span, out var request);
         if (error == RdmaTransportError.None && ev.Param.InitiatorDepth == 0)
@@ -79,7 +84,7 @@ public sealed partial class NvmfRdmaTransport
         if (error != RdmaTransportError.None)
         {
             Reject(ev.Id, error);
-            return;
+            return false;
         }
 
         var maxQueueDepth = Math.Min(Math.Min(Options.MaxQueueDepth, _deviceAttr.MaxQpWr), Math.Min((int)request.Hrqsize, request.Hsqsize + 1));
@@ -87,7 +92,7 @@ public sealed partial class NvmfRdmaTransport
         if (maxQueueDepth < 2)
         {
             Reject(ev.Id, request.Hrqsize < 2 ? RdmaTransportError.InvalidHrqsize : RdmaTransportError.InvalidHsqsize);
-            return;
+            return false;
         }
 
         var qpair = new RdmaQpair(this, ev.Id, maxQueueDepth, maxReadDepth, request.Qid, $"{_stack.HostName}#{_qpairs.Count}");
@@ -98,7 +103,10 @@ public sealed partial class NvmfRdmaTransport
         {
             qpair.Destroyed = true;
             Reject(ev.Id, RdmaTransportError.NoResources);
+            return false;
         }
+
+        return true;
     }
 
     private void Reject(ICmId id, RdmaTransportError error)
@@ -107,7 +115,6 @@ public sealed partial class NvmfRdmaTransport
         new RdmaCmReject { Recfmt = 0, Status = error }.Encode(data);
         _log.Error(null, $"rejecting connection: {error}");
         id.Reject(data);
-        id.Destroy();
     }
 
     /// <summary><c>nvmf_rdma_poll_group_add</c> + <c>nvmf_rdma_qpair_initialize</c>: QP, resources, receives, accept.</summary>

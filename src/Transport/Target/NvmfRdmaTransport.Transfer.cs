@@ -152,6 +152,17 @@ public sealed partial class NvmfRdmaTransport
             return;
         }
 
+        if (!FitsSendQueue(req, qpair))
+        {
+            if (queued)
+            {
+                queue.RemoveHead();
+            }
+
+            CompleteWithStatus(req, qpair, NvmeStatus.DataSglLengthInvalid);
+            return;
+        }
+
         if (!TryAcquireBuffers(req, qpair))
         {
             if (!queued)
@@ -169,6 +180,16 @@ public sealed partial class NvmfRdmaTransport
 
         FillDataWrs(req, qpair.Poller!.Buffers);
         SetState(req, RdmaRequestState.HaveBuffer);
+    }
+
+    /// <summary>
+    /// A controller-to-host transfer posts all its WRITEs and the response at once, so it can never start when they
+    /// exceed the qpair's send depth: fail it with an NVMe error rather than wait forever. (READs are posted in parts.)
+    /// </summary>
+    private bool FitsSendQueue(RdmaRequest req, RdmaQpair qpair)
+    {
+        var wrs = req.Cmd.Dptr.IsKeyedDataBlock ? (BuffersFor(req.Length) + Options.MaxSendSge - 1) / Options.MaxSendSge : req.NumWrs;
+        return req.Xfer != NvmeDataTransfer.ControllerToHost || wrs + 1 <= qpair.MaxSendDepth;
     }
 
     private bool TryAcquireBuffers(RdmaRequest req, RdmaQpair qpair)

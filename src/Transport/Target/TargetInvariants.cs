@@ -1,0 +1,131 @@
+using Harness.Transport.Invariants;
+
+namespace Harness.Transport.Target;
+
+/// <summary>
+/// The target's oracle (DESIGN.md "Invariants"), checked after every step by the simulator: each request is in exactly
+/// one place consistent with its state; every queue is a well-formed list of its own members; depth counters equal the
+/// WRs actually outstanding; queue_depth equals the capsules held; nothing is leaked.
+/// </summary>
+public static class TargetInvariants
+{
+    /// <summary>Checks every live qpair of <paramref name="transport"/>; throws <see cref="InvariantViolationException"/> at the first problem.</summary>
+    public static void CheckAll(NvmfRdmaTransport transport)
+    {
+        foreach (var qpair in transport.Qpairs)
+        {
+            if (!qpair.Destroyed && qpair.Resources != null)
+            {
+                CheckQpair(qpair);
+            }
+        }
+
+        foreach (var group in transport.PollGroups)
+        {
+            CheckQueueMembers(group.PendingBufQueue.First, r => r.BufNext, r => r.BufOwner, group.PendingBufQueue.Id);
+        }
+    }
+
+    /// <summary>Checks one qpair's queues, request placement and counters.</summary>
+    public static void CheckQpair(RdmaQpair qpair)
+    {
+        CheckQueueMembers(qpair.PendingIobufQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingIobufQueue.Id);
+        CheckQueueMembers(qpair.PendingRdmaReadQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingRdmaReadQueue.Id);
+        CheckQueueMembers(qpair.PendingRdmaWriteQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingRdmaWriteQueue.Id);
+        CheckQueueMembers(qpair.PendingRdmaSendQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingRdmaSendQueue.Id);
+        var resources = qpair.Resources!;
+        CheckQueueMembers(resources.FreeQueue.First, r => r.StateNext, r => r.StateOwner, resources.FreeQueue.Id);
+        int sendWrs = 0, reads = 0, active = 0;
+        foreach (var req in resources.Reqs)
+        {
+            CheckPlacement(req, qpair);
+            if (req.State != RdmaRequestState.Free && req.Qpair == qpair)
+            {
+                active++;
+                sendWrs += req.OutstandingReads + (req.RspPosted ? 1 + req.NumOutstandingDataWr : 0);
+                reads += req.OutstandingReads;
+            }
+        }
+
+        CheckCounters(qpair, sendWrs, reads, active);
+    }
+
+    private static void CheckPlacement(RdmaRequest req, RdmaQpair qpair)
+    {
+        var owner = req.StateOwner;
+        var expected = req.State switch
+        {
+            RdmaRequestState.Free => req.Resources.FreeQueue.Id,
+            RdmaRequestState.DataTransferToControllerPending => qpair.PendingRdmaReadQueue.Id,
+            RdmaRequestState.TransferringHostToController when req.NumRemainingDataWr > 0 => qpair.PendingRdmaReadQueue.Id,
+            RdmaRequestState.DataTransferToHostPending => qpair.PendingRdmaWriteQueue.Id,
+            RdmaRequestState.ReadyToCompletePending => qpair.PendingRdmaSendQueue.Id,
+            RdmaRequestState.NeedBuffer when !owner.IsNone => qpair.PendingIobufQueue.Id,
+            _ => StailqId.None,
+        };
+        if (req.State != RdmaRequestState.Free && req.Qpair != qpair)
+        {
+            return; // SRQ resources: another qpair's request
+        }
+
+        Check.That(owner == expected, InvariantNames.QueueStateConsistent, (req, owner, expected),
+            s => $"{s.req} is on {s.owner} but its state {s.req.State.ToName()} belongs on {s.expected}");
+        Check.That(req.State != RdmaRequestState.Free || (req.NumOutstandingDataWr == 0 && !req.RspPosted && req.OutstandingReads == 0),
+            InvariantNames.DepthCounters, req, r => $"{r} is FREE with WRs still outstanding (num_outstanding_data_wr {r.NumOutstandingDataWr}, response posted {r.RspPosted})");
+        Check.That((req.State == RdmaRequestState.NeedDataWr) == !req.BufOwner.IsNone, InvariantNames.QueueStateConsistent, req,
+            r => $"{r} is {(r.BufOwner.IsNone ? "not " : string.Empty)}on pending_buf_queue in state {r.State.ToName()}");
+    }
+
+    private static void CheckCounters(RdmaQpair qpair, int sendWrs, int reads, int active)
+    {
+        Check.That(qpair.CurrentSendDepth == sendWrs, InvariantNames.DepthCounters, (qpair, sendWrs),
+            s => $"{s.qpair}: current_send_depth {s.qpair.CurrentSendDepth} but {s.sendWrs} send WRs are outstanding");
+        Check.That(qpair.CurrentReadDepth == reads, InvariantNames.DepthCounters, (qpair, reads),
+            s => $"{s.qpair}: current_read_depth {s.qpair.CurrentReadDepth} but {s.reads} RDMA READs are outstanding");
+        var resources = qpair.Resources!;
+        var incoming = 0;
+        for (var r = resources.IncomingQueue.First; r != null; r = r.Next)
+        {
+            incoming += r.Qpair == qpair ? 1 : 0;
+        }
+
+        Check.That(qpair.QueueDepth == active + incoming, InvariantNames.DepthCounters, (qpair, active, incoming),
+            s => $"{s.qpair}: queue_depth {s.qpair.QueueDepth} but {s.active} requests are in use and {s.incoming} capsules wait");
+        if (qpair.Poller?.Srq == null)
+        {
+            var unposted = 0;
+            foreach (var recv in resources.Recvs)
+            {
+                unposted += recv.Posted ? 0 : 1;
+            }
+
+            Check.That(qpair.CurrentRecvDepth == unposted, InvariantNames.DepthCounters, (qpair, unposted),
+                s => $"{s.qpair}: current_recv_depth {s.qpair.CurrentRecvDepth} but {s.unposted} receives are not posted");
+        }
+    }
+
+    /// <summary>Walks a queue from its head: every element reachable must be owned by that queue (a shared link joining two lists shows here).</summary>
+    private static void CheckQueueMembers(RdmaRequest? first, Func<RdmaRequest, RdmaRequest?> next, Func<RdmaRequest, StailqId> owner, StailqId queue)
+    {
+        var steps = 0;
+        for (var r = first; r != null; r = next(r))
+        {
+            Check.That(++steps < Stailq<RdmaRequest, StateLink>.WalkStepsMax, InvariantNames.QueueIntegrity, queue, q => $"{q} has a cycle");
+            Check.That(owner(r) == queue, InvariantNames.RequestInOneQueue, (r, queue, owner),
+                s => $"{s.r} is reachable from {s.queue} but was last inserted into {s.owner(s.r)}: the shared link joins the two lists");
+        }
+    }
+
+    /// <summary>At destruction: every request of the qpair's own resources is free and holds nothing (no leak).</summary>
+    public static void CheckDestroyed(RdmaQpair qpair)
+    {
+        foreach (var req in qpair.Resources!.Reqs)
+        {
+            Check.That(req.State == RdmaRequestState.Free, InvariantNames.NoLeakOnDestroy, req, r => $"{r} is not free when its qpair is destroyed");
+            Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} still holds {r.BufferCount} data buffers at qpair destruction");
+        }
+
+        Check.That(qpair.CurrentSendDepth == 0, InvariantNames.NoLeakOnDestroy, qpair, q => $"{q} destroyed with current_send_depth {q.CurrentSendDepth}");
+        Check.That(qpair.QueueDepth == 0, InvariantNames.NoLeakOnDestroy, qpair, q => $"{q} destroyed with queue_depth {q.QueueDepth}");
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using Harness.Sim.Core;
+using Harness.Sim.Fabric;
+using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
+using Harness.Transport.RdmaCm;
+using Harness.Transport.Target;
+using Harness.Transport.Threading;
+
+namespace Harness.Tests.Properties.Target.Support;
+
+/// <summary>
+/// A live target transport on the simulated fabric with raw wire-level hosts, checking every invariant of the target
+/// after every simulator event (the way the harness does), so a test fails at the first inconsistent state.
+/// </summary>
+public sealed class TargetBed : IDisposable
+{
+    public const int ListenPort = 4420;
+    public const long StepLimitNs = 60_000_000_000;
+
+    private readonly List<string> _log = new();
+
+    public TargetBed(TargetOptions? options = null, SimOptions? sim = null, INvmfRequestHandler? handler = null, int pollGroups = 1)
+    {
+        Fabric = new SimFabric(sim ?? new SimOptions { Seed = 1, TraceRecordsInMemory = 0 });
+        TargetHost = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
+        Controller = handler ?? new MemoryController();
+        Options = options ?? new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1 };
+        Transport = new NvmfRdmaTransport(TargetHost, Options, Controller, new Observer(_log));
+        Transport.Start(Fabric.Reactors, pollGroups, Address);
+    }
+
+    public SimFabric Fabric { get; }
+
+    public SimHost TargetHost { get; }
+
+    public TargetOptions Options { get; }
+
+    public INvmfRequestHandler Controller { get; }
+
+    public NvmfRdmaTransport Transport { get; }
+
+    public IPEndPoint Address { get; } = new(IPAddress.Parse("192.0.2.1"), ListenPort);
+
+    /// <summary>The target's log lines (SPDK format).</summary>
+    public IReadOnlyList<string> Log => _log;
+
+    /// <summary>Events processed with the invariant checker run after each.</summary>
+    public long CheckedSteps { get; private set; }
+
+    /// <summary>A raw host on a new simulated machine.</summary>
+    public RawHost AddHost(string name, int depth)
+    {
+        var octet = Fabric.Hosts.Count + 1;
+        return new RawHost(Fabric.AddHost(name, IPAddress.Parse($"192.0.2.{octet}")), depth);
+    }
+
+    /// <summary>Connects <paramref name="host"/> (CM) and sends the Fabrics Connect; waits for both.</summary>
+    public void Connect(RawHost host, ushort qid = 0, byte initiatorDepth = 16)
+    {
+        host.Connect(Address, RawHost.ConnectPrivateData(qid, host.Depth), initiatorDepth);
+        RunUntil(() => host.PollCm() == CmEventType.Established || host.CmEvents.Contains(CmEventType.Established), "ESTABLISHED");
+        var connect = new ConnectCommand { Cid = 0, Qid = qid, Sqsize = (ushort)(host.Depth - 1), Kato = 0, Dptr = SglDescriptor.InCapsule(0, 1024) }.ToCommand();
+        var data = new byte[1024];
+        Check(host.Submit(connect, data), "post connect capsule");
+        RunUntil(() => { host.PollCq(); return host.Responses.ContainsKey(0); }, "Fabrics Connect response");
+    }
+
+    /// <summary>Runs events one by one, checking every target invariant after each, until <paramref name="done"/>.</summary>
+    public void RunUntil(Func<bool> done, string what, long limitNs = StepLimitNs)
+    {
+        var deadline = Fabric.World.NowNs + limitNs;
+        Fabric.Start();
+        while (!done())
+        {
+            if (Fabric.World.NextEventTimeNs is not long next || next > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"{what} did not happen by {deadline} ns (now {Fabric.World.NowNs} ns)");
+            }
+
+            Step();
+        }
+    }
+
+    /// <summary>Runs until nothing is left to do before <paramref name="limitNs"/> from now.</summary>
+    public void RunFor(long limitNs)
+    {
+        var deadline = Fabric.World.NowNs + limitNs;
+        Fabric.Start();
+        while (Fabric.World.NextEventTimeNs is long next && next <= deadline)
+        {
+            Step();
+        }
+    }
+
+    public void Dispose() => Fabric.Dispose();
+
+    private void Step()
+    {
+        Fabric.World.Step();
+        CheckedSteps++;
+        TargetInvariants.CheckAll(Transport);
+    }
+
+    private static void Check(int rc, string what)
+    {
+        if (rc != 0)
+        {
+            throw new Xunit.Sdk.XunitException($"{what} failed: {rc}");
+        }
+    }
+
+    private sealed class Observer(List<string> log) : ITargetObserver
+    {
+        public void OnRequestState(RdmaRequest request)
+        {
+        }
+
+        public void OnCmEvent(CmEvent ev)
+        {
+        }
+
+        public void OnQpairDestroying(RdmaQpair qpair) => TargetInvariants.CheckDestroyed(qpair);
+
+        public void OnLog(string line) => log.Add(line);
+    }
+}
