@@ -25,7 +25,9 @@ public sealed class TargetBed : IDisposable
         Fabric = new SimFabric(sim ?? new SimOptions { Seed = 1, TraceRecordsInMemory = 0 });
         TargetHost = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         Controller = handler ?? new MemoryController();
-        Options = options ?? new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1 };
+        // HARNESS_DEFECT (DESIGN.md): every test that runs the transport runs it with that defect switched on.
+        var baseOptions = options ?? new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1 };
+        Options = baseOptions with { Defects = baseOptions.Defects | KnownDefectNames.FromEnvironment() };
         Transport = new NvmfRdmaTransport(TargetHost, Options, Controller, new Observer(_log));
         Transport.Start(Fabric.Reactors, pollGroups, Address);
     }
