@@ -359,6 +359,9 @@ public sealed partial class NvmfRdmaTransport
 
         _dataWrPool.Return(req);
         req.NumWrs = 0;
+        req.NumOutstandingDataWr = 0; // reset as SPDK's free does: WRs prepared but never posted are simply dropped
+        req.NumRemainingDataWr = 0;
+        req.FirstUnpostedWr = 0;
         req.Generation++;
         req.Resources.FreeQueue.InsertHead(req);
         qpair.QueueDepth--;

@@ -70,8 +70,8 @@ public static class TargetInvariants
 
         Check.That(owner == expected, InvariantNames.QueueStateConsistent, (req, owner, expected),
             s => $"{s.req} is on {s.owner} but its state {s.req.State.ToName()} belongs on {s.expected}");
-        Check.That(req.State != RdmaRequestState.Free || (req.NumOutstandingDataWr == 0 && !req.RspPosted && req.OutstandingReads == 0),
-            InvariantNames.DepthCounters, req, r => $"{r} is FREE with WRs still outstanding (num_outstanding_data_wr {r.NumOutstandingDataWr}, response posted {r.RspPosted})");
+        Check.That(req.State != RdmaRequestState.Free || (!req.RspPosted && req.OutstandingReads == 0),
+            InvariantNames.DepthCounters, req, r => $"{r} is FREE with WRs still on the wire ({r.OutstandingReads} RDMA READs, response posted {r.RspPosted})");
         Check.That((req.State == RdmaRequestState.NeedDataWr) == !req.BufOwner.IsNone, InvariantNames.QueueStateConsistent, req,
             r => $"{r} is {(r.BufOwner.IsNone ? "not " : string.Empty)}on pending_buf_queue in state {r.State.ToName()}");
     }

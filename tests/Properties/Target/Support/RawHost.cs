@@ -13,7 +13,7 @@ namespace Harness.Tests.Properties.Target.Support;
 /// </summary>
 public sealed class RawHost
 {
-    public const int SlotBytes = 256 * 1024;
+    public const int DefaultSlotBytes = 256 * 1024;
     public const int IcdBytesMax = 8192;
     public const int CapsuleBytesMax = 64 + IcdBytesMax;
 
@@ -23,11 +23,15 @@ public sealed class RawHost
     private IMemoryRegion _capsulesMr = null!;
     private IMemoryRegion _rspsMr = null!;
 
-    public RawHost(SimHost host, int depth)
+    public RawHost(SimHost host, int depth, int slotBytes = DefaultSlotBytes)
     {
         Host = host;
         Depth = depth;
+        SlotBytes = slotBytes;
     }
+
+    /// <summary>Bytes of each command's data slot.</summary>
+    public int SlotBytes { get; }
 
     public SimHost Host { get; }
 

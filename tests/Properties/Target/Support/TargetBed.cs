@@ -51,10 +51,10 @@ public sealed class TargetBed : IDisposable
     public long CheckedSteps { get; private set; }
 
     /// <summary>A raw host on a new simulated machine.</summary>
-    public RawHost AddHost(string name, int depth)
+    public RawHost AddHost(string name, int depth, int slotBytes = RawHost.DefaultSlotBytes)
     {
         var octet = Fabric.Hosts.Count + 1;
-        return new RawHost(Fabric.AddHost(name, IPAddress.Parse($"192.0.2.{octet}")), depth);
+        return new RawHost(Fabric.AddHost(name, IPAddress.Parse($"192.0.2.{octet}")), depth, slotBytes);
     }
 
     /// <summary>Connects <paramref name="host"/> (CM) and sends the Fabrics Connect; waits for both.</summary>
