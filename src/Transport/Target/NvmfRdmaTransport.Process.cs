@@ -222,7 +222,7 @@ public sealed partial class NvmfRdmaTransport
         RdmaRequestState.Executed => from == RdmaRequestState.Executing,
         RdmaRequestState.DataTransferToHostPending => from == RdmaRequestState.Executed,
         RdmaRequestState.ReadyToCompletePending => from is RdmaRequestState.Executed or RdmaRequestState.New or RdmaRequestState.NeedBuffer
-            or RdmaRequestState.NeedDataWr or RdmaRequestState.TransferringHostToController,
+            or RdmaRequestState.TransferringHostToController,
         RdmaRequestState.ReadyToComplete => from is RdmaRequestState.DataTransferToHostPending or RdmaRequestState.ReadyToCompletePending,
         RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing => from == RdmaRequestState.ReadyToComplete,
         _ => false,

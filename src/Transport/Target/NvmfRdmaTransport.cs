@@ -36,6 +36,7 @@ public sealed partial class NvmfRdmaTransport
 
     public NvmfRdmaTransport(IRdmaStack stack, TargetOptions options, INvmfRequestHandler handler, ITargetObserver? observer = null)
     {
+        options.Validate();
         _stack = stack;
         _clock = stack.Clock;
         Options = options;

@@ -50,6 +50,33 @@ public sealed record TargetOptions
 
     /// <summary>Known-defect switches (default: the fixed behaviour).</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
+
+    /// <summary>Buffers the largest I/O needs.</summary>
+    public int BuffersPerIoMax => (MaxIoSize + IoUnitSize - 1) / IoUnitSize;
+
+    /// <summary>
+    /// Rejects combinations under which a well-formed command could wait forever (as SPDK checks at transport
+    /// creation): the pool must hold the buffers of the largest I/O, and the data-WR pool the extra WRs it needs.
+    /// </summary>
+    public void Validate()
+    {
+        Require(MaxQueueDepth >= 2, nameof(MaxQueueDepth), "must be at least 2");
+        Require(IoUnitSize >= 512 && MaxIoSize >= IoUnitSize, nameof(IoUnitSize), $"must be at least 512 and at most {nameof(MaxIoSize)}");
+        Require(MaxSendSge is >= 1 and <= 16, nameof(MaxSendSge), "must be 1..16");
+        Require(BuffersPerIoMax <= RdmaRequest.BuffersMax, nameof(MaxIoSize), $"needs more than {RdmaRequest.BuffersMax} buffers of {IoUnitSize} bytes");
+        Require(NumSharedBuffers >= BuffersPerIoMax, nameof(NumSharedBuffers), $"{NumSharedBuffers} cannot hold one I/O of {MaxIoSize} bytes ({BuffersPerIoMax} buffers)");
+        var extraWrs = Math.Max((BuffersPerIoMax + MaxSendSge - 1) / MaxSendSge, Nvme.SglDescriptor.MaxInCapsuleDescriptors) - 1;
+        Require(DataWrPoolSize >= extraWrs, nameof(DataWrPoolSize), $"{DataWrPoolSize} cannot hold the {extraWrs} extra data WRs of the largest transfer");
+        Require(InCapsuleDataSize is >= 0 and <= 65536, nameof(InCapsuleDataSize), "must be 0..65536");
+    }
+
+    private static void Require(bool condition, string option, string problem)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"target option {option} {problem}", option);
+        }
+    }
 }
 
 /// <summary>

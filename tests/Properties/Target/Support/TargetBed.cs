@@ -19,6 +19,7 @@ public sealed class TargetBed : IDisposable
     public const long StepLimitNs = 60_000_000_000;
 
     private readonly List<string> _log = new();
+    private readonly HashSet<(RdmaRequestState From, RdmaRequestState To)> _transitions = new();
 
     public TargetBed(TargetOptions? options = null, SimOptions? sim = null, INvmfRequestHandler? handler = null, int pollGroups = 1)
     {
@@ -28,7 +29,7 @@ public sealed class TargetBed : IDisposable
         // HARNESS_DEFECT (DESIGN.md): every test that runs the transport runs it with that defect switched on.
         var baseOptions = options ?? new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1 };
         Options = baseOptions with { Defects = baseOptions.Defects | KnownDefectNames.FromEnvironment() };
-        Transport = new NvmfRdmaTransport(TargetHost, Options, Controller, new Observer(_log));
+        Transport = new NvmfRdmaTransport(TargetHost, Options, Controller, new Observer(_log, _transitions));
         Transport.Start(Fabric.Reactors, pollGroups, Address);
     }
 
@@ -46,6 +47,9 @@ public sealed class TargetBed : IDisposable
 
     /// <summary>The target's log lines (SPDK format).</summary>
     public IReadOnlyList<string> Log => _log;
+
+    /// <summary>Every request state transition seen so far.</summary>
+    public IReadOnlySet<(RdmaRequestState From, RdmaRequestState To)> Transitions => _transitions;
 
     /// <summary>Events processed with the invariant checker run after each.</summary>
     public long CheckedSteps { get; private set; }
@@ -95,6 +99,25 @@ public sealed class TargetBed : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="events"/> events (fewer if the world runs out), checking after each.</summary>
+    public void RunEvents(int events)
+    {
+        Fabric.Start();
+        for (var i = 0; i < events && Fabric.World.NextEventTimeNs != null; i++)
+        {
+            Step();
+        }
+    }
+
+    /// <summary>Moves the target QP of <paramref name="qpair"/> to ERR now, as a NIC-fatal error would (a flush storm).</summary>
+    public void ForceQpError(RdmaQpair qpair)
+    {
+        lock (Fabric.World.Gate)
+        {
+            ((Harness.Sim.Nic.SimQp)qpair.Qp!).ForceError("test: QP forced to ERR");
+        }
+    }
+
     public void Dispose() => Fabric.Dispose();
 
     private void Step()
@@ -112,10 +135,14 @@ public sealed class TargetBed : IDisposable
         }
     }
 
-    private sealed class Observer(List<string> log) : ITargetObserver
+    private sealed class Observer(List<string> log, HashSet<(RdmaRequestState, RdmaRequestState)> transitions) : ITargetObserver
     {
+        private readonly Dictionary<RdmaRequest, RdmaRequestState> _last = new();
+
         public void OnRequestState(RdmaRequest request)
         {
+            transitions.Add((_last.GetValueOrDefault(request, RdmaRequestState.Free), request.State));
+            _last[request] = request.State;
         }
 
         public void OnCmEvent(CmEvent ev)
