@@ -1,5 +1,6 @@
 using Harness.Tests.Properties.Target.Support;
 using Harness.Transport.Nvme;
+using Harness.Transport.Target;
 
 namespace Harness.Tests.Properties.Target;
 
@@ -55,5 +56,46 @@ public sealed class TargetEndToEndTests
         Assert.Equal(0, host.Submit(read.ToCommand()));
         bed.RunUntil(() => { host.PollCq(); return host.Responses.ContainsKey(5); }, "read response");
         Assert.Equal(NvmeStatus.DataSglLengthInvalid.ToStatusField(), host.Responses[5].Status.ToStatusField());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Two_connections_write_and_read_back_with_and_without_a_shared_receive_queue(bool useSrq)
+    {
+        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 256, IoUnitSize = 4096, MaxSendSge = 2, UseSrq = useSrq, MaxSrqDepth = 64 });
+        var hosts = new[] { bed.AddHost("a", 16), bed.AddHost("b", 16) };
+        foreach (var h in hosts)
+        {
+            bed.Connect(h, qid: 1);
+        }
+
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < hosts.Length; i++)
+            {
+                var h = hosts[i];
+                for (ushort cid = 1; cid <= 16; cid++)
+                {
+                    var lba = (ulong)((i * 1000) + (cid * 4));
+                    h.Slot(cid % 16, 8192).Fill((byte)(cid + i + round));
+                    Assert.Equal(0, h.Submit(new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Cid = (ushort)(cid + (round * 100)), Nsid = 1, Slba = lba, Nlb = 1, Dptr = h.Keyed(cid % 16, 8192) }.ToCommand()));
+                }
+            }
+
+            bed.RunUntil(() => hosts.All(h => { h.PollCq(); return h.Responses.Count(r => r.Key > round * 100 && r.Key <= (round * 100) + 16) == 16; }), $"round {round} writes");
+        }
+
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var h = hosts[i];
+            h.Slot(0, 8192).Clear();
+            Assert.Equal(0, h.Submit(new ReadWriteCommand { Opcode = NvmeIoOpcode.Read, Cid = 999, Nsid = 1, Slba = (ulong)((i * 1000) + 4), Nlb = 1, Dptr = h.Keyed(0, 8192) }.ToCommand()));
+            bed.RunUntil(() => { h.PollCq(); return h.Responses.ContainsKey(999); }, "read back");
+            Assert.True(h.Slot(0, 8192).ToArray().All(b => b == (byte)(1 + i + 2)), $"host {i} read back other data");
+        }
+
+        Assert.All(hosts, h => Assert.Empty(h.FailedWcs));
+        Assert.All(hosts, h => Assert.All(h.Responses.Values, r => Assert.True(r.Status.IsSuccess, r.ToString())));
     }
 }
