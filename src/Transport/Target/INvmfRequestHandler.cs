@@ -24,8 +24,8 @@ public interface INvmfRequest
     /// <summary>Copies controller-to-host data to <paramref name="offset"/>; returns bytes copied.</summary>
     int CopyToData(int offset, ReadOnlySpan<byte> source);
 
-    /// <summary>Completes the command with <paramref name="status"/> and CQE dword 0.</summary>
-    void Complete(NvmeStatus status, uint dw0);
+    /// <summary>Completes the command with <paramref name="status"/> and CQE dwords 0 and 1 (DW1: upper half of an 8-byte property).</summary>
+    void Complete(NvmeStatus status, uint dw0, uint dw1 = 0);
 }
 
 /// <summary>A qpair as the generic layer sees it.</summary>

@@ -138,10 +138,11 @@ public sealed class RdmaRequest : INvmfRequest
     public int CopyToData(int offset, ReadOnlySpan<byte> source) => Transport!.CopyToData(this, offset, source);
 
     /// <inheritdoc/>
-    public void Complete(NvmeStatus status, uint dw0)
+    public void Complete(NvmeStatus status, uint dw0, uint dw1 = 0)
     {
         Rsp.Status = status;
         Rsp.Dw0 = dw0;
+        Rsp.Dw1 = dw1;
         Transport!.OnExecuted(this);
     }
 

@@ -45,9 +45,6 @@ public sealed record TargetOptions
     /// <summary>Modelled time a command spends executing in the controller/block device.</summary>
     public long ExecutionLatencyNs { get; init; } = 5_000;
 
-    /// <summary>Keep-alive timeout a controller accepts, in ms (0 = off).</summary>
-    public int KeepAliveTimeoutMsMax { get; init; } = 120_000;
-
     /// <summary>Known-defect switches (default: the fixed behaviour).</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
 
