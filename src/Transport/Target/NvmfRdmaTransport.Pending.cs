@@ -11,7 +11,7 @@ public sealed partial class NvmfRdmaTransport
     {
         var work = 0;
         poller.Scratch.Clear();
-        poller.Scratch.AddRange(poller.Qpairs.Values);
+        poller.Scratch.AddRange(poller.Qpairs);
         foreach (var qpair in poller.Scratch)
         {
             if (!qpair.Destroyed)
@@ -283,7 +283,7 @@ public sealed partial class NvmfRdmaTransport
     private void DestroyAllDrained(RdmaPoller poller)
     {
         poller.Scratch.Clear();
-        poller.Scratch.AddRange(poller.Qpairs.Values);
+        poller.Scratch.AddRange(poller.Qpairs);
         foreach (var qpair in poller.Scratch)
         {
             qpair.ToClose = true;

@@ -9,7 +9,8 @@ namespace Harness.Transport.Target;
 /// </summary>
 public sealed class RdmaPoller
 {
-    private readonly SortedDictionary<uint, RdmaQpair> _qpairs = new();
+    private readonly Dictionary<uint, RdmaQpair> _byQpNum = new();
+    private readonly List<RdmaQpair> _ordered = new();
 
     internal RdmaPoller(RdmaPollGroup group, IVerbsContext context, IProtectionDomain pd, ICompletionQueue cq, BufferPool buffers)
     {
@@ -39,8 +40,8 @@ public sealed class RdmaPoller
     /// <summary>The device is gone: drain and destroy every qpair.</summary>
     public bool NeedDestroy { get; internal set; }
 
-    /// <summary>Qpairs by QP number (deterministic iteration order).</summary>
-    public IReadOnlyDictionary<uint, RdmaQpair> Qpairs => _qpairs;
+    /// <summary>Qpairs in QP-number order (SPDK's RB tree order; iterating it never allocates).</summary>
+    public IReadOnlyList<RdmaQpair> Qpairs => _ordered;
 
     /// <summary>Qpairs with WRs batched for the end of this poll (send, receive).</summary>
     internal List<RdmaQpair> PendingSend { get; } = new();
@@ -50,11 +51,25 @@ public sealed class RdmaPoller
     /// <summary>Scratch for iterating qpairs while the set may change.</summary>
     internal List<RdmaQpair> Scratch { get; } = new();
 
-    internal void Add(RdmaQpair qpair) => _qpairs.Add(qpair.Qp!.QpNum, qpair);
+    internal void Add(RdmaQpair qpair)
+    {
+        _byQpNum.Add(qpair.Qp!.QpNum, qpair);
+        var at = 0;
+        while (at < _ordered.Count && _ordered[at].Qp!.QpNum < qpair.Qp.QpNum)
+        {
+            at++;
+        }
 
-    internal void Remove(RdmaQpair qpair) => _qpairs.Remove(qpair.Qp!.QpNum);
+        _ordered.Insert(at, qpair);
+    }
 
-    internal RdmaQpair? Find(uint qpNum) => _qpairs.GetValueOrDefault(qpNum);
+    internal void Remove(RdmaQpair qpair)
+    {
+        _byQpNum.Remove(qpair.Qp!.QpNum);
+        _ordered.Remove(qpair);
+    }
+
+    internal RdmaQpair? Find(uint qpNum) => _byQpNum.GetValueOrDefault(qpNum);
 
     /// <inheritdoc/>
     public override string ToString() => $"poller {Group.Name}/{Context.Device.Name}";
