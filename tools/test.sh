@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages some tests need (none yet; the native-backend ABI tests will add rdma-core's -dev packages).
-REQUIRED_PACKAGES=()
+# Debian packages some tests need: the native backend's ABI conformance test compiles a C program against rdma-core's
+# headers with gcc (tests/Properties/Native), and the no-device tests load libibverbs.so.1 / librdmacm.so.1.
+REQUIRED_PACKAGES=(libibverbs-dev librdmacm-dev gcc)
 missing=()
 for p in "${REQUIRED_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -52,66 +52,8 @@ public static class HarnessProgram
         return root;
     }
 
-    private static Command BuildRun(TextWriter stdout, TextWriter stderr, bool interactive)
-    {
-        var backend = new Option<string>("--backend")
-        {
-            Description = "Verbs backend: sim (simulated NIC and fabric) or ibverbs (real rdma-core; not in this build yet).",
-            HelpName = "sim|ibverbs",
-            DefaultValueFactory = _ => BackendNames.Sim,
-        };
-        OneOf(backend, BackendNames.Names, "backend");
-        var seed = new Option<ulong>("--seed") { HelpName = "N", Description = "The seed: it fixes everything on the simulated backend.", DefaultValueFactory = _ => 1 };
-        var ios = new Option<int>("--ios") { HelpName = "N", Description = "Operations in total, split across the qpairs.", DefaultValueFactory = _ => 2000 };
-        var qpairs = new Option<int>("--qpairs") { HelpName = "N", Description = "Connections (each its own CM id; one shared event channel per side).", DefaultValueFactory = _ => 1 };
-        var qd = new Option<int>("--qd") { HelpName = "N", Description = "Queue depth: operations in flight per qpair.", DefaultValueFactory = _ => 16 };
-        var ioSize = new Option<int>("--io-size") { Description = "Bytes per RDMA WRITE / READ.", HelpName = "BYTES", DefaultValueFactory = _ => 4096 };
-        var faults = new Option<string>("--faults")
-        {
-            Description = "Fault profile: none, or swarm (the seed picks which fault kinds are on and their rates).",
-            HelpName = "PROFILE",
-            DefaultValueFactory = _ => FaultProfiles.None,
-        };
-        OneOf(faults, FaultProfiles.Names, "fault profile");
-        var defect = new Option<string[]>("--defect")
-        {
-            Description = $"Switch on a known defect (repeatable): {string.Join(", ", KnownDefects.Names)}.",
-            HelpName = "NAME",
-        };
-        defect.Validators.Add(result =>
-        {
-            foreach (var name in result.GetValueOrDefault<string[]>() ?? Array.Empty<string>())
-            {
-                if (!KnownDefects.IsKnown(name))
-                {
-                    result.AddError($"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefects.Names)})");
-                }
-            }
-        });
-        var trace = new Option<string>("--trace") { Description = "Write the trace as JSON lines to FILE.", HelpName = "FILE" };
-
-        var run = new Command("run", "Run a host+target RDMA workload with data verification; prints a summary ending with trace-hash.")
-        {
-            backend, seed, ios, qpairs, qd, ioSize, faults, defect, trace,
-        };
-        run.SetAction(parse =>
-        {
-            var settings = new RunSettings
-            {
-                Backend = parse.GetValue(backend)!,
-                Seed = parse.GetValue(seed),
-                Ios = parse.GetValue(ios),
-                Qpairs = parse.GetValue(qpairs),
-                QueueDepth = parse.GetValue(qd),
-                IoSize = parse.GetValue(ioSize),
-                Faults = parse.GetValue(faults)!,
-                Defects = parse.GetValue(defect) ?? Array.Empty<string>(),
-                TracePath = parse.GetValue(trace),
-            };
-            return RunCommand.Execute(settings, stdout, stderr, interactive);
-        });
-        return run;
-    }
+    private static Command BuildRun(TextWriter stdout, TextWriter stderr, bool interactive) =>
+        new RunCommandLine().Build(stdout, stderr, interactive);
 
     private static Command BuildDevices(TextWriter stdout, TextWriter stderr)
     {
@@ -119,14 +61,4 @@ public static class HarnessProgram
         devices.SetAction(_ => DevicesCommand.Execute(stdout, stderr));
         return devices;
     }
-
-    private static void OneOf(Option<string> option, IReadOnlyList<string> known, string what) =>
-        option.Validators.Add(result =>
-        {
-            var value = result.GetValueOrDefault<string>();
-            if (value != null && !known.Contains(value, StringComparer.Ordinal))
-            {
-                result.AddError($"{option.Name} {value}: unknown {what} (known: {string.Join(", ", known)})");
-            }
-        });
 }

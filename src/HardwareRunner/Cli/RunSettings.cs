@@ -8,6 +8,8 @@ public sealed record RunSettings
 {
     public string Backend { get; init; } = BackendNames.Sim;
 
+    public string Workload { get; init; } = WorkloadNames.Nvmf;
+
     public ulong Seed { get; init; } = 1;
 
     public int Ios { get; init; } = 2000;
@@ -17,6 +19,9 @@ public sealed record RunSettings
     public int QueueDepth { get; init; } = 16;
 
     public int IoSize { get; init; } = 4096;
+
+    /// <summary>Fraction of I/Os that are reads.</summary>
+    public double RwMix { get; init; } = 0.5;
 
     public string Faults { get; init; } = FaultProfiles.None;
 
@@ -29,7 +34,13 @@ public sealed record RunSettings
     public string ReplayCommand()
     {
         var sb = new StringBuilder("harness run");
-        sb.Append(CultureInfo.InvariantCulture, $" --backend {Backend} --seed {Seed} --ios {Ios} --qpairs {Qpairs} --qd {QueueDepth} --io-size {IoSize} --faults {Faults}");
+        sb.Append(CultureInfo.InvariantCulture, $" --backend {Backend} --workload {Workload} --seed {Seed} --ios {Ios} --qpairs {Qpairs} --qd {QueueDepth} --io-size {IoSize}");
+        if (Workload == WorkloadNames.Nvmf)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" --rw-mix {RwMix:R}");
+        }
+
+        sb.Append(" --faults ").Append(Faults);
         foreach (var defect in Defects)
         {
             sb.Append(" --defect ").Append(defect);

@@ -15,8 +15,11 @@ public sealed class WorkloadStats
     /// <summary>Operations never issued because their qpair failed first.</summary>
     public long NotIssued { get; internal set; }
 
+    /// <summary>Operations the target completed with an NVMe error status (NVMe-oF workload).</summary>
+    public long FailedStatus { get; internal set; }
+
     /// <summary>Failed operations in total.</summary>
-    public long Failed => FailedInFlight + NotIssued;
+    public long Failed => FailedInFlight + FailedStatus + NotIssued;
 
     public long Writes { get; internal set; }
 
@@ -45,6 +48,9 @@ public sealed class WorkloadStats
 
     /// <summary>One line per failed qpair saying why.</summary>
     public List<string> FailureReasons { get; } = new();
+
+    /// <summary>Blocks a read could not check because two writes to them failed in a row (NVMe-oF workload).</summary>
+    public long UnverifiableBlocks { get; internal set; }
 
     /// <summary>Operations finished (successfully or not), for progress reports.</summary>
     public long Done => Completed + Failed;

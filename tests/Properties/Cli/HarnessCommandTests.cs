@@ -1,11 +1,13 @@
+using System.Globalization;
 using System.Text.Json;
 using Harness.HardwareRunner.Cli;
+using Harness.Transport.Target;
 
 namespace Harness.Tests.Properties.Cli;
 
 /// <summary>
 /// The <c>harness</c> command (contract: DESIGN.md "The harness command"), run in-process: exit codes, messages that
-/// name the bad argument, determinism of the trace hash and of the JSONL trace, swarm runs that break no invariant.
+/// name the bad argument, determinism of the trace hash and of the JSONL trace, swarm runs of both workloads.
 /// </summary>
 public sealed class HarnessCommandTests
 {
@@ -44,6 +46,12 @@ public sealed class HarnessCommandTests
     [InlineData("run --qd 0", "--qd 0")]
     [InlineData("run --qpairs 100000", "--qpairs 100000")]
     [InlineData("run --io-size -5", "--io-size")]
+    [InlineData("run --io-size 6000", "--io-size 6000")]
+    [InlineData("run --qd 129", "--qd 129")]
+    [InlineData("run --qd 1 --io-size 131072", "--io-size 131072 with --qd 1")]
+    [InlineData("run --rw-mix 1.5", "--rw-mix")]
+    [InlineData("run --workload scsi", "--workload scsi")]
+    [InlineData("run --workload rdma --faults rnr", "--faults rnr")]
     [InlineData("run --seed", "--seed")]
     [InlineData("", "command")]
     public void Bad_usage_exits_2_and_names_what_is_wrong(string commandLine, string named)
@@ -65,7 +73,7 @@ public sealed class HarnessCommandTests
         }
 
         var help = HarnessRun.Of("run", "--help").Stdout;
-        foreach (var option in new[] { "--backend", "--seed", "--ios", "--qpairs", "--qd", "--io-size", "--faults", "--defect", "--trace" })
+        foreach (var option in new[] { "--backend", "--workload", "--seed", "--ios", "--qpairs", "--qd", "--io-size", "--rw-mix", "--faults", "--defect", "--trace" })
         {
             Assert.Contains(option, help, StringComparison.Ordinal);
         }
@@ -74,13 +82,13 @@ public sealed class HarnessCommandTests
     [Fact]
     public void Known_defects_are_accepted_and_listed_in_the_summary()
     {
-        var run = HarnessRun.Of("run", "--seed", "3", "--ios", "50", "--defect", KnownDefects.PendingReadQueueDoubleInsert,
-            "--defect", KnownDefects.LingeringWithoutCtrlrLock);
+        var run = HarnessRun.Of("run", "--seed", "3", "--ios", "50", "--defect", KnownDefectNames.PendingReadQueueDoubleInsert,
+            "--defect", KnownDefectNames.LingeringWithoutCtrlrLock);
 
-        Assert.True(run.Exit == 0, run.ToString());
+        Assert.True(run.Exit == 0, run.ToString()); // no faults: the defective error path is never taken
         var line = run.Lines.Single(l => l.StartsWith("defects:", StringComparison.Ordinal));
-        Assert.Contains(KnownDefects.PendingReadQueueDoubleInsert, line, StringComparison.Ordinal);
-        Assert.Contains(KnownDefects.LingeringWithoutCtrlrLock, line, StringComparison.Ordinal);
+        Assert.Contains(KnownDefectNames.PendingReadQueueDoubleInsert + " (target transport: on)", line, StringComparison.Ordinal);
+        Assert.Contains(KnownDefectNames.LingeringWithoutCtrlrLock, line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,12 +108,12 @@ public sealed class HarnessCommandTests
     }
 
     [Fact]
-    public void Fifty_seeds_with_swarm_faults_give_at_least_45_distinct_trace_hashes()
+    public void Fifty_seeds_with_swarm_faults_give_at_least_45_distinct_trace_hashes_on_the_rdma_workload()
     {
         var hashes = new HashSet<string>(StringComparer.Ordinal);
         for (var seed = 1; seed <= 50; seed++)
         {
-            var run = HarnessRun.Of("run", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--ios", "200", "--faults", "swarm");
+            var run = HarnessRun.Of("run", "--workload", "rdma", "--seed", Seed(seed), "--ios", "200", "--faults", "swarm");
             Assert.True(run.Exit == 0, $"seed {seed}: {run}");
             hashes.Add(run.TraceHash);
         }
@@ -114,10 +122,32 @@ public sealed class HarnessCommandTests
     }
 
     [Fact]
+    public void Nvmf_swarm_seeds_give_distinct_hashes_and_any_failure_is_named_with_a_replay_that_reproduces_it()
+    {
+        var hashes = new HashSet<string>(StringComparer.Ordinal);
+        for (var seed = 1; seed <= 30; seed++)
+        {
+            var run = HarnessRun.Of("run", "--seed", Seed(seed), "--ios", "150", "--faults", "swarm");
+            Assert.True(run.Exit is 0 or 1, $"seed {seed}: {run}");
+            Assert.StartsWith("faults: ", run.Lines[0], StringComparison.Ordinal);
+            hashes.Add(run.TraceHash);
+            if (run.Exit == 1)
+            {
+                var replay = run.Stderr.Split('\n').Single(l => l.StartsWith("replay: harness run ", StringComparison.Ordinal));
+                Assert.StartsWith("invariant broken: ", run.Stderr, StringComparison.Ordinal);
+                var again = HarnessRun.Of(replay["replay: harness ".Length..].Trim().Split(' '));
+                Assert.Equal((run.Exit, run.TraceHash), (again.Exit, again.TraceHash));
+            }
+        }
+
+        Assert.True(hashes.Count >= 27, $"only {hashes.Count} distinct trace hashes over 30 seeds");
+    }
+
+    [Fact]
     public void Without_faults_the_workload_itself_still_draws_from_the_seed()
     {
         var hashes = Enumerable.Range(1, 20)
-            .Select(seed => HarnessRun.Of("run", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--ios", "200").TraceHash)
+            .Select(seed => HarnessRun.Of("run", "--seed", Seed(seed), "--ios", "200").TraceHash)
             .ToHashSet(StringComparer.Ordinal);
 
         Assert.True(hashes.Count >= 18, $"only {hashes.Count} distinct trace hashes over 20 fault-free seeds");
@@ -129,8 +159,7 @@ public sealed class HarnessCommandTests
         var failedQpairs = 0;
         for (var seed = 1; seed <= 14; seed++)
         {
-            var run = HarnessRun.Of("run", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--faults", "swarm",
-                "--qpairs", "3", "--qd", "8", "--ios", "900");
+            var run = HarnessRun.Of("run", "--seed", Seed(seed), "--faults", "swarm", "--qpairs", "3", "--qd", "8", "--ios", "450");
 
             Assert.True(run.Exit == 0, $"seed {seed}: {run}");
             Assert.StartsWith("faults: ", run.Lines[0], StringComparison.Ordinal);
@@ -178,14 +207,20 @@ public sealed class HarnessCommandTests
     [Fact]
     public void The_replay_command_reproduces_the_run()
     {
-        var settings = new RunSettings { Seed = 11, Ios = 300, Qpairs = 2, QueueDepth = 4, IoSize = 512, Faults = FaultProfiles.Swarm };
+        var settings = new RunSettings { Seed = 11, Ios = 300, Qpairs = 2, QueueDepth = 4, IoSize = 8192, RwMix = 0.3, Faults = FaultProfiles.Swarm };
         var replay = settings.ReplayCommand();
         Assert.StartsWith("harness run ", replay, StringComparison.Ordinal);
 
-        var original = HarnessRun.Of("run", "--seed", "11", "--ios", "300", "--qpairs", "2", "--qd", "4", "--io-size", "512", "--faults", "swarm");
+        var original = HarnessRun.Of("run", "--seed", "11", "--ios", "300", "--qpairs", "2", "--qd", "4", "--io-size", "8192", "--rw-mix", "0.3", "--faults", "swarm");
         var replayed = HarnessRun.Of(replay["harness ".Length..].Split(' '));
 
         Assert.True(original.Exit == 0, original.ToString());
         Assert.Equal(original.TraceHash, replayed.TraceHash);
+
+        var rdma = new RunSettings { Workload = WorkloadNames.Rdma, Seed = 11, Ios = 300, Qpairs = 2, QueueDepth = 4, IoSize = 512, Faults = FaultProfiles.Swarm };
+        var rdmaOriginal = HarnessRun.Of("run", "--workload", "rdma", "--seed", "11", "--ios", "300", "--qpairs", "2", "--qd", "4", "--io-size", "512", "--faults", "swarm");
+        Assert.Equal(rdmaOriginal.TraceHash, HarnessRun.Of(rdma.ReplayCommand()["harness ".Length..].Split(' ')).TraceHash);
     }
+
+    private static string Seed(int seed) => seed.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,176 @@
+using System.Globalization;
+using Harness.Sim.Core;
+using Harness.Sim.Faults;
+using Harness.Transport.Verbs;
+
+namespace Harness.HardwareRunner.Cli;
+
+/// <summary>
+/// Maps <c>--faults PROFILE</c> and the seed to a <see cref="FaultSetup"/>. Every choice is drawn from the seed's
+/// <see cref="StreamName"/> stream (a stream of its own, so profiles do not reshuffle the workload or the simulator):
+/// <list type="bullet">
+/// <item><c>retry-exceeded</c>: the Nth (1..<see cref="RetryNthMax"/>) RDMA READ of one target I/O QP completes with
+/// RETRY_EXC_ERR, while the host allows only <see cref="SplitReadDepth"/> outstanding READs and most writes are
+/// <see cref="SplitWriteBytes"/> (8 READs of one 4 KiB buffer each), so the failing READ usually belongs to a write whose
+/// READs are posted in parts — where SPDK's pending-read-queue bug lived.</item>
+/// <item><c>flush-storm</c>: 1..3 times, a QP (one, or every QP of the target) is forced to ERR: its WRs flush.</item>
+/// <item><c>rnr</c>: the host re-posts each response receive late (log-uniform 2..200 µs) while reusing the slot at
+/// once, so responses outrun receives; its rnr_retry is drawn (7 = forever; lower ends in RNR_RETRY_EXC_ERR).</item>
+/// <item><c>disconnects</c>: 1..4 times, rdma_disconnect of a host or target qpair (the admin qpair included).</item>
+/// <item><c>swarm</c>: <see cref="SwarmProfile.Draw"/> plus each of the four above with probability ½.</item>
+/// </list>
+/// Timed faults fall in the estimated I/O phase of the run (after the controller connected).
+/// </summary>
+public static class FaultProfileBuilder
+{
+    /// <summary>Random stream of the profile's draws.</summary>
+    public const string StreamName = "harness.fault-profile";
+
+    /// <summary>Largest N of the retry-exceeded READ.</summary>
+    public const int RetryNthMax = 64;
+
+    /// <summary>READs the host allows the target in retry-exceeded (the negotiated read depth).</summary>
+    public const byte SplitReadDepth = 2;
+
+    /// <summary>Write size of retry-exceeded: 8 READs with 4 KiB buffers and one SGE per WR.</summary>
+    public const int SplitWriteBytes = 32_768;
+
+    /// <summary>Fraction of retry-exceeded's I/Os that are <see cref="SplitWriteBytes"/>.</summary>
+    public const double SplitWriteFraction = 0.75;
+
+    /// <summary>Virtual time until the controller and its I/O qpairs are connected (measured: about 240 µs).</summary>
+    public const long SetupNs = 240_000;
+
+    /// <summary>Virtual time per round of queue-depth I/Os (measured with 4 KiB I/Os: about 9 µs up to qd 16, less beyond).</summary>
+    public const long RoundNs = 9_000;
+
+    private const int FlushStormsMax = 3;
+    private const int DisconnectsMax = 4;
+    private const double RecvRepostDelayNsMin = 2_000;
+    private const double RecvRepostDelayNsMax = 200_000;
+    private static readonly byte[] RnrRetryChoices = { VerbsLimits.RetryCountMax, VerbsLimits.RetryCountMax, 3, 1, 0 };
+
+    /// <summary>The setup of <paramref name="profile"/> for this run.</summary>
+    public static FaultSetup Build(string profile, ulong seed, int qpairs, int queueDepth, int ios)
+    {
+        var r = new RandomStreams(seed).Stream(StreamName);
+        var acc = new Accumulator(r, qpairs, SetupNs, SetupNs + (RoundNs * (1 + (ios / Math.Max(1, qpairs * queueDepth)))));
+        switch (profile)
+        {
+            case FaultProfiles.None:
+                return new FaultSetup();
+            case FaultProfiles.RetryExceeded:
+                acc.RetryExceeded();
+                break;
+            case FaultProfiles.FlushStorm:
+                acc.FlushStorm();
+                break;
+            case FaultProfiles.Rnr:
+                acc.Rnr();
+                break;
+            case FaultProfiles.Disconnects:
+                acc.Disconnects();
+                break;
+            default:
+                acc.Swarm(SwarmProfile.Draw(new RandomStreams(seed)));
+                break;
+        }
+
+        return acc.ToSetup();
+    }
+
+    private sealed class Accumulator(DeterministicRandom r, int qpairs, long fromNs, long untilNs)
+    {
+        private readonly List<ScriptedFault> _faults = new();
+        private readonly List<string> _parts = new();
+        private SwarmProfile? _swarm;
+        private FaultSetup _setup = new();
+
+        public void RetryExceeded()
+        {
+            var qp = 1 + r.NextInt(qpairs); // target QP 0 is the admin qpair's: I/O qpairs are 1..N in connect order
+            var nth = 1 + r.NextInt(RetryNthMax);
+            _faults.Add(new WcErrorFault(new QpSelector("target", qp), WrKind.RdmaRead, nth, WcStatus.RetryExcErr));
+            _setup = _setup with { HostReadDepth = SplitReadDepth, LargeIoBytes = SplitWriteBytes, LargeIoFraction = SplitWriteFraction };
+            _parts.Add(Inv($"retry-exceeded: RDMA READ #{nth} of target QP #{qp} completes with IBV_WC_RETRY_EXC_ERR; host read depth {SplitReadDepth}, {SplitWriteFraction * 100:0}% of I/Os {SplitWriteBytes} B (8 READs)"));
+        }
+
+        public void FlushStorm()
+        {
+            var n = 1 + r.NextInt(FlushStormsMax);
+            var what = new List<string>();
+            for (var i = 0; i < n; i++)
+            {
+                var at = At();
+                var selector = r.Chance(1.0 / 3) ? new QpSelector("target") : Qp();
+                _faults.Add(new ForceQpErrorFault(selector, at));
+                what.Add(Inv($"{Describe(selector)} to ERR at {at / 1e3:0.#} µs"));
+            }
+
+            _parts.Add("flush-storm: " + string.Join(", ", what));
+        }
+
+        public void Rnr()
+        {
+            var delay = (long)r.LogUniform(RecvRepostDelayNsMin, RecvRepostDelayNsMax);
+            var rnrRetry = RnrRetryChoices[r.NextInt(RnrRetryChoices.Length)];
+            _setup = _setup with { RecvRepostDelayNs = delay, RnrRetryCount = rnrRetry };
+            _parts.Add(Inv($"rnr: the host re-posts response receives {delay / 1e3:0.#} µs late; host rnr_retry {rnrRetry}{(rnrRetry == VerbsLimits.RetryCountMax ? " (forever)" : string.Empty)}"));
+        }
+
+        public void Disconnects()
+        {
+            var n = 1 + r.NextInt(DisconnectsMax);
+            var what = new List<string>();
+            for (var i = 0; i < n; i++)
+            {
+                var at = At();
+                var selector = Qp();
+                _faults.Add(new DisconnectFault(selector, at));
+                what.Add(Inv($"{Describe(selector)} at {at / 1e3:0.#} µs"));
+            }
+
+            _parts.Add("disconnects: rdma_disconnect of " + string.Join(", ", what));
+        }
+
+        public void Swarm(SwarmProfile swarm)
+        {
+            _swarm = swarm;
+            _parts.Add(swarm.Describe()["faults: ".Length..]);
+            if (r.Chance(0.5))
+            {
+                RetryExceeded();
+            }
+
+            if (r.Chance(0.5))
+            {
+                FlushStorm();
+            }
+
+            if (r.Chance(0.5))
+            {
+                Rnr();
+            }
+
+            if (r.Chance(0.5))
+            {
+                Disconnects();
+            }
+        }
+
+        public FaultSetup ToSetup() => _setup with
+        {
+            Plan = new FaultPlan(_faults.ToArray(), _swarm),
+            Description = "faults: " + string.Join("; ", _parts),
+        };
+
+        /// <summary>A host or target QP: 0 is the admin qpair's, 1..N the I/O qpairs' (first connections).</summary>
+        private QpSelector Qp() => new(r.Chance(0.5) ? "host" : "target", r.NextInt(qpairs + 1));
+
+        private long At() => fromNs + (long)(r.NextDouble() * (untilNs - fromNs));
+
+        private static string Describe(QpSelector s) => s.Qp == null ? $"every {s.Host} QP" : Inv($"{s.Host} QP #{s.Qp}{(s.Qp == 0 ? " (admin)" : string.Empty)}");
+
+        private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,43 @@
+using Harness.HardwareRunner.Workloads.Nvmf;
+using Harness.Sim.Faults;
+using Harness.Transport.Verbs;
+
+namespace Harness.HardwareRunner.Cli;
+
+/// <summary>
+/// What a fault profile does to one run: the simulator's fault plan, the one-line description printed first, and the
+/// workload settings the profile needs (e.g. retry-exceeded needs writes split across more READs than the read depth).
+/// </summary>
+public sealed record FaultSetup
+{
+    /// <summary>The simulator's faults.</summary>
+    public FaultPlan Plan { get; init; } = FaultPlan.None;
+
+    /// <summary>The line printed first, starting with <c>faults: </c>.</summary>
+    public string Description { get; init; } = "faults: none";
+
+    /// <summary>RDMA READs the host allows the target (null: the workload's default).</summary>
+    public byte? HostReadDepth { get; init; }
+
+    /// <summary>Size of large I/Os (0: none).</summary>
+    public int LargeIoBytes { get; init; }
+
+    /// <summary>Fraction of I/Os that are large.</summary>
+    public double LargeIoFraction { get; init; }
+
+    /// <summary>Delay before the host re-posts a response receive.</summary>
+    public long RecvRepostDelayNs { get; init; }
+
+    /// <summary>rnr_retry the host gives the target.</summary>
+    public byte RnrRetryCount { get; init; } = VerbsLimits.RetryCountMax;
+
+    /// <summary>The workload options with this profile's settings applied.</summary>
+    public NvmfWorkloadOptions Apply(NvmfWorkloadOptions options) => options with
+    {
+        HostReadDepth = HostReadDepth ?? options.HostReadDepth,
+        LargeIoBytes = LargeIoBytes,
+        LargeIoFraction = LargeIoFraction,
+        HostRecvRepostDelayNs = RecvRepostDelayNs,
+        HostRnrRetryCount = RnrRetryCount,
+    };
+}

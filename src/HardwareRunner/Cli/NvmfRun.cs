@@ -1,0 +1,125 @@
+using System.Globalization;
+using Harness.HardwareRunner.Backends;
+using Harness.HardwareRunner.Workloads;
+using Harness.HardwareRunner.Workloads.Nvmf;
+using Harness.Sim.Cm;
+using Harness.Sim.Core;
+using Harness.Sim.Tracing;
+using Harness.Transport.Invariants;
+using Harness.Transport.Target;
+using Stopwatch = System.Diagnostics.Stopwatch;
+
+namespace Harness.HardwareRunner.Cli;
+
+/// <summary>
+/// <c>harness run</c> with the NVMe-oF workload: the fault profile's line first, then the target transport and the
+/// host driver on the simulated fabric, the target's invariants checked after every poll of its reactors, the summary
+/// (with the steady-state throughput and allocation figures) and the verdict.
+/// </summary>
+internal static class NvmfRun
+{
+    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var defects = KnownDefects.None;
+        foreach (var name in settings.Defects)
+        {
+            if (!KnownDefectNames.TryParse(name, out var d))
+            {
+                return RunCommand.Usage(stderr, $"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})");
+            }
+
+            defects |= d;
+        }
+
+        var setup = FaultProfileBuilder.Build(settings.Faults, settings.Seed, settings.Qpairs, settings.QueueDepth, settings.Ios);
+        var options = setup.Apply(new NvmfWorkloadOptions
+        {
+            Ios = settings.Ios,
+            Qpairs = settings.Qpairs,
+            QueueDepth = settings.QueueDepth,
+            IoSize = settings.IoSize,
+            ReadFraction = settings.RwMix,
+            TargetDefects = defects,
+            TargetAddress = SimBackend.TargetAddress,
+        });
+        var invalid = options.Validate();
+        if (invalid != null)
+        {
+            return RunCommand.Usage(stderr, invalid);
+        }
+
+        stdout.WriteLine(setup.Description);
+        if (!RunCommand.TryOpenTrace(settings, stderr, out var trace))
+        {
+            return HarnessProgram.ExitUsage;
+        }
+
+        using var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan }, trace);
+        return Run(settings, options, backend, stdout, stderr, interactive);
+    }
+
+    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var fabric = backend.Fabric;
+        var world = fabric.World;
+        world.Record(new TraceRecord
+        {
+            Kind = TraceKind.Note,
+            Node = "harness",
+            Text = string.Create(CultureInfo.InvariantCulture,
+                $"workload nvmf ios={options.Ios} qpairs={options.Qpairs} qd={options.QueueDepth} io-size={options.IoSize} rw-mix={options.ReadFraction:R} faults={settings.Faults}"),
+        });
+        var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
+        var workload = new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
+            line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }));
+        var meter = new SteadyStateMeter(options.Ios);
+        var stats = workload.Stats;
+        var wall = Stopwatch.StartNew();
+        var violation = RunToEnd(workload, fabric, meter, interactive ? stderr : null, out var baseline);
+        wall.Stop();
+        workload.Stop();
+        if (violation == null && SimLeakCheck.Find(fabric, baseline) is { } leak)
+        {
+            violation = new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak);
+        }
+
+        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o));
+    }
+
+    /// <summary>Runs until the workload finished or something broke; an exception from the target's checks is the verdict.</summary>
+    private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, TextWriter? terminal,
+        out Dictionary<string, SimResources> baseline)
+    {
+        baseline = new Dictionary<string, SimResources>();
+        var stats = workload.Stats;
+        try
+        {
+            workload.Start();
+            baseline = SimLeakCheck.Snapshot(fabric, SimBackend.TargetName); // the listener and buffer pool live as long as the target
+            var progress = terminal != null && stats.Ios >= RunCommand.ProgressIosMin ? terminal : null;
+            var outcome = RunCommand.Run(fabric, () => workload.Finished, () => stats.Done, stats.Ios,
+                () => meter.Observe(stats.Done, fabric.World.EventsProcessed), progress);
+            if (workload.Violation != null || workload.Finished)
+            {
+                return workload.Violation;
+            }
+
+            return new WorkloadViolation(WorkloadMonitor.NoProgress, outcome == RunOutcome.Quiescent
+                ? $"nothing is left to happen but the workload is not finished ({workload.DescribeState()})"
+                : $"not finished after {RunCommand.VirtualTimeLimitNs / 1e9:0} s of virtual time ({workload.DescribeState()})");
+        }
+        catch (InvariantViolationException e)
+        {
+            return new WorkloadViolation(e.Invariant, e.Detail);
+        }
+        catch (SimulatedHangException e)
+        {
+            return new WorkloadViolation("hang", e.Message);
+        }
+        catch (Exception e)
+        {
+            // A crash inside the simulation, the transport or the workload is a finding too: report it with the command that replays it.
+            return new WorkloadViolation("crash", e.ToString());
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Harness.Transport.Target;
+
+namespace Harness.HardwareRunner.Cli;
+
+/// <summary>The options of <c>harness run</c> (contract: DESIGN.md "The harness command") and how they become <see cref="RunSettings"/>.</summary>
+internal sealed class RunCommandLine
+{
+    private readonly Option<string> _backend = Choice("--backend", "sim|ibverbs", BackendNames.Sim, BackendNames.Names, "backend",
+        "Verbs backend: sim (simulated NIC and fabric) or ibverbs (real rdma-core; not in this build yet).");
+
+    private readonly Option<string> _workload = Choice("--workload", "nvmf|rdma", WorkloadNames.Nvmf, WorkloadNames.Names, "workload",
+        "nvmf: NVMe-oF Reads/Writes through the target transport and a host driver; rdma: the plain RDMA ping-pong.");
+
+    private readonly Option<ulong> _seed = new("--seed") { HelpName = "N", Description = "The seed: it fixes everything on the simulated backend.", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _ios = new("--ios") { HelpName = "N", Description = "I/Os in total, split across the qpairs.", DefaultValueFactory = _ => 2000 };
+    private readonly Option<int> _qpairs = new("--qpairs") { HelpName = "N", Description = "I/O qpairs (each its own CM id; one shared event channel per side).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _qd = new("--qd") { HelpName = "N", Description = "Queue depth: I/Os in flight per qpair.", DefaultValueFactory = _ => 16 };
+    private readonly Option<int> _ioSize = new("--io-size") { HelpName = "BYTES", Description = "Bytes per Read/Write (nvmf: a multiple of the 4096-byte block).", DefaultValueFactory = _ => 4096 };
+    private readonly Option<double> _rwMix = new("--rw-mix") { HelpName = "FRACTION", Description = "Fraction of I/Os that are reads (nvmf).", DefaultValueFactory = _ => 0.5 };
+
+    private readonly Option<string> _faults = Choice("--faults", "PROFILE", FaultProfiles.None, FaultProfiles.Names, "fault profile",
+        "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, or swarm (the seed picks fault kinds, rates and a mix of the others). The rdma workload takes none and swarm.");
+
+    private readonly Option<string[]> _defect = Defects();
+    private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE." };
+
+    /// <summary>The <c>run</c> command, whose action runs <see cref="RunCommand.Execute"/>.</summary>
+    public Command Build(TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
+        {
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _faults, _defect, _trace,
+        };
+        run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, interactive));
+        return run;
+    }
+
+    private RunSettings Read(ParseResult parse) => new()
+    {
+        Backend = parse.GetValue(_backend)!,
+        Workload = parse.GetValue(_workload)!,
+        Seed = parse.GetValue(_seed),
+        Ios = parse.GetValue(_ios),
+        Qpairs = parse.GetValue(_qpairs),
+        QueueDepth = parse.GetValue(_qd),
+        IoSize = parse.GetValue(_ioSize),
+        RwMix = parse.GetValue(_rwMix),
+        Faults = parse.GetValue(_faults)!,
+        Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
+        TracePath = parse.GetValue(_trace),
+    };
+
+    /// <summary>A string option that must be one of <paramref name="known"/> (the error names the option and the value).</summary>
+    private static Option<string> Choice(string name, string helpName, string defaultValue, IReadOnlyList<string> known, string what, string description)
+    {
+        var option = new Option<string>(name) { HelpName = helpName, Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value != null && !known.Contains(value, StringComparer.Ordinal))
+            {
+                result.AddError($"{name} {value}: unknown {what} (known: {string.Join(", ", known)})");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string[]> Defects()
+    {
+        var defect = new Option<string[]>("--defect")
+        {
+            HelpName = "NAME",
+            Description = $"Switch on a known defect (repeatable): {string.Join(", ", KnownDefectNames.All)}.",
+        };
+        defect.Validators.Add(result =>
+        {
+            foreach (var name in result.GetValueOrDefault<string[]>() ?? Array.Empty<string>())
+            {
+                if (!KnownDefectNames.TryParse(name, out _))
+                {
+                    result.AddError($"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})");
+                }
+            }
+        });
+        return defect;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Harness.HardwareRunner.Workloads;
+using Harness.Sim.Fabric;
+using Harness.Sim.Tracing;
+
+namespace Harness.HardwareRunner.Cli;
+
+/// <summary>The end of every <c>harness run</c>: the violation in the trace, the summary, the verdict, the trace hash, the exit code.</summary>
+internal static class RunSummary
+{
+    /// <summary>
+    /// Records <paramref name="violation"/> (if any) in the trace, prints the workload's <paramref name="body"/>, the
+    /// result line and <c>trace-hash</c> (always last); on a violation, names it on stderr with the replay command.
+    /// </summary>
+    public static int Finish(RunSettings settings, SimFabric fabric, WorkloadViolation? violation, TextWriter stdout, TextWriter stderr, Action<TextWriter> body)
+    {
+        if (violation != null)
+        {
+            var firstLine = violation.Detail.Split('\n', 2)[0];
+            fabric.World.Record(new TraceRecord { Kind = TraceKind.Violation, Node = "harness", Op = violation.Invariant, Text = firstLine });
+        }
+
+        body(stdout);
+        stdout.WriteLine(violation == null ? "result: ok, no invariant broken" : $"result: INVARIANT BROKEN: {violation.Invariant}");
+        stdout.WriteLine($"trace-hash: {fabric.Trace.HashHex}");
+        if (violation == null)
+        {
+            return HarnessProgram.ExitOk;
+        }
+
+        stderr.WriteLine($"invariant broken: {violation}");
+        stderr.WriteLine($"replay: {settings.ReplayCommand()}");
+        return HarnessProgram.ExitInvariantBroken;
+    }
+
+    /// <summary>Prints up to <see cref="RunCommand.FailureReasonsShownMax"/> reasons, indented.</summary>
+    public static void Reasons(IReadOnlyList<string> reasons, TextWriter o)
+    {
+        for (var i = 0; i < Math.Min(reasons.Count, RunCommand.FailureReasonsShownMax); i++)
+        {
+            o.WriteLine("  " + reasons[i]);
+        }
+
+        if (reasons.Count > RunCommand.FailureReasonsShownMax)
+        {
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  … and {reasons.Count - RunCommand.FailureReasonsShownMax} more"));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using Harness.Transport.Verbs;
+
+namespace Harness.HardwareRunner.Workloads.NvmeHost;
+
+/// <summary>Parameters of the host driver (SPDK's <c>spdk_nvme_ctrlr_opts</c> where one exists).</summary>
+public sealed record NvmeHostDriverOptions
+{
+    /// <summary>Command slots of one qpair the CID can address (the low CID byte is the slot).</summary>
+    public const int QueueDepthMax = 256;
+
+    /// <summary>Failure reasons kept for the summary.</summary>
+    public const int FailureReasonsMax = 64;
+
+    /// <summary>The target's address and port.</summary>
+    public IPEndPoint TargetAddress { get; init; } = new(IPAddress.Parse("192.0.2.1"), 4420);
+
+    /// <summary>Subsystem NQN to connect to (SPDK's default).</summary>
+    public string SubNqn { get; init; } = "nqn.2016-06.io.spdk:cnode1";
+
+    /// <summary>Host NQN sent in the Connect data.</summary>
+    public string HostNqn { get; init; } = "nqn.2014-08.org.nvmexpress:uuid:00000000-0000-0000-0000-000000000001";
+
+    /// <summary>Host identifier sent in the Connect data.</summary>
+    public Guid HostId { get; init; } = new("00000000-0000-0000-0000-000000000001");
+
+    /// <summary>I/O qpairs (qid 1..N).</summary>
+    public int IoQpairs { get; init; } = 1;
+
+    /// <summary>Commands in flight per I/O qpair.</summary>
+    public int IoQueueDepth { get; init; } = 16;
+
+    /// <summary>Commands in flight on the admin qpair.</summary>
+    public int AdminQueueDepth { get; init; } = 32;
+
+    /// <summary>RDMA READs the host lets the target have outstanding (initiator_depth / responder_resources).</summary>
+    public byte ReadDepth { get; init; } = 16;
+
+    /// <summary>rnr_retry the host sends in rdma_connect: the target's retries of a response SEND we had no receive for (7 = forever).</summary>
+    public byte RnrRetryCount { get; init; } = VerbsLimits.RetryCountMax;
+
+    /// <summary>retry_cnt of the host's QPs (transport retries after lost packets).</summary>
+    public byte RetryCount { get; init; } = VerbsLimits.RetryCountMax;
+
+    /// <summary>
+    /// Delay between reaping a response and re-posting its receive (0 = at once). A host that re-posts receives late
+    /// while reusing the command slot at once lets responses outrun receives: RNR.
+    /// </summary>
+    public long RecvRepostDelayNs { get; init; }
+
+    /// <summary>rdma_resolve_addr / rdma_resolve_route timeout.</summary>
+    public int ResolveTimeoutMs { get; init; } = 2000;
+
+    /// <summary>First reconnect delay after a failure; doubles with each consecutive failure.</summary>
+    public long ReconnectDelayNs { get; init; } = 1_000_000;
+
+    /// <summary>Largest reconnect delay.</summary>
+    public long ReconnectDelayNsMax { get; init; } = 64_000_000;
+
+    /// <summary>Consecutive failed connections of one qpair (or of the controller) before it gives up.</summary>
+    public int ConsecutiveFailuresMax { get; init; } = 6;
+
+    /// <summary>Reconnects of one qpair (or controller resets) in a run before it gives up.</summary>
+    public int ReconnectsMax { get; init; } = 64;
+
+    /// <summary>How long a qpair being torn down waits for an expected CM event (SPDK's <c>rdma_cm_event_timeout_ms</c>).</summary>
+    public long CmEventTimeoutNs { get; init; } = 1_000_000_000;
+
+    /// <summary>Longest a qpair may take to get all its WRs and CM events back once torn down (else: lost completions).</summary>
+    public long TeardownTimeoutNs { get; init; } = 10_000_000_000;
+
+    /// <summary>Property Get CSTS attempts while waiting for the shutdown to complete (CSTS.SHST).</summary>
+    public int ShutdownPollsMax { get; init; } = 100;
+
+    /// <summary>Checks the values; null or what is wrong.</summary>
+    public string? Validate()
+    {
+        if (IoQpairs < 1 || IoQueueDepth < 2 || IoQueueDepth > QueueDepthMax || AdminQueueDepth < 2 || AdminQueueDepth > QueueDepthMax)
+        {
+            return $"host driver: qpairs {IoQpairs} (≥ 1), queue depth {IoQueueDepth} and admin depth {AdminQueueDepth} (2..{QueueDepthMax})";
+        }
+
+        return ReadDepth < 1 || RnrRetryCount > VerbsLimits.RetryCountMax || RetryCount > VerbsLimits.RetryCountMax
+            ? $"host driver: read depth {ReadDepth} (≥ 1), rnr_retry {RnrRetryCount} and retry_cnt {RetryCount} (0..{VerbsLimits.RetryCountMax})"
+            : null;
+    }
+}

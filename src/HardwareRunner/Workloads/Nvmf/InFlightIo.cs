@@ -1,0 +1,16 @@
+using Harness.Transport.Nvme;
+
+namespace Harness.HardwareRunner.Workloads.Nvmf;
+
+/// <summary>One I/O the workload has submitted and not yet seen complete (a data slot of its qpair).</summary>
+internal struct InFlightIo
+{
+    /// <summary>Read or Write; 0 when the slot is free.</summary>
+    public NvmeIoOpcode Opcode;
+    public int Extent;
+    public long Block;
+    public int Blocks;
+
+    /// <summary>The write's data seed.</summary>
+    public ulong Seed;
+}

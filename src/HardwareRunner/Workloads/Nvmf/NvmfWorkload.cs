@@ -1,0 +1,246 @@
+using System.Globalization;
+using Harness.HardwareRunner.Workloads.NvmeHost;
+using Harness.Transport.Nvmf;
+using Harness.Transport.Target;
+using Harness.Transport.Threading;
+using Harness.Transport.Verbs;
+
+namespace Harness.HardwareRunner.Workloads.Nvmf;
+
+/// <summary>
+/// The NVMe-oF workload: on the target stack, SPDK's RDMA transport (<see cref="NvmfRdmaTransport"/>) in front of the
+/// generic controller layer (<see cref="NvmfTarget"/>), its invariants checked after every poll of its reactors; on the
+/// host stack, an <see cref="INvmeHostDriver"/> (one controller, <see cref="NvmfWorkloadOptions.Qpairs"/> I/O qpairs,
+/// each polled by its own reactor together with this workload's submitter) doing <see cref="NvmfWorkloadOptions.Ios"/>
+/// Reads and Writes at queue depth <see cref="NvmfWorkloadOptions.QueueDepth"/>, every read checked against the
+/// <see cref="LbaModel"/>. A dead qpair's commands each complete once as aborted and the driver reconnects; at the end
+/// the host shuts the controller down and the target must have destroyed every qpair, controller and buffer.
+/// </summary>
+public sealed partial class NvmfWorkload : INvmeHostSink
+{
+    /// <summary>Poll groups (target reactors for qpairs) at most.</summary>
+    public const int PollGroupsMax = 2;
+
+    private readonly NvmfWorkloadOptions _o;
+    private readonly WorkloadMonitor _monitor = new();
+    private readonly IRdmaStack _host;
+    private readonly IReactorRuntime _reactors;
+    private readonly IWorkloadRandom _random;
+    private readonly LbaModel _model;
+    private readonly QpairLoad[] _loads;
+    private readonly TargetObserver _observer;
+    private readonly List<(IReactor Reactor, IPoller Poller)> _pollers = new();
+    private long _lastProgressNs;
+    private long _lastCmEvents;
+    private long _hostClosedAtNs = -1;
+    private bool _shutdownStarted;
+    private bool _started;
+    private bool _done;
+
+    /// <summary>Builds both sides; <paramref name="driverFactory"/> makes the host (default: <see cref="RawNvmeHost"/>).</summary>
+    public NvmfWorkload(NvmfWorkloadOptions options, IRdmaStack target, IRdmaStack host, IReactorRuntime reactors, IWorkloadRandom random,
+        Action<string>? targetLog = null, Func<NvmeHostDriverOptions, INvmeHostSink, INvmeHostDriver>? driverFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(host);
+        var invalid = options.Validate();
+        if (invalid != null)
+        {
+            throw new ArgumentException(invalid, nameof(options));
+        }
+
+        _o = options;
+        _host = host;
+        _reactors = reactors;
+        _random = random;
+        Stats = new WorkloadStats { Ios = options.Ios };
+        _model = new LbaModel(options.Extents, options.ExtentBlocks);
+        _observer = new TargetObserver(targetLog);
+        var targetOptions = options.ToTargetOptions();
+        Controller = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), target.Clock);
+        Transport = new NvmfRdmaTransport(target, targetOptions, Controller, _observer);
+        Driver = (driverFactory ?? ((o, sink) => new RawNvmeHost(host, o, sink)))(HostDriverOptions(options), this);
+        var slotBytes = options.ExtentBlocks * NvmfWorkloadOptions.BlockBytes;
+        _loads = new QpairLoad[options.Qpairs];
+        for (var i = 0; i < options.Qpairs; i++)
+        {
+            _loads[i] = new QpairLoad(i, options.QuotaOf(i), options.QueueDepth, slotBytes, host.Memory.Allocate(options.QueueDepth * slotBytes));
+        }
+    }
+
+    public NvmfWorkloadOptions Options => _o;
+
+    public WorkloadStats Stats { get; }
+
+    /// <summary>The target's controller layer.</summary>
+    public NvmfTarget Controller { get; }
+
+    /// <summary>The target's RDMA transport.</summary>
+    public NvmfRdmaTransport Transport { get; }
+
+    /// <summary>The host.</summary>
+    public INvmeHostDriver Driver { get; }
+
+    /// <summary>Target log lines and the first errors among them.</summary>
+    internal TargetObserver TargetLog => _observer;
+
+    /// <summary>The first invariant that broke (workload or host driver), or null. Target invariants throw instead.</summary>
+    public WorkloadViolation? Violation => _monitor.Violation;
+
+    /// <summary>True when the run is over: everything torn down on both sides, or an invariant broke.</summary>
+    public bool Finished => _done || _monitor.Broken;
+
+    /// <summary>Starts the target (listening, its reactors), the host's reactors and the controller connect.</summary>
+    public void Start()
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        _started = true;
+        _lastProgressNs = _host.Clock.NowNs;
+        var groups = Math.Min(_o.Qpairs, PollGroupsMax);
+        Transport.Start(new TargetReactorRuntime(_reactors, Transport, () => TargetInvariants.CheckAll(Transport)), groups, _o.TargetAddress);
+        Driver.Start();
+        foreach (var load in _loads)
+        {
+            var rc = Driver.RegisterMemory(load.Data);
+            if (rc != Errno.Ok)
+            {
+                _monitor.Report(WorkloadMonitor.Protocol, $"host: registering the data of qpair {load.Index} failed: {Errno.Name(rc)}");
+            }
+        }
+
+        var admin = _reactors.CreateReactor("host.admin");
+        Add(admin, Driver.AdminPoller);
+        Add(admin, new FuncPoller("harness.monitor", PollMonitor));
+        foreach (var load in _loads)
+        {
+            var reactor = _reactors.CreateReactor(string.Create(CultureInfo.InvariantCulture, $"host.q{load.Index + 1}"));
+            Add(reactor, Driver.GetQpairPoller(load.Index));
+            Add(reactor, new FuncPoller(string.Create(CultureInfo.InvariantCulture, $"harness.submit.q{load.Index + 1}"), () => PollSubmit(load)));
+        }
+    }
+
+    /// <summary>Removes the host-side pollers (after the run) and frees the data buffers once the host released them.</summary>
+    public void Stop()
+    {
+        foreach (var (reactor, poller) in _pollers)
+        {
+            reactor.RemovePoller(poller);
+        }
+
+        _pollers.Clear();
+        if (Driver.IsClosed)
+        {
+            foreach (var load in _loads)
+            {
+                _host.Memory.Free(load.Data);
+            }
+        }
+    }
+
+    /// <summary>Where the host and the target are (for stall and failure reports).</summary>
+    public string DescribeState()
+    {
+        var live = Transport.Qpairs.Count(q => !q.Destroyed);
+        var ios = string.Join(", ", _loads.Select(l => string.Create(CultureInfo.InvariantCulture, $"q{l.Index + 1} {l.Issued}/{l.Quota} issued, {l.InFlight} in flight")));
+        return string.Create(CultureInfo.InvariantCulture, $"{Driver.Describe()}; workload: {ios}; target: {live} qpair(s) live, {Controller.Controllers.Count} controller(s)");
+    }
+
+    /// <inheritdoc/>
+    public void OnViolation(string invariant, string detail) => _monitor.Report(invariant, detail);
+
+    private static NvmeHostDriverOptions HostDriverOptions(NvmfWorkloadOptions o) => new()
+    {
+        TargetAddress = o.TargetAddress,
+        IoQpairs = o.Qpairs,
+        IoQueueDepth = o.HostQueueEntries,
+        ReadDepth = o.HostReadDepth,
+        RnrRetryCount = o.HostRnrRetryCount,
+        RecvRepostDelayNs = o.HostRecvRepostDelayNs,
+    };
+
+    private void Add(IReactor reactor, IPoller poller)
+    {
+        reactor.AddPoller(poller);
+        _pollers.Add((reactor, poller));
+    }
+
+    /// <summary>Starts the shutdown when every I/O is done, waits for both sides to be torn down, watches for stalls.</summary>
+    private int PollMonitor()
+    {
+        if (_done)
+        {
+            return 0;
+        }
+
+        var now = _host.Clock.NowNs;
+        if (Driver.Counters.CmEvents != _lastCmEvents)
+        {
+            _lastCmEvents = Driver.Counters.CmEvents;
+            _lastProgressNs = now;
+        }
+
+        if (!_shutdownStarted && Array.TrueForAll(_loads, l => l.Done))
+        {
+            _shutdownStarted = true;
+            Driver.Shutdown();
+            return 1;
+        }
+
+        if (Driver.IsClosed)
+        {
+            return WaitForTarget(now);
+        }
+
+        if (now - _lastProgressNs > _o.StallTimeoutNs)
+        {
+            _monitor.Report(WorkloadMonitor.NoProgress, string.Create(CultureInfo.InvariantCulture,
+                $"nothing completed for {(now - _lastProgressNs) / 1e9:0.#} s of virtual time ({DescribeState()})"));
+            _done = true;
+        }
+
+        return 0;
+    }
+
+    private int WaitForTarget(long now)
+    {
+        _hostClosedAtNs = _hostClosedAtNs < 0 ? now : _hostClosedAtNs;
+        var live = Transport.Qpairs.Count(q => !q.Destroyed);
+        if (live == 0 && Controller.Controllers.Count == 0)
+        {
+            CheckTargetReleased();
+            _done = true;
+            return 1;
+        }
+
+        if (now - _hostClosedAtNs > _o.TargetTeardownTimeoutNs)
+        {
+            var which = string.Join(", ", Transport.Qpairs.Where(q => !q.Destroyed).Select(q => $"{q} in state {q.GenericState}"));
+            _monitor.Report(WorkloadMonitor.ResourceLeak, string.Create(CultureInfo.InvariantCulture,
+                $"target: {live} qpair(s) ({which}) and {Controller.Controllers.Count} controller(s) still live {(now - _hostClosedAtNs) / 1e9:0.#} s after the host disconnected and destroyed everything"));
+            _done = true;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Every data buffer and data WR of the target is back in its pool.</summary>
+    private void CheckTargetReleased()
+    {
+        var buffers = Transport.Buffers;
+        if (buffers != null && buffers.Available != buffers.Count)
+        {
+            _monitor.Report(WorkloadMonitor.ResourceLeak, $"target: {buffers.Count - buffers.Available} of {buffers.Count} data buffers not returned after every qpair was destroyed");
+        }
+
+        var wrs = Transport.DataWrs;
+        if (wrs.Available != wrs.Capacity)
+        {
+            _monitor.Report(WorkloadMonitor.ResourceLeak, $"target: {wrs.Capacity - wrs.Available} of {wrs.Capacity} data WRs not returned after every qpair was destroyed");
+        }
+    }
+}

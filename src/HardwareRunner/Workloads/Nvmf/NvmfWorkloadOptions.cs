@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Net;
+using Harness.Transport.Target;
+using Harness.Transport.Verbs;
+
+namespace Harness.HardwareRunner.Workloads.Nvmf;
+
+/// <summary>Parameters of the NVMe-oF workload (what <c>harness run</c> and its fault profile pass in).</summary>
+public sealed record NvmfWorkloadOptions
+{
+    /// <summary>Logical block size of the target's namespace.</summary>
+    public const int BlockBytes = 4096;
+
+    /// <summary>I/O qpairs one controller may have (the target grants 127 I/O queues).</summary>
+    public const int QpairsMax = 127;
+
+    /// <summary>Queue depth per I/O qpair (the target's <c>max_queue_depth</c>).</summary>
+    public const int QueueDepthMax = 128;
+
+    /// <summary>Largest I/O (the target's <c>max_io_size</c>).</summary>
+    public const int IoBytesMax = 131_072;
+
+    /// <summary>Most bytes of the namespace the workload touches (the target's sparse store holds at most 1 GiB).</summary>
+    public const long WorkingSetBytesMax = 256L << 20;
+
+    /// <summary>Fewest extents (I/O-sized regions) the workload spreads over.</summary>
+    public const int ExtentsMin = 64;
+
+    /// <summary>Extents per command that can be in flight (so picking a free one stays cheap and varied).</summary>
+    public const int ExtentsPerInFlightIo = 4;
+
+    /// <summary>The target's data buffer size and SGEs per WR: every 4 KiB block is one RDMA READ/WRITE.</summary>
+    public const int TargetIoUnitBytes = 4096;
+
+    /// <summary>I/Os in total, split across the qpairs.</summary>
+    public int Ios { get; init; } = 2000;
+
+    /// <summary>I/O qpairs.</summary>
+    public int Qpairs { get; init; } = 1;
+
+    /// <summary>Commands in flight per qpair.</summary>
+    public int QueueDepth { get; init; } = 16;
+
+    /// <summary>Bytes per Read/Write (a multiple of <see cref="BlockBytes"/>).</summary>
+    public int IoSize { get; init; } = 4096;
+
+    /// <summary>Fraction of I/Os that are reads.</summary>
+    public double ReadFraction { get; init; } = 0.5;
+
+    /// <summary>Bytes of a "large" I/O (0: none): a write that needs more RDMA READs than the read depth allows at once.</summary>
+    public int LargeIoBytes { get; init; }
+
+    /// <summary>Fraction of I/Os that are large (reads only when the target's send queue can hold them).</summary>
+    public double LargeIoFraction { get; init; }
+
+    /// <summary>RDMA READs the host lets the target have outstanding.</summary>
+    public byte HostReadDepth { get; init; } = 16;
+
+    /// <summary>rnr_retry the host gives the target (7 = forever).</summary>
+    public byte HostRnrRetryCount { get; init; } = VerbsLimits.RetryCountMax;
+
+    /// <summary>Delay before the host re-posts a response receive (0 = at once).</summary>
+    public long HostRecvRepostDelayNs { get; init; }
+
+    /// <summary>Known defects the target runs with.</summary>
+    public KnownDefects TargetDefects { get; init; }
+
+    /// <summary>The target's address and port (NVMe-oF's 4420).</summary>
+    public IPEndPoint TargetAddress { get; init; } = new(IPAddress.Parse("192.0.2.1"), 4420);
+
+    /// <summary>No I/O completing and no CM event for this long (stack clock) is a stall.</summary>
+    public long StallTimeoutNs { get; init; } = 30_000_000_000;
+
+    /// <summary>
+    /// How long the blocks of a failed write stay untouched: a write whose response was lost may still be executed by
+    /// the target for a short while, and must not overtake a later write to the same blocks.
+    /// </summary>
+    public long QuarantineNs { get; init; } = 10_000_000;
+
+    /// <summary>Longest the target may take to destroy its qpairs and controller after the host disconnected.</summary>
+    public long TargetTeardownTimeoutNs { get; init; } = 10_000_000_000;
+
+    /// <summary>Blocks of one extent (the largest I/O).</summary>
+    public int ExtentBlocks => Math.Max(IoSize, LargeIoBytes) / BlockBytes;
+
+    /// <summary>Extents the workload spreads over.</summary>
+    public int Extents => (int)Math.Min(WorkingSetBytesMax / ((long)ExtentBlocks * BlockBytes), Math.Max(ExtentsMin, (long)ExtentsPerInFlightIo * Qpairs * QueueDepth));
+
+    /// <summary>Command slots of each host qpair (the target needs an SQ of at least 2 entries).</summary>
+    public int HostQueueEntries => Math.Max(2, QueueDepth);
+
+    /// <summary>The target's send queue of an I/O qpair: 2 × its depth, which is one more than the host's entries.</summary>
+    public int TargetSendDepth => 2 * Math.Min(QueueDepthMax, HostQueueEntries + 1);
+
+    /// <summary>True when a read of <paramref name="bytes"/> fits the target's send queue (one RDMA WRITE per 4 KiB and the response).</summary>
+    public bool ReadFits(int bytes) => (bytes / TargetIoUnitBytes) + 1 <= TargetSendDepth;
+
+    /// <summary>I/Os qpair <paramref name="index"/> performs.</summary>
+    public int QuotaOf(int index) => (Ios / Qpairs) + (index < Ios % Qpairs ? 1 : 0);
+
+    /// <summary>The target transport's options: 4 KiB buffers, one SGE per WR, so every block is one RDMA READ/WRITE.</summary>
+    public TargetOptions ToTargetOptions() => new()
+    {
+        IoUnitSize = TargetIoUnitBytes,
+        MaxSendSge = 1,
+        MaxQueueDepth = QueueDepthMax,
+        MaxIoSize = IoBytesMax,
+        Defects = TargetDefects,
+    };
+
+    /// <summary>Checks the parameters; returns null or what is wrong (naming the option).</summary>
+    public string? Validate()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (Ios < 1)
+        {
+            return string.Create(inv, $"--ios {Ios}: must be at least 1");
+        }
+
+        if (Qpairs is < 1 or > QpairsMax)
+        {
+            return string.Create(inv, $"--qpairs {Qpairs}: must be 1..{QpairsMax} (the I/O queues one controller gets)");
+        }
+
+        if (QueueDepth is < 1 or > QueueDepthMax)
+        {
+            return string.Create(inv, $"--qd {QueueDepth}: must be 1..{QueueDepthMax} (the target's max_queue_depth)");
+        }
+
+        if (IoSize < BlockBytes || IoSize > IoBytesMax || IoSize % BlockBytes != 0)
+        {
+            return string.Create(inv, $"--io-size {IoSize}: must be a multiple of the {BlockBytes}-byte block, at most {IoBytesMax}");
+        }
+
+        if (!ReadFits(IoSize))
+        {
+            return string.Create(inv, $"--io-size {IoSize} with --qd {QueueDepth}: a read needs {IoSize / TargetIoUnitBytes} RDMA WRITEs and the response, more than the target's send queue of {TargetSendDepth} holds (raise --qd)");
+        }
+
+        return ReadFraction is < 0 or > 1 || double.IsNaN(ReadFraction)
+            ? string.Create(inv, $"--rw-mix {ReadFraction}: must be a fraction of reads in 0..1")
+            : null;
+    }
+}

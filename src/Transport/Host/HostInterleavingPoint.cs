@@ -1,0 +1,11 @@
+namespace Harness.Transport.Host;
+
+/// <summary>Points in the host where another thread may run (see <see cref="IHostInterleaving"/>).</summary>
+public enum HostInterleavingPoint
+{
+    /// <summary>nvme_rdma_qpair_destroy, before the qpair's parked CM events are acked.</summary>
+    QpairDestroyBeforeEventSweep,
+
+    /// <summary>nvme_rdma_qpair_destroy, after the parked CM events were acked and before rdma_destroy_id.</summary>
+    QpairDestroyAfterEventSweep,
+}

@@ -1,0 +1,303 @@
+using System.Net;
+using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
+using Harness.Transport.RdmaCm;
+using Harness.Transport.Threading;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Host;
+
+/// <summary>
+/// An NVMe-oF controller reached over RDMA (SPDK <c>struct nvme_rdma_ctrlr</c> plus the parts of the generic
+/// <c>nvme_ctrlr.c</c> a fabrics host needs): the admin qpair and its poller on the admin reactor, one CM event
+/// channel shared by all its qpairs, the controller lock, the memory map, initialization (Connect, CC.EN, CSTS.RDY,
+/// Identify, Number of Queues), keep-alive, reset and deletion. I/O qpairs live in poll groups on other reactors.
+/// </summary>
+public sealed partial class NvmeRdmaController
+{
+    /// <summary>Size of the admin data buffer (Identify data).</summary>
+    public const int AdminDataBytes = IdentifyCommand.DataSize;
+
+    private readonly IReactor _adminReactor;
+    private readonly AdminPoller _adminPoller;
+    private readonly object _qpairsGate = new();
+    private readonly List<NvmeRdmaQpair> _ioQpairs = new();
+    private readonly WorkCompletion[] _wcs;
+    private readonly DmaBuffer _adminData;
+    private volatile ControllerState _state = ControllerState.Init;
+    private int _resetRequested;
+    private int _deleteRequested;
+    private bool _started;
+
+    /// <summary>A controller at <paramref name="target"/>, driven by a poller on <paramref name="adminReactor"/> once started.</summary>
+    public NvmeRdmaController(IRdmaStack stack, IReactor adminReactor, IPEndPoint target, HostOptions? options = null)
+    {
+        Stack = stack;
+        Clock = stack.Clock;
+        Options = options ?? new HostOptions();
+        Options.Validate();
+        TargetAddress = target;
+        Name = $"{stack.HostName}->{target}";
+        _adminReactor = adminReactor;
+        _adminPoller = new AdminPoller(this);
+        _wcs = new WorkCompletion[Options.CompletionsPerPollMax];
+        Lock = new ControllerLock($"ctrlr {Name} lock");
+        var rc = stack.Cm.CreateEventChannel(out var channel);
+        if (rc != Errno.Ok)
+        {
+            throw new InvalidOperationException($"ctrlr {Name}: rdma_create_event_channel failed: {Errno.Name(rc)}");
+        }
+
+        Events = new CmEventDispatcher(stack.Cm, channel!, Lock, Options.PendingCmEventsMax, $"ctrlr {Name}");
+        _adminData = stack.Memory.Allocate(AdminDataBytes);
+        AdminQpair = new NvmeRdmaQpair(this, 0, Options.AdminQueueSize, null);
+    }
+
+    public string Name { get; }
+
+    public ControllerState State => _state;
+
+    public NvmeRdmaQpair AdminQpair { get; }
+
+    /// <summary>Controller id the target assigned in the admin Fabrics Connect.</summary>
+    public ushort Cntlid { get; internal set; }
+
+    public ControllerCapabilities Capabilities { get; private set; }
+
+    public IdentifyControllerData ControllerData { get; private set; }
+
+    public IdentifyNamespaceData NamespaceData { get; private set; }
+
+    /// <summary>Block size of namespace 1 (0 before Identify Namespace).</summary>
+    public uint BlockSize => NamespaceData.BlockSize;
+
+    /// <summary>I/O queues the controller granted (Number of Queues).</summary>
+    public int IoQueuesAllocated { get; private set; }
+
+    /// <summary>Address → key translation for data buffers (exists once the PD does).</summary>
+    public HostMemoryMap? MemoryMap { get; private set; }
+
+    /// <summary>The controller lock.</summary>
+    public ControllerLock Lock { get; }
+
+    /// <summary>I/O qpairs not yet freed (a snapshot).</summary>
+    public IReadOnlyList<NvmeRdmaQpair> IoQpairs
+    {
+        get
+        {
+            lock (_qpairsGate)
+            {
+                return _ioQpairs.ToArray();
+            }
+        }
+    }
+
+    public long CmEventsGot => Events.EventsGot;
+
+    public long CmEventsAcked => Events.EventsAcked;
+
+    /// <summary>CM events reaped by a thread other than their qpair's owner and handed over through the slot.</summary>
+    public long CmEventsHandedOver => Events.EventsHandedOver;
+
+    public long CmEventsDropped => Events.EventsDropped;
+
+    public long KeepAlivesSent { get; private set; }
+
+    public int Resets { get; private set; }
+
+    /// <summary>Admin polls that ran (got the lock).</summary>
+    public long AdminPolls { get; private set; }
+
+    /// <summary>Deletion or reset gave up waiting for qpairs to disconnect (a finding: something hangs).</summary>
+    public bool TeardownTimedOut { get; private set; }
+
+    internal HostOptions Options { get; }
+
+    internal IClock Clock { get; }
+
+    internal IRdmaStack Stack { get; }
+
+    internal IPEndPoint TargetAddress { get; }
+
+    internal CmEventDispatcher Events { get; }
+
+    /// <summary>The admin thread's identity for the controller lock.</summary>
+    internal object AdminOwner => _adminPoller;
+
+    internal IProtectionDomain? Pd { get; private set; }
+
+    /// <summary>In-capsule data bytes an I/O capsule may carry (IOCCSZ × 16 − 64; 0 before Identify).</summary>
+    internal uint InCapsuleDataBytes { get; private set; }
+
+    internal ushort Icdoff => ControllerData.Icdoff;
+
+    /// <summary>Largest transfer (MDTS, in 4 KiB pages), capped by what a keyed SGL can describe.</summary>
+    internal int MaxTransferBytes => ControllerData.Mdts == 0 || ControllerData.Mdts > 12
+        ? (int)SglDescriptor.MaxKeyedLength
+        : 4096 << ControllerData.Mdts;
+
+    /// <summary>I/O qpairs connect only while the controller is ready (as spdk_nvme_ctrlr_reconnect_io_qpair).</summary>
+    internal bool AcceptsIoConnect => _state == ControllerState.Ready;
+
+    /// <summary>The admin qpair connects only when the controller's state machine asks for it.</summary>
+    internal bool AcceptsAdminConnect => _state == ControllerState.ConnectAdminQpair;
+
+    /// <summary>Starts the admin poller: the controller connects and initializes itself.</summary>
+    public void Start()
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        _started = true;
+        _adminReactor.AddPoller(_adminPoller);
+    }
+
+    /// <summary>
+    /// Allocates an I/O qpair in <paramref name="group"/> and asks its thread to connect it (SPDK
+    /// spdk_nvme_ctrlr_alloc_io_qpair). The controller must be ready; the queue size is capped by CAP.MQES.
+    /// </summary>
+    public NvmeRdmaQpair CreateIoQpair(NvmeRdmaPollGroup group, int queueSize = 0)
+    {
+        NvmeRdmaQpair qpair;
+        lock (_qpairsGate)
+        {
+            if (_state != ControllerState.Ready)
+            {
+                throw new InvalidOperationException($"ctrlr {Name}: I/O qpairs can be created only when ready (state {_state})");
+            }
+
+            var qid = FreeQid();
+            var size = Math.Clamp(queueSize > 0 ? queueSize : Options.IoQueueSize, 2, Capabilities.MaxQueueEntries);
+            qpair = new NvmeRdmaQpair(this, qid, size, group);
+            _ioQpairs.Add(qpair);
+        }
+
+        group.Add(qpair);
+        qpair.RequestConnect();
+        return qpair;
+    }
+
+    /// <summary>Asks for a controller reset (every qpair disconnects and reconnects). Any thread.</summary>
+    public void Reset() => Interlocked.Exchange(ref _resetRequested, 1);
+
+    /// <summary>Asks for deletion: I/O qpairs freed, admin qpair disconnected, everything released. Any thread.</summary>
+    public void Delete()
+    {
+        Interlocked.Exchange(ref _deleteRequested, 1);
+        Start(); // the admin poller does the work, even for a controller never started
+    }
+
+    /// <summary>
+    /// SPDK spdk_nvme_ctrlr_process_admin_completions: under the controller lock, drain the shared CM channel into the
+    /// qpairs' slots, advance the admin qpair and its completions, and the controller's own state. Returns work
+    /// done; 0 when the lock is held by another thread (it is tried again on the next poll).
+    /// </summary>
+    public int ProcessAdminCompletions()
+    {
+        if (_state == ControllerState.Deleted || !Lock.TryEnter(AdminOwner))
+        {
+            return 0;
+        }
+
+        try
+        {
+            AdminPolls++;
+            var got = Events.EventsGot;
+            Events.PollEvents(AdminOwner);
+            var work = (int)(Events.EventsGot - got);
+            work += AdminQpair.Progress();
+            work += AdminQpair.PollPrivateCq(_wcs);
+            work += StepController();
+            return work;
+        }
+        finally
+        {
+            Lock.Exit(AdminOwner);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"ctrlr {Name} ({_state})";
+
+    /// <summary>The PD (and the memory map over it), created on the first qpair's device.</summary>
+    internal int EnsurePd(IVerbsContext ctx, out IProtectionDomain? pd)
+    {
+        pd = Pd;
+        if (pd != null)
+        {
+            return ReferenceEquals(pd.Context, ctx) ? Errno.Ok : Errno.EINVAL;
+        }
+
+        var rc = ctx.AllocPd(out pd);
+        if (rc != Errno.Ok)
+        {
+            return rc;
+        }
+
+        Pd = pd;
+        MemoryMap = new HostMemoryMap(pd!, Options.MemoryRegionsMax, $"ctrlr {Name} mem map");
+        return MemoryMap.Register(_adminData);
+    }
+
+    internal void OnIoQpairFreed(NvmeRdmaQpair qpair)
+    {
+        lock (_qpairsGate)
+        {
+            _ioQpairs.Remove(qpair);
+        }
+    }
+
+    internal void OnQpairDisconnected(NvmeRdmaQpair qpair)
+    {
+        if (ReferenceEquals(qpair, AdminQpair) && _state is < ControllerState.Failed and not ControllerState.Resetting)
+        {
+            EnterFailed("admin qpair disconnected");
+        }
+    }
+
+    internal void Log(string text) => Options.Log?.Invoke($"nvme_rdma: [{Clock.NowNs} ns] {text}");
+
+    private ushort FreeQid()
+    {
+        for (var qid = 1; qid <= IoQueuesAllocated; qid++)
+        {
+            if (!_ioQpairs.Exists(q => q.Qid == qid))
+            {
+                return (ushort)qid;
+            }
+        }
+
+        throw new InvalidOperationException($"ctrlr {Name}: all {IoQueuesAllocated} I/O queues are in use");
+    }
+
+    private DataRef AdminData(int length)
+    {
+        var rc = MemoryMap!.Translate(_adminData.Address, (ulong)length, out var lkey, out var rkey);
+        Check.That(rc == Errno.Ok, InvariantNames.StateTransition, Name, n => $"ctrlr {n}: admin data buffer is not registered");
+        return new DataRef(_adminData.Address, (uint)length, lkey, rkey);
+    }
+
+    private sealed class AdminPoller(NvmeRdmaController ctrlr) : IPoller
+    {
+        private long _nextPollNs;
+
+        public string Name => $"nvme_ctrlr_adminq {ctrlr.Name}";
+
+        public int Poll()
+        {
+            var now = ctrlr.Clock.NowNs;
+            if (ctrlr._state == ControllerState.Ready && now < _nextPollNs && Volatile.Read(ref ctrlr._resetRequested) == 0 &&
+                Volatile.Read(ref ctrlr._deleteRequested) == 0)
+            {
+                return 0; // the admin queue is polled every AdminPollPeriodNs once the controller is ready
+            }
+
+            _nextPollNs = now + ctrlr.Options.AdminPollPeriodNs;
+            return ctrlr.ProcessAdminCompletions();
+        }
+
+        public override string ToString() => $"admin thread of ctrlr {ctrlr.Name}";
+    }
+}

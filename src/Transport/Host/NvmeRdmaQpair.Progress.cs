@@ -1,0 +1,206 @@
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Host;
+
+/// <summary>What the owning thread does with the qpair on each poll (SPDK: the poll group's connect/disconnect polls).</summary>
+public sealed partial class NvmeRdmaQpair
+{
+    /// <summary>
+    /// One round on the owning thread: act on requests (fail, free, disconnect, connect), then advance the connect
+    /// or disconnect machinery, or, when running, consume an unsolicited CM event and check timeouts. Returns work done.
+    /// </summary>
+    internal int Progress()
+    {
+        var work = HandleRequests();
+        if (IsFreed)
+        {
+            return work;
+        }
+
+        switch (_state)
+        {
+            case NvmeRdmaQpairState.Invalid:
+            case NvmeRdmaQpairState.Exited:
+                return work;
+            case NvmeRdmaQpairState.StaleConn:
+                return work + StaleConnPoll();
+            case NvmeRdmaQpairState.Running:
+                return work + RunningPoll();
+            case < NvmeRdmaQpairState.Running:
+                work += ConnectPoll();
+                if (FailureReason != QpairFailureReason.None && _state != NvmeRdmaQpairState.Initializing)
+                {
+                    Fail(FailureReason); // e.g. the target's DISCONNECTED while the Fabrics Connect was in flight
+                }
+
+                CheckTimeout();
+                return work;
+            default:
+                return work + DisconnectPoll();
+        }
+    }
+
+    /// <summary>SPDK nvme_rdma_fail_qpair: remember why, and disconnect on the next round (after the WC batch).</summary>
+    internal void Fail(QpairFailureReason reason)
+    {
+        if (_state >= NvmeRdmaQpairState.Exiting || IsFreed)
+        {
+            return;
+        }
+
+        if (FailureReason == QpairFailureReason.None)
+        {
+            FailureReason = reason;
+        }
+
+        _failRequested = true;
+    }
+
+    /// <summary>Asks for a connect (the controller does this for a new I/O qpair and after a reset).</summary>
+    internal void RequestConnect() => Interlocked.Exchange(ref _connectRequested, 1);
+
+    private int HandleRequests()
+    {
+        var freeing = Volatile.Read(ref _freeRequested) != 0;
+        var disconnect = _failRequested || freeing || Volatile.Read(ref _disconnectRequested) != 0;
+        if (disconnect && IsConnectedOrConnecting())
+        {
+            if (!TryLock())
+            {
+                return 0; // the controller lock is taken: try again on the next round
+            }
+
+            try
+            {
+                if (FailureReason == QpairFailureReason.None)
+                {
+                    FailureReason = QpairFailureReason.Requested;
+                }
+
+                StartDisconnect(CmWait.Disconnected);
+            }
+            finally
+            {
+                Unlock();
+            }
+
+            ClearDisconnectRequests();
+            return 1;
+        }
+
+        ClearDisconnectRequests();
+        if (freeing)
+        {
+            Interlocked.Exchange(ref _connectRequested, 0);
+            return _state is NvmeRdmaQpairState.Invalid or NvmeRdmaQpairState.Exited ? FinishFree() : 0;
+        }
+
+        return Volatile.Read(ref _connectRequested) != 0 ? HandleConnectRequest() : 0;
+    }
+
+    /// <summary>True when there is something to disconnect: a connection (being) set up, or a stale-connection wait.</summary>
+    private bool IsConnectedOrConnecting() =>
+        _state < NvmeRdmaQpairState.Exiting && (_state != NvmeRdmaQpairState.Invalid || CmId != null);
+
+    private void ClearDisconnectRequests()
+    {
+        if (_state >= NvmeRdmaQpairState.Exiting || !IsConnectedOrConnecting())
+        {
+            _failRequested = false;
+            Interlocked.Exchange(ref _disconnectRequested, 0);
+        }
+    }
+
+    private int HandleConnectRequest()
+    {
+        if (_state is not (NvmeRdmaQpairState.Invalid or NvmeRdmaQpairState.Exited))
+        {
+            if (_state < NvmeRdmaQpairState.Exiting)
+            {
+                Interlocked.Exchange(ref _connectRequested, 0); // already connecting or connected
+            }
+
+            return 0; // disconnecting: connect once EXITED
+        }
+
+        if (!(IsAdmin ? _ctrlr.AcceptsAdminConnect : _ctrlr.AcceptsIoConnect) || !TryLock())
+        {
+            return 0;
+        }
+
+        try
+        {
+            Interlocked.Exchange(ref _connectRequested, 0);
+            var rc = StartConnect();
+            if (rc != Errno.Ok)
+            {
+                OnStartConnectFailed(rc);
+            }
+        }
+        finally
+        {
+            Unlock();
+        }
+
+        return 1;
+    }
+
+    private int FinishFree()
+    {
+        if (CmId != null)
+        {
+            if (!TryLock())
+            {
+                return 0;
+            }
+
+            try
+            {
+                Destroy(); // defensive: an id left behind by a failed connect attempt
+            }
+            finally
+            {
+                Unlock();
+            }
+        }
+
+        IsFreed = true;
+        _ctrlr.OnIoQpairFreed(this);
+        return 1;
+    }
+
+    private int RunningPoll()
+    {
+        var work = 0;
+        if (Evt != null && TryLock())
+        {
+            try
+            {
+                ProcessCmEvent(); // an unsolicited event, e.g. the target's DISCONNECTED
+                work++;
+            }
+            finally
+            {
+                Unlock();
+            }
+        }
+
+        if (FailureReason != QpairFailureReason.None)
+        {
+            Fail(FailureReason);
+        }
+
+        CheckTimeout();
+        return work;
+    }
+
+    private void CheckTimeout()
+    {
+        if (Resources?.Oldest is { } oldest && _clock.NowNs >= oldest.DeadlineNs && !_failRequested)
+        {
+            Timeouts++;
+            Log($"command cid {oldest.Id} (opcode 0x{oldest.Opcode:x2}) timed out");
+            Fail(QpairFailureReason.Timeout);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using Harness.Transport.Nvme;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Host;
+
+/// <summary>
+/// Submission (SPDK nvme_rdma_qpair_submit_request, nvme_rdma_req_init): take a free request, describe the data with
+/// a keyed SGL over registered memory or, for a small write the target allows, as in-capsule data (a second SGE
+/// pointing at the payload), write the capsule and post one signaled SEND. Call on the owning thread.
+/// </summary>
+public sealed partial class NvmeRdmaQpair
+{
+    /// <summary>Submits <paramref name="command"/> (its CID and data pointer are filled in). 0, or: ENOTCONN when not
+    /// running, EAGAIN when every request is outstanding, EINVAL for a bad buffer range or size, or the post's errno.</summary>
+    public int Submit(in NvmeCommand command, DmaBuffer? buffer, int offset, int length, NvmeCompletionCallback callback, object? context)
+    {
+        if (_state != NvmeRdmaQpairState.Running)
+        {
+            return Errno.ENOTCONN;
+        }
+
+        var data = default(DataRef);
+        if (length > 0)
+        {
+            if (buffer == null || offset < 0 || length > _ctrlr.MaxTransferBytes)
+            {
+                return Errno.EINVAL;
+            }
+
+            var addr = buffer.Address + (ulong)offset;
+            var rc = _ctrlr.MemoryMap!.Translate(buffer, addr, (ulong)length, out var lkey, out var rkey);
+            if (rc != Errno.Ok)
+            {
+                return rc;
+            }
+
+            data = new DataRef(addr, (uint)length, lkey, rkey);
+        }
+
+        return SubmitInternal(command, data, callback, context);
+    }
+
+    /// <summary>NVM Read of <paramref name="blocks"/> blocks of namespace <paramref name="nsid"/> into the buffer.</summary>
+    public int SubmitRead(uint nsid, ulong lba, int blocks, DmaBuffer buffer, int offset, NvmeCompletionCallback callback, object? context) =>
+        SubmitReadWrite(NvmeIoOpcode.Read, nsid, lba, blocks, buffer, offset, callback, context);
+
+    /// <summary>NVM Write of <paramref name="blocks"/> blocks from the buffer.</summary>
+    public int SubmitWrite(uint nsid, ulong lba, int blocks, DmaBuffer buffer, int offset, NvmeCompletionCallback callback, object? context) =>
+        SubmitReadWrite(NvmeIoOpcode.Write, nsid, lba, blocks, buffer, offset, callback, context);
+
+    /// <summary>NVM Flush of namespace <paramref name="nsid"/>.</summary>
+    public int SubmitFlush(uint nsid, NvmeCompletionCallback callback, object? context) =>
+        Submit(new FlushCommand { Nsid = nsid }.ToCommand(), null, 0, 0, callback, context);
+
+    private int SubmitReadWrite(NvmeIoOpcode opcode, uint nsid, ulong lba, int blocks, DmaBuffer buffer, int offset, NvmeCompletionCallback callback, object? context)
+    {
+        var blockSize = _ctrlr.BlockSize;
+        if (blocks is < 1 or > ushort.MaxValue + 1 || blockSize == 0)
+        {
+            return Errno.EINVAL;
+        }
+
+        var cmd = new ReadWriteCommand { Opcode = opcode, Nsid = nsid, Slba = lba, Nlb = (ushort)(blocks - 1) }.ToCommand();
+        return Submit(cmd, buffer, offset, checked((int)(blocks * blockSize)), callback, context);
+    }
+
+    /// <summary>Builds the capsule and posts it (also used for the Fabrics Connect, before RUNNING).</summary>
+    internal int SubmitInternal(in NvmeCommand command, in DataRef data, NvmeCompletionCallback? callback, object? context)
+    {
+        if (Resources is not { } r || CmId?.Qp is not { } qp)
+        {
+            return Errno.ENOTCONN;
+        }
+
+        var req = r.Get();
+        if (req == null)
+        {
+            return Errno.EAGAIN;
+        }
+
+        var cmd = command;
+        cmd.Cid = req.Id;
+        cmd.Psdt = DataPointerType.SglMptrContiguous;
+        var wr = new SendWorkRequest { WrId = HostWrId.Send(Serial, Generation, req.Id), Opcode = WrOpcode.Send, Flags = SendFlags.Signaled, NumSge = 1 };
+        wr.SgList[0] = new Sge(r.CommandAddress(req.Id), NvmeCommand.Size, r.Mr.Lkey);
+        if (data.Length == 0)
+        {
+            cmd.Dptr = SglDescriptor.Keyed(0, 0, 0); // nvme_rdma_build_null_request
+        }
+        else if (UseInCapsuleData(cmd.Opcode, data.Length))
+        {
+            cmd.Dptr = SglDescriptor.InCapsule(0, data.Length);
+            wr.NumSge = 2;
+            wr.SgList[1] = new Sge(data.Addr, data.Length, data.Lkey);
+        }
+        else if (SglDescriptor.TryCreateKeyed(data.Addr, data.Length, data.Rkey, false, out var sgl).IsSuccess)
+        {
+            cmd.Dptr = sgl;
+        }
+        else
+        {
+            r.Put(req);
+            return Errno.EINVAL; // longer than a keyed SGL can describe
+        }
+
+        cmd.Encode(r.Command(req.Id));
+        req.Opcode = cmd.Opcode;
+        req.Callback = callback;
+        req.Context = context;
+        req.DeadlineNs = _clock.NowNs + (IsAdmin ? _options.AdminTimeoutNs : _options.IoTimeoutNs);
+        var rc = qp.PostSend(new ReadOnlySpan<SendWorkRequest>(in wr), out _);
+        if (rc != Errno.Ok)
+        {
+            r.Put(req);
+            return rc;
+        }
+
+        req.SendPosted = true;
+        r.CurrentNumSends++;
+        Submitted++;
+        return Errno.Ok;
+    }
+
+    /// <summary>In-capsule data: host-to-controller opcode, fits the target's IOCCSZ, and ICDOFF is 0 (as SPDK).</summary>
+    private bool UseInCapsuleData(byte opcode, uint length) =>
+        (opcode & 0x3) == (int)NvmeDataTransfer.HostToController && length <= _ctrlr.InCapsuleDataBytes && _ctrlr.Icdoff == 0;
+
+    private int PostRecv(QpairResources r, int index)
+    {
+        var wr = new RecvWorkRequest { WrId = HostWrId.Recv(Serial, Generation, index), NumSge = 1 };
+        wr.SgList[0] = new Sge(r.ResponseAddress(index), NvmeCompletion.Size, r.Mr.Lkey);
+        var rc = CmId!.Qp!.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in wr), out _);
+        if (rc == Errno.Ok)
+        {
+            r.RecvPosted[index] = true;
+            r.CurrentNumRecvs++;
+        }
+
+        return rc;
+    }
+}

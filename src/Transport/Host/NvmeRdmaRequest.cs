@@ -1,0 +1,51 @@
+using Harness.Transport.Nvme;
+
+namespace Harness.Transport.Host;
+
+/// <summary>
+/// One command slot of a qpair (SPDK <c>spdk_nvme_rdma_req</c>): its index is the CID; it is free or outstanding,
+/// and tracks its SEND and the response RECV separately. Outstanding requests form an intrusive list in submission
+/// order (oldest first, for timeouts), so submitting allocates nothing.
+/// </summary>
+internal sealed class NvmeRdmaRequest
+{
+    public NvmeRdmaRequest(ushort id) => Id = id;
+
+    public ushort Id { get; }
+
+    public bool Outstanding { get; set; }
+
+    public bool SendPosted { get; set; }
+
+    public RdmaCompletionFlags Flags { get; set; }
+
+    /// <summary>Index of the response that carried the completion (held until the SEND completes too), or -1.</summary>
+    public int RspIndex { get; set; } = -1;
+
+    public NvmeCompletion Completion { get; set; }
+
+    public byte Opcode { get; set; }
+
+    public long DeadlineNs { get; set; }
+
+    public NvmeCompletionCallback? Callback { get; set; }
+
+    public object? Context { get; set; }
+
+    public NvmeRdmaRequest? Prev { get; set; }
+
+    public NvmeRdmaRequest? Next { get; set; }
+
+    /// <summary>Clears everything but the id (SPDK nvme_rdma_req_put).</summary>
+    public void Reset()
+    {
+        Outstanding = false;
+        Flags = RdmaCompletionFlags.None;
+        RspIndex = -1;
+        Completion = default;
+        Callback = null;
+        Context = null;
+        Prev = null;
+        Next = null;
+    }
+}

@@ -1,0 +1,157 @@
+using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
+using Harness.Transport.Verbs;
+
+namespace Harness.Transport.Host;
+
+/// <summary>
+/// What a connected qpair owns (SPDK's rdma_reqs, cmds, rsps and their MRs): one registered buffer holding the
+/// command capsules (64 bytes each), the response buffers (16 bytes each) and the Fabrics Connect data (1024
+/// bytes); the requests with their free stack and outstanding list; the depth counters.
+/// </summary>
+internal sealed class QpairResources
+{
+    private readonly int[] _free;
+    private int _freeCount;
+    private NvmeRdmaRequest? _head;
+    private NvmeRdmaRequest? _tail;
+
+    private QpairResources(int entries, DmaBuffer buffer, IMemoryRegion mr)
+    {
+        Entries = entries;
+        Buffer = buffer;
+        Mr = mr;
+        Requests = new NvmeRdmaRequest[entries];
+        RecvPosted = new bool[entries];
+        _free = new int[entries];
+        for (var i = 0; i < entries; i++)
+        {
+            Requests[i] = new NvmeRdmaRequest((ushort)i);
+            _free[i] = entries - 1 - i; // lowest index on top
+        }
+
+        _freeCount = entries;
+    }
+
+    public int Entries { get; }
+
+    public DmaBuffer Buffer { get; }
+
+    public IMemoryRegion Mr { get; }
+
+    public NvmeRdmaRequest[] Requests { get; }
+
+    public bool[] RecvPosted { get; }
+
+    /// <summary>SEND WRs posted and not yet completed (SPDK <c>current_num_sends</c>).</summary>
+    public int CurrentNumSends { get; set; }
+
+    /// <summary>RECV WRs posted and not yet completed (SPDK <c>rsps-&gt;current_num_recvs</c>).</summary>
+    public int CurrentNumRecvs { get; set; }
+
+    public int OutstandingCount => Entries - _freeCount;
+
+    /// <summary>The oldest outstanding request.</summary>
+    public NvmeRdmaRequest? Oldest => _head;
+
+    public int ConnectDataOffset => Entries * (NvmeCommand.Size + NvmeCompletion.Size);
+
+    public static int BufferBytes(int entries) => (entries * (NvmeCommand.Size + NvmeCompletion.Size)) + ConnectData.Size;
+
+    /// <summary>Allocates and registers the buffer; null and an errno when registration fails (nothing is leaked).</summary>
+    public static QpairResources? Create(IDmaMemory memory, IProtectionDomain pd, int entries, out int rc)
+    {
+        var buffer = memory.Allocate(BufferBytes(entries));
+        rc = pd.RegMr(buffer, buffer.Address, (ulong)buffer.Length, AccessFlags.LocalWrite | AccessFlags.RemoteRead | AccessFlags.RemoteWrite, out var mr);
+        if (rc != Errno.Ok)
+        {
+            memory.Free(buffer);
+            return null;
+        }
+
+        return new QpairResources(entries, buffer, mr!);
+    }
+
+    public ulong CommandAddress(int index) => Buffer.Address + (ulong)(index * NvmeCommand.Size);
+
+    public Span<byte> Command(int index) => Buffer.Span.Slice(index * NvmeCommand.Size, NvmeCommand.Size);
+
+    public ulong ResponseAddress(int index) => Buffer.Address + (ulong)((Entries * NvmeCommand.Size) + (index * NvmeCompletion.Size));
+
+    public ReadOnlySpan<byte> Response(int index) => Buffer.Span.Slice((Entries * NvmeCommand.Size) + (index * NvmeCompletion.Size), NvmeCompletion.Size);
+
+    /// <summary>A free request, moved to the tail of the outstanding list (SPDK nvme_rdma_req_get), or null.</summary>
+    public NvmeRdmaRequest? Get()
+    {
+        if (_freeCount == 0)
+        {
+            return null;
+        }
+
+        var req = Requests[_free[--_freeCount]];
+        req.Outstanding = true;
+        req.Prev = _tail;
+        if (_tail != null)
+        {
+            _tail.Next = req;
+        }
+        else
+        {
+            _head = req;
+        }
+
+        _tail = req;
+        return req;
+    }
+
+    /// <summary>Unlinks an outstanding request and returns it to the free stack (SPDK nvme_rdma_req_put).</summary>
+    public void Put(NvmeRdmaRequest req)
+    {
+        Check.That(req.Outstanding, InvariantNames.CompletesOnce, req, r => $"request cid {r.Id} put back twice");
+        if (req.Prev != null)
+        {
+            req.Prev.Next = req.Next;
+        }
+        else
+        {
+            _head = req.Next;
+        }
+
+        if (req.Next != null)
+        {
+            req.Next.Prev = req.Prev;
+        }
+        else
+        {
+            _tail = req.Prev;
+        }
+
+        req.Reset();
+        _free[_freeCount++] = req.Id;
+    }
+
+    /// <summary>Counts the WRs marked posted: must equal the counters (depth-counters invariant).</summary>
+    public void CheckCounters(string owner)
+    {
+        var sends = 0;
+        var recvs = 0;
+        for (var i = 0; i < Entries; i++)
+        {
+            sends += Requests[i].SendPosted ? 1 : 0;
+            recvs += RecvPosted[i] ? 1 : 0;
+        }
+
+        Check.That(sends == CurrentNumSends && recvs == CurrentNumRecvs, InvariantNames.DepthCounters, (owner, sends, recvs, this),
+            s => $"{s.owner}: current_num_sends {s.Item4.CurrentNumSends} / current_num_recvs {s.Item4.CurrentNumRecvs}, but {s.sends} SEND and {s.recvs} RECV WRs are outstanding");
+    }
+
+    /// <summary>Deregisters and frees the buffer. The requests must all be free.</summary>
+    public void Release(IDmaMemory memory, string owner)
+    {
+        Check.That(_freeCount == Entries, InvariantNames.NoLeakOnDestroy, (owner, this),
+            s => $"{s.owner}: destroyed with {s.Item2.OutstandingCount} request(s) still outstanding");
+        var rc = Mr.Dereg();
+        Check.That(rc == Errno.Ok, InvariantNames.NoLeakOnDestroy, (owner, rc), s => $"{s.owner}: ibv_dereg_mr of the command/response buffer failed: {Errno.Name(s.rc)}");
+        memory.Free(Buffer);
+    }
+}

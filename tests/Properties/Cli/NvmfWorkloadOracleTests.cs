@@ -1,0 +1,98 @@
+using System.Net;
+using Harness.HardwareRunner.Backends;
+using Harness.HardwareRunner.Workloads;
+using Harness.HardwareRunner.Workloads.Nvmf;
+using Harness.Sim.Core;
+using Harness.Sim.Fabric;
+using Harness.Transport.Nvme;
+using Harness.Transport.Threading;
+
+namespace Harness.Tests.Properties.Cli;
+
+/// <summary>
+/// The NVMe-oF workload's oracle has teeth: bytes changed in the target's namespace behind the host's back are caught
+/// as a data-verification failure; a completion for a command not in flight is caught; left alone, the same run
+/// passes, and both sides end with nothing held beyond the target's lifetime resources.
+/// </summary>
+public sealed class NvmfWorkloadOracleTests
+{
+    private const long RunLimitNs = 60_000_000_000;
+
+    [Fact]
+    public void Bytes_changed_in_the_namespace_are_caught_as_a_data_verification_failure()
+    {
+        var (workload, fabric) = Build(seed: 21);
+        fabric.Reactors.CreateReactor("chaos").AddPoller(new Corrupter(workload, fabric.World, atNs: 400_000));
+
+        fabric.Run(RunLimitNs, () => workload.Finished);
+
+        Assert.True(workload.Violation != null, $"the corruption went unnoticed: {workload.Stats.Completed} I/Os completed");
+        Assert.Equal(WorkloadMonitor.DataVerification, workload.Violation!.Invariant);
+        Assert.Contains("completed successfully but LBA ", workload.Violation.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_same_run_without_corruption_passes_and_leaves_nothing_behind()
+    {
+        var (workload, fabric) = Build(seed: 21);
+        var baseline = SimLeakCheck.Snapshot(fabric, "target");
+
+        fabric.Run(RunLimitNs, () => workload.Finished);
+        workload.Stop();
+
+        Assert.True(workload.Violation == null, workload.Violation?.ToString());
+        Assert.Equal(workload.Options.Ios, workload.Stats.Completed);
+        Assert.True(workload.Stats.VerifiedBytes > 0, "no read was verified");
+        Assert.True(workload.Driver.IsClosed);
+        Assert.All(workload.Transport.Qpairs, q => Assert.True(q.Destroyed, $"{q} not destroyed"));
+        Assert.Empty(workload.Controller.Controllers);
+        Assert.Null(SimLeakCheck.Find(fabric, baseline));
+    }
+
+    [Fact]
+    public void A_completion_for_a_command_that_is_not_in_flight_is_a_duplicate_completion()
+    {
+        var (workload, _) = Build(seed: 1);
+
+        workload.OnIoCompleted(0, 3, new NvmeCompletion { Cid = 3 });
+
+        Assert.Equal(WorkloadMonitor.DuplicateCompletion, workload.Violation?.Invariant);
+    }
+
+    private static (NvmfWorkload Workload, SimFabric Fabric) Build(ulong seed)
+    {
+        var fabric = new SimFabric(new SimOptions { Seed = seed });
+        var target = fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
+        var host = fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
+        var options = new NvmfWorkloadOptions { Ios = 3000, QueueDepth = 8, ReadFraction = 0.6, TargetAddress = new IPEndPoint(target.Address, 4420) };
+        var random = new SimWorkloadRandom(fabric.World.Random.Stream(StreamNames.Workload));
+        var workload = new NvmfWorkload(options, target, host, fabric.Reactors, random);
+        workload.Start();
+        return (workload, fabric);
+    }
+
+    /// <summary>Once the clock passes a time, flips one byte in every block of the workload's region of the namespace.</summary>
+    private sealed class Corrupter(NvmfWorkload workload, IClock clock, long atNs) : IPoller
+    {
+        private bool _done;
+
+        public string Name => "corrupter";
+
+        public int Poll()
+        {
+            if (_done || clock.NowNs < atNs)
+            {
+                return 0;
+            }
+
+            _done = true;
+            var blocks = (long)workload.Options.Extents * workload.Options.ExtentBlocks;
+            for (var block = 0L; block < blocks; block++)
+            {
+                workload.Controller.Namespace.WriteSegment((block * NvmfWorkloadOptions.BlockBytes) + 100, 1)[0] ^= 0x5A;
+            }
+
+            return 1;
+        }
+    }
+}

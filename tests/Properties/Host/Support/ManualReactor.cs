@@ -1,0 +1,49 @@
+using Harness.Transport.Threading;
+
+namespace Harness.Tests.Properties.Host.Support;
+
+/// <summary>
+/// A reactor the test runs by hand: its pollers run only when <see cref="PollOnce"/> is called, so a test decides
+/// exactly which "thread" runs when (e.g. the thread of qpair B polling the shared CM channel before A's does).
+/// </summary>
+public sealed class ManualReactor(string name) : IReactor
+{
+    private readonly object _gate = new();
+    private readonly List<IPoller> _pollers = new();
+    private IPoller[] _snapshot = Array.Empty<IPoller>();
+
+    public string Name => name;
+
+    public void AddPoller(IPoller poller)
+    {
+        lock (_gate)
+        {
+            _pollers.Add(poller);
+            _snapshot = _pollers.ToArray();
+        }
+    }
+
+    public void RemovePoller(IPoller poller)
+    {
+        lock (_gate)
+        {
+            _pollers.Remove(poller);
+            _snapshot = _pollers.ToArray();
+        }
+    }
+
+    /// <summary>Runs every poller once (on the calling thread); returns the work they reported.</summary>
+    public int PollOnce()
+    {
+        var work = 0;
+        foreach (var poller in Volatile.Read(ref _snapshot))
+        {
+            work += poller.Poll();
+        }
+
+        return work;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"manual reactor {name}";
+}

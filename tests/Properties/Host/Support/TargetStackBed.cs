@@ -1,0 +1,91 @@
+using System.Net;
+using Harness.Sim.Core;
+using Harness.Sim.Fabric;
+using Harness.Sim.Faults;
+using Harness.Transport.Host;
+using Harness.Transport.Nvmf;
+using Harness.Transport.Target;
+
+namespace Harness.Tests.Properties.Host.Support;
+
+/// <summary>
+/// The real target stack (<see cref="NvmfRdmaTransport"/> with the <see cref="NvmfTarget"/> controller layer) and the
+/// host (<see cref="NvmeRdmaController"/>, poll groups) on one simulated fabric; every target invariant is checked
+/// after every simulator event. Known defects come from HARNESS_DEFECT for both sides.
+/// </summary>
+public sealed class TargetStackBed : IDisposable
+{
+    public const long RunLimitNs = 20_000_000_000;
+
+    private readonly List<Harness.Transport.Verbs.DmaBuffer> _buffers = new();
+
+    public TargetStackBed(ulong seed, int groups, FaultPlan? faults = null, byte initiatorDepth = 16)
+    {
+        var defects = KnownDefectNames.FromEnvironment();
+        Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None });
+        var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
+        HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
+        var transportOptions = new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 8192, Defects = defects };
+        Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(transportOptions), targetMachine.Clock);
+        Transport = new NvmfRdmaTransport(targetMachine, transportOptions, Nvmf);
+        var address = new IPEndPoint(targetMachine.Address, 4420);
+        Transport.Start(Fabric.Reactors, 2, address);
+
+        // SPDK's initiator depth is 0; the simulator hands the target the host's values unswapped (see HostOptions).
+        var options = new HostOptions { Defects = defects, ConnectInitiatorDepth = initiatorDepth };
+        Groups = Enumerable.Range(0, groups).Select(i => new NvmeRdmaPollGroup(Fabric.Reactors.CreateReactor($"io{i}"), options)).ToArray();
+        Controller = new NvmeRdmaController(HostMachine, Fabric.Reactors.CreateReactor("admin"), address, options);
+    }
+
+    public SimFabric Fabric { get; }
+
+    public SimHost HostMachine { get; }
+
+    public NvmfTarget Nvmf { get; }
+
+    public NvmfRdmaTransport Transport { get; }
+
+    public NvmeRdmaPollGroup[] Groups { get; }
+
+    public NvmeRdmaController Controller { get; }
+
+    public Harness.Transport.Verbs.DmaBuffer Buffer(int bytes)
+    {
+        var buffer = HostMachine.Memory.Allocate(bytes);
+        _buffers.Add(buffer);
+        return buffer;
+    }
+
+    /// <summary>Runs event by event, checking the target's invariants after each, until <paramref name="done"/>.</summary>
+    public void RunUntil(Func<bool> done, string what, long limitNs = RunLimitNs)
+    {
+        var deadline = Fabric.World.NowNs + limitNs;
+        Fabric.Start();
+        while (!done())
+        {
+            if (Fabric.World.NextEventTimeNs is not long next || next > deadline)
+            {
+                throw new Xunit.Sdk.XunitException($"{what} did not happen within {limitNs} ns of virtual time (now {Fabric.World.NowNs} ns)");
+            }
+
+            Fabric.World.Step();
+            TargetInvariants.CheckAll(Transport);
+        }
+    }
+
+    /// <summary>Deletes the controller, disposes the groups, frees the test's buffers.</summary>
+    public void DeleteAll()
+    {
+        Controller.Delete();
+        RunUntil(() => Controller.State == ControllerState.Deleted, "controller deleted");
+        foreach (var group in Groups)
+        {
+            group.Dispose();
+        }
+
+        _buffers.ForEach(b => HostMachine.Memory.Free(b));
+        _buffers.Clear();
+    }
+
+    public void Dispose() => Fabric.Dispose();
+}
