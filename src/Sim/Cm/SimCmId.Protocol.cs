@@ -52,7 +52,12 @@ public sealed partial class SimCmId
         incoming.RemoteParam = remote;
         incoming.SetState(CmIdState.ConnectRequest);
         active.Peer = incoming;
-        incoming.Raise(CmEventType.ConnectRequest, 0, remote, listenId: this);
+        // As the kernel CM reports a REQ to the passive side: from its point of view, so the two depths swap (its
+        // initiator depth is what the peer will respond to, and the reverse). The QP setup uses the unswapped values.
+        var seen = remote;
+        seen.InitiatorDepth = remote.ResponderResources;
+        seen.ResponderResources = remote.InitiatorDepth;
+        incoming.Raise(CmEventType.ConnectRequest, 0, seen, listenId: this);
     }
 
     /// <summary>The passive side accepted: bring our QP to RTS, ESTABLISHED, and send RTU.</summary>

@@ -49,8 +49,8 @@ public sealed record HostOptions
 
     /// <summary>
     /// initiator_depth given to rdma_connect. SPDK's host leaves it 0 (it never issues RDMA READs) and offers
-    /// responder_resources = the device's max_qp_rd_atom, which the target's CM event presents as its initiator depth.
-    /// The simulator presents the active side's values unswapped, so against the simulated target set it non-zero.
+    /// responder_resources = the device's max_qp_rd_atom, which the target's CM event presents as its initiator depth
+    /// (the CM swaps the two for the passive side; the simulator does too).
     /// </summary>
     public byte ConnectInitiatorDepth { get; init; }
 

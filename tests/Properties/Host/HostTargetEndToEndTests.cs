@@ -39,8 +39,8 @@ public sealed class HostTargetEndToEndTests
     [Fact]
     public void A_connection_the_target_rejects_fails_the_controller_and_leaves_nothing_behind()
     {
-        // The target sees initiator depth 0 (see TargetStackBed) and rejects with INVALID IRD.
-        using var bed = new TargetStackBed(seed: 2, groups: 1, initiatorDepth: 0);
+        // Nothing listens on that port: the CM rejects the connection (REJECTED, status 8).
+        using var bed = new TargetStackBed(seed: 2, groups: 1, connectPort: 4421);
         bed.Controller.Start();
         bed.RunUntil(() => bed.Controller.State == ControllerState.Failed, "controller failed");
         Assert.Equal(QpairFailureReason.ConnectFailed, bed.Controller.AdminQpair.FailureReason);

@@ -176,7 +176,7 @@ public sealed class HostileHostTests
             }
 
             var host = bed.AddHost($"cm{stats.Connections++}", 4, slotBytes: 4096);
-            host.Connect(bed.Address, data, initiatorDepth: (byte)r.NextInt(3));
+            host.Connect(bed.Address, data, initiatorDepth: 0, responderResources: (byte)r.NextInt(3));
             bed.RunUntil(() => host.PollCm() is CmEventType.Rejected or CmEventType.Established ||
                 host.CmEvents.Contains(CmEventType.Rejected) || host.CmEvents.Contains(CmEventType.Established), "connect outcome");
         }

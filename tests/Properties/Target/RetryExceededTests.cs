@@ -63,11 +63,11 @@ public sealed class RetryExceededTests
         return new TargetBed(options, new SimOptions { Seed = 3, Faults = FaultPlan.Of(fault) });
     }
 
-    /// <summary>Connects with initiator depth 2 (the target's read depth) and submits one 8-block write.</summary>
+    /// <summary>Connects with a read depth of 2 and submits one 8-block write.</summary>
     private static (RawHost Host, RdmaQpair Qpair) WriteIntoFault(TargetBed bed)
     {
         var host = bed.AddHost("host", 8);
-        bed.Connect(host, qid: 1, initiatorDepth: 2);
+        bed.Connect(host, qid: 1, readDepth: 2);
         var qpair = bed.Transport.Qpairs[0];
         Assert.Equal(2, qpair.MaxReadDepth);
         const uint length = Blocks * 4096;

@@ -72,7 +72,7 @@ public sealed class StateTransitionTests
     {
         using var bed = new TargetBed();
         var host = bed.AddHost("host", 1);
-        bed.Connect(host, qid: 1, initiatorDepth: 2);
+        bed.Connect(host, qid: 1, readDepth: 2);
         Run(bed, host, new NvmeCommand { Opcode = (byte)NvmeIoOpcode.Flush, Cid = 1, Nsid = 1 });
         Run(bed, host, Io(NvmeIoOpcode.Write, 2, host, blocks: 3));
         Run(bed, host, Io(NvmeIoOpcode.Read, 3, host, blocks: 3));
@@ -124,7 +124,7 @@ public sealed class StateTransitionTests
             // descriptor lists wait in NEED_DATA_WR; the error lands after a different number of events each round.
             using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 32, IoUnitSize = 4096, MaxIoSize = 16384, MaxSendSge = 1, DataWrPoolSize = 15 });
             var host = bed.AddHost("host", 16);
-            bed.Connect(host, qid: 1, initiatorDepth: 1);
+            bed.Connect(host, qid: 1, readDepth: 1);
             for (ushort cid = 1; cid <= 12; cid++)
             {
                 host.Submit(cid % 3 == 0 ? Io(NvmeIoOpcode.Read, cid, host, 2) : Io(NvmeIoOpcode.Write, cid, host, 4));
@@ -148,7 +148,7 @@ public sealed class StateTransitionTests
         using var retry = new TargetBed(new TargetOptions { NumSharedBuffers = 64, IoUnitSize = 4096, MaxSendSge = 1 },
             new SimOptions { Faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", 0), WrKind.RdmaRead, 1, WcStatus.RetryExcErr)) });
         var h = retry.AddHost("host", 4);
-        retry.Connect(h, qid: 1, initiatorDepth: 2);
+        retry.Connect(h, qid: 1, readDepth: 2);
         h.Submit(Io(NvmeIoOpcode.Write, 1, h, 4));
         retry.RunUntil(() => { h.PollCq(); h.PollCm(); return retry.Transport.Qpairs[0].Destroyed; }, "qpair destroyed after retry-exceeded");
         all.UnionWith(retry.Transitions);

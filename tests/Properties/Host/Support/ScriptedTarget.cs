@@ -167,7 +167,7 @@ public sealed partial class ScriptedTarget
 
         var accept = new byte[RdmaCmAccept.Size];
         new RdmaCmAccept { Crqsize = (ushort)depth }.Encode(accept);
-        var param = new ConnParam { PrivateData = accept, InitiatorDepth = Math.Min((byte)16, ev.Param.ResponderResources), RnrRetryCount = 7 };
+        var param = new ConnParam { PrivateData = accept, InitiatorDepth = Math.Min((byte)16, ev.Param.InitiatorDepth), RnrRetryCount = 7 };
         Require(ev.Id.Accept(param), "accept");
         return true;
     }

@@ -19,7 +19,8 @@ public sealed class TargetStackBed : IDisposable
 
     private readonly List<Harness.Transport.Verbs.DmaBuffer> _buffers = new();
 
-    public TargetStackBed(ulong seed, int groups, FaultPlan? faults = null, byte initiatorDepth = 16)
+    /// <summary>Target stack and host; the host connects to <c>connectPort</c> (another than 4420 gets a CM reject).</summary>
+    public TargetStackBed(ulong seed, int groups, FaultPlan? faults = null, int connectPort = 4420)
     {
         var defects = KnownDefectNames.FromEnvironment();
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None });
@@ -31,10 +32,9 @@ public sealed class TargetStackBed : IDisposable
         var address = new IPEndPoint(targetMachine.Address, 4420);
         Transport.Start(Fabric.Reactors, 2, address);
 
-        // SPDK's initiator depth is 0; the simulator hands the target the host's values unswapped (see HostOptions).
-        var options = new HostOptions { Defects = defects, ConnectInitiatorDepth = initiatorDepth };
+        var options = new HostOptions { Defects = defects };
         Groups = Enumerable.Range(0, groups).Select(i => new NvmeRdmaPollGroup(Fabric.Reactors.CreateReactor($"io{i}"), options)).ToArray();
-        Controller = new NvmeRdmaController(HostMachine, Fabric.Reactors.CreateReactor("admin"), address, options);
+        Controller = new NvmeRdmaController(HostMachine, Fabric.Reactors.CreateReactor("admin"), new IPEndPoint(targetMachine.Address, connectPort), options);
     }
 
     public SimFabric Fabric { get; }

@@ -61,10 +61,13 @@ public sealed class TargetBed : IDisposable
         return new RawHost(Fabric.AddHost(name, IPAddress.Parse($"192.0.2.{octet}")), depth, slotBytes);
     }
 
-    /// <summary>Connects <paramref name="host"/> (CM) and sends the Fabrics Connect; waits for both.</summary>
-    public void Connect(RawHost host, ushort qid = 0, byte initiatorDepth = 16)
+    /// <summary>
+    /// Connects <paramref name="host"/> (CM) and sends the Fabrics Connect; waits for both. <paramref name="readDepth"/> is
+    /// the host's responder resources: how many RDMA READs the target may have outstanding (SPDK's max_read_depth).
+    /// </summary>
+    public void Connect(RawHost host, ushort qid = 0, byte readDepth = 16)
     {
-        host.Connect(Address, RawHost.ConnectPrivateData(qid, host.Depth), initiatorDepth);
+        host.Connect(Address, RawHost.ConnectPrivateData(qid, host.Depth), initiatorDepth: 0, responderResources: readDepth);
         RunUntil(() => host.PollCm() == CmEventType.Established || host.CmEvents.Contains(CmEventType.Established), "ESTABLISHED");
         var connect = new ConnectCommand { Cid = 0, Qid = qid, Sqsize = (ushort)(host.Depth - 1), Kato = 0, Dptr = SglDescriptor.InCapsule(0, 1024) }.ToCommand();
         var data = new byte[1024];
