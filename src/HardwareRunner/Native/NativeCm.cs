@@ -104,12 +104,18 @@ public sealed unsafe class NativeCm : IRdmaCm
             }
         }
 
-        SetAcked(ev, true);
+        MarkAcked(ev);
         return NativeErrno.FromCm(LibRdmacm.rdma_ack_cm_event((RdmaCmEvent*)native));
     }
 
+    /// <summary>Sets <see cref="CmEvent.Acked"/>, as the simulator does when an event is acked.</summary>
+    internal static void MarkAcked(CmEvent ev) => SetAcked(ev, true);
+
     /// <summary>Turns a got <c>rdma_cm_event</c> into a <see cref="CmEvent"/> (private data copied) and keeps it until acked.</summary>
-    internal CmEvent Adopt(NativeCmEventChannel channel, RdmaCmEvent* native)
+    internal CmEvent Adopt(NativeCmEventChannel channel, RdmaCmEvent* native) => Adopt(channel, native, p => new SafeRdmaCmIdHandle(p));
+
+    /// <summary>As above; <paramref name="wrap"/> makes the handle of a new id (tests borrow fake ids).</summary>
+    internal CmEvent Adopt(NativeCmEventChannel channel, RdmaCmEvent* native, Func<nint, SafeRdmaCmIdHandle> wrap)
     {
         var type = (CmEventType)native->Event;
         NativeCmId? listen = null;
@@ -126,7 +132,7 @@ public sealed unsafe class NativeCm : IRdmaCm
                 // CONNECT_REQUEST: librdmacm made a new id for the incoming connection (context inherited from the listener).
                 var serial = Interlocked.Increment(ref _nextSerial);
                 native->Id->Context = (nint)serial;
-                known = new NativeCmId(this, channel, Resources.Add(new SafeRdmaCmIdHandle((nint)native->Id)), serial);
+                known = new NativeCmId(this, channel, Resources.Add(wrap((nint)native->Id)), serial);
                 TrackLocked(known);
             }
 
@@ -185,7 +191,8 @@ public sealed unsafe class NativeCm : IRdmaCm
     [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "set_Acked")]
     private static extern void SetAcked(CmEvent ev, bool value);
 
-    private NativeCmId Track(NativeCmId id)
+    /// <summary>Registers an id (its events find it by the native pointer) and counts it on its channel.</summary>
+    internal NativeCmId Track(NativeCmId id)
     {
         lock (_gate)
         {

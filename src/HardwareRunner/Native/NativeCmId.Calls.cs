@@ -135,6 +135,20 @@ public sealed unsafe partial class NativeCmId
         return lease.Held ? NativeErrno.FromCm(LibRdmacm.rdma_disconnect(Native)) : Errno.EINVAL;
     }
 
+    /// <summary>
+    /// <c>rdma_set_option(RDMA_OPTION_ID, RDMA_OPTION_ID_ACK_TIMEOUT)</c>: the local ACK timeout exponent librdmacm
+    /// programs when it moves the QP to RTS (call before connect/accept). With a small <see cref="ConnParam.RetryCount"/>
+    /// this is how a nightly run makes transport retries run out (RETRY_EXC_ERR) against an unplugged or slowed peer;
+    /// the simulator takes the same exponent from its options. Hardware only (no simulator counterpart on the id).
+    /// </summary>
+    public int SetAckTimeout(byte exponent)
+    {
+        using var lease = Handle.Lease();
+        return lease.Held
+            ? NativeErrno.FromCm(LibRdmacm.rdma_set_option(Native, NativeConstants.RdmaOptionId, NativeConstants.RdmaOptionIdAckTimeout, &exponent, 1))
+            : Errno.EINVAL;
+    }
+
     /// <summary><c>struct rdma_conn_param</c> over pinned private data (librdmacm copies it during the call).</summary>
     internal static RdmaConnParam ToNative(in ConnParam param, byte* data) => new()
     {

@@ -31,7 +31,13 @@ public sealed unsafe partial class NativeContext
             return AsyncFdErrno; // the fd is blocking: reading it could hang the poller
         }
 
+        using var lease = Handle.Lease();
         IbvAsyncEvent native;
+        if (!lease.Held)
+        {
+            return Errno.EINVAL;
+        }
+
         if (LibIbverbs.ibv_get_async_event(Native, &native) != 0)
         {
             return NativeErrno.Last(); // EAGAIN when none is pending

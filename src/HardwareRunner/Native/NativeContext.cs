@@ -45,6 +45,13 @@ public sealed unsafe partial class NativeContext : IVerbsContext
     /// <inheritdoc/>
     public int QueryDevice(out DeviceAttr attr)
     {
+        using var lease = Handle.Lease();
+        if (!lease.Held)
+        {
+            attr = default;
+            return Errno.EINVAL;
+        }
+
         IbvDeviceAttr native;
         var rc = LibIbverbs.ibv_query_device(Native, &native);
         attr = rc == 0 ? VerbsMarshal.FromNative(native) : default;
@@ -62,11 +69,12 @@ public sealed unsafe partial class NativeContext : IVerbsContext
     /// <inheritdoc/>
     public int QueryGid(byte portNum, int index, out Gid gid)
     {
+        using var lease = Handle.Lease();
         IbvGid native;
-        if (LibIbverbs.ibv_query_gid(Native, portNum, index, &native) != 0)
+        if (!lease.Held || LibIbverbs.ibv_query_gid(Native, portNum, index, &native) != 0)
         {
             gid = default;
-            return NativeErrno.Last();
+            return lease.Held ? NativeErrno.Last() : Errno.EINVAL;
         }
 
         gid = VerbsMarshal.FromNative(native);
@@ -77,6 +85,12 @@ public sealed unsafe partial class NativeContext : IVerbsContext
     public int AllocPd(out IProtectionDomain? pd)
     {
         pd = null;
+        using var lease = Handle.Lease();
+        if (!lease.Held)
+        {
+            return Errno.EINVAL;
+        }
+
         var p = LibIbverbs.ibv_alloc_pd(Native);
         if (p == null)
         {
@@ -105,6 +119,12 @@ public sealed unsafe partial class NativeContext : IVerbsContext
     public int CreateCq(int cqe, object? cqContext, bool withCompletionChannel, out NativeCq? cq)
     {
         cq = null;
+        using var lease = Handle.Lease();
+        if (!lease.Held)
+        {
+            return Errno.EINVAL;
+        }
+
         SafeIbvCompChannelHandle? channel = null;
         if (withCompletionChannel)
         {
@@ -174,6 +194,13 @@ public sealed unsafe partial class NativeContext : IVerbsContext
     /// <summary><c>ibv_query_port</c> into the full native struct (also what <see cref="DeviceReport"/> reads).</summary>
     internal int QueryPortNative(byte portNum, out IbvPortAttr attr)
     {
+        attr = default;
+        using var lease = Handle.Lease();
+        if (!lease.Held)
+        {
+            return Errno.EINVAL;
+        }
+
         IbvPortAttr native = default;
         var rc = LibIbverbs.ibv_query_port(Native, portNum, &native);
         attr = native;

@@ -32,9 +32,10 @@ public sealed unsafe class NativePd : IProtectionDomain
     public int RegMr(DmaBuffer buffer, ulong addr, ulong length, AccessFlags access, out IMemoryRegion? mr)
     {
         mr = null;
-        if (Handle.IsClosed)
+        using var lease = Handle.Lease();
+        if (!lease.Held)
         {
-            return Errno.ENODEV;
+            return Errno.ENODEV; // as the simulator's deallocated PD
         }
 
         if (buffer is not NativeDmaBuffer native || native.Freed || length == 0 ||
@@ -64,6 +65,12 @@ public sealed unsafe class NativePd : IProtectionDomain
     public int CreateSrq(uint maxWr, uint maxSge, object? srqContext, out ISharedReceiveQueue? srq)
     {
         srq = null;
+        using var lease = Handle.Lease();
+        if (!lease.Held)
+        {
+            return Errno.ENODEV;
+        }
+
         var init = new IbvSrqInitAttr { Attr = new IbvSrqAttr { MaxWr = maxWr, MaxSge = maxSge } };
         var p = LibIbverbs.ibv_create_srq(Native, &init);
         if (p == null)
@@ -85,9 +92,10 @@ public sealed unsafe class NativePd : IProtectionDomain
     {
         qp = null;
         var rc = NativeQp.ToNative(this, initAttr, out var init);
-        if (rc != Errno.Ok)
+        using var lease = Handle.Lease();
+        if (rc != Errno.Ok || !lease.Held)
         {
-            return rc;
+            return rc != Errno.Ok ? rc : Errno.ENODEV;
         }
 
         var p = LibIbverbs.ibv_create_qp(Native, &init);

@@ -125,7 +125,7 @@ public sealed unsafe partial class NativeQp : IQueuePair
         native.Cap = VerbsMarshal.ToNative(init.Cap);
         native.QpType = (int)init.QpType;
         native.SqSigAll = init.SqSigAll ? 1 : 0;
-        return pd.Handle.IsClosed ? Errno.EINVAL : Errno.Ok;
+        return pd.Handle.IsClosed ? Errno.ENODEV : Errno.Ok; // the simulator's answer for a deallocated PD
     }
 
     /// <summary>Wraps a created QP: tracks its handle, keeps its PD, CQs and SRQ alive, registers it for async events.</summary>

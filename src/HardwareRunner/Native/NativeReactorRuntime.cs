@@ -146,9 +146,9 @@ public sealed class NativeReactorRuntime : IReactorRuntime, IDisposable
             }
 
             idle = work > 0 ? 0 : idle + 1;
-            if (idle == 0 || idle < SpinRounds)
+            if (idle < SpinRounds)
             {
-                continue;
+                continue; // busy or just gone idle: poll again at once, as an SPDK reactor does
             }
 
             if (idle < YieldRounds || IdleSleep <= TimeSpan.Zero)

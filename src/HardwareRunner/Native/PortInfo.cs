@@ -9,7 +9,7 @@ public sealed record PortInfo
 
     public PortState State { get; init; }
 
-    /// <summary><c>ibv_port_state_str</c> of <see cref="State"/> ("PORT_ACTIVE").</summary>
+    /// <summary><c>ibv_port_state_str</c> of <see cref="State"/> ("active", "down", …).</summary>
     public string StateText { get; init; } = string.Empty;
 
     /// <summary>"InfiniBand", "Ethernet" (RoCE) or "unspecified".</summary>

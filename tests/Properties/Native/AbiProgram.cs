@@ -147,7 +147,9 @@ internal sealed class AbiProgram
         }
         catch (Win32Exception e)
         {
-            throw new AbiProgramException($"{what} could not be started ({e.Message}): gcc is missing; {InstallHint}");
+            throw new AbiProgramException(file == "gcc"
+                ? $"gcc could not be started ({e.Message}): gcc is missing; {InstallHint}"
+                : $"{what} could not be started ({e.Message}): is the temporary directory mounted noexec? Point TMPDIR at one that is not");
         }
     }
 }

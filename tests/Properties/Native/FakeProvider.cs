@@ -53,6 +53,7 @@ internal sealed unsafe class FakeProvider : IDisposable
         if (srq)
         {
             SrqWrapper = new NativeSrq(PdWrapper, new SafeIbvSrqHandle((nint)SrqNative, owns: false), "srq context", new IbvSrqAttr { MaxWr = 64, MaxSge = maxRecvSge });
+            PdWrapper.AddUser(); // as NativePd.CreateSrq does
         }
 
         var init = new QpInitAttr

@@ -116,8 +116,15 @@ public sealed unsafe class NativeDataPathTests
         Assert.Equal(10, f.CqWrapper.Poll(wcs));
         Assert.Equal(new WorkCompletion
         {
-            WrId = 1, Status = WcStatus.WrFlushErr, Opcode = WcOpcode.RecvRdmaWithImm, VendorErr = 0x32, ByteLen = 10,
-            ImmDataOrInvalidatedRkey = 0xfeed, QpNum = FakeProvider.QpNum, SrcQp = 0x99, WcFlags = WcFlags.WithImm,
+            WrId = 1,
+            Status = WcStatus.WrFlushErr,
+            Opcode = WcOpcode.RecvRdmaWithImm,
+            VendorErr = 0x32,
+            ByteLen = 10,
+            ImmDataOrInvalidatedRkey = 0xfeed,
+            QpNum = FakeProvider.QpNum,
+            SrcQp = 0x99,
+            WcFlags = WcFlags.WithImm,
         }, wcs[1]);
 
         var big = new WorkCompletion[500];

@@ -129,6 +129,6 @@ public sealed class NoDeviceTests
     {
         Assert.Equal("Work Request Flushed Error", NativeText.WcStatus((int)WcStatus.WrFlushErr));
         Assert.Equal("RDMA_CM_EVENT_DISCONNECTED", NativeText.CmEvent(10));
-        Assert.Equal("PORT_ACTIVE", NativeText.PortState((int)PortState.Active));
+        Assert.Equal("active", NativeText.PortState((int)PortState.Active));
     }
 }

@@ -122,6 +122,9 @@ public sealed class ParityTests
             Assert.Equal(Errno.Ok, s.Srq.Destroy());
             Assert.Equal(Errno.Ok, s.Cq.Destroy());
             Assert.Equal(Errno.Ok, s.Pd.Dealloc());
+            Assert.Equal(Errno.EINVAL, s.Pd.Dealloc());
+            var late = new QpInitAttr { SendCq = s.Cq, RecvCq = s.Cq, QpType = QpType.Rc, Cap = new QpCap { MaxSendWr = 4, MaxRecvWr = 4, MaxSendSge = 1, MaxRecvSge = 1 } };
+            Assert.Equal(Errno.ENODEV, s.Pd.CreateQp(late, out _)); // a deallocated PD
         }
     }
 

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_ah_attr</c>: An address vector.</summary>
+/// <summary><c>struct ibv_ah_attr</c>: an address vector.</summary>
 [NativeStruct("struct ibv_ah_attr")]
 [StructLayout(LayoutKind.Explicit, Size = 32)]
 internal struct IbvAhAttr

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_async_event</c>: An asynchronous event; the element is a QP, CQ, SRQ, WQ or port number by event type.</summary>
+/// <summary><c>struct ibv_async_event</c>: an asynchronous event; the element is a QP, CQ, SRQ, WQ or port number by event type.</summary>
 [NativeStruct("struct ibv_async_event")]
 [StructLayout(LayoutKind.Explicit, Size = 16)]
 internal struct IbvAsyncEvent

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_comp_channel</c>: A completion event channel (allocated by the library).</summary>
+/// <summary><c>struct ibv_comp_channel</c>: a completion event channel (allocated by the library).</summary>
 [NativeStruct("struct ibv_comp_channel", CheckSize = false)]
 [StructLayout(LayoutKind.Explicit)]
 internal unsafe struct IbvCompChannel

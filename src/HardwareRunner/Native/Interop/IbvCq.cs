@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_cq</c>: A completion queue (allocated by the library; only the leading fields are mirrored).</summary>
+/// <summary><c>struct ibv_cq</c>: a completion queue (allocated by the library; only the leading fields are mirrored).</summary>
 [NativeStruct("struct ibv_cq", CheckSize = false)]
 [StructLayout(LayoutKind.Explicit)]
 internal unsafe struct IbvCq

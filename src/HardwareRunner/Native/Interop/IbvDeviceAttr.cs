@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_device_attr</c>: Device capabilities (<c>ibv_query_device</c>).</summary>
+/// <summary><c>struct ibv_device_attr</c>: device capabilities (<c>ibv_query_device</c>).</summary>
 [NativeStruct("struct ibv_device_attr")]
 [StructLayout(LayoutKind.Explicit, Size = 232)]
 internal unsafe struct IbvDeviceAttr

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>union ibv_gid</c>: A GID: 16 bytes in network byte order.</summary>
+/// <summary><c>union ibv_gid</c>: a GID: 16 bytes in network byte order.</summary>
 [NativeStruct("union ibv_gid")]
 [StructLayout(LayoutKind.Explicit, Size = 16)]
 internal unsafe struct IbvGid

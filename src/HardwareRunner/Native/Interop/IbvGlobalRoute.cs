@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_global_route</c>: The GRH part of an address vector.</summary>
+/// <summary><c>struct ibv_global_route</c>: the GRH part of an address vector.</summary>
 [NativeStruct("struct ibv_global_route")]
 [StructLayout(LayoutKind.Explicit, Size = 24)]
 internal struct IbvGlobalRoute

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_mr</c>: A memory region (allocated by the library).</summary>
+/// <summary><c>struct ibv_mr</c>: a memory region (allocated by the library).</summary>
 [NativeStruct("struct ibv_mr")]
 [StructLayout(LayoutKind.Explicit, Size = 48)]
 internal unsafe struct IbvMr

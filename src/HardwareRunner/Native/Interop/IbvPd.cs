@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_pd</c>: A protection domain (allocated by the library).</summary>
+/// <summary><c>struct ibv_pd</c>: a protection domain (allocated by the library).</summary>
 [NativeStruct("struct ibv_pd", CheckSize = false)]
 [StructLayout(LayoutKind.Explicit)]
 internal unsafe struct IbvPd

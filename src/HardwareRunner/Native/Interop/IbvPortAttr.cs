@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_port_attr</c>: Port attributes (<c>ibv_query_port</c>).</summary>
+/// <summary><c>struct ibv_port_attr</c>: port attributes (<c>ibv_query_port</c>).</summary>
 [NativeStruct("struct ibv_port_attr")]
 [StructLayout(LayoutKind.Explicit, Size = 52)]
 internal struct IbvPortAttr

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_qp</c>: A queue pair (allocated by the library; only the leading fields are mirrored).</summary>
+/// <summary><c>struct ibv_qp</c>: a queue pair (allocated by the library; only the leading fields are mirrored).</summary>
 [NativeStruct("struct ibv_qp", CheckSize = false)]
 [StructLayout(LayoutKind.Explicit)]
 internal unsafe struct IbvQp

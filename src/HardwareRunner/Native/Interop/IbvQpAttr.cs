@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_qp_attr</c>: Modify/query attributes of a QP.</summary>
+/// <summary><c>struct ibv_qp_attr</c>: modify/query attributes of a QP.</summary>
 [NativeStruct("struct ibv_qp_attr")]
 [StructLayout(LayoutKind.Explicit, Size = 144)]
 internal struct IbvQpAttr

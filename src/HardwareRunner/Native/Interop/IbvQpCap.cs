@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_qp_cap</c>: Queue capacities.</summary>
+/// <summary><c>struct ibv_qp_cap</c>: queue capacities.</summary>
 [NativeStruct("struct ibv_qp_cap")]
 [StructLayout(LayoutKind.Explicit, Size = 20)]
 internal struct IbvQpCap

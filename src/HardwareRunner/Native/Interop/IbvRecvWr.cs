@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_recv_wr</c>: A receive work request; chains are linked through <see cref="Next"/>.</summary>
+/// <summary><c>struct ibv_recv_wr</c>: a receive work request; chains are linked through <see cref="Next"/>.</summary>
 [NativeStruct("struct ibv_recv_wr")]
 [StructLayout(LayoutKind.Explicit, Size = 32)]
 internal unsafe struct IbvRecvWr

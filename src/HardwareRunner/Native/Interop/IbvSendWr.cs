@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_send_wr</c>: A send work request; chains are linked through <see cref="Next"/>. Only the RC fields are mirrored.</summary>
+/// <summary><c>struct ibv_send_wr</c>: a send work request; chains are linked through <see cref="Next"/>. Only the RC fields are mirrored.</summary>
 [NativeStruct("struct ibv_send_wr")]
 [StructLayout(LayoutKind.Explicit, Size = 128)]
 internal unsafe struct IbvSendWr

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_sge</c>: One scatter/gather element.</summary>
+/// <summary><c>struct ibv_sge</c>: one scatter/gather element.</summary>
 [NativeStruct("struct ibv_sge")]
 [StructLayout(LayoutKind.Explicit, Size = 16)]
 internal struct IbvSge

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_srq</c>: A shared receive queue (allocated by the library; only the leading fields are mirrored).</summary>
+/// <summary><c>struct ibv_srq</c>: a shared receive queue (allocated by the library; only the leading fields are mirrored).</summary>
 [NativeStruct("struct ibv_srq", CheckSize = false)]
 [StructLayout(LayoutKind.Explicit)]
 internal unsafe struct IbvSrq

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct ibv_wc</c>: A work completion as <c>poll_cq</c> writes it.</summary>
+/// <summary><c>struct ibv_wc</c>: a work completion as <c>poll_cq</c> writes it.</summary>
 [NativeStruct("struct ibv_wc")]
 [StructLayout(LayoutKind.Explicit, Size = 48)]
 internal struct IbvWc

@@ -16,7 +16,7 @@ internal static unsafe partial class LibRdmacm
         "rdma_get_devices", "rdma_free_devices", "rdma_create_event_channel", "rdma_destroy_event_channel", "rdma_create_id",
         "rdma_destroy_id", "rdma_bind_addr", "rdma_listen", "rdma_resolve_addr", "rdma_resolve_route", "rdma_create_qp",
         "rdma_destroy_qp", "rdma_connect", "rdma_accept", "rdma_reject", "rdma_disconnect", "rdma_get_cm_event",
-        "rdma_ack_cm_event", "rdma_event_str",
+        "rdma_ack_cm_event", "rdma_event_str", "rdma_set_option",
     };
 
     [LibraryImport(Name, SetLastError = true)]
@@ -76,4 +76,7 @@ internal static unsafe partial class LibRdmacm
 
     [LibraryImport(Name)]
     public static partial byte* rdma_event_str(int eventType);
+
+    [LibraryImport(Name, SetLastError = true)]
+    public static partial int rdma_set_option(RdmaCmId* id, int level, int optName, void* optVal, nuint optLen);
 }

@@ -31,6 +31,13 @@ internal static class NativeConstants
     [NativeConstant("IBV_ACCESS_OPTIONAL_RANGE")]
     public const int AccessOptionalRange = 0x3ff0_0000;
 
+    [NativeConstant("RDMA_OPTION_ID")]
+    public const int RdmaOptionId = 0;
+
+    /// <summary><c>uint8_t</c>: the local ACK timeout exponent the CM programs into the QP (4.096 µs × 2^value).</summary>
+    [NativeConstant("RDMA_OPTION_ID_ACK_TIMEOUT")]
+    public const int RdmaOptionIdAckTimeout = 3;
+
     [NativeConstant("IBV_SYSFS_NAME_MAX")]
     public const int SysfsNameMax = 64;
 }

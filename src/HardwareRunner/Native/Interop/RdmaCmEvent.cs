@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct rdma_cm_event</c>: A CM event (allocated by the library, freed by <c>rdma_ack_cm_event</c>).</summary>
+/// <summary><c>struct rdma_cm_event</c>: a CM event (allocated by the library, freed by <c>rdma_ack_cm_event</c>).</summary>
 [NativeStruct("struct rdma_cm_event")]
 [StructLayout(LayoutKind.Explicit, Size = 80)]
 internal unsafe struct RdmaCmEvent

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct rdma_cm_id</c>: A CM id (allocated by the library; the fields the backend reads).</summary>
+/// <summary><c>struct rdma_cm_id</c>: a CM id (allocated by the library; the fields the backend reads).</summary>
 [NativeStruct("struct rdma_cm_id", CheckSize = false)]
 [StructLayout(LayoutKind.Explicit)]
 internal unsafe struct RdmaCmId

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct rdma_conn_param</c>: Connection parameters with private data.</summary>
+/// <summary><c>struct rdma_conn_param</c>: connection parameters with private data.</summary>
 [NativeStruct("struct rdma_conn_param")]
 [StructLayout(LayoutKind.Explicit, Size = 24)]
 internal unsafe struct RdmaConnParam

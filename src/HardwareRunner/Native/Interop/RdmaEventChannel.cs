@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct rdma_event_channel</c>: A CM event channel: a file descriptor.</summary>
+/// <summary><c>struct rdma_event_channel</c>: a CM event channel: a file descriptor.</summary>
 [NativeStruct("struct rdma_event_channel")]
 [StructLayout(LayoutKind.Explicit, Size = 4)]
 internal struct RdmaEventChannel

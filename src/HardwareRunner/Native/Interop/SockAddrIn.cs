@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct sockaddr_in</c>: An IPv4 socket address.</summary>
+/// <summary><c>struct sockaddr_in</c>: an IPv4 socket address.</summary>
 [NativeStruct("struct sockaddr_in")]
 [StructLayout(LayoutKind.Explicit, Size = 16)]
 internal struct SockAddrIn

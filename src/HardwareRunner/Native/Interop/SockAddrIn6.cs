@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct sockaddr_in6</c>: An IPv6 socket address.</summary>
+/// <summary><c>struct sockaddr_in6</c>: an IPv6 socket address.</summary>
 [NativeStruct("struct sockaddr_in6")]
 [StructLayout(LayoutKind.Explicit, Size = 28)]
 internal unsafe struct SockAddrIn6

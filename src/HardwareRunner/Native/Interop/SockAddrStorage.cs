@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Harness.HardwareRunner.Native.Interop;
 
-/// <summary><c>struct sockaddr_storage</c>: Room for any socket address; the family says which.</summary>
+/// <summary><c>struct sockaddr_storage</c>: room for any socket address; the family says which.</summary>
 [NativeStruct("struct sockaddr_storage")]
 [StructLayout(LayoutKind.Explicit, Size = 128)]
 internal unsafe struct SockAddrStorage
