@@ -133,12 +133,13 @@ public sealed partial class NvmfRdmaTransport
     internal int PollGroup(RdmaPollGroup group, Span<WorkCompletion> wcs)
     {
         var work = DrainExecuted(group);
-        foreach (var poller in group.Pollers)
+        for (var i = 0; i < group.Pollers.Count; i++)
         {
-            work += PollPoller(poller, wcs);
+            work += PollPoller(group.Pollers[i], wcs);
         }
 
-        return work;
+        // A command still executing is work in progress: an SPDK reactor keeps spinning rather than sleeping on it.
+        return work + group.Executed.Count;
     }
 
     private int DrainExecuted(RdmaPollGroup group)

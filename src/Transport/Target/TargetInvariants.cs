@@ -12,16 +12,19 @@ public static class TargetInvariants
     /// <summary>Checks every live qpair of <paramref name="transport"/>; throws <see cref="InvariantViolationException"/> at the first problem.</summary>
     public static void CheckAll(NvmfRdmaTransport transport)
     {
-        foreach (var qpair in transport.Qpairs)
+        // Index loops: a foreach over IReadOnlyList boxes its enumerator, and this runs after every simulator event.
+        for (var i = 0; i < transport.Qpairs.Count; i++)
         {
+            var qpair = transport.Qpairs[i];
             if (!qpair.Destroyed && qpair.Resources != null)
             {
                 CheckQpair(qpair);
             }
         }
 
-        foreach (var group in transport.PollGroups)
+        for (var i = 0; i < transport.PollGroups.Count; i++)
         {
+            var group = transport.PollGroups[i];
             CheckQueueMembers(group.PendingBufQueue.First, r => r.BufNext, r => r.BufOwner, group.PendingBufQueue.Id);
         }
     }
@@ -36,7 +39,7 @@ public static class TargetInvariants
         var resources = qpair.Resources!;
         CheckQueueMembers(resources.FreeQueue.First, r => r.StateNext, r => r.StateOwner, resources.FreeQueue.Id);
         int sendWrs = 0, reads = 0, active = 0;
-        foreach (var req in resources.Reqs)
+        foreach (var req in resources.Reqs) // an array: no enumerator allocation
         {
             CheckPlacement(req, qpair);
             if (req.State != RdmaRequestState.Free && req.Qpair == qpair)
