@@ -6,7 +6,7 @@ public static class BackendNames
     /// <summary>The deterministic simulated NIC and fabric.</summary>
     public const string Sim = "sim";
 
-    /// <summary>Real libibverbs/librdmacm (not built into this version yet).</summary>
+    /// <summary>Real libibverbs/librdmacm (see docs/hardware.md).</summary>
     public const string Ibverbs = "ibverbs";
 
     public static IReadOnlyList<string> Names { get; } = new[] { Sim, Ibverbs };

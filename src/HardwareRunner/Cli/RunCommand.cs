@@ -28,7 +28,11 @@ internal static class RunCommand
     {
         if (settings.Backend == BackendNames.Ibverbs)
         {
-            return Usage(stderr, "--backend ibverbs: the native libibverbs/librdmacm backend is not built into this version yet (use --backend sim)");
+            // Fail fast with the same reason `harness devices` gives. On a machine with devices, the hardware runner
+            // (docs/hardware.md: --device/--role/--addr) is what remains to be wired to this backend.
+            return Usage(stderr, DevicesCommand.CanRunNative(out var problem)
+                ? "--backend ibverbs: devices are present, but running workloads on them (--device/--role/--addr) is not wired into this version yet"
+                : $"--backend ibverbs: no RDMA devices: {problem}");
         }
 
         return settings.Workload == WorkloadNames.Rdma

@@ -103,7 +103,21 @@ public sealed class HarnessCommandTests
         }
         else
         {
-            Assert.StartsWith("verbs devices:", run.Stdout, StringComparison.Ordinal);
+            Assert.Contains("node GUID", run.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Run_on_the_ibverbs_backend_fails_fast_with_the_reason_devices_gives_and_exits_2()
+    {
+        var devices = HarnessRun.Of("devices");
+        var run = HarnessRun.Of("run", "--backend", "ibverbs");
+
+        Assert.Equal(2, run.Exit);
+        if (devices.Exit == 2)
+        {
+            var reason = devices.Stderr.Trim()["no RDMA devices: ".Length..];
+            Assert.Contains(reason, run.Stderr, StringComparison.Ordinal);
         }
     }
 
