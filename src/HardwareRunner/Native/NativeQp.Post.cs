@@ -73,31 +73,7 @@ public sealed unsafe partial class NativeQp
 
             try
             {
-                var postRecv = Native->Context->PostRecv;
-                for (var offset = 0; offset < wrs.Length;)
-                {
-                    var n = _recv.Fill(wrs[offset..], out var invalid);
-                    if (n > 0)
-                    {
-                        IbvRecvWr* bad = null;
-                        var rc = NativeErrno.Normalize(postRecv(Native, _recv.First, &bad));
-                        if (rc != Errno.Ok)
-                        {
-                            badWrIndex = offset + _recv.IndexOf(bad);
-                            return rc;
-                        }
-                    }
-
-                    if (invalid)
-                    {
-                        badWrIndex = offset + n;
-                        return Errno.EINVAL;
-                    }
-
-                    offset += n;
-                }
-
-                return Errno.Ok;
+                return _recv.PostChunked(Native, (delegate* unmanaged<void*, IbvRecvWr*, IbvRecvWr**, int>)Native->Context->PostRecv, wrs, out badWrIndex);
             }
             finally
             {

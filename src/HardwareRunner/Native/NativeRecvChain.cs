@@ -69,4 +69,38 @@ internal sealed unsafe class NativeRecvChain
     }
 
     public int IndexOf(IbvRecvWr* bad) => bad == null ? 0 : (int)(bad - _wrs);
+
+    /// <summary>
+    /// Posts <paramref name="wrs"/> in chunks of at most <see cref="ChainMax"/> through <paramref name="post"/>
+    /// (<c>ops.post_recv</c> with a QP, or <c>ops.post_srq_recv</c> with an SRQ, as <paramref name="target"/>), mapping
+    /// the provider's <c>bad_wr</c> (or a WR this chain cannot express) back to an index into <paramref name="wrs"/>.
+    /// </summary>
+    public int PostChunked(void* target, delegate* unmanaged<void*, IbvRecvWr*, IbvRecvWr**, int> post, ReadOnlySpan<RecvWorkRequest> wrs, out int badWrIndex)
+    {
+        badWrIndex = -1;
+        for (var offset = 0; offset < wrs.Length;)
+        {
+            var n = Fill(wrs[offset..], out var invalid);
+            if (n > 0)
+            {
+                IbvRecvWr* bad = null;
+                var rc = NativeErrno.Normalize(post(target, First, &bad));
+                if (rc != Errno.Ok)
+                {
+                    badWrIndex = offset + IndexOf(bad);
+                    return rc;
+                }
+            }
+
+            if (invalid)
+            {
+                badWrIndex = offset + n;
+                return Errno.EINVAL;
+            }
+
+            offset += n;
+        }
+
+        return Errno.Ok;
+    }
 }

@@ -49,31 +49,7 @@ public sealed unsafe class NativeSrq : ISharedReceiveQueue
 
             try
             {
-                var post = Native->Context->PostSrqRecv;
-                for (var offset = 0; offset < wrs.Length;)
-                {
-                    var n = _recv.Fill(wrs[offset..], out var invalid);
-                    if (n > 0)
-                    {
-                        IbvRecvWr* bad = null;
-                        var rc = NativeErrno.Normalize(post(Native, _recv.First, &bad));
-                        if (rc != Errno.Ok)
-                        {
-                            badWrIndex = offset + _recv.IndexOf(bad);
-                            return rc;
-                        }
-                    }
-
-                    if (invalid)
-                    {
-                        badWrIndex = offset + n;
-                        return Errno.EINVAL;
-                    }
-
-                    offset += n;
-                }
-
-                return Errno.Ok;
+                return _recv.PostChunked(Native, (delegate* unmanaged<void*, IbvRecvWr*, IbvRecvWr**, int>)Native->Context->PostSrqRecv, wrs, out badWrIndex);
             }
             finally
             {
