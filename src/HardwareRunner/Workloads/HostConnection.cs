@@ -12,7 +12,7 @@ namespace Harness.HardwareRunner.Workloads;
 /// RDMA READ of a written block, verified byte for byte against the model. Every WR is signaled, so every WR gets
 /// exactly one completion; a completion for a WR that is not outstanding is a finding.
 /// </summary>
-internal sealed class HostConnection
+internal sealed class HostConnection : ICompletionSink
 {
     private readonly HostSide _side;
     private readonly WorkloadOptions _o;

@@ -219,35 +219,7 @@ internal sealed class HostSide
         return work;
     }
 
-    private int PollCq()
-    {
-        if (Cq == null || Finished)
-        {
-            return 0;
-        }
-
-        var n = Cq.Poll(_wcs);
-        if (n < 0)
-        {
-            _monitor.Report(WorkloadMonitor.Protocol, $"host: ibv_poll_cq failed: {Errno.Name(-n)}");
-            return 0;
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            ref readonly var wc = ref _wcs[i];
-            var index = WrId.Connection(wc.WrId);
-            if (index >= _conns.Count)
-            {
-                _monitor.Report(WorkloadMonitor.DuplicateCompletion, $"host: completion for wr_id 0x{wc.WrId:x16}, which no qpair posted");
-                continue;
-            }
-
-            _conns[index].OnCompletion(wc);
-        }
-
-        return n;
-    }
+    private int PollCq() => Cq == null || Finished ? 0 : SharedCq.Poll(Cq, _wcs, _conns, _monitor, "host");
 
     /// <summary>Issues operations round-robin over the qpairs until each is at its queue depth or quota.</summary>
     private int PollSubmit()
@@ -274,29 +246,7 @@ internal sealed class HostSide
     private void Release()
     {
         Finished = true;
-        if (Cq != null)
-        {
-            Check(Cq.Destroy(), "ibv_destroy_cq");
-        }
-
-        if (Pd != null)
-        {
-            Check(Pd.Dealloc(), "ibv_dealloc_pd");
-        }
-
-        if (_channel != null)
-        {
-            Check(_channel.Destroy(), "rdma_destroy_event_channel");
-        }
-
+        SharedCq.Release(Cq, Pd, _channel, _monitor, "host");
         OnFinished?.Invoke();
-    }
-
-    private void Check(int rc, string call)
-    {
-        if (rc != Errno.Ok)
-        {
-            _monitor.Report(WorkloadMonitor.ResourceLeak, $"host: {call} failed: {Errno.Name(rc)} (something still uses it)");
-        }
     }
 }

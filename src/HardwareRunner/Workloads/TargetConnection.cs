@@ -9,7 +9,7 @@ namespace Harness.HardwareRunner.Workloads;
 /// rkey go back in the accept private data), <c>qd</c> receives for requests and <c>2·qd</c> response buffers. For each
 /// request it checks the block's bytes against the request's checksum and answers with a response SEND.
 /// </summary>
-internal sealed class TargetConnection
+internal sealed class TargetConnection : ICompletionSink
 {
     private readonly TargetSide _side;
     private readonly WorkloadMonitor _monitor;

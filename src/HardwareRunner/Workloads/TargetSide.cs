@@ -147,7 +147,7 @@ internal sealed class TargetSide
         {
             if (_listenId != null)
             {
-                Check(_listenId.Destroy(), "rdma_destroy_id(listener)");
+                SharedCq.Check(_listenId.Destroy(), "rdma_destroy_id(listener)", _monitor, "target");
                 _listenId = null;
                 work++;
             }
@@ -254,57 +254,11 @@ internal sealed class TargetSide
         return true;
     }
 
-    private int PollCq()
-    {
-        if (Cq == null || Finished)
-        {
-            return 0;
-        }
-
-        var n = Cq.Poll(_wcs);
-        if (n < 0)
-        {
-            _monitor.Report(WorkloadMonitor.Protocol, $"target: ibv_poll_cq failed: {Errno.Name(-n)}");
-            return 0;
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            ref readonly var wc = ref _wcs[i];
-            var index = WrId.Connection(wc.WrId);
-            if (index >= _conns.Count)
-            {
-                _monitor.Report(WorkloadMonitor.DuplicateCompletion, $"target: completion for wr_id 0x{wc.WrId:x16}, which no qpair posted");
-                continue;
-            }
-
-            _conns[index].OnCompletion(wc);
-        }
-
-        return n;
-    }
+    private int PollCq() => Cq == null || Finished ? 0 : SharedCq.Poll(Cq, _wcs, _conns, _monitor, "target");
 
     private void Release()
     {
         Finished = true;
-        if (Cq != null)
-        {
-            Check(Cq.Destroy(), "ibv_destroy_cq");
-        }
-
-        if (Pd != null)
-        {
-            Check(Pd.Dealloc(), "ibv_dealloc_pd");
-        }
-
-        Check(_channel!.Destroy(), "rdma_destroy_event_channel");
-    }
-
-    private void Check(int rc, string call)
-    {
-        if (rc != Errno.Ok)
-        {
-            _monitor.Report(WorkloadMonitor.ResourceLeak, $"target: {call} failed: {Errno.Name(rc)} (something still uses it)");
-        }
+        SharedCq.Release(Cq, Pd, _channel, _monitor, "target");
     }
 }
