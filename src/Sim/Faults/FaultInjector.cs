@@ -25,8 +25,10 @@ public sealed class FaultInjector
     /// <summary>Site "send WR starts": the Nth WR of a kind on a QP completes with a scripted or swarm error.</summary>
     public bool TryWcError(string host, int qpOrdinal, uint qpNum, WrKind kind, int nth, out WcStatus status)
     {
-        foreach (var fault in Plan.Scripted)
+        var scripted = Plan.Scripted;
+        for (var i = 0; i < scripted.Count; i++) // index loop: foreach over IReadOnlyList would allocate per WR
         {
+            var fault = scripted[i];
             if (fault is WcErrorFault f && f.Nth == nth && KindMatches(f.Kind, kind) && f.Target.Matches(host, qpOrdinal))
             {
                 status = f.Status;
@@ -54,8 +56,10 @@ public sealed class FaultInjector
     /// <summary>Site "packet sent": how many transmission attempts of this WR are lost in a row.</summary>
     public int PacketDrops(string host, int qpOrdinal, uint qpNum, WrKind kind, int nth, int retryCnt)
     {
-        foreach (var fault in Plan.Scripted)
+        var scripted = Plan.Scripted;
+        for (var i = 0; i < scripted.Count; i++) // index loop: foreach over IReadOnlyList would allocate per WR
         {
+            var fault = scripted[i];
             if (fault is PacketDropFault f && f.Nth == nth && KindMatches(f.Kind, kind) && f.Target.Matches(host, qpOrdinal))
             {
                 RecordFault(host, qpNum, "packet_drop", null, f.Drops);
@@ -90,8 +94,10 @@ public sealed class FaultInjector
         var key = (host, type);
         _cmEventCounts.TryGetValue(key, out var count);
         _cmEventCounts[key] = ++count;
-        foreach (var fault in Plan.Scripted)
+        var scripted = Plan.Scripted;
+        for (var i = 0; i < scripted.Count; i++) // index loop: foreach over IReadOnlyList would allocate per WR
         {
+            var fault = scripted[i];
             if (fault is DropCmEventFault d && d.EventType == type && d.Nth == count && HostMatches(d.Host, host))
             {
                 RecordFault(host, 0, "cm_drop", type.ToName(), count);
@@ -124,8 +130,10 @@ public sealed class FaultInjector
     public long CqDelayNs(string host, int cqOrdinal)
     {
         var now = _world.NowNs;
-        foreach (var fault in Plan.Scripted)
+        var scripted = Plan.Scripted;
+        for (var i = 0; i < scripted.Count; i++) // index loop: foreach over IReadOnlyList would allocate per WR
         {
+            var fault = scripted[i];
             if (fault is DelayCqFault f && f.Cq == cqOrdinal && now >= f.FromNs && now < f.UntilNs &&
                 string.Equals(f.Host, host, StringComparison.Ordinal))
             {
