@@ -96,6 +96,7 @@ public sealed class Trace : IDisposable
         AppendString(r.Op);
         AppendString(r.Status);
         AppendString(r.Text);
+        AppendString(r.Thread);
     }
 
     private void AppendString(string? s)
@@ -139,6 +140,7 @@ public sealed class Trace : IDisposable
         }
 
         WriteOptional(w, "text", r.Text);
+        WriteOptional(w, "thread", r.Thread);
         w.WriteEndObject();
         w.Flush();
         _jsonl!.WriteByte((byte)'\n');
