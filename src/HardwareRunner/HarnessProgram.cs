@@ -43,6 +43,7 @@ public static class HarnessProgram
         var root = new RootCommand("Deterministic simulation and fault-injection harness for the NVMe-oF RDMA transport.");
         root.Add(BuildRun(stdout, stderr, interactive));
         root.Add(BuildDevices(stdout, stderr));
+        root.Add(RenderCommand.Build(stdout, stderr));
         root.SetAction(_ =>
         {
             stderr.WriteLine("harness: a command is required (run, devices)");
