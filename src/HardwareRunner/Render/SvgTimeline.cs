@@ -31,7 +31,7 @@ public sealed class SvgTimeline
         .tick { stroke: #ccd; stroke-width: 0.5; } .tick-label { font-size: 9px; fill: #667; } .break { font-size: 9px; fill: #a60; }
         .wr { stroke-width: 1; fill: none; opacity: 0.75; } .wr-send { stroke: #3465a4; } .wr-read { stroke: #2e8b57; } .wr-write { stroke: #75507b; }
         .wr.failed { stroke: #cc0000; stroke-dasharray: 3 2; opacity: 0.9; } .wr.culprit { stroke: #ff6a00; stroke-width: 2.6; opacity: 1; }
-        .completion.ok { fill: #4e9a06; } .completion.error { fill: #cc0000; stroke: #600; stroke-width: 1; } .completion.flush { fill: #f57900; }
+        .completion.ok { fill: #4e9a06; } .completion.error { fill: #cc0000; stroke: #600; stroke-width: 1; } .completion.flush { fill: #ad7fa8; }
         .fault { fill: #ffdd00; stroke: #a00; stroke-width: 1.2; } .retry { stroke: #999; stroke-width: 1; }
         .qp-state { fill: #555; } .qp-error { fill: #cc0000; } .cm-event { fill: #204a87; } .cm-call { fill: #5c3566; }
         .post { stroke: #888; stroke-width: 1; } .log { fill: #888; } .log.error { fill: #cc0000; }
@@ -342,7 +342,7 @@ public sealed class SvgTimeline
         }
 
         Text(w, 10, y + 22, string.Empty,
-            "● green: completion ok   ● red: error completion (labelled)   ● orange: WR_FLUSH_ERR   ▲ yellow: injected fault   ■ QP state (red: ERR)   ◆ CM event / call   ▮ log line (red: *ERROR*)   × retry   | post (thread lane)");
+            "● green: completion ok   ● red: error completion (labelled)   ● violet: WR_FLUSH_ERR   ▲ yellow: injected fault   ■ QP state (red: ERR)   ◆ CM event / call   ▮ log line (red: *ERROR*)   × retry   | post (thread lane)");
         Text(w, 10, y + 38, string.Empty, "The axis is logarithmic in the time between records; long gaps are marked with their length. Hover over anything for its trace record.");
     }
 

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Harness.Tests.Properties.Cli;
+using Harness.Tests.Properties.FieldBugs.Support;
 
 namespace Harness.Tests.Properties.FieldBugs;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Harness.Tests.Properties.Cli;
 
-namespace Harness.Tests.Properties.FieldBugs;
+namespace Harness.Tests.Properties.FieldBugs.Support;
 
 /// <summary>
 /// Failing runs of <c>harness run</c> for the field-bug tests: the first seed (of a bounded range) on which the

@@ -1,0 +1,93 @@
+using System.Globalization;
+using Harness.HardwareRunner.FieldBugs;
+using Harness.Tests.Properties.FieldBugs.Support;
+using Harness.Transport.Invariants;
+using Harness.Transport.Target;
+using Harness.Transport.Target.Snapshot;
+
+namespace Harness.Tests.Properties.FieldBugs;
+
+/// <summary>
+/// The core-dump path end to end without SPDK: a C program with SPDK's structures (gcc), dumped with gcore, read by
+/// tools/gdb/rdma_snapshot.py; the harness starts its target from the snapshot and reports the double-queued request
+/// at once. The consistent core of the moment before drains cleanly, except with the pre-fix defect.
+/// </summary>
+public sealed class CoreDumpTests
+{
+    /// <summary>Index of the request the fixture double-inserts (FIXTURE_CULPRIT in spdk_rdma_fixture.c).</summary>
+    private const int Culprit = 11;
+
+    [Fact]
+    public void The_gdb_script_walks_spdk_structures_by_name_into_the_snapshot()
+    {
+        var snapshot = TargetSnapshotReader.ReadFile(CoreDump.Corrupted.Snapshot);
+
+        Assert.Empty(snapshot.Errors);
+        Assert.Equal(16, snapshot.RequestStates.Count); // the binary's own enum, RDMA_REQUEST_NUM_STATES dropped
+        Assert.Equal("RDMA", snapshot.Transport.Name);
+        var qpairs = snapshot.PollGroups.Single().Pollers.Single().Qpairs;
+        Assert.Equal(new[] { 0, 1 }, qpairs.Select(q => q.Qid));
+        var io = qpairs[1];
+        Assert.Equal("IBV_QPS_ERR", io.IbvState);
+        Assert.Equal("SPDK_NVMF_QPAIR_DEACTIVATING", io.State);
+        var culprit = io.Resources!.Requests[Culprit];
+        Assert.Equal("FREE", culprit.State);
+        Assert.Equal(culprit.Address, io.PendingRdmaReadQueue.Elements[0]);
+        Assert.Equal(culprit.Address, io.Resources.FreeQueue.Elements[0]);
+        Assert.Equal("TRANSFERRING_CONTROLLER_TO_HOST", io.Resources.Requests[4].State);
+        Assert.Equal(128, io.Resources.Requests[4].Command!.Length);
+        Assert.EndsWith(Path.GetFileName(CoreDump.Corrupted.Core), snapshot.Source!.Core!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_audit_names_the_double_queued_request_first()
+    {
+        var snapshot = TargetSnapshotReader.ReadFile(CoreDump.Corrupted.Snapshot);
+        var io = snapshot.PollGroups[0].Pollers[0].Qpairs[1];
+
+        var findings = TargetSnapshotAudit.Run(snapshot);
+
+        Assert.NotEmpty(findings);
+        var first = findings[0];
+        Assert.Equal(InvariantNames.RequestInOneQueue, first.Invariant);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"request #{Culprit} ({io.Resources!.Requests[Culprit].Address}, state FREE"), first.Detail, StringComparison.Ordinal);
+        Assert.Contains($"pending_rdma_read_queue of qpair {io.Address} (qid 1)", first.Detail, StringComparison.Ordinal);
+        Assert.Contains("free_queue of resources", first.Detail, StringComparison.Ordinal);
+        Assert.Single(findings, f => f.Invariant == InvariantNames.RequestInOneQueue);
+    }
+
+    [Fact]
+    public void The_target_started_from_the_corrupted_core_reports_the_double_queued_request_at_once()
+    {
+        var snapshot = TargetSnapshotReader.ReadFile(CoreDump.Corrupted.Snapshot);
+        var io = snapshot.PollGroups[0].Pollers[0].Qpairs[1];
+        var output = new StringWriter(CultureInfo.InvariantCulture);
+
+        var violation = new SnapshotRun(snapshot, KnownDefects.None).Execute(null, output, out _);
+
+        Assert.NotNull(violation);
+        Assert.Equal(InvariantNames.RequestInOneQueue, violation.Invariant);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"request #{Culprit} of resources"), violation.Detail, StringComparison.Ordinal);
+        Assert.Contains($"[core {io.Address}]", violation.Detail, StringComparison.Ordinal);
+        Assert.Contains("pending_rdma_read_queue", violation.Detail, StringComparison.Ordinal);
+        Assert.Contains("virtual time: 0.000 ms", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_consistent_core_of_the_moment_before_drains_cleanly_when_fixed_and_double_inserts_with_the_defect()
+    {
+        var snapshot = TargetSnapshotReader.ReadFile(CoreDump.BeforeDrain.Snapshot);
+        Assert.Empty(TargetSnapshotAudit.Run(snapshot));
+
+        var fixedRun = new SnapshotRun(snapshot, KnownDefects.None).Execute(null, TextWriter.Null, out var fixedHash);
+        var defective = new SnapshotRun(snapshot, KnownDefects.PendingReadQueueDoubleInsert).Execute(null, TextWriter.Null, out _);
+        var again = new SnapshotRun(snapshot, KnownDefects.None).Execute(null, TextWriter.Null, out var againHash);
+
+        Assert.Null(fixedRun);
+        Assert.Null(again);
+        Assert.Equal(fixedHash, againHash);
+        Assert.NotNull(defective);
+        Assert.Equal(InvariantNames.RequestInOneQueue, defective.Invariant);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"request #{Culprit} of resources"), defective.Detail, StringComparison.Ordinal);
+    }
+}
