@@ -43,10 +43,11 @@ public static class HarnessProgram
         var root = new RootCommand("Deterministic simulation and fault-injection harness for the NVMe-oF RDMA transport.");
         root.Add(BuildRun(stdout, stderr, interactive));
         root.Add(BuildDevices(stdout, stderr));
+        root.Add(new ReplayCommandLine().Build(stdout, stderr));
         root.Add(RenderCommand.Build(stdout, stderr));
         root.SetAction(_ =>
         {
-            stderr.WriteLine("harness: a command is required (run, devices)");
+            stderr.WriteLine("harness: a command is required (run, replay, render, devices)");
             stderr.WriteLine("usage: harness --help");
             return ExitUsage;
         });

@@ -31,6 +31,7 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
     private readonly List<SimHost> _hosts = new();
     private readonly Dictionary<IPEndPoint, SimCmId> _listeners = new();
     private readonly Dictionary<long, SimCmId> _cmIds = new();
+    private readonly List<ScriptedFault> _injected = new();
     private long _nextCmIdSerial = 1;
     private long _nextCmEventSequence = 1;
     private bool _started;
@@ -110,6 +111,29 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
 
     /// <inheritdoc/>
     public void OnEvent(int kind, long a, long b) => TimedFaults.Fire(this, kind, a, b);
+
+    /// <summary>
+    /// Fires a timed fault (disconnect, QP to ERR, async event, device removal, address change, port flap) at the
+    /// current virtual time, as the next event, exactly as if the plan had scheduled it then (same trace records); its
+    /// own time is ignored. Scenario command lists use this to put a fault between two steps.
+    /// </summary>
+    public void Inject(ScriptedFault fault)
+    {
+        if (TimedFaults.AtNs(fault) == null)
+        {
+            throw new ArgumentException($"{fault} is not a fault that happens at a time", nameof(fault));
+        }
+
+        lock (World.Gate)
+        {
+            // As an event of its own, so that reactors parked while idle are woken by what it does.
+            _injected.Add(fault);
+            World.ScheduleAt(World.NowNs, this, TimedFaults.EvInjected, _injected.Count - 1);
+        }
+    }
+
+    /// <summary>Faults given to <see cref="Inject"/>, in order.</summary>
+    internal IReadOnlyList<ScriptedFault> Injected => _injected;
 
     /// <inheritdoc/>
     public void Dispose() => World.Trace.Dispose();

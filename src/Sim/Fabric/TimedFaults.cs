@@ -9,6 +9,7 @@ internal static class TimedFaults
 {
     public const int EvFault = 1;
     public const int EvPortUp = 2;
+    public const int EvInjected = 3;
 
     /// <summary>When the fault fires, or null if it is not a timed fault.</summary>
     public static long? AtNs(ScriptedFault fault) => fault switch
@@ -32,7 +33,12 @@ internal static class TimedFaults
             return;
         }
 
-        var fault = fabric.Options.Faults.Scripted[(int)a];
+        Apply(fabric, kind == EvInjected ? fabric.Injected[(int)a] : fabric.Options.Faults.Scripted[(int)a]);
+    }
+
+    /// <summary>Fires <paramref name="fault"/> now (its own time is ignored). False when it is not a timed fault.</summary>
+    private static bool Apply(SimFabric fabric, ScriptedFault fault)
+    {
         switch (fault)
         {
             case DisconnectFault f:
@@ -54,7 +60,11 @@ internal static class TimedFaults
             case PortFlapFault f:
                 PortDown(fabric, Host(fabric, f.Host), f.DownNs);
                 break;
+            default:
+                return false;
         }
+
+        return true;
     }
 
     private static SimHost Host(SimFabric fabric, string name) =>

@@ -48,11 +48,18 @@ public sealed class Trace : IDisposable
     /// <summary>Hex of the 64-bit hash of everything recorded so far.</summary>
     public string HashHex => _hash.GetCurrentHashAsUInt64().ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Told every record as it is written (in-process oracles of the simulator, e.g. the scenario runner's model of
+    /// the target's bookkeeping, which watch the NIC's posts and completions). Null when nobody listens.
+    /// </summary>
+    internal Action<TraceRecord>? Listener { get; set; }
+
     /// <summary>Appends one record.</summary>
     public void Record(in TraceRecord record)
     {
         Count++;
         HashRecord(record);
+        Listener?.Invoke(record);
         if (_memory != null && _memory.Count < _memoryLimit)
         {
             _memory.Add(record);

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Harness.Transport.Target;
+
+namespace Harness.HardwareRunner.Cli;
+
+/// <summary>The options of <c>harness replay</c> (DESIGN.md "The harness command").</summary>
+internal sealed class ReplayCommandLine
+{
+    private readonly Argument<string> _path = new("PATH") { Description = "A scenario file, or a folder whose *.json scenarios run as a regression suite." };
+
+    private readonly Option<string[]> _defect = new("--defect")
+    {
+        HelpName = "NAME",
+        Description = $"Switch on a known defect on top of the scenario's own (repeatable): {string.Join(", ", KnownDefectNames.All)}.",
+    };
+
+    private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE (one scenario file only)." };
+
+    /// <summary>The <c>replay</c> command, whose action runs <see cref="ReplayCommand.Execute"/>.</summary>
+    public Command Build(TextWriter stdout, TextWriter stderr)
+    {
+        var replay = new Command("replay", "Replay a scenario file (or a folder of them) exactly; exit 0 when every scenario's expectation (must-pass, must-detect: <invariant>) is met, 1 when not, 2 for a bad file.")
+        {
+            _path, _defect, _trace,
+        };
+        _defect.Validators.Add(result =>
+        {
+            foreach (var name in result.GetValueOrDefault<string[]>() ?? Array.Empty<string>())
+            {
+                if (!KnownDefectNames.TryParse(name, out _))
+                {
+                    result.AddError($"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})");
+                }
+            }
+        });
+        replay.SetAction(parse => ReplayCommand.Execute(parse.GetValue(_path)!, parse.GetValue(_defect) ?? Array.Empty<string>(), parse.GetValue(_trace), stdout, stderr));
+        return replay;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace Harness.HardwareRunner.Scenarios;
+
+/// <summary>
+/// What each block may hold, for checking reads of a command list: the tag of the last write known to have landed, and
+/// the tags of writes still in flight or failed (a failed write may or may not have landed, and may land later).
+/// A block's data is its tag, its LBA and bytes derived from both, so a read shows exactly which write it returns.
+/// </summary>
+public sealed class BlockModel
+{
+    /// <summary>Bytes of one block.</summary>
+    public const int BlockBytes = 4096;
+
+    private readonly Dictionary<long, HashSet<ulong>> _candidates = new();
+    private readonly Dictionary<long, HashSet<ulong>> _unsettled = new();
+
+    /// <summary>Blocks a read returned and the model confirmed.</summary>
+    public long VerifiedBlocks { get; private set; }
+
+    /// <summary>Fills <paramref name="data"/> (whole blocks from <paramref name="lba"/>) with write <paramref name="tag"/>'s pattern.</summary>
+    public static void Fill(Span<byte> data, long lba, ulong tag)
+    {
+        for (var b = 0; b * BlockBytes < data.Length; b++)
+        {
+            var block = data.Slice(b * BlockBytes, BlockBytes);
+            BinaryPrimitives.WriteUInt64LittleEndian(block, tag);
+            BinaryPrimitives.WriteInt64LittleEndian(block[8..], lba + b);
+            for (var i = 16; i < BlockBytes; i++)
+            {
+                block[i] = PatternByte(tag, lba + b, i);
+            }
+        }
+    }
+
+    /// <summary>A write of <paramref name="blocks"/> with <paramref name="tag"/> was submitted: it may land from now on.</summary>
+    public void Submitted(long lba, int blocks, ulong tag)
+    {
+        for (var b = lba; b < lba + blocks; b++)
+        {
+            Candidates(b).Add(tag);
+            Unsettled(b).Add(tag);
+        }
+    }
+
+    /// <summary>The write succeeded: the blocks hold it, or a write still unsettled.</summary>
+    public void Succeeded(long lba, int blocks, ulong tag)
+    {
+        for (var b = lba; b < lba + blocks; b++)
+        {
+            var unsettled = Unsettled(b);
+            unsettled.Remove(tag);
+            var candidates = Candidates(b);
+            candidates.Clear();
+            candidates.Add(tag);
+            candidates.UnionWith(unsettled);
+        }
+    }
+
+    /// <summary>
+    /// Checks what a successful read returned. Null when every block is one the model allows, else what is wrong.
+    /// </summary>
+    public string? Verify(ReadOnlySpan<byte> data, long lba)
+    {
+        for (var b = 0; b * BlockBytes < data.Length; b++)
+        {
+            var block = data.Slice(b * BlockBytes, BlockBytes);
+            var problem = Decode(block, lba + b, out var tag) ?? (Candidates(lba + b).Contains(tag) ? null
+                : Inv($"it holds write #{tag}, but the last writes that may have landed there are {Describe(Candidates(lba + b))}"));
+            if (problem != null)
+            {
+                return Inv($"block {lba + b}: {problem}");
+            }
+
+            VerifiedBlocks++;
+        }
+
+        return null;
+    }
+
+    private static string? Decode(ReadOnlySpan<byte> block, long lba, out ulong tag)
+    {
+        tag = BinaryPrimitives.ReadUInt64LittleEndian(block);
+        if (tag == 0)
+        {
+            return block.ContainsAnyExcept((byte)0) ? "it is neither zeroes (never written) nor any write's data" : null;
+        }
+
+        if (BinaryPrimitives.ReadInt64LittleEndian(block[8..]) != lba)
+        {
+            return Inv($"it holds data written for LBA {BinaryPrimitives.ReadInt64LittleEndian(block[8..])}");
+        }
+
+        for (var i = 16; i < BlockBytes; i++)
+        {
+            if (block[i] != PatternByte(tag, lba, i))
+            {
+                return Inv($"byte {i} is 0x{block[i]:x2}, not write #{tag}'s 0x{PatternByte(tag, lba, i):x2}");
+            }
+        }
+
+        return null;
+    }
+
+    private static byte PatternByte(ulong tag, long lba, int i) => (byte)((tag * 131) + ((ulong)lba * 17) + ((ulong)i * 7) + ((ulong)i >> 8));
+
+    private HashSet<ulong> Candidates(long block)
+    {
+        if (!_candidates.TryGetValue(block, out var set))
+        {
+            set = new HashSet<ulong> { 0 };
+            _candidates.Add(block, set);
+        }
+
+        return set;
+    }
+
+    private HashSet<ulong> Unsettled(long block)
+    {
+        if (!_unsettled.TryGetValue(block, out var set))
+        {
+            set = new HashSet<ulong>();
+            _unsettled.Add(block, set);
+        }
+
+        return set;
+    }
+
+    private static string Describe(HashSet<ulong> tags) =>
+        string.Join(" or ", tags.Order().Select(t => t == 0 ? "none (zeroes)" : Inv($"#{t}")));
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,204 @@
+using System.Globalization;
+using Harness.HardwareRunner.Backends;
+using Harness.Sim.Faults;
+using Harness.Sim.Scenarios;
+using Harness.Transport.Host;
+using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
+using Harness.Transport.Verbs;
+
+namespace Harness.HardwareRunner.Scenarios;
+
+/// <summary>The steps of a command list, the end-of-run checks and the teardown.</summary>
+internal sealed partial class CommandRun
+{
+    /// <summary>Virtual time a submission waits for a free slot on a full qpair before it is given up.</summary>
+    public const long SlotWaitLimitNs = 10_000_000_000;
+
+    /// <summary>Byte a read's buffer is filled with first, so a read that moved no data cannot pass.</summary>
+    private const byte ReadPoison = 0xA5;
+
+    private void Execute(int index, ScenarioCommand command)
+    {
+        switch (command)
+        {
+            case WriteCommand w:
+                Submit(index, NvmeIoOpcode.Write, w.Qpair, w.Lba, w.Blocks);
+                break;
+            case ReadCommand r:
+                Submit(index, NvmeIoOpcode.Read, r.Qpair, r.Lba, r.Blocks);
+                break;
+            case WaitCommand w:
+                RunFor(w.Ns);
+                break;
+            case SettleCommand:
+                Settle();
+                break;
+            case ResetCommand:
+                Controller.Reset();
+                break;
+            case ReconnectCommand c:
+                if (c.Qpair <= _qpairs.Length)
+                {
+                    _qpairs[c.Qpair - 1].Reconnect();
+                }
+
+                break;
+            default:
+                Inject(command);
+                break;
+        }
+    }
+
+    /// <summary>A fault step: fired now, and everything due at this instant (the fault included) runs before the next step.</summary>
+    private void Inject(ScenarioCommand command)
+    {
+        ScriptedFault fault = command switch
+        {
+            ForceQpErrorCommand f => new ForceQpErrorFault(ScenarioNames.ParseQp(f.Qp), 0),
+            DisconnectCommand d => new DisconnectFault(ScenarioNames.ParseQp(d.Qp), 0),
+            AsyncEventCommand a => new AsyncEventFault(ScenarioNames.ParseQp(a.Qp), ScenarioNames.ParseAsyncEvent(a.Event), 0),
+            DeviceRemovalCommand d => new DeviceRemovalFault(d.Host, 0),
+            AddrChangeCommand a => new AddrChangeFault(a.Host, 0),
+            PortFlapCommand p => new PortFlapFault(p.Host, 0, p.DownNs),
+            _ => throw new ArgumentException($"no step for {command}", nameof(command)),
+        };
+        _fabric.Inject(fault);
+        RunFor(0);
+    }
+
+    private void Submit(int index, NvmeIoOpcode opcode, int qpairNumber, long lba, int blocks)
+    {
+        if (qpairNumber > _qpairs.Length)
+        {
+            _refused++;
+            return;
+        }
+
+        var qpair = _qpairs[qpairNumber - 1];
+        var bytes = blocks * BlockModel.BlockBytes;
+        var buffer = _hostMachine.Memory.Allocate(bytes);
+        _buffers.Add(buffer);
+        var tag = (ulong)index + 1;
+        if (opcode == NvmeIoOpcode.Write)
+        {
+            BlockModel.Fill(buffer.Span, lba, tag);
+        }
+        else
+        {
+            buffer.Span.Fill(ReadPoison);
+        }
+
+        var issued = new IssuedCommand(this, index, opcode, lba, blocks, tag, buffer);
+        var rc = TrySubmit(qpair, issued);
+        if (rc != Errno.Ok)
+        {
+            _refused++;
+            return;
+        }
+
+        _issued.Add(issued);
+        if (opcode == NvmeIoOpcode.Write)
+        {
+            _blocks.Submitted(lba, blocks, tag);
+        }
+    }
+
+    private int TrySubmit(NvmeRdmaQpair qpair, IssuedCommand c)
+    {
+        var rc = c.SubmitOn(qpair);
+        if (rc == Errno.EAGAIN)
+        {
+            RunUntil(() => qpair.Outstanding < qpair.NumEntries || qpair.State != NvmeRdmaQpairState.Running, SlotWaitLimitNs, $"a free slot on {qpair}");
+            rc = c.SubmitOn(qpair);
+        }
+
+        return rc;
+    }
+
+    private void OnCompleted(IssuedCommand c, in NvmeCompletion completion)
+    {
+        if (c.Completion is { } first)
+        {
+            throw new InvariantViolationException(InvariantNames.CompletesOnce,
+                $"command {c.Index} ({c.Opcode} of {c.Blocks} blocks at LBA {c.Lba}) completed twice: {first}, then {completion}");
+        }
+
+        c.Completion = completion;
+        if (!completion.Status.IsSuccess)
+        {
+            return;
+        }
+
+        if (c.Opcode == NvmeIoOpcode.Write)
+        {
+            _blocks.Succeeded(c.Lba, c.Blocks, c.Tag);
+            return;
+        }
+
+        if (_blocks.Verify(c.Buffer.Span, c.Lba) is { } mismatch)
+        {
+            throw new InvariantViolationException(ScenarioInvariants.DataVerification,
+                $"command {c.Index}: a Read of LBA {c.Lba}..{c.Lba + c.Blocks - 1} completed successfully but {mismatch}");
+        }
+    }
+
+    /// <summary>Runs until every submitted command has completed (success, NVMe error or aborted with its qpair).</summary>
+    private void Settle() => RunUntil(() => _issued.TrueForAll(c => c.Completion != null), SettleLimitNs, "every submitted command to complete");
+
+    private void CheckEveryCommandCompleted()
+    {
+        foreach (var c in _issued)
+        {
+            Check.That(c.Completion != null, ScenarioInvariants.LostCompletion, c, x => $"command {x.Index} ({x.Opcode} at LBA {x.Lba}) never completed");
+        }
+    }
+
+    /// <summary>Deletes the controller; the target must then destroy everything and both sides hold nothing more.</summary>
+    private void Teardown()
+    {
+        Controller.Delete();
+        RunUntil(() => Controller.State == ControllerState.Deleted, TeardownLimitNs, "the controller deletion on the host");
+        foreach (var group in _groups)
+        {
+            group.Dispose();
+        }
+
+        _buffers.ForEach(b => _hostMachine.Memory.Free(b));
+        _buffers.Clear();
+        RunUntil(() => Transport.Qpairs.All(q => q.Destroyed) && Nvmf.Controllers.Count == 0, TeardownLimitNs,
+            "the target to destroy every qpair and controller");
+        var pool = Transport.Buffers!;
+        Check.That(pool.Available == pool.Count, ScenarioInvariants.ResourceLeak, pool, p => $"target: {p.Count - p.Available} of {p.Count} data buffers not returned");
+        var wrs = Transport.DataWrs;
+        Check.That(wrs.Available == wrs.Capacity, ScenarioInvariants.ResourceLeak, wrs, w => $"target: {w.Capacity - w.Available} of {w.Capacity} data WRs not returned");
+        var leak = SimLeakCheck.Find(_fabric, _baseline);
+        Check.That(leak == null, ScenarioInvariants.ResourceLeak, leak, l => $"after teardown: {l}");
+    }
+
+    /// <summary>One submitted command and its completion.</summary>
+    private sealed class IssuedCommand(CommandRun run, int index, NvmeIoOpcode opcode, long lba, int blocks, ulong tag, DmaBuffer buffer)
+    {
+        public int Index => index;
+
+        public NvmeIoOpcode Opcode => opcode;
+
+        public long Lba => lba;
+
+        public int Blocks => blocks;
+
+        public ulong Tag => tag;
+
+        public DmaBuffer Buffer => buffer;
+
+        public NvmeCompletion? Completion { get; set; }
+
+        public int SubmitOn(NvmeRdmaQpair qpair) => opcode == NvmeIoOpcode.Write
+            ? qpair.SubmitWrite(1, (ulong)lba, blocks, buffer, 0, Done, null)
+            : qpair.SubmitRead(1, (ulong)lba, blocks, buffer, 0, Done, null);
+
+        private void Done(object? context, in NvmeCompletion completion) => run.OnCompleted(this, completion);
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"command {index}");
+    }
+}

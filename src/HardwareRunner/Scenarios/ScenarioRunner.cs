@@ -1,0 +1,88 @@
+using Harness.Sim.Scenarios;
+using Harness.Sim.Tracing;
+using Harness.Transport.Target;
+
+namespace Harness.HardwareRunner.Scenarios;
+
+/// <summary>
+/// Runs one loaded scenario and judges it against its expectation: a command list with <see cref="CommandRun"/>, a
+/// random workload with <see cref="RandomRun"/>. Problems with the scenario itself (an option combination the
+/// workload rejects, an initial state this build cannot inject) are <see cref="ScenarioFormatException"/>s naming the
+/// field, thrown before anything runs.
+/// </summary>
+public static class ScenarioRunner
+{
+    /// <summary>Runs <paramref name="document"/>; <paramref name="faultLine"/> is told the fault line first (before the run).</summary>
+    public static ScenarioOutcome Run(ScenarioDocument document, ScenarioRunOptions? options = null, Action<string>? faultLine = null)
+    {
+        options ??= new ScenarioRunOptions();
+        var s = document.Scenario;
+        if (s.InitialState != null)
+        {
+            throw document.Error("/initialState", "starting the target from an injected state is not supported by this build yet (the field is reserved for harness import-core)");
+        }
+
+        ScenarioExpectation.TryParse(s.Expect, out var expectation);
+        var defects = Defects(s) | options.ExtraDefects;
+        var trace = options.Trace ?? new Trace();
+        if (s.Random != null)
+        {
+            using var random = new RandomRun(document, defects, trace);
+            faultLine?.Invoke(random.FaultLine);
+            var violation = Crashes(random.Run);
+            return Outcome(s, expectation, violation, random.Fabric, random.Summary(), Array.Empty<string>());
+        }
+
+        using var run = new CommandRun(s, defects, trace);
+        faultLine?.Invoke("faults: " + (ScenarioText.DescribeFaults(s) is { Length: > 0 } f ? f : "none scripted"));
+        var broken = Crashes(run.Run);
+        return Outcome(s, expectation, broken, run.Fabric, run.Summary(), run.Notes);
+    }
+
+    /// <summary>The scenario's own defect switches.</summary>
+    public static KnownDefects Defects(Scenario s)
+    {
+        var defects = KnownDefects.None;
+        foreach (var name in s.Defects ?? Array.Empty<string>())
+        {
+            KnownDefectNames.TryParse(name, out var d);
+            defects |= d;
+        }
+
+        return defects;
+    }
+
+    /// <summary>A crash inside the simulation, the transport or the workload is a finding too.</summary>
+    private static (string, string)? Crashes(Func<(string, string)?> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (Exception e) when (e is not ScenarioFormatException)
+        {
+            return (ScenarioInvariants.Crash, e.ToString());
+        }
+    }
+
+    private static ScenarioOutcome Outcome(Scenario s, ScenarioExpectation expectation, (string Invariant, string Detail)? violation, Sim.Fabric.SimFabric fabric,
+        IReadOnlyList<string> summary, IReadOnlyList<string> notes)
+    {
+        if (violation is { } v)
+        {
+            fabric.World.Record(new TraceRecord { Kind = TraceKind.Violation, Node = "harness", Op = v.Invariant, Text = v.Detail.Split('\n', 2)[0] });
+        }
+
+        fabric.Trace.Flush();
+        return new ScenarioOutcome
+        {
+            Name = s.Name,
+            Expectation = expectation,
+            BrokenInvariant = violation?.Invariant,
+            Detail = violation?.Detail,
+            TraceHash = fabric.Trace.HashHex,
+            Summary = summary,
+            Notes = notes,
+        };
+    }
+}

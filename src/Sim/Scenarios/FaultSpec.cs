@@ -1,0 +1,93 @@
+using System.Text.Json.Serialization;
+using Harness.Sim.Faults;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// One scripted fault as a scenario file states it: the simulator's <see cref="ScriptedFault"/> vocabulary with names as
+/// rdma-core prints them (<c>IBV_WC_RETRY_EXC_ERR</c>, <c>IBV_EVENT_QP_FATAL</c>, <c>RDMA_CM_EVENT_DISCONNECTED</c>)
+/// and queue pairs as <c>HOST/N</c>. <see cref="ToFault"/> gives the simulator's record.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(WcErrorSpec), "wc-error")]
+[JsonDerivedType(typeof(PacketDropSpec), "packet-drop")]
+[JsonDerivedType(typeof(DisconnectSpec), "disconnect")]
+[JsonDerivedType(typeof(ForceQpErrorSpec), "force-qp-error")]
+[JsonDerivedType(typeof(AsyncEventSpec), "async-event")]
+[JsonDerivedType(typeof(DropCmEventSpec), "drop-cm-event")]
+[JsonDerivedType(typeof(DelayCmEventSpec), "delay-cm-event")]
+[JsonDerivedType(typeof(DelayCqSpec), "delay-cq")]
+[JsonDerivedType(typeof(DeviceRemovalSpec), "device-removal")]
+[JsonDerivedType(typeof(AddrChangeSpec), "addr-change")]
+[JsonDerivedType(typeof(PortFlapSpec), "port-flap")]
+public abstract record FaultSpec
+{
+    /// <summary>The simulator's fault (names already validated by the loader).</summary>
+    public abstract ScriptedFault ToFault();
+}
+
+/// <summary><see cref="WcErrorFault"/>: the <paramref name="Nth"/> WR of kind <paramref name="Wr"/> completes with <paramref name="Status"/>.</summary>
+public sealed record WcErrorSpec(string Qp, string Wr, int Nth, string Status) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new WcErrorFault(ScenarioNames.ParseQp(Qp), ScenarioNames.ParseWr(Wr), Nth, ScenarioNames.ParseWcStatus(Status));
+}
+
+/// <summary><see cref="PacketDropFault"/>: the packets of the <paramref name="Nth"/> WR are lost <paramref name="Drops"/> times in a row.</summary>
+public sealed record PacketDropSpec(string Qp, string Wr, int Nth, int Drops) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new PacketDropFault(ScenarioNames.ParseQp(Qp), ScenarioNames.ParseWr(Wr), Nth, Drops);
+}
+
+/// <summary><see cref="DisconnectFault"/> at <paramref name="AtNs"/>.</summary>
+public sealed record DisconnectSpec(string Qp, long AtNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new DisconnectFault(ScenarioNames.ParseQp(Qp), AtNs);
+}
+
+/// <summary><see cref="ForceQpErrorFault"/> at <paramref name="AtNs"/>.</summary>
+public sealed record ForceQpErrorSpec(string Qp, long AtNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new ForceQpErrorFault(ScenarioNames.ParseQp(Qp), AtNs);
+}
+
+/// <summary><see cref="AsyncEventFault"/> at <paramref name="AtNs"/>.</summary>
+public sealed record AsyncEventSpec(string Qp, string Event, long AtNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new AsyncEventFault(ScenarioNames.ParseQp(Qp), ScenarioNames.ParseAsyncEvent(Event), AtNs);
+}
+
+/// <summary><see cref="DropCmEventFault"/>: the <paramref name="Nth"/> CM event of that type on <paramref name="Host"/> (null = any) is lost.</summary>
+public sealed record DropCmEventSpec(string? Host, string Event, int Nth) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new DropCmEventFault(Host, ScenarioNames.ParseCmEvent(Event), Nth);
+}
+
+/// <summary><see cref="DelayCmEventFault"/>: the <paramref name="Nth"/> CM event of that type is delayed by <paramref name="DelayNs"/>.</summary>
+public sealed record DelayCmEventSpec(string? Host, string Event, int Nth, long DelayNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new DelayCmEventFault(Host, ScenarioNames.ParseCmEvent(Event), Nth, DelayNs);
+}
+
+/// <summary><see cref="DelayCqFault"/>: completions written to CQ <paramref name="Cq"/> in the window become visible later.</summary>
+public sealed record DelayCqSpec(string Host, int Cq, long DelayNs, long FromNs, long UntilNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new DelayCqFault(Host, Cq, DelayNs, FromNs, UntilNs);
+}
+
+/// <summary><see cref="DeviceRemovalFault"/> at <paramref name="AtNs"/>.</summary>
+public sealed record DeviceRemovalSpec(string Host, long AtNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new DeviceRemovalFault(Host, AtNs);
+}
+
+/// <summary><see cref="AddrChangeFault"/> at <paramref name="AtNs"/>.</summary>
+public sealed record AddrChangeSpec(string Host, long AtNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new AddrChangeFault(Host, AtNs);
+}
+
+/// <summary><see cref="PortFlapFault"/> at <paramref name="AtNs"/> for <paramref name="DownNs"/>.</summary>
+public sealed record PortFlapSpec(string Host, long AtNs, long DownNs) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new PortFlapFault(Host, AtNs, DownNs);
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// A replayable run (docs/scenarios.md, schema docs/scenario.schema.json): topology, a workload (<see cref="Random"/>,
+/// the parameters of <c>harness run</c>, or an explicit <see cref="Commands"/> list), scripted <see cref="Faults"/>, an
+/// optional <see cref="Swarm"/> profile, defect switches, the seed and the expected outcome. Plain data: what a file
+/// says, nothing more; optional fields are null when the file leaves them out, so a file round-trips unchanged.
+/// </summary>
+public sealed record Scenario
+{
+    /// <summary>The only format this version reads and writes. Later versions add optional fields only.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>Path or URI of the schema, for editors (ignored).</summary>
+    [JsonPropertyName("$schema")]
+    public string? Schema { get; init; }
+
+    public int Format { get; init; } = CurrentFormat;
+
+    /// <summary>Short name printed in results.</summary>
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>What happens, in the words of a field report.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>The simulator's seed (null: 1).</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>Known-defect names (<c>pending-read-queue-double-insert</c>, …).</summary>
+    public IReadOnlyList<string>? Defects { get; init; }
+
+    /// <summary><c>must-pass</c> or <c>must-detect: &lt;invariant&gt;</c> (see <see cref="ScenarioExpectation"/>).</summary>
+    public string Expect { get; init; } = ScenarioExpectation.MustPassText;
+
+    public ScenarioTopology? Topology { get; init; }
+
+    /// <summary>The random workload of <c>harness run</c> (exclusive with <see cref="Commands"/>).</summary>
+    public RandomWorkload? Random { get; init; }
+
+    /// <summary>An explicit command list, executed in order (exclusive with <see cref="Random"/>).</summary>
+    public IReadOnlyList<ScenarioCommand>? Commands { get; init; }
+
+    /// <summary>Scripted faults in the simulator's vocabulary (<see cref="Faults.FaultPlan"/>).</summary>
+    public IReadOnlyList<FaultSpec>? Faults { get; init; }
+
+    /// <summary>Probabilistic faults (<see cref="Faults.SwarmProfile"/>).</summary>
+    public ScenarioSwarm? Swarm { get; init; }
+
+    /// <summary>Reserved: a target state to start from (a core-dump snapshot); defined by its <c>format</c> member.</summary>
+    public JsonElement? InitialState { get; init; }
+
+    /// <summary>The seed the run uses.</summary>
+    [JsonIgnore]
+    public ulong EffectiveSeed => Seed ?? 1;
+
+    /// <summary>The topology with every default filled in.</summary>
+    [JsonIgnore]
+    public ScenarioTopology EffectiveTopology => Topology ?? new ScenarioTopology();
+}
+
+/// <summary>How many qpairs, how deep, and the target's transport options.</summary>
+public sealed record ScenarioTopology
+{
+    public const int QpairsDefault = 1;
+    public const int QueueDepthDefault = 16;
+    public const int ReadDepthDefault = 16;
+
+    /// <summary>I/O qpairs.</summary>
+    public int? Qpairs { get; init; }
+
+    /// <summary>Commands in flight per I/O qpair.</summary>
+    public int? QueueDepth { get; init; }
+
+    /// <summary>RDMA READs the target may have outstanding per qpair (its negotiated max_read_depth).</summary>
+    public int? ReadDepth { get; init; }
+
+    /// <summary>Target poll groups (command workloads).</summary>
+    public int? PollGroups { get; init; }
+
+    /// <summary>Target uses one shared receive queue per poller (command workloads).</summary>
+    public bool? Srq { get; init; }
+
+    public ScenarioTargetOptions? Target { get; init; }
+
+    [JsonIgnore]
+    public int QpairCount => Qpairs ?? QpairsDefault;
+
+    [JsonIgnore]
+    public int Depth => QueueDepth ?? QueueDepthDefault;
+
+    [JsonIgnore]
+    public int Reads => ReadDepth ?? ReadDepthDefault;
+}
+
+/// <summary>The target transport options a scenario may set (SPDK's names; command workloads).</summary>
+public sealed record ScenarioTargetOptions
+{
+    public const int IoUnitSizeDefault = 4096;
+    public const int MaxSendSgeDefault = 1;
+    public const int NumSharedBuffersDefault = 256;
+    public const int DataWrPoolSizeDefault = 256;
+    public const int InCapsuleDataSizeDefault = 0;
+
+    public int? IoUnitSize { get; init; }
+
+    public int? MaxSendSge { get; init; }
+
+    public int? NumSharedBuffers { get; init; }
+
+    public int? DataWrPoolSize { get; init; }
+
+    public int? InCapsuleDataSize { get; init; }
+}
+
+/// <summary>The random workload of <c>harness run</c>.</summary>
+public sealed record RandomWorkload
+{
+    public int? Ios { get; init; }
+
+    public int? IoSize { get; init; }
+
+    /// <summary>Fraction of I/Os that are reads.</summary>
+    public double? RwMix { get; init; }
+
+    /// <summary>A <c>--faults</c> profile name, applied before the scenario's own faults.</summary>
+    public string? FaultProfile { get; init; }
+}
+
+/// <summary>The simulator's swarm profile as a scenario states it.</summary>
+public sealed record ScenarioSwarm
+{
+    public double? PacketLossRate { get; init; }
+
+    public double? WcErrorRate { get; init; }
+
+    public double? CmEventDelayRate { get; init; }
+
+    public long? CmEventDelayNsMax { get; init; }
+
+    /// <summary><c>IBV_WC_*</c> names a swarm WC error draws from.</summary>
+    public IReadOnlyList<string>? WcErrorStatuses { get; init; }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// One step of an explicit command list, executed in order (docs/scenarios.md "commands"). I/O steps submit on a host
+/// I/O qpair (1-based); <c>wait</c> lets virtual time pass; fault steps fire the named fault of the simulator's
+/// vocabulary at that point of the sequence; host steps reset the controller or reconnect a failed qpair.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
+[JsonDerivedType(typeof(WriteCommand), "write")]
+[JsonDerivedType(typeof(ReadCommand), "read")]
+[JsonDerivedType(typeof(WaitCommand), "wait")]
+[JsonDerivedType(typeof(SettleCommand), "settle")]
+[JsonDerivedType(typeof(ForceQpErrorCommand), "force-qp-error")]
+[JsonDerivedType(typeof(DisconnectCommand), "disconnect")]
+[JsonDerivedType(typeof(AsyncEventCommand), "async-event")]
+[JsonDerivedType(typeof(DeviceRemovalCommand), "device-removal")]
+[JsonDerivedType(typeof(AddrChangeCommand), "addr-change")]
+[JsonDerivedType(typeof(PortFlapCommand), "port-flap")]
+[JsonDerivedType(typeof(ResetCommand), "reset")]
+[JsonDerivedType(typeof(ReconnectCommand), "reconnect")]
+public abstract record ScenarioCommand;
+
+/// <summary>An NVM Write of <paramref name="Blocks"/> 4 KiB blocks at <paramref name="Lba"/> on I/O qpair <paramref name="Qpair"/>.</summary>
+public sealed record WriteCommand(int Qpair, long Lba, int Blocks) : ScenarioCommand;
+
+/// <summary>An NVM Read (its data is checked against what was written).</summary>
+public sealed record ReadCommand(int Qpair, long Lba, int Blocks) : ScenarioCommand;
+
+/// <summary>Lets <paramref name="Ns"/> of virtual time pass.</summary>
+public sealed record WaitCommand(long Ns) : ScenarioCommand;
+
+/// <summary>Runs until every submitted command has completed (bounded).</summary>
+public sealed record SettleCommand : ScenarioCommand;
+
+/// <summary>The selected QPs go to ERR now (a flush storm).</summary>
+public sealed record ForceQpErrorCommand(string Qp) : ScenarioCommand;
+
+/// <summary>The CM id owning each selected QP calls rdma_disconnect now.</summary>
+public sealed record DisconnectCommand(string Qp) : ScenarioCommand;
+
+/// <summary>An async event (<c>IBV_EVENT_*</c>) hits the selected QPs now.</summary>
+public sealed record AsyncEventCommand(string Qp, string Event) : ScenarioCommand;
+
+/// <summary>The host's device is removed now.</summary>
+public sealed record DeviceRemovalCommand(string Host) : ScenarioCommand;
+
+/// <summary>The host's address changes now.</summary>
+public sealed record AddrChangeCommand(string Host) : ScenarioCommand;
+
+/// <summary>The host's port goes down now for <paramref name="DownNs"/>.</summary>
+public sealed record PortFlapCommand(string Host, long DownNs) : ScenarioCommand;
+
+/// <summary>The host resets the controller (every qpair disconnects and reconnects).</summary>
+public sealed record ResetCommand : ScenarioCommand;
+
+/// <summary>The host reconnects I/O qpair <paramref name="Qpair"/> (1-based) after it failed.</summary>
+public sealed record ReconnectCommand(int Qpair) : ScenarioCommand;

@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Harness.Transport.Target;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// Reading and writing scenario files. Loading checks, in order: JSON syntax, the published schema
+/// (<see cref="ScenarioSchema"/>), then what a schema cannot say (qpair numbers within the topology, known invariant
+/// names, options that only apply to one workload kind). Every problem is a <see cref="ScenarioFormatException"/>
+/// naming the file, the line and the field. Writing is canonical: the same scenario always gives the same bytes.
+/// </summary>
+public static class ScenarioFile
+{
+    /// <summary>Largest file read (a scenario is a page of text; anything far bigger is not one).</summary>
+    public const int FileBytesMax = 16 << 20;
+
+    /// <summary>File name suffix of scenarios in a folder.</summary>
+    public const string Extension = ".json";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        AllowOutOfOrderMetadataProperties = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        NumberHandling = JsonNumberHandling.Strict,
+        RespectNullableAnnotations = true,
+    };
+
+    /// <summary>Reads and checks the scenario in <paramref name="path"/>.</summary>
+    public static ScenarioDocument Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length > FileBytesMax)
+            {
+                throw new ScenarioFormatException(path, 1, "(document)", $"{info.Length} bytes: larger than a scenario file may be ({FileBytesMax})");
+            }
+
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ScenarioFormatException(path, 1, "(document)", $"cannot read the file: {e.Message}");
+        }
+
+        return Parse(bytes, path);
+    }
+
+    /// <summary>Checks and reads scenario text; <paramref name="file"/> names it in errors.</summary>
+    public static ScenarioDocument Parse(string text, string file) => Parse(Encoding.UTF8.GetBytes(text), file);
+
+    /// <summary>Checks and reads UTF-8 scenario bytes; <paramref name="file"/> names it in errors.</summary>
+    public static ScenarioDocument Parse(ReadOnlySpan<byte> utf8, string file)
+    {
+        if (utf8.StartsWith(Encoding.UTF8.Preamble))
+        {
+            utf8 = utf8[Encoding.UTF8.Preamble.Length..];
+        }
+
+        JsonDocument json;
+        try
+        {
+            json = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = JsonLineMap.DepthMax });
+        }
+        catch (JsonException e)
+        {
+            throw new ScenarioFormatException(file, (int)(e.LineNumber ?? 0) + 1, "(document)", $"not valid JSON: {FirstSentence(e.Message)}");
+        }
+
+        using (json)
+        {
+            var lines = JsonLineMap.Build(utf8);
+            CheckWorkloadKind(json.RootElement, file);
+            if (ScenarioSchema.FirstProblem(json.RootElement) is { } problem)
+            {
+                throw new ScenarioFormatException(file, lines.LineOf(problem.Pointer), JsonLineMap.FieldName(problem.Pointer), problem.Problem);
+            }
+
+            Scenario scenario;
+            try
+            {
+                scenario = json.RootElement.Deserialize<Scenario>(Options)!;
+            }
+            catch (JsonException e)
+            {
+                var pointer = PathToPointer(e.Path);
+                throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer), FirstSentence(e.Message));
+            }
+
+            var document = new ScenarioDocument(file, scenario, lines);
+            CheckMeaning(document);
+            return document;
+        }
+    }
+
+    /// <summary>The canonical text of <paramref name="scenario"/>: indented, one command or fault per line, ending in a newline.</summary>
+    public static string ToJson(Scenario scenario)
+    {
+        var node = JsonSerializer.SerializeToNode(scenario, Options)!;
+        var sb = new StringBuilder();
+        CompactJson.Write(node, sb, 0);
+        return sb.Append('\n').ToString();
+    }
+
+    /// <summary>Writes <paramref name="scenario"/> to <paramref name="path"/> (whole file or nothing: a temporary file is renamed).</summary>
+    public static void Save(Scenario scenario, string path)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, ToJson(scenario), new UTF8Encoding(false));
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Exactly one workload (the schema's <c>oneOf</c>, said so that a person understands it).</summary>
+    private static void CheckWorkloadKind(JsonElement root, string file)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return; // the schema says what is wrong
+        }
+
+        var random = root.TryGetProperty("random", out _);
+        var commands = root.TryGetProperty("commands", out _);
+        if (random == commands)
+        {
+            throw new ScenarioFormatException(file, 1, "(document)", random
+                ? "has both \"random\" and \"commands\": a scenario runs one workload"
+                : "needs a workload: \"random\" (the parameters of harness run) or \"commands\" (an explicit command list)");
+        }
+    }
+
+    /// <summary>The checks the schema cannot express.</summary>
+    private static void CheckMeaning(ScenarioDocument d)
+    {
+        var s = d.Scenario;
+        if (!ScenarioExpectation.TryParse(s.Expect, out var expect))
+        {
+            throw d.Error("/expect", "must be 'must-pass' or 'must-detect: <invariant>'");
+        }
+
+        if (expect.Invariant is { } name && !ScenarioInvariants.IsKnown(name))
+        {
+            throw d.Error("/expect", $"unknown invariant '{name}' (known: {string.Join(", ", ScenarioInvariants.Known)})");
+        }
+
+        var topology = s.EffectiveTopology;
+        if (s.Random != null)
+        {
+            CheckRandomTopology(d, s.Topology);
+        }
+        else
+        {
+            CheckTargetOptions(d, topology);
+            CheckCommands(d, s.Commands!, topology.QpairCount);
+        }
+
+        for (var i = 0; i < (s.Faults?.Count ?? 0); i++)
+        {
+            if (s.Faults![i] is DelayCqSpec cq && cq.UntilNs <= cq.FromNs)
+            {
+                throw d.Error(Inv($"/faults/{i}/untilNs"), Inv($"{cq.UntilNs} must be after fromNs {cq.FromNs}"));
+            }
+        }
+    }
+
+    private static void CheckRandomTopology(ScenarioDocument d, ScenarioTopology? t)
+    {
+        if (t?.PollGroups != null)
+        {
+            throw d.Error("/topology/pollGroups", "applies to command workloads only (the random workload chooses its poll groups)");
+        }
+
+        if (t?.Srq != null)
+        {
+            throw d.Error("/topology/srq", "applies to command workloads only");
+        }
+
+        if (t?.Target != null)
+        {
+            throw d.Error("/topology/target", "applies to command workloads only (the random workload uses the options of harness run)");
+        }
+    }
+
+    private static void CheckTargetOptions(ScenarioDocument d, ScenarioTopology t)
+    {
+        try
+        {
+            ToTargetOptions(t).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw d.Error(t.Target == null ? "/topology" : "/topology/target", e.Message);
+        }
+    }
+
+    private static void CheckCommands(ScenarioDocument d, IReadOnlyList<ScenarioCommand> commands, int qpairs)
+    {
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var qpair = commands[i] switch
+            {
+                WriteCommand w => w.Qpair,
+                ReadCommand r => r.Qpair,
+                ReconnectCommand c => c.Qpair,
+                _ => 0,
+            };
+            if (qpair > qpairs)
+            {
+                throw d.Error(Inv($"/commands/{i}/qpair"), Inv($"I/O qpair {qpair} does not exist: the topology has {qpairs}"));
+            }
+        }
+    }
+
+    /// <summary>The target transport options of a command workload's topology.</summary>
+    public static TargetOptions ToTargetOptions(ScenarioTopology t)
+    {
+        var o = t.Target ?? new ScenarioTargetOptions();
+        return new TargetOptions
+        {
+            MaxQueueDepth = 128,
+            IoUnitSize = o.IoUnitSize ?? ScenarioTargetOptions.IoUnitSizeDefault,
+            MaxSendSge = o.MaxSendSge ?? ScenarioTargetOptions.MaxSendSgeDefault,
+            NumSharedBuffers = o.NumSharedBuffers ?? ScenarioTargetOptions.NumSharedBuffersDefault,
+            DataWrPoolSize = o.DataWrPoolSize ?? ScenarioTargetOptions.DataWrPoolSizeDefault,
+            InCapsuleDataSize = o.InCapsuleDataSize ?? ScenarioTargetOptions.InCapsuleDataSizeDefault,
+            UseSrq = t.Srq ?? false,
+        };
+    }
+
+    /// <summary>STJ's <c>$.commands[2].blocks</c> → <c>/commands/2/blocks</c>.</summary>
+    private static string PathToPointer(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return string.Empty;
+        }
+
+        var sb = new StringBuilder();
+        foreach (var part in path.TrimStart('$').Replace("[", ".", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            sb.Append('/').Append(JsonLineMap.Escape(part.Trim('\'')));
+        }
+
+        return sb.ToString();
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Indented JSON where small flat objects inside arrays (commands, faults) stay on one line each.</summary>
+    private static class CompactJson
+    {
+        public static void Write(JsonNode? node, StringBuilder sb, int indent)
+        {
+            switch (node)
+            {
+                case JsonObject o when IsFlat(o) && indent > 1:
+                    sb.Append('{').AppendJoin(", ", o.Select(p => $"{JsonValue.Create(p.Key).ToJsonString(Flat)}: {p.Value?.ToJsonString(Flat) ?? "null"}")).Append('}');
+                    break;
+                case JsonObject o:
+                    WriteMembers(o.Select(p => (p.Key, p.Value)).ToList(), "{", "}", sb, indent, named: true);
+                    break;
+                case JsonArray a when a.All(e => e is not JsonObject and not JsonArray):
+                    sb.Append(a.ToJsonString(Flat).Replace(",", ", ", StringComparison.Ordinal));
+                    break;
+                case JsonArray a:
+                    WriteMembers(a.Select(e => (string.Empty, e)).ToList(), "[", "]", sb, indent, named: false);
+                    break;
+                default:
+                    sb.Append(node?.ToJsonString(Flat) ?? "null");
+                    break;
+            }
+        }
+
+        private static readonly JsonSerializerOptions Flat = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+        private static bool IsFlat(JsonObject o) => o.All(p => p.Value is not JsonObject and not JsonArray);
+
+        private static void WriteMembers(List<(string Key, JsonNode? Value)> members, string open, string close, StringBuilder sb, int indent, bool named)
+        {
+            if (members.Count == 0)
+            {
+                sb.Append(open).Append(close);
+                return;
+            }
+
+            sb.Append(open).Append('\n');
+            for (var i = 0; i < members.Count; i++)
+            {
+                sb.Append(' ', (indent + 1) * 2);
+                if (named)
+                {
+                    sb.Append(JsonValue.Create(members[i].Key).ToJsonString(Flat)).Append(": ");
+                }
+
+                Write(members[i].Value, sb, indent + 1);
+                sb.Append(i + 1 < members.Count ? ",\n" : "\n");
+            }
+
+            sb.Append(' ', indent * 2).Append(close);
+        }
+    }
+}

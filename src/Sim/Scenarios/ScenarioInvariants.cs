@@ -1,0 +1,32 @@
+using Harness.Transport.Invariants;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// The invariant names a scenario may expect with <c>must-detect</c>: the transport's oracle
+/// (<see cref="InvariantNames"/>) and the harness's run-level checks, exactly as results print them.
+/// </summary>
+public static class ScenarioInvariants
+{
+    public const string DataVerification = "data-verification";
+    public const string DuplicateCompletion = "duplicate-completion";
+    public const string LostCompletion = "lost-completion";
+    public const string ResourceLeak = "resource-leak";
+    public const string NoProgress = "no-progress";
+    public const string Protocol = "protocol";
+    public const string Hang = "hang";
+    public const string Crash = "crash";
+
+    /// <summary>The reference model of the target's bookkeeping disagrees with the transport (command workloads).</summary>
+    public const string ModelAgreement = "model-agreement";
+
+    /// <summary>Every name, in a stable order.</summary>
+    public static IReadOnlyList<string> Known { get; } = new[]
+    {
+        InvariantNames.RequestInOneQueue, InvariantNames.QueueStateConsistent, InvariantNames.DepthCounters, InvariantNames.NoLeakOnDestroy,
+        InvariantNames.CompletesOnce, InvariantNames.DataIntegrity, InvariantNames.QueueIntegrity, InvariantNames.StateTransition,
+        DataVerification, DuplicateCompletion, LostCompletion, ResourceLeak, NoProgress, Protocol, Hang, Crash, ModelAgreement,
+    };
+
+    public static bool IsKnown(string name) => Known.Contains(name, StringComparer.Ordinal);
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+using Harness.Sim.Faults;
+using Harness.Transport.RdmaCm;
+using Harness.Transport.Verbs;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// The names a scenario file uses, both ways: queue pairs as <c>HOST/N</c> (<c>*</c> for any), WR kinds in kebab case,
+/// statuses and events by their rdma-core enumerator names. Parsers throw <see cref="ArgumentException"/> on a name
+/// the schema would have rejected (the loader validates first, so a run never sees one).
+/// </summary>
+public static class ScenarioNames
+{
+    private static readonly (WrKind Kind, string Name)[] WrNames =
+    {
+        (WrKind.Any, "any"), (WrKind.Send, "send"), (WrKind.RdmaWrite, "rdma-write"), (WrKind.RdmaRead, "rdma-read"), (WrKind.Recv, "recv"),
+    };
+
+    /// <summary><c>target/1</c> → (target, 1); <c>host/*</c> → (host, any); <c>*/*</c> → any QP.</summary>
+    public static QpSelector ParseQp(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == text.Length - 1)
+        {
+            throw new ArgumentException($"'{text}' is not HOST/N", nameof(text));
+        }
+
+        var host = text[..slash];
+        var qp = text[(slash + 1)..];
+        return new QpSelector(host == "*" ? null : host, qp == "*" ? null : int.Parse(qp, NumberStyles.None, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The scenario form of <paramref name="selector"/>.</summary>
+    public static string FormatQp(QpSelector selector) =>
+        $"{selector.Host ?? "*"}/{(selector.Qp is int n ? n.ToString(CultureInfo.InvariantCulture) : "*")}";
+
+    public static WrKind ParseWr(string text)
+    {
+        foreach (var (kind, name) in WrNames)
+        {
+            if (name == text)
+            {
+                return kind;
+            }
+        }
+
+        throw new ArgumentException($"unknown WR kind '{text}'", nameof(text));
+    }
+
+    public static string FormatWr(WrKind kind) => Array.Find(WrNames, w => w.Kind == kind).Name;
+
+    public static WcStatus ParseWcStatus(string text) =>
+        text.StartsWith("IBV_WC_", StringComparison.Ordinal) && WcStatusText.TryParse(text, out var status)
+            ? status
+            : throw new ArgumentException($"unknown work completion status '{text}'", nameof(text));
+
+    public static AsyncEventType ParseAsyncEvent(string text)
+    {
+        for (var t = AsyncEventType.CqErr; t <= AsyncEventType.WqFatal; t++)
+        {
+            if (text == FormatAsyncEvent(t))
+            {
+                return t;
+            }
+        }
+
+        throw new ArgumentException($"unknown async event '{text}'", nameof(text));
+    }
+
+    public static string FormatAsyncEvent(AsyncEventType type) => "IBV_EVENT_" + type.ToName();
+
+    public static CmEventType ParseCmEvent(string text) =>
+        text.StartsWith("RDMA_CM_EVENT_", StringComparison.Ordinal) && CmEventText.TryParse(text, out var type)
+            ? type
+            : throw new ArgumentException($"unknown CM event '{text}'", nameof(text));
+
+    /// <summary>The scenario form of a simulator fault (what <c>import-log</c> or a sweep writes back out).</summary>
+    public static FaultSpec ToSpec(ScriptedFault fault) => fault switch
+    {
+        WcErrorFault f => new WcErrorSpec(FormatQp(f.Target), FormatWr(f.Kind), f.Nth, f.Status.ToIbvName()),
+        PacketDropFault f => new PacketDropSpec(FormatQp(f.Target), FormatWr(f.Kind), f.Nth, f.Drops),
+        DisconnectFault f => new DisconnectSpec(FormatQp(f.Target), f.AtNs),
+        ForceQpErrorFault f => new ForceQpErrorSpec(FormatQp(f.Target), f.AtNs),
+        AsyncEventFault f => new AsyncEventSpec(FormatQp(f.Target), FormatAsyncEvent(f.EventType), f.AtNs),
+        DropCmEventFault f => new DropCmEventSpec(f.Host, f.EventType.ToVerbsString(), f.Nth),
+        DelayCmEventFault f => new DelayCmEventSpec(f.Host, f.EventType.ToVerbsString(), f.Nth, f.DelayNs),
+        DelayCqFault f => new DelayCqSpec(f.Host, f.Cq, f.DelayNs, f.FromNs, f.UntilNs),
+        DeviceRemovalFault f => new DeviceRemovalSpec(f.Host, f.AtNs),
+        AddrChangeFault f => new AddrChangeSpec(f.Host, f.AtNs),
+        PortFlapFault f => new PortFlapSpec(f.Host, f.AtNs, f.DownNs),
+        _ => throw new ArgumentException($"no scenario form for {fault}", nameof(fault)),
+    };
+
+    /// <summary>The simulator's fault plan of <paramref name="scenario"/>: its scripted faults and swarm profile.</summary>
+    public static FaultPlan ToPlan(Scenario scenario, IEnumerable<ScriptedFault>? before = null, SwarmProfile? swarm = null)
+    {
+        var faults = new List<ScriptedFault>(before ?? Array.Empty<ScriptedFault>());
+        foreach (var spec in scenario.Faults ?? Array.Empty<FaultSpec>())
+        {
+            faults.Add(spec.ToFault());
+        }
+
+        return new FaultPlan(faults.ToArray(), ToSwarm(scenario.Swarm) ?? swarm);
+    }
+
+    private static SwarmProfile? ToSwarm(ScenarioSwarm? s)
+    {
+        if (s == null)
+        {
+            return null;
+        }
+
+        var profile = new SwarmProfile
+        {
+            PacketLossRate = s.PacketLossRate ?? 0,
+            WcErrorRate = s.WcErrorRate ?? 0,
+            CmEventDelayRate = s.CmEventDelayRate ?? 0,
+        };
+        if (s.CmEventDelayNsMax is long max)
+        {
+            profile = profile with { CmEventDelayNsMax = max };
+        }
+
+        return s.WcErrorStatuses is { } statuses ? profile with { WcErrorStatuses = statuses.Select(ParseWcStatus).ToArray() } : profile;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Json.Schema;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// The published JSON Schema (docs/scenario.schema.json, embedded in this assembly) and its evaluation with
+/// JsonSchema.Net. The first problem is reported at the deepest place it was found, which names the field.
+/// </summary>
+public static class ScenarioSchema
+{
+    /// <summary>Name of the embedded copy of docs/scenario.schema.json.</summary>
+    public const string ResourceName = "Harness.Sim.Scenarios.scenario.schema.json";
+
+    /// <summary>The schema's text, exactly as published.</summary>
+    public static string Text { get; } = ReadResource();
+
+    private static Lazy<JsonSchema> Schema { get; } = new(() => JsonSchema.FromText(Text, new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
+
+    /// <summary>Null when <paramref name="document"/> conforms, else (JSON Pointer of the field, problem).</summary>
+    public static (string Pointer, string Problem)? FirstProblem(JsonElement document)
+    {
+        var results = Schema.Value.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (results.IsValid)
+        {
+            return null;
+        }
+
+        (string Pointer, string Problem)? best = null;
+        var bestDepth = -1;
+        foreach (var detail in results.Details ?? (IReadOnlyList<EvaluationResults>)Array.Empty<EvaluationResults>())
+        {
+            if (detail.IsValid || detail.Errors is not { Count: > 0 } errors || IsCondition(detail))
+            {
+                continue;
+            }
+
+            var pointer = detail.InstanceLocation.ToString();
+            var depth = pointer.Count(c => c == '/');
+            if (depth > bestDepth)
+            {
+                bestDepth = depth;
+                best = (pointer, Describe(errors, detail, pointer, document));
+            }
+        }
+
+        return best ?? (string.Empty, "does not conform to the scenario schema");
+    }
+
+    /// <summary>An <c>if</c> that did not hold selects another branch: it is not a problem of the document.</summary>
+    private static bool IsCondition(EvaluationResults detail) =>
+        detail.EvaluationPath.ToString().Split('/').Contains("if", StringComparer.Ordinal);
+
+    /// <summary>The problem in words: unknown fields and enumerations name what is allowed.</summary>
+    private static string Describe(IReadOnlyDictionary<string, string> errors, EvaluationResults detail, string pointer, JsonElement document)
+    {
+        if (errors.ContainsKey("enum") && Allowed(detail.SchemaLocation) is { } allowed)
+        {
+            return $"{Value(document, pointer)} is not one of: {allowed}";
+        }
+
+        if (errors.ContainsKey(string.Empty) || errors.Values.Any(v => v.Contains("false schema", StringComparison.Ordinal)))
+        {
+            return "unknown field (see docs/scenario.schema.json for the fields allowed here)";
+        }
+
+        return string.Join("; ", errors.Select(e => $"{e.Value} ({e.Key})"));
+    }
+
+    /// <summary>The values of the <c>enum</c> at <paramref name="location"/> (the schema location of the failed keyword).</summary>
+    private static string? Allowed(Uri location)
+    {
+        var fragment = Uri.UnescapeDataString(location.Fragment.TrimStart('#'));
+        if (!fragment.EndsWith("/enum", StringComparison.Ordinal))
+        {
+            fragment += "/enum";
+        }
+
+        var node = SchemaDocument.Value.RootElement;
+        foreach (var part in fragment.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(part.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal), out node))
+            {
+                return null;
+            }
+        }
+
+        return node.ValueKind == JsonValueKind.Array ? string.Join(", ", node.EnumerateArray().Select(v => v.ToString())) : null;
+    }
+
+    private static string Value(JsonElement document, string pointer)
+    {
+        var node = document;
+        foreach (var part in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = node.ValueKind == JsonValueKind.Array ? node[int.Parse(part, System.Globalization.CultureInfo.InvariantCulture)] : node.GetProperty(part);
+        }
+
+        return node.GetRawText();
+    }
+
+    private static Lazy<JsonDocument> SchemaDocument { get; } = new(() => JsonDocument.Parse(Text));
+
+    private static string ReadResource()
+    {
+        using var stream = typeof(ScenarioSchema).Assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"embedded resource {ResourceName} is missing from {typeof(ScenarioSchema).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace Harness.Sim.Scenarios;
+
+/// <summary>
+/// A scenario in words, the way a field report tells it ("write of 3 blocks on qpair 1; RDMA READ #2 of target/1
+/// completes IBV_WC_RETRY_EXC_ERR"): printed before a replay and used as the description of generated counterexamples.
+/// </summary>
+public static class ScenarioText
+{
+    /// <summary>The workload and the faults, one clause each, separated by "; ".</summary>
+    public static string Describe(Scenario s)
+    {
+        var parts = new List<string>();
+        if (s.Random is { } r)
+        {
+            parts.Add(Inv($"random workload: {r.Ios ?? 2000} I/Os of {r.IoSize ?? 4096} B, {(r.RwMix ?? 0.5) * 100:0}% reads, fault profile {r.FaultProfile ?? "none"}"));
+        }
+
+        parts.AddRange((s.Commands ?? Array.Empty<ScenarioCommand>()).Select(Describe));
+        var faults = DescribeFaults(s);
+        if (faults.Length > 0)
+        {
+            parts.Add(faults);
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>The scripted faults and swarm rates in words ("none" when there are none).</summary>
+    public static string DescribeFaults(Scenario s)
+    {
+        var parts = (s.Faults ?? Array.Empty<FaultSpec>()).Select(Describe).ToList();
+        if (s.Swarm is { } w)
+        {
+            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}"));
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    public static string Describe(ScenarioCommand c) => c switch
+    {
+        WriteCommand w => Inv($"write of {w.Blocks} block{Plural(w.Blocks)} at LBA {w.Lba} on qpair {w.Qpair}"),
+        ReadCommand r => Inv($"read of {r.Blocks} block{Plural(r.Blocks)} at LBA {r.Lba} on qpair {r.Qpair}"),
+        WaitCommand w => Inv($"wait {w.Ns / 1e3:0.###} µs"),
+        SettleCommand => "wait for every command to complete",
+        ForceQpErrorCommand f => $"{f.Qp} QP to ERR (flush)",
+        DisconnectCommand d => $"rdma_disconnect of {d.Qp}",
+        AsyncEventCommand a => $"{a.Event} on {a.Qp}",
+        DeviceRemovalCommand d => $"device removal on {d.Host}",
+        AddrChangeCommand a => $"address change on {a.Host}",
+        PortFlapCommand p => Inv($"port of {p.Host} down for {p.DownNs / 1e3:0.###} µs"),
+        ResetCommand => "host resets the controller",
+        ReconnectCommand r => Inv($"host reconnects qpair {r.Qpair}"),
+        _ => c.ToString(),
+    };
+
+    public static string Describe(FaultSpec f) => f switch
+    {
+        WcErrorSpec e => Inv($"{WrName(e.Wr)} #{e.Nth} of {e.Qp} completes {e.Status}"),
+        PacketDropSpec p => Inv($"{WrName(p.Wr)} #{p.Nth} of {p.Qp} loses {p.Drops} packet{Plural(p.Drops)} in a row"),
+        DisconnectSpec d => Inv($"rdma_disconnect of {d.Qp} at {d.AtNs / 1e3:0.###} µs"),
+        ForceQpErrorSpec q => Inv($"{q.Qp} QP to ERR at {q.AtNs / 1e3:0.###} µs"),
+        AsyncEventSpec a => Inv($"{a.Event} on {a.Qp} at {a.AtNs / 1e3:0.###} µs"),
+        DropCmEventSpec d => Inv($"{d.Event} #{d.Nth} on {d.Host ?? "any host"} is lost"),
+        DelayCmEventSpec d => Inv($"{d.Event} #{d.Nth} on {d.Host ?? "any host"} is {d.DelayNs / 1e3:0.###} µs late"),
+        DelayCqSpec c => Inv($"completions of {c.Host} CQ {c.Cq} are {c.DelayNs / 1e3:0.###} µs late from {c.FromNs / 1e3:0.###} to {c.UntilNs / 1e3:0.###} µs"),
+        DeviceRemovalSpec d => Inv($"device removal on {d.Host} at {d.AtNs / 1e3:0.###} µs"),
+        AddrChangeSpec a => Inv($"address change on {a.Host} at {a.AtNs / 1e3:0.###} µs"),
+        PortFlapSpec p => Inv($"port of {p.Host} down at {p.AtNs / 1e3:0.###} µs for {p.DownNs / 1e3:0.###} µs"),
+        _ => f.ToString(),
+    };
+
+    private static string WrName(string wr) => wr switch
+    {
+        "rdma-read" => "RDMA READ",
+        "rdma-write" => "RDMA WRITE",
+        "send" => "SEND",
+        "recv" => "RECV",
+        _ => "WR",
+    };
+
+    private static string Plural(long n) => n == 1 ? string.Empty : "s";
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
