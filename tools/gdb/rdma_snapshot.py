@@ -341,4 +341,8 @@ def main():
         len(doc["poll_groups"]), qpairs, out, "" if not snap.errors else " (%d extraction errors)" % len(snap.errors)))
 
 
-main()
+try:
+    main()
+except gdb.MemoryError as e:
+    raise gdb.GdbError("rdma_snapshot: %s: the core does not hold memory the structures point at "
+                       "(does the binary match the core? was the core truncated?)" % e)

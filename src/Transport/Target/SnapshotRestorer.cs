@@ -272,7 +272,12 @@ internal sealed class SnapshotRestorer
     {
         var rtr = new QpAttr
         {
-            QpState = QpState.Rtr, PathMtu = Mtu.Mtu4096, DestQpNum = 1, RqPsn = 0, MaxDestRdAtomic = 0, MinRnrTimer = 12,
+            QpState = QpState.Rtr,
+            PathMtu = Mtu.Mtu4096,
+            DestQpNum = 1,
+            RqPsn = 0,
+            MaxDestRdAtomic = 0,
+            MinRnrTimer = 12,
             AhAttr = new AhAttr { Dgid = Gid.FromIPv4(VanishedHost), IsGlobal = true, PortNum = 1, HopLimit = 64 },
         };
         Require(qp.Modify(rtr, QpAttrMask.State | QpAttrMask.Av | QpAttrMask.PathMtu | QpAttrMask.DestQpn | QpAttrMask.RqPsn | QpAttrMask.MaxDestRdAtomic | QpAttrMask.MinRnrTimer), "ibv_modify_qp(RTR)");

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Harness.HardwareRunner.FieldBugs;
+using Harness.Sim.Scenarios;
+using Harness.Tests.Properties.Cli;
 using Harness.Tests.Properties.FieldBugs.Support;
 using Harness.Transport.Invariants;
 using Harness.Transport.Target;
@@ -89,5 +91,62 @@ public sealed class CoreDumpTests
         Assert.NotNull(defective);
         Assert.Equal(InvariantNames.RequestInOneQueue, defective.Invariant);
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"request #{Culprit} of resources"), defective.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Import_core_writes_a_scenario_whose_replay_reports_the_double_queued_request()
+    {
+        var dir = CoreDump.Corrupted.Directory;
+        var scenario = Path.Combine(dir, "core.json");
+        var io = TargetSnapshotReader.ReadFile(CoreDump.Corrupted.Snapshot).PollGroups[0].Pollers[0].Qpairs[1];
+
+        var import = HarnessRun.Of("import-core", CoreDump.Corrupted.Snapshot, "-o", scenario);
+        var replay = HarnessRun.Of("replay", scenario);
+
+        Assert.True(import.Exit == 0, import.ToString());
+        Assert.Contains("audit: 2 inconsistencies", import.Stdout, StringComparison.Ordinal);
+        Assert.Equal("must-detect: request-in-one-queue", ScenarioFile.Load(scenario).Scenario.Expect);
+        Assert.True(replay.Exit == 0, replay.ToString());
+        Assert.Contains("result: as expected (must-detect: request-in-one-queue): detected", replay.Stdout, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"broken: request-in-one-queue: request #{Culprit} of resources"), replay.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"[core {io.Address}]", replay.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Import_core_of_the_consistent_core_is_must_pass_and_its_replay_fails_with_the_defect()
+    {
+        var scenario = Path.Combine(CoreDump.BeforeDrain.Directory, "core.json");
+
+        var import = HarnessRun.Of("import-core", CoreDump.BeforeDrain.Snapshot, "-o", scenario);
+        var fixedRun = HarnessRun.Of("replay", scenario);
+        var defective = HarnessRun.Of("replay", scenario, "--defect", KnownDefectNames.PendingReadQueueDoubleInsert);
+
+        Assert.True(import.Exit == 0, import.ToString());
+        Assert.Contains("audit: 0 inconsistencies", import.Stdout, StringComparison.Ordinal);
+        Assert.True(fixedRun.Exit == 0, fixedRun.ToString());
+        Assert.True(defective.Exit == 1, defective.ToString());
+        Assert.Contains("but request-in-one-queue broke", defective.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"state\": \"FREE\"", "\"state\": \"LIMBO\"", "state: 'LIMBO' is not a request state")]
+    [InlineData("\"format\": \"spdk-nvmf-rdma-snapshot\"", "\"format\": \"other\"", "field $.format")]
+    [InlineData("\"qid\": 1,", "\"qid\": \"one\",", "$.poll_groups[0].pollers[0].qpairs[1].qid")]
+    [InlineData("\"max_read_depth\"", "\"max_read_deepth\"", "max_read_deepth")]
+    public void A_bad_snapshot_is_named_by_file_line_and_field_and_exits_2(string from, string to, string named)
+    {
+        var text = File.ReadAllText(CoreDump.Corrupted.Snapshot);
+        var at = text.LastIndexOf(from, StringComparison.Ordinal);
+        Assert.True(at >= 0, from);
+        var bad = Path.Combine(CoreDump.Corrupted.Directory, $"bad-{Math.Abs(from.GetHashCode(StringComparison.Ordinal))}.json");
+        File.WriteAllText(bad, text[..at] + to + text[(at + from.Length)..]);
+        var line = text[..at].Count(c => c == '\n') + 1;
+
+        var import = HarnessRun.Of("import-core", bad, "-o", bad + ".scenario.json");
+
+        Assert.True(import.Exit == 2, import.ToString());
+        Assert.Contains(named, import.Stderr, StringComparison.Ordinal);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{bad}:{line}:"), import.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(bad + ".scenario.json"));
     }
 }

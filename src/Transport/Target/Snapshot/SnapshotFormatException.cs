@@ -9,7 +9,11 @@ public sealed class SnapshotFormatException : Exception
         File = file;
         Line = line;
         Field = field;
+        Problem = problem;
     }
+
+    /// <summary>What is wrong, without the location.</summary>
+    public string Problem { get; }
 
     public string File { get; }
 

@@ -2,12 +2,6 @@ using System.Globalization;
 
 namespace Harness.Transport.Target.Snapshot;
 
-/// <summary>A queue of a snapshot with the name messages use (<c>pending_rdma_read_queue of qpair 0x… (qid 1)</c>).</summary>
-/// <param name="Name">For messages.</param>
-/// <param name="Field">SPDK's field name.</param>
-/// <param name="Queue">The elements walked from its head.</param>
-public sealed record NamedQueue(string Name, string Field, QueueSnapshot Queue);
-
 /// <summary>
 /// The requests of one resources object and every queue their <c>state_link</c> can be on: a qpair's own resources with
 /// its four pending queues, or (SRQ) a poller's shared resources with the queues of all its qpairs. The poll group's
@@ -42,7 +36,15 @@ public sealed class SnapshotScope
     public RequestSnapshot Request(string address) =>
         _byAddress.TryGetValue(address, out var r) ? r : new RequestSnapshot
         {
-            Address = address, Index = -1, State = "?", NumWrs = 0, NumOutstandingDataWr = 0, NumRemainingDataWr = 0, Length = 0, Xfer = "?", DataOpcode = "?",
+            Address = address,
+            Index = -1,
+            State = "?",
+            NumWrs = 0,
+            NumOutstandingDataWr = 0,
+            NumRemainingDataWr = 0,
+            Length = 0,
+            Xfer = "?",
+            DataOpcode = "?",
         };
 
     /// <summary>The name of this scope's queue with SPDK field name <paramref name="field"/>.</summary>
