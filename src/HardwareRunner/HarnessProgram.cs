@@ -47,6 +47,7 @@ public static class HarnessProgram
         root.Add(ImportLogCommand.Build(stdout, stderr));
         root.Add(ImportCoreCommand.Build(stdout, stderr));
         root.Add(RenderCommand.Build(stdout, stderr));
+        root.Add(SweepCommand.Build(stdout, stderr, interactive));
         root.SetAction(_ =>
         {
             stderr.WriteLine("harness: a command is required (run, replay, import-log, import-core, render, sweep, devices)");
