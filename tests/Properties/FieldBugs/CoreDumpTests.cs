@@ -65,7 +65,7 @@ public sealed class CoreDumpTests
         var io = snapshot.PollGroups[0].Pollers[0].Qpairs[1];
         var output = new StringWriter(CultureInfo.InvariantCulture);
 
-        var violation = new SnapshotRun(snapshot, KnownDefects.None).Execute(null, output, out _);
+        var violation = new SnapshotRun(snapshot, EnvironmentDefects.Flags).Execute(null, output, out _);
 
         Assert.NotNull(violation);
         Assert.Equal(InvariantNames.RequestInOneQueue, violation.Invariant);
@@ -81,9 +81,9 @@ public sealed class CoreDumpTests
         var snapshot = TargetSnapshotReader.ReadFile(CoreDump.BeforeDrain.Snapshot);
         Assert.Empty(TargetSnapshotAudit.Run(snapshot));
 
-        var fixedRun = new SnapshotRun(snapshot, KnownDefects.None).Execute(null, TextWriter.Null, out var fixedHash);
+        var fixedRun = new SnapshotRun(snapshot, EnvironmentDefects.Flags).Execute(null, TextWriter.Null, out var fixedHash);
         var defective = new SnapshotRun(snapshot, KnownDefects.PendingReadQueueDoubleInsert).Execute(null, TextWriter.Null, out _);
-        var again = new SnapshotRun(snapshot, KnownDefects.None).Execute(null, TextWriter.Null, out var againHash);
+        var again = new SnapshotRun(snapshot, EnvironmentDefects.Flags).Execute(null, TextWriter.Null, out var againHash);
 
         Assert.Null(fixedRun);
         Assert.Null(again);
@@ -101,7 +101,7 @@ public sealed class CoreDumpTests
         var io = TargetSnapshotReader.ReadFile(CoreDump.Corrupted.Snapshot).PollGroups[0].Pollers[0].Qpairs[1];
 
         var import = HarnessRun.Of("import-core", CoreDump.Corrupted.Snapshot, "-o", scenario);
-        var replay = HarnessRun.Of("replay", scenario);
+        var replay = HarnessRun.Of(EnvironmentDefects.Args("replay", scenario));
 
         Assert.True(import.Exit == 0, import.ToString());
         Assert.Contains("audit: 2 inconsistencies", import.Stdout, StringComparison.Ordinal);
@@ -118,7 +118,7 @@ public sealed class CoreDumpTests
         var scenario = Path.Combine(CoreDump.BeforeDrain.Directory, "core.json");
 
         var import = HarnessRun.Of("import-core", CoreDump.BeforeDrain.Snapshot, "-o", scenario);
-        var fixedRun = HarnessRun.Of("replay", scenario);
+        var fixedRun = HarnessRun.Of(EnvironmentDefects.Args("replay", scenario));
         var defective = HarnessRun.Of("replay", scenario, "--defect", KnownDefectNames.PendingReadQueueDoubleInsert);
 
         Assert.True(import.Exit == 0, import.ToString());

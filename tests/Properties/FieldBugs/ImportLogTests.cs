@@ -50,7 +50,7 @@ public sealed class ImportLogTests : IDisposable
         var output = Path.Combine(_dir.FullName, "field.json");
         Assert.Equal(0, HarnessRun.Of("import-log", Log, "--counters", Counters, "-o", output).Exit);
 
-        var fixedRun = HarnessRun.Of("replay", output);
+        var fixedRun = HarnessRun.Of(EnvironmentDefects.Args("replay", output));
         var defective = HarnessRun.Of("replay", output, "--defect", KnownDefectNames.PendingReadQueueDoubleInsert);
 
         Assert.True(fixedRun.Exit == 0, fixedRun.ToString());
