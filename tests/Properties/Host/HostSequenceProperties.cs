@@ -52,17 +52,25 @@ public sealed class HostSequenceProperties
         var ordinal = Gen.Choose(0, qpairs); // QP ordinal on its host: 0 is the admin qpair's
         var side = Gen.Elements("host", "target");
         var submit =
-            from qq in q from write in Gen.Elements(true, false) from blocks in Gen.Choose(1, BlocksMax) from count in Gen.Choose(1, 8)
+            from qq in q
+            from write in Gen.Elements(true, false)
+            from blocks in Gen.Choose(1, BlocksMax)
+            from count in Gen.Choose(1, 8)
             select (HostStep)new SubmitStep(qq, write, blocks, count);
         var wcError =
-            from s in side from o in ordinal from kind in Gen.Elements(WrKind.RdmaRead, WrKind.RdmaRead, WrKind.Send, WrKind.RdmaWrite)
-            from nth in Gen.Choose(1, 20) from status in Gen.Elements(WcStatus.RetryExcErr, WcStatus.RemAccessErr, WcStatus.RnrRetryExcErr, WcStatus.LocLenErr)
+            from s in side
+            from o in ordinal
+            from kind in Gen.Elements(WrKind.RdmaRead, WrKind.RdmaRead, WrKind.Send, WrKind.RdmaWrite)
+            from nth in Gen.Choose(1, 20)
+            from status in Gen.Elements(WcStatus.RetryExcErr, WcStatus.RemAccessErr, WcStatus.RnrRetryExcErr, WcStatus.LocLenErr)
             select (HostStep)new WcErrorStep(s, o, kind, nth, status);
         var others = Gen.OneOf(
             from s in side from o in ordinal select (HostStep)new ForceQpErrorStep(s, o),
             from s in side from o in ordinal select (HostStep)new DisconnectStep(s, o),
-            from s in side from type in Gen.Elements(CmEventType.Disconnected, CmEventType.TimewaitExit, CmEventType.Established)
-            from nth in Gen.Choose(1, 4) from delayUs in Gen.Choose(1, 3_000)
+            from s in side
+            from type in Gen.Elements(CmEventType.Disconnected, CmEventType.TimewaitExit, CmEventType.Established)
+            from nth in Gen.Choose(1, 4)
+            from delayUs in Gen.Choose(1, 3_000)
             select (HostStep)new DelayCmEventStep(s, type, nth, delayUs * 1_000L),
             from delayUs in Gen.Choose(100, 6_000) select (HostStep)new SlowCqStep(delayUs * 1_000L),
             from qq in q select (HostStep)new QpairDisconnectStep(qq),
