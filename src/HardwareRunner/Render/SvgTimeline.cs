@@ -296,7 +296,7 @@ public sealed class SvgTimeline
 
         row = row < 0 ? (_labelEnd.GetValueOrDefault((m.Lane, 0)) <= _labelEnd.GetValueOrDefault((m.Lane, 1)) ? 0 : 1) : row;
         _labelEnd[(m.Lane, row)] = x + 6 + width;
-        Text(w, x + 6, row == 0 ? y - 4 : y + 11, "label " + cls + (important ? " important" : string.Empty), m.Label);
+        Text(w, x + 6, row == 0 ? y - 4 : y + 11, "label label-" + cls.Split(" ")[0] + (important ? " important" : string.Empty), m.Label);
     }
 
     private void Violation(XmlWriter w)
