@@ -26,7 +26,7 @@ internal static class SweepCommand
         var qd = new Option<int>("--qd") { HelpName = "N", Description = "Queue depth per qpair.", DefaultValueFactory = _ => 16 };
         var ioSize = new Option<int>("--io-size") { HelpName = "BYTES", Description = "Bytes per I/O.", DefaultValueFactory = _ => 4096 };
         var workers = new Option<int>("--workers") { HelpName = "N", Description = "Seeds run at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var minimise = new Option<int>("--minimise") { HelpName = "N", Description = "Failing seeds minimised and saved as scenarios at most (0: none).", DefaultValueFactory = _ => SweepSettings.MinimiseMaxDefault };
+        var minimise = new Option<string>("--minimise") { HelpName = "all|N", Description = "Failing seeds minimised and saved as scenarios: all of them (default), or the first N (0: none).", DefaultValueFactory = _ => "all" };
         var outDir = new Option<string>("--out") { HelpName = "DIR", Description = "Folder for the minimised failing scenarios.", DefaultValueFactory = _ => "sweep-failures" };
         var command = new Command("sweep", "Run many seeds with swarm faults on all cores; list failing seeds with the command that replays each, minimise and save them as scenarios.")
         {
@@ -35,9 +35,16 @@ internal static class SweepCommand
         command.SetAction(parse =>
         {
             var settings = Read(parse.GetValue(seeds)!, parse.GetValue(shard), getenv, stderr);
+            var minimiseText = parse.GetValue(minimise)!;
+            var minimiseMax = minimiseText == "all" ? int.MaxValue : int.TryParse(minimiseText, NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : -1;
             if (settings == null)
             {
                 return HarnessProgram.ExitUsage;
+            }
+
+            if (minimiseMax < 0)
+            {
+                return Usage(stderr, $"--minimise {minimiseText}: 'all' or a number of seeds");
             }
 
             settings = settings with
@@ -50,7 +57,7 @@ internal static class SweepCommand
                 QueueDepth = parse.GetValue(qd),
                 IoSize = parse.GetValue(ioSize),
                 Workers = parse.GetValue(workers),
-                MinimiseMax = parse.GetValue(minimise),
+                MinimiseMax = minimiseMax,
                 OutDir = parse.GetValue(outDir)!,
             };
             return Execute(settings, stdout, stderr, interactive);

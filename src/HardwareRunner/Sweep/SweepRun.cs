@@ -177,7 +177,7 @@ public sealed class SweepRun
 
         if (failing.Count > saved.Count)
         {
-            _stdout.WriteLine(string.Create(inv, $"({failing.Count - saved.Count} more failing seed(s) not minimised: --minimise {failing.Count})"));
+            _stdout.WriteLine(string.Create(inv, $"({failing.Count - saved.Count} more failing seed(s) not minimised (--minimise {_s.MinimiseMax}); --minimise all saves every one)"));
         }
 
         var byInvariant = failing.GroupBy(f => f.Invariant ?? "?").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)

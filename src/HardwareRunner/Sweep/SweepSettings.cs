@@ -8,9 +8,6 @@ public sealed record SweepSettings
     /// <summary>Default I/Os per seed: small runs, many seeds (swarm testing finds more with breadth).</summary>
     public const int IosDefault = 500;
 
-    /// <summary>Default of <see cref="MinimiseMax"/>.</summary>
-    public const int MinimiseMaxDefault = 5;
-
     public SeedRange Seeds { get; init; } = new(1, 100);
 
     public Shard Shard { get; init; } = Shard.All;
@@ -39,8 +36,8 @@ public sealed record SweepSettings
     /// <summary>Folder for the minimised scenario of each failing seed.</summary>
     public string OutDir { get; init; } = "sweep-failures";
 
-    /// <summary>Failing seeds minimised and saved at most (the first ones by seed); 0: none.</summary>
-    public int MinimiseMax { get; init; } = MinimiseMaxDefault;
+    /// <summary>Failing seeds minimised and saved at most (the first ones by seed); 0: none; default all.</summary>
+    public int MinimiseMax { get; init; } = int.MaxValue;
 
     /// <summary>The <c>harness run</c> settings of one seed.</summary>
     public RunSettings RunOf(ulong seed) => new()

@@ -71,6 +71,7 @@ public sealed partial class SweepTests : IDisposable
                      (new[] { "--seeds", "5..1" }, "--seeds 5..1"), (new[] { "--seeds", "x" }, "--seeds x"), (new[] { "--seeds", "1..9", "--shard", "0/3" }, "--shard 0/3"),
                      (new[] { "--seeds", "1..9", "--shard", "4/3" }, "--shard 4/3"), (new[] { "--seeds", "1..9", "--workers", "0" }, "--workers 0"),
                      (new[] { "--seeds", "1..9", "--faults", "chaos" }, "--faults chaos"), (new[] { "--seeds", "1..9", "--qd", "0" }, "--qd 0"),
+                     (new[] { "--seeds", "1..9", "--minimise", "some" }, "--minimise some"),
                  })
         {
             var run = HarnessRun.Of(new[] { "sweep" }.Concat(args).ToArray());
