@@ -1,4 +1,5 @@
 using System.Net;
+using Harness.Transport.Invariants;
 using Harness.Transport.RdmaCm;
 using Harness.Transport.Target.Snapshot;
 using Harness.Transport.Threading;
@@ -27,6 +28,8 @@ public sealed partial class NvmfRdmaTransport
     public void StartFromSnapshot(IReactorRuntime reactors, IPEndPoint listenAddress, TargetSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        Check.That(_qpairs.Count == 0, InvariantNames.StateTransition, this, _ => "a snapshot is restored into a transport that has no qpairs yet");
+        Check.That(_groups.Count == 0, InvariantNames.StateTransition, this, _ => "StartFromSnapshot starts the transport: it must not be started already");
         Start(reactors, Math.Clamp(snapshot.PollGroups.Count, 1, 64), listenAddress);
         new SnapshotRestorer(this, snapshot).Run();
         TargetInvariants.CheckAll(this);
@@ -77,6 +80,8 @@ public sealed partial class NvmfRdmaTransport
     internal void RestoreBuffers(RdmaRequest req, RdmaQpair qpair, int numWrs)
     {
         var pool = qpair.Poller!.Buffers;
+        Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} already holds {r.BufferCount} buffers when its snapshot state is restored");
+        Check.That(req.Wrs[1] == null, InvariantNames.NoLeakOnDestroy, req, r => $"{r} already holds pooled data WRs when its snapshot state is restored");
         var wrs = Math.Clamp(numWrs, 1, RdmaRequest.DataWrsMax);
         var buffers = Math.Min(RdmaRequest.BuffersMax, Math.Max(BuffersFor(req.Length), wrs));
         if ((wrs > 1 && !_dataWrPool.TryTake(req, wrs)) || !pool.TryGet(req.Buffers.AsSpan(0, buffers)))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.RdmaCm;
 using Harness.Transport.Target.Snapshot;
@@ -74,6 +75,7 @@ internal sealed class SnapshotRestorer
     {
         Require(_t.Stack.Cm.CreateId(_t.Channel, null, PortSpace.Tcp, out var id), "rdma_create_id");
         Require(id!.BindAddr(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0)), "rdma_bind_addr");
+        Check.That(q.Resources!.Depth == q.Resources.Requests.Count, InvariantNames.QueueIntegrity, q, x => $"qpair {x.Address}: resources depth {x.Resources!.Depth} but {x.Resources.Requests.Count} requests");
         var core = TargetSnapshotReader.Address(q.Address);
         var name = string.Create(CultureInfo.InvariantCulture, $"{_t.Stack.HostName}#{_t.Qpairs.Count} [core 0x{core:x}]");
         var qpair = new RdmaQpair(_t, id, q.MaxQueueDepth, q.MaxReadDepth, q.MaxSendDepth, (ushort)q.Qid, name) { CoreAddress = core };
@@ -224,7 +226,9 @@ internal sealed class SnapshotRestorer
     private void RestoreQp(QpairSnapshot q, RdmaQpair qpair)
     {
         var qp = qpair.Qp!;
+        Check.That(qp.State == QpState.Init, InvariantNames.StateTransition, qpair, p => $"{p}: a restored QP starts in INIT (librdmacm's rdma_create_qp), not {p.Qp!.State.ToName()}");
         var posted = qpair.Resources!.Recvs.Where(r => r.Posted).Select(r => r.Wr).ToArray();
+        Check.That(posted.Length <= qpair.MaxQueueDepth, InvariantNames.DepthCounters, qpair, p => $"{p}: more receives to post than its depth {p.MaxQueueDepth}");
         if (posted.Length > 0)
         {
             Require(qp.PostRecv(posted, out _), "ibv_post_recv");
