@@ -1,0 +1,90 @@
+using Harness.Tests.Systematic.Coyote;
+using Harness.Tests.Systematic.Specifications;
+using Harness.Transport.Host;
+using Harness.Transport.Target;
+using Microsoft.Coyote.Random;
+using Microsoft.Coyote.Runtime;
+using Microsoft.Coyote.Specifications;
+using Microsoft.Coyote.SystematicTesting;
+
+namespace Harness.Tests.Systematic.Host;
+
+/// <summary>
+/// The host scenarios Coyote explores, one schedule per call. Each is also a <c>coyote test</c> entry point
+/// (<see cref="TestAttribute"/>; known defects from HARNESS_DEFECT) for long nightly explorations (docs/systematic.md).
+/// The oracles: the transport's own always-on checks (any exception on any thread), the target invariants after every
+/// fabric step, the <see cref="DisconnectsFinish"/> and <see cref="CommandsComplete"/> monitors, Coyote's deadlock
+/// detection, and at the end every CM event acked and nothing leaked.
+/// </summary>
+public static class HostScenarios
+{
+    /// <summary>Simulator seeds a schedule picks from (Coyote's choice, so a trace replays it): CM event orders differ.</summary>
+    public const int FabricSeeds = 4;
+
+    /// <summary>Longest a scenario waits (in scheduling points of its own) before it acts: Coyote picks when.</summary>
+    public const int TriggerDelayMax = 40;
+
+    /// <summary>(b) Controller deletion on the admin thread racing CM event polling on I/O threads (SPDK #3347's shape).</summary>
+    [Test]
+    public static Task ControllerDeletionRacingEventPolling() => ControllerDeletionRacingEventPolling(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="ControllerDeletionRacingEventPolling()"/>
+    public static async Task ControllerDeletionRacingEventPolling(KnownDefects defects)
+    {
+        using var bed = NewBed(defects);
+        var qpairs = Setup(() => bed.Connect(4));
+        bed.StartIo(qpairs, budget: 4);
+        var race = bed.Race(() => bed.Controller.State == ControllerState.Deleted && bed.Loads.All(l => l.Outstanding == 0));
+        await Delay();
+        bed.Controller.Delete();
+        await race;
+        Finish(bed);
+    }
+
+    private static HostRaceBed NewBed(KnownDefects defects)
+    {
+        Specification.RegisterMonitor<DisconnectsFinish>();
+        Specification.RegisterMonitor<CommandsComplete>();
+        var seed = 1 + (ulong)Generator.Create().NextInteger(FabricSeeds);
+        return new HostRaceBed(seed, defects, groups: 2);
+    }
+
+    /// <summary>Single-threaded setup: no interleaving to explore, so none is offered (the schedule stays short).</summary>
+    private static T Setup<T>(Func<T> setup)
+    {
+        SchedulingPoint.Suppress();
+        try
+        {
+            return setup();
+        }
+        finally
+        {
+            SchedulingPoint.Resume();
+        }
+    }
+
+    /// <summary>Coyote chooses how long the scenario's own thread lets the others run before it acts.</summary>
+    private static async Task Delay()
+    {
+        var n = Generator.Create().NextInteger(TriggerDelayMax);
+        for (var i = 0; i < n; i++)
+        {
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>After the race: everything acked, the controller deleted, nothing left on the host or the target.</summary>
+    private static void Finish(HostRaceBed bed)
+    {
+        Specification.Assert(bed.Controller.CmEventsGot == bed.Controller.CmEventsAcked, "{0} CM events got, {1} acked", bed.Controller.CmEventsGot, bed.Controller.CmEventsAcked);
+        Setup(() =>
+        {
+            bed.DeleteInline();
+            return 0;
+        });
+
+        var leaks = bed.HostLeaks();
+        Specification.Assert(leaks == null, "host leaked: {0}", leaks);
+        Specification.Assert(bed.Target.Buffers!.Available == bed.Target.Buffers.Count, "target buffers not all returned");
+    }
+}
