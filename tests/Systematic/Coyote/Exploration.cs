@@ -22,6 +22,7 @@ public static class Exploration
             return Replay(test, scenario, settings, File.ReadAllText(replay));
         }
 
+        LastSchedule.Clear();
         var clock = Stopwatch.StartNew();
         using var engine = TestingEngine.Create(settings.ToConfiguration(), scenario);
         engine.Run();
@@ -32,6 +33,7 @@ public static class Exploration
     public static ExplorationResult Replay(string test, Func<Task> scenario, ExplorationSettings settings, string trace)
     {
         RewritingGuard.ThrowIfNotRewritten();
+        LastSchedule.Clear();
         var clock = Stopwatch.StartNew();
         var config = settings.ToConfiguration().WithTestingIterations(1).WithReproducibleTrace(trace);
         using var engine = TestingEngine.Create(config, scenario);
@@ -54,6 +56,10 @@ public static class Exploration
 
         var iterations = (long)report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths;
         var steps = (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
-        return new ExplorationResult(test, settings, iterations, seconds, bugs, uncontrolled, traceFile, replayed, iterations == 0 ? 0 : steps / iterations);
+        var state = report.NumOfFoundBugs > 0 ? LastSchedule.Describe() : null;
+        return new ExplorationResult(test, settings, iterations, seconds, bugs, uncontrolled, traceFile, replayed, iterations == 0 ? 0 : steps / iterations)
+        {
+            FailingState = state,
+        };
     }
 }

@@ -23,6 +23,9 @@ public sealed record ExplorationResult(
 {
     public bool FoundBug => Bugs.Count > 0;
 
+    /// <summary>The failing schedule's state where it stopped (see <see cref="LastSchedule"/>), or null.</summary>
+    public string? FailingState { get; init; }
+
     /// <summary>One line for the test log: what ran and what it found.</summary>
     public string Summary =>
         $"{Test}: {(Replayed ? "replayed" : "explored")} {Iterations} schedule(s) in {Seconds:F1} s (strategy {Settings.Describe()}, seed {Settings.Seed}, " +
@@ -39,6 +42,11 @@ public sealed record ExplorationResult(
         foreach (var bug in Bugs)
         {
             text.AppendLine(bug);
+        }
+
+        if (FailingState != null)
+        {
+            text.AppendLine($"state when the failing schedule stopped: {FailingState}");
         }
 
         foreach (var call in UncontrolledInvocations)

@@ -1,3 +1,4 @@
+using Microsoft.Coyote.Runtime;
 using Microsoft.Coyote.Specifications;
 
 namespace Harness.Tests.Systematic.Coyote;
@@ -21,11 +22,14 @@ public static class RaceLoop
 
     /// <summary>
     /// Starts a controlled task that runs <paramref name="round"/> until <paramref name="epoch"/> stops. A round returns
-    /// true when it did something (or must run again soon, e.g. it was refused a lock another thread holds).
+    /// true when it did something.
     /// </summary>
-    public static Task Start(string name, ProgressEpoch epoch, Func<bool> round) => Task.Run(() => Run(name, epoch, round));
+    public static Task Start(string name, ProgressEpoch epoch, Func<bool> round) => Start(name, epoch, () => round() ? Round.Work : Round.Idle);
 
-    private static void Run(string name, ProgressEpoch epoch, Func<bool> round)
+    /// <summary>Starts a controlled task whose rounds also say when they must run again soon (<see cref="Round.Retry"/>).</summary>
+    public static Task Start(string name, ProgressEpoch epoch, Func<Round> round) => Task.Run(() => Run(name, epoch, round));
+
+    private static void Run(string name, ProgressEpoch epoch, Func<Round> round)
     {
         try
         {
@@ -33,11 +37,21 @@ public static class RaceLoop
             var seen = epoch.Epoch;
             for (long i = 0; i < RoundsMax && !epoch.Stopped; i++)
             {
-                if (round())
+                var result = round();
+                if (result == Round.Work)
                 {
                     idle = 0;
                     epoch.Progress();
                     seen = epoch.Epoch;
+                    continue;
+                }
+
+                if (result == Round.Retry)
+                {
+                    // Refused something another thread holds: spin, but tell the priority-based strategies this thread
+                    // waits, or a high-priority spinner could starve the holder until the step bound.
+                    idle = 0;
+                    SchedulingPoint.Yield();
                     continue;
                 }
 
@@ -61,4 +75,17 @@ public static class RaceLoop
             Specification.Assert(false, "thread {0} failed: {1}", name, e);
         }
     }
+}
+
+/// <summary>What one round of a race thread did.</summary>
+public enum Round
+{
+    /// <summary>Nothing: after a few such rounds the thread waits for progress elsewhere.</summary>
+    Idle,
+
+    /// <summary>Changed something: the other threads may now have work.</summary>
+    Work,
+
+    /// <summary>Could not go on because another thread holds something (a lock): run again, after letting others run.</summary>
+    Retry,
 }

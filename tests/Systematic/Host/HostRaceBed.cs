@@ -7,6 +7,7 @@ using Harness.Sim.Nic;
 using Harness.Tests.Systematic.Coyote;
 using Harness.Transport.Host;
 using Harness.Transport.Nvmf;
+using Harness.Transport.RdmaCm;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 
@@ -51,6 +52,7 @@ public sealed class HostRaceBed : IDisposable
     private readonly List<Action> _worldActions = new();
     private readonly List<DmaBuffer> _buffers = new();
     private readonly CommandIds _ids = new();
+    private readonly IdleClock _idle;
 
     public HostRaceBed(ulong seed, KnownDefects defects, int groups)
     {
@@ -58,6 +60,7 @@ public sealed class HostRaceBed : IDisposable
             new DelayCqFault("host", Cq: 1, DelayNs: CompletionVisibleAfterNs, FromNs: 0, UntilNs: long.MaxValue),
             new DelayCqFault("host", Cq: 2, DelayNs: CompletionVisibleAfterNs, FromNs: 0, UntilNs: long.MaxValue));
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults }, threading: SimThreading.Threaded);
+        _idle = new IdleClock(Fabric.World);
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         var transportOptions = new TargetOptions { MaxQueueDepth = 32, NumSharedBuffers = 256, ExecutionLatencyNs = 0, Defects = defects };
@@ -172,12 +175,35 @@ public sealed class HostRaceBed : IDisposable
         Epoch.Progress();
     }
 
+    /// <summary>The target disconnects its side of host qpair <paramref name="qid"/> (on the fabric's task).</summary>
+    public void DisconnectOnTarget(ushort qid) => OnFabricThread(() =>
+    {
+        foreach (var qpair in Target.Qpairs)
+        {
+            if (qpair.Qid == qid && !qpair.Destroyed)
+            {
+                Target.DisconnectQpair(qpair);
+            }
+        }
+    });
+
+    /// <summary>
+    /// Runs a request from the scenario's own thread (delete, reset, disconnect: they only set flags the owners act on)
+    /// and wakes the race's threads, which may all be asleep waiting for progress.
+    /// </summary>
+    public void Request(Action request)
+    {
+        request();
+        Epoch.Progress();
+    }
+
     /// <summary>
     /// Single-threaded: steps the fabric, polls the target and every host reactor until <paramref name="done"/>; fails
     /// when nothing is left to do or after <see cref="SetupRoundsMax"/> rounds.
     /// </summary>
     public void RunInline(Func<bool> done, string what)
     {
+        var idle = 0;
         for (var round = 0; round < SetupRoundsMax; round++)
         {
             var work = GroupReactors.Prepend(AdminReactor).Sum(r => r.PollOnce());
@@ -186,13 +212,14 @@ public sealed class HostRaceBed : IDisposable
                 return;
             }
 
-            if (!FabricStep() && work == 0)
+            idle = FabricStep() || work > 0 ? 0 : idle + 1;
+            if (idle >= RaceLoop.IdleRoundsBeforeWait)
             {
-                throw new InvalidOperationException($"{what}: nothing left to do, and it did not happen (virtual time {Fabric.World.NowNs} ns)");
+                throw new InvalidOperationException($"{what}: nothing left to do, and it did not happen. {Describe()}");
             }
         }
 
-        throw new InvalidOperationException($"{what} did not happen within {SetupRoundsMax} rounds");
+        throw new InvalidOperationException($"{what} did not happen within {SetupRoundsMax} rounds. {Describe()}");
     }
 
     /// <summary>Single-threaded teardown: delete the controller (if the scenario did not), wait for the target to let go.</summary>
@@ -231,13 +258,33 @@ public sealed class HostRaceBed : IDisposable
         }
     }
 
+    /// <summary>The host's state in one paragraph, for failure messages: controller, qpairs, parked events, ids still waiting.</summary>
+    public string Describe()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append($"At virtual time {Fabric.World.NowNs} ns, {Fabric.World.Pending} fabric event(s) pending; {Controller}; ");
+        foreach (var q in Controller.IoQpairs.Prepend(Controller.AdminQpair))
+        {
+            text.Append($"{q}{(q.IsFreed ? " freed" : string.Empty)}{(q.Evt is { } ev ? $" with {ev.EventType.ToVerbsString()} parked (acked: {ev.Acked})" : string.Empty)}; ");
+        }
+
+        var cm = (SimCm)HostMachine.Cm;
+        foreach (var id in cm.Ids.Where(i => i.UnackedEvents > 0))
+        {
+            text.Append($"CM id {id} has {id.UnackedEvents} event(s) got and not acked{(id.Destroyed ? string.Empty : " (rdma_destroy_id would wait for them)")}; ");
+        }
+
+        text.Append($"{Controller.Events.PendingCount} event(s) on the pending list, {((SimCmEventChannel)Controller.Events.Channel).ReadyCount} on the channel");
+        return text.ToString();
+    }
+
     public void Dispose() => Fabric.Dispose();
 
-    private bool HostRound(ThreadReactor reactor)
+    private Round HostRound(ThreadReactor reactor)
     {
         var contended = Controller.Lock.Contended;
         var work = reactor.PollOnce();
-        return work > 0 || Controller.Lock.Contended != contended; // refused the lock: try again once it is released
+        return work > 0 ? Round.Work : Controller.Lock.Contended != contended ? Round.Retry : Round.Idle; // refused the lock: again soon
     }
 
     private bool FabricRound(Func<bool> done)
@@ -256,6 +303,7 @@ public sealed class HostRaceBed : IDisposable
     private bool FabricStep()
     {
         var stepped = Fabric.World.Step();
+        var ticked = _idle.TakeFired();
         var work = 0;
         for (var i = 0; i < TargetRoundsPerStepMax; i++)
         {
@@ -268,7 +316,13 @@ public sealed class HostRaceBed : IDisposable
         }
 
         TargetInvariants.CheckAll(Target);
-        return stepped || work > 0;
+        if (work > 0 || (stepped && !ticked))
+        {
+            _idle.Reset();
+            return true;
+        }
+
+        return ticked || _idle.TryAdvance(); // idle: let virtual time pass, a little (see IdleClock)
     }
 
     private bool RunFabricActions()

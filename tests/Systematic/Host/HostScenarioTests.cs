@@ -17,6 +17,14 @@ public sealed class HostScenarioTests(ITestOutputHelper output)
     public void ControllerDeletionRacingEventPolling() =>
         Explore(nameof(ControllerDeletionRacingEventPolling), () => HostScenarios.ControllerDeletionRacingEventPolling(KnownDefectNames.FromEnvironment()));
 
+    [Fact]
+    public void SharedChannelDisconnects() =>
+        Explore(nameof(SharedChannelDisconnects), () => HostScenarios.SharedChannelDisconnects(KnownDefectNames.FromEnvironment()));
+
+    [Fact]
+    public void ControllerResetRacingIo() =>
+        Explore(nameof(ControllerResetRacingIo), () => HostScenarios.ControllerResetRacingIo(KnownDefectNames.FromEnvironment()));
+
     private void Explore(string name, Func<Task> scenario)
     {
         var result = Exploration.Run(name, scenario, ExplorationSettings.FromEnvironment(CiIterations));

@@ -36,7 +36,62 @@ public static class HostScenarios
         bed.StartIo(qpairs, budget: 4);
         var race = bed.Race(() => bed.Controller.State == ControllerState.Deleted && bed.Loads.All(l => l.Outstanding == 0));
         await Delay();
-        bed.Controller.Delete();
+        bed.Request(bed.Controller.Delete);
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// (a) Two poll-group threads and the admin thread share the controller's CM channel while qpairs disconnect (some
+    /// asked by the host, some by the target: Coyote picks which and when), linger until their flushed WRs are back, and
+    /// are destroyed. Every disconnect must finish, every event be acked once, every command complete.
+    /// </summary>
+    [Test]
+    public static Task SharedChannelDisconnects() => SharedChannelDisconnects(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="SharedChannelDisconnects()"/>
+    public static async Task SharedChannelDisconnects(KnownDefects defects)
+    {
+        using var bed = NewBed(defects);
+        var qpairs = Setup(() => bed.Connect(4));
+        bed.StartIo(qpairs, budget: 4);
+        var race = bed.Race(() => qpairs.All(q => q.State == NvmeRdmaQpairState.Exited) && bed.Loads.All(l => l.Outstanding == 0));
+        var choice = Generator.Create();
+        foreach (var qpair in qpairs)
+        {
+            await Delay();
+            if (choice.NextBoolean())
+            {
+                bed.Request(qpair.Disconnect);
+            }
+            else
+            {
+                bed.DisconnectOnTarget(qpair.Qid); // the target's rdma_disconnect: the host sees an unsolicited DISCONNECTED
+            }
+        }
+
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// (c) A controller reset racing I/O submission and completion on the poll-group threads: every qpair is
+    /// disconnected (its commands aborted), the admin qpair reconnects, the controller is enabled again and every I/O
+    /// qpair reconnects, while the loads keep submitting whenever their qpair runs. Every command completes exactly once.
+    /// </summary>
+    [Test]
+    public static Task ControllerResetRacingIo() => ControllerResetRacingIo(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="ControllerResetRacingIo()"/>
+    public static async Task ControllerResetRacingIo(KnownDefects defects)
+    {
+        using var bed = NewBed(defects);
+        var qpairs = Setup(() => bed.Connect(4));
+        bed.StartIo(qpairs, budget: 8);
+        var race = bed.Race(() => bed.Controller.Resets == 1 && bed.Controller.State == ControllerState.Ready &&
+            qpairs.All(q => q.State == NvmeRdmaQpairState.Running) && bed.Loads.All(l => l.Outstanding == 0 && l.Budget == 0));
+        await Delay();
+        bed.Request(bed.Controller.Reset);
         await race;
         Finish(bed);
     }
@@ -46,7 +101,9 @@ public static class HostScenarios
         Specification.RegisterMonitor<DisconnectsFinish>();
         Specification.RegisterMonitor<CommandsComplete>();
         var seed = 1 + (ulong)Generator.Create().NextInteger(FabricSeeds);
-        return new HostRaceBed(seed, defects, groups: 2);
+        var bed = new HostRaceBed(seed, defects, groups: 2);
+        LastSchedule.Register(bed.Describe);
+        return bed;
     }
 
     /// <summary>Single-threaded setup: no interleaving to explore, so none is offered (the schedule stays short).</summary>

@@ -13,17 +13,21 @@ namespace Harness.Tests.Systematic.Host;
 /// </summary>
 public sealed class IoLoad : IPoller
 {
-    /// <summary>Blocks per command (one 4 KiB block keeps schedules short; the target splits nothing).</summary>
+    /// <summary>Blocks per command by default (one 4 KiB block keeps schedules short).</summary>
     public const int Blocks = 1;
 
     private readonly CommandIds _ids;
     private readonly NvmeRdmaQpair[] _qpairs;
     private readonly DmaBuffer _buffer;
     private readonly NvmeCompletionCallback _callback;
+    private readonly int _blocks;
+    private readonly bool _writesOnly;
     private long _budget;
 
-    public IoLoad(CommandIds ids, NvmeRdmaQpair[] qpairs, DmaBuffer buffer, long budget)
+    public IoLoad(CommandIds ids, NvmeRdmaQpair[] qpairs, DmaBuffer buffer, long budget, int blocks = Blocks, bool writesOnly = false)
     {
+        _blocks = blocks;
+        _writesOnly = writesOnly;
         _ids = ids;
         _qpairs = qpairs;
         _buffer = buffer;
@@ -53,10 +57,10 @@ public sealed class IoLoad : IPoller
             }
 
             var id = _ids.Next();
-            var lba = (ulong)(q.Qid * 64) + (ulong)(id % 16);
-            var rc = id % 2 == 0
-                ? q.SubmitRead(1, lba, Blocks, _buffer, 0, _callback, id)
-                : q.SubmitWrite(1, lba, Blocks, _buffer, 0, _callback, id);
+            var lba = (ulong)(q.Qid * 1024) + (ulong)(id % 16 * _blocks);
+            var rc = id % 2 == 0 && !_writesOnly
+                ? q.SubmitRead(1, lba, _blocks, _buffer, 0, _callback, id)
+                : q.SubmitWrite(1, lba, _blocks, _buffer, 0, _callback, id);
             if (rc != Errno.Ok)
             {
                 continue;
