@@ -23,7 +23,7 @@ namespace Harness.Tests.Systematic.Coyote;
 public sealed record ExplorationSettings
 {
     /// <summary>The strategy used when HARNESS_COYOTE_STRATEGY is not set (see docs/systematic.md for the measurement).</summary>
-    public const string DefaultStrategy = "random";
+    public const string DefaultStrategy = "probabilistic";
 
     /// <summary>Scheduling steps one schedule may take before Coyote cuts it short.</summary>
     public const uint MaxStepsDefault = 20_000;

@@ -46,6 +46,10 @@ public sealed class IoLoad : IPoller
     /// <summary>Submissions left.</summary>
     public long Budget => _budget;
 
+    /// <summary>Nothing outstanding, and nothing more will be submitted: the budget is spent or every qpair is gone for good.</summary>
+    public bool Finished => Outstanding == 0 &&
+        (_budget == 0 || _qpairs.All(q => q.IsFreed || q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid));
+
     public int Poll()
     {
         var work = 0;

@@ -14,8 +14,6 @@ public sealed class QpairWatcher : IPoller
 {
     private readonly List<(NvmeRdmaQpair Qpair, int Seen, bool Disconnecting)> _watched = new();
 
-    public static long DebugLingering;
-
     public string Name => "qpair_watcher";
 
     public void Watch(NvmeRdmaQpair qpair) => _watched.Add((qpair, qpair.StateHistory.Count, false));
@@ -29,11 +27,6 @@ public sealed class QpairWatcher : IPoller
             Specification.Assert(history.Count < NvmeRdmaQpair.StateHistoryMax, "{0}: state history full, the watcher would miss transitions", qpair.Name);
             for (var k = seen; k < history.Count; k++)
             {
-                if (history[k] == NvmeRdmaQpairState.Lingering)
-                {
-                    Interlocked.Increment(ref DebugLingering);
-                }
-
                 if (history[k] == NvmeRdmaQpairState.Exiting && !disconnecting)
                 {
                     disconnecting = true;

@@ -44,7 +44,7 @@ public static class TargetScenarios
         var late = Setup(() => bed.Groups.Select(g => bed.Controller.CreateIoQpair(g, HostRaceBed.IoQueueSize)).ToArray());
         var qpairs = first.Concat(late).ToArray();
         bed.StartIo(qpairs, budget: 6);
-        var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) && bed.Loads.All(l => l.Outstanding == 0) &&
+        var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) && bed.Loads.All(l => l.Finished) &&
             bed.Target.Qpairs.Where(q => q.Qid != 0).All(q => q.Destroyed));
         foreach (var qpair in qpairs)
         {
@@ -68,13 +68,13 @@ public static class TargetScenarios
     /// <inheritdoc cref="ErrorDrainRacingReceives()"/>
     public static async Task ErrorDrainRacingReceives(KnownDefects defects)
     {
-        var nthRead = 2 + Generator.Create().NextInteger(8); // READ 1 is the Fabrics Connect data; then the first write's eight
+        var nthRead = 2 + Generator.Create().NextInteger(ErrorDrainReadsMax - 1); // READ 1 is the Fabrics Connect data
         var faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", FirstIoQpOrdinal), WrKind.RdmaRead, nthRead, WcStatus.RetryExcErr));
-        var options = Options(defects) with { NumSharedBuffers = 24, IoUnitSize = 4096, MaxIoSize = 32_768, MaxSendSge = 1, DataWrPoolSize = 64 };
+        var options = Options(defects) with { NumSharedBuffers = 16, IoUnitSize = 4096, MaxIoSize = 32_768, MaxSendSge = 1, DataWrPoolSize = 64 };
         using var bed = NewBed(options, faults);
-        var qpairs = Setup(() => bed.Connect(4));
-        bed.StartIo(qpairs, budget: 4, blocks: 8, writesOnly: true);
-        var race = bed.Race(() => qpairs.Any(q => q.State == NvmeRdmaQpairState.Exited) && bed.Loads.All(l => l.Outstanding == 0 && l.Budget == 0));
+        var qpairs = Setup(() => bed.Connect(2, ErrorDrainQueueSize));
+        bed.StartIo(qpairs, budget: ErrorDrainWritesPerQpair, blocks: 8, writesOnly: true);
+        var race = bed.Race(() => qpairs.Any(q => q.State == NvmeRdmaQpairState.Exited) && bed.Loads.All(l => l.Finished));
         await race;
         Finish(bed);
     }
@@ -106,6 +106,15 @@ public static class TargetScenarios
         Specification.Assert(failed.FailureReason == QpairFailureReason.Remote, "{0} failed with {1}, not REMOTE (the target's DISCONNECTED)", failed, failed.FailureReason);
         Finish(bed);
     }
+
+    /// <summary>Host queue size of the error-drain scenario: 4 entries, a send queue of 8 (one write's READs).</summary>
+    private const int ErrorDrainQueueSize = 4;
+
+    /// <summary>Writes per qpair in the error-drain scenario.</summary>
+    private const int ErrorDrainWritesPerQpair = 3;
+
+    /// <summary>READs of the faulted qpair: the Connect data, then eight per write.</summary>
+    private const int ErrorDrainReadsMax = 1 + (8 * ErrorDrainWritesPerQpair);
 
     /// <summary>The target's QP ordinal of the host's first I/O qpair (ordinal 0 is the admin qpair's).</summary>
     private const int FirstIoQpOrdinal = 1;
