@@ -3,7 +3,6 @@ using Harness.Tests.Systematic.Specifications;
 using Harness.Transport.Host;
 using Harness.Transport.Target;
 using Microsoft.Coyote.Random;
-using Microsoft.Coyote.Runtime;
 using Microsoft.Coyote.Specifications;
 using Microsoft.Coyote.SystematicTesting;
 
@@ -32,10 +31,10 @@ public static class HostScenarios
     public static async Task ControllerDeletionRacingEventPolling(KnownDefects defects)
     {
         using var bed = NewBed(defects);
-        var qpairs = Setup(() => bed.Connect(4));
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(4));
         bed.StartIo(qpairs, budget: 4);
         var race = bed.Race(() => bed.Controller.State == ControllerState.Deleted && bed.Loads.All(l => l.Outstanding == 0));
-        await Delay();
+        await ScheduleSteps.Delay(TriggerDelayMax);
         bed.Request(bed.Controller.Delete);
         await race;
         Finish(bed);
@@ -53,13 +52,13 @@ public static class HostScenarios
     public static async Task SharedChannelDisconnects(KnownDefects defects)
     {
         using var bed = NewBed(defects);
-        var qpairs = Setup(() => bed.Connect(4));
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(4));
         bed.StartIo(qpairs, budget: 4);
         var race = bed.Race(() => qpairs.All(q => q.State == NvmeRdmaQpairState.Exited) && bed.Loads.All(l => l.Outstanding == 0));
         var choice = Generator.Create();
         foreach (var qpair in qpairs)
         {
-            await Delay();
+            await ScheduleSteps.Delay(TriggerDelayMax);
             if (choice.NextBoolean())
             {
                 bed.Request(qpair.Disconnect);
@@ -86,11 +85,11 @@ public static class HostScenarios
     public static async Task ControllerResetRacingIo(KnownDefects defects)
     {
         using var bed = NewBed(defects);
-        var qpairs = Setup(() => bed.Connect(4));
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(4));
         bed.StartIo(qpairs, budget: 8);
         var race = bed.Race(() => bed.Controller.Resets == 1 && bed.Controller.State == ControllerState.Ready &&
             qpairs.All(q => q.State == NvmeRdmaQpairState.Running) && bed.Loads.All(l => l.Outstanding == 0 && l.Budget == 0));
-        await Delay();
+        await ScheduleSteps.Delay(TriggerDelayMax);
         bed.Request(bed.Controller.Reset);
         await race;
         Finish(bed);
@@ -100,45 +99,17 @@ public static class HostScenarios
     {
         Specification.RegisterMonitor<DisconnectsFinish>();
         Specification.RegisterMonitor<CommandsComplete>();
-        var seed = 1 + (ulong)Generator.Create().NextInteger(FabricSeeds);
+        var seed = ScheduleSteps.FabricSeed(FabricSeeds);
         var bed = new HostRaceBed(seed, defects, groups: 2);
         LastSchedule.Register(bed.Describe);
         return bed;
-    }
-
-    /// <summary>Single-threaded setup: no interleaving to explore, so none is offered (the schedule stays short).</summary>
-    private static T Setup<T>(Func<T> setup)
-    {
-        SchedulingPoint.Suppress();
-        try
-        {
-            return setup();
-        }
-        finally
-        {
-            SchedulingPoint.Resume();
-        }
-    }
-
-    /// <summary>Coyote chooses how long the scenario's own thread lets the others run before it acts.</summary>
-    private static async Task Delay()
-    {
-        var n = Generator.Create().NextInteger(TriggerDelayMax);
-        for (var i = 0; i < n; i++)
-        {
-            await Task.Yield();
-        }
     }
 
     /// <summary>After the race: everything acked, the controller deleted, nothing left on the host or the target.</summary>
     private static void Finish(HostRaceBed bed)
     {
         Specification.Assert(bed.Controller.CmEventsGot == bed.Controller.CmEventsAcked, "{0} CM events got, {1} acked", bed.Controller.CmEventsGot, bed.Controller.CmEventsAcked);
-        Setup(() =>
-        {
-            bed.DeleteInline();
-            return 0;
-        });
+        ScheduleSteps.Suppressed(bed.DeleteInline);
 
         var leaks = bed.HostLeaks();
         Specification.Assert(leaks == null, "host leaked: {0}", leaks);

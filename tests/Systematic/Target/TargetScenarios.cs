@@ -6,7 +6,6 @@ using Harness.Transport.Host;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 using Microsoft.Coyote.Random;
-using Microsoft.Coyote.Runtime;
 using Microsoft.Coyote.Specifications;
 using Microsoft.Coyote.SystematicTesting;
 
@@ -40,15 +39,15 @@ public static class TargetScenarios
     public static async Task PollersRacingCmDisconnects(KnownDefects defects)
     {
         using var bed = NewBed(Options(defects), FaultPlan.None);
-        var first = Setup(() => bed.Connect(2));
-        var late = Setup(() => bed.Groups.Select(g => bed.Controller.CreateIoQpair(g, HostRaceBed.IoQueueSize)).ToArray());
+        var first = ScheduleSteps.Suppressed(() => bed.Connect(2));
+        var late = ScheduleSteps.Suppressed(() => bed.Groups.Select(g => bed.Controller.CreateIoQpair(g, HostRaceBed.IoQueueSize)).ToArray());
         var qpairs = first.Concat(late).ToArray();
         bed.StartIo(qpairs, budget: 6);
         var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) && bed.Loads.All(l => l.Finished) &&
             bed.Target.Qpairs.Where(q => q.Qid != 0).All(q => q.Destroyed));
         foreach (var qpair in qpairs)
         {
-            await Delay();
+            await ScheduleSteps.Delay(TriggerDelayMax);
             bed.Request(qpair.Disconnect); // a late qpair may still be connecting (its disconnect races CONNECT_REQUEST and accept), or not have begun (it never does)
         }
 
@@ -72,7 +71,7 @@ public static class TargetScenarios
         var faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", FirstIoQpOrdinal), WrKind.RdmaRead, nthRead, WcStatus.RetryExcErr));
         var options = Options(defects) with { NumSharedBuffers = 16, IoUnitSize = 4096, MaxIoSize = 32_768, MaxSendSge = 1, DataWrPoolSize = 64 };
         using var bed = NewBed(options, faults);
-        var qpairs = Setup(() => bed.Connect(2, ErrorDrainQueueSize));
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2, ErrorDrainQueueSize));
         bed.StartIo(qpairs, budget: ErrorDrainWritesPerQpair, blocks: 8, writesOnly: true);
         var race = bed.Race(() => qpairs.Any(q => q.State == NvmeRdmaQpairState.Exited) && bed.Loads.All(l => l.Finished));
         await race;
@@ -93,7 +92,7 @@ public static class TargetScenarios
     {
         var faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", FirstIoQpOrdinal), WrKind.RdmaRead, 1, WcStatus.RetryExcErr));
         using var bed = NewBed(Options(defects), faults);
-        var qpairs = Setup(() =>
+        var qpairs = ScheduleSteps.Suppressed(() =>
         {
             bed.Controller.Start();
             bed.RunInline(() => bed.Controller.State == ControllerState.Ready, "controller ready");
@@ -126,42 +125,16 @@ public static class TargetScenarios
     {
         Specification.RegisterMonitor<DisconnectsFinish>();
         Specification.RegisterMonitor<CommandsComplete>();
-        var seed = 1 + (ulong)Generator.Create().NextInteger(FabricSeeds);
+        var seed = ScheduleSteps.FabricSeed(FabricSeeds);
         var bed = new TargetRaceBed(seed, options, faults);
         LastSchedule.Register(bed.Describe);
         return bed;
     }
 
-    private static T Setup<T>(Func<T> setup)
-    {
-        SchedulingPoint.Suppress();
-        try
-        {
-            return setup();
-        }
-        finally
-        {
-            SchedulingPoint.Resume();
-        }
-    }
-
-    private static async Task Delay()
-    {
-        var n = Generator.Create().NextInteger(TriggerDelayMax);
-        for (var i = 0; i < n; i++)
-        {
-            await Task.Yield();
-        }
-    }
-
     /// <summary>After the race: the host deletes its controller, the target must destroy everything and get every buffer and WR back.</summary>
     private static void Finish(TargetRaceBed bed)
     {
-        Setup(() =>
-        {
-            bed.DeleteInline();
-            return 0;
-        });
+        ScheduleSteps.Suppressed(bed.DeleteInline);
         var buffers = bed.Target.Buffers!;
         Specification.Assert(buffers.Available == buffers.Count, "target buffers: {0} of {1} back in the pool", buffers.Available, buffers.Count);
         Specification.Assert(bed.Target.DataWrs.Available == bed.Target.Options.DataWrPoolSize, "target data WRs: {0} of {1} back in the pool",
