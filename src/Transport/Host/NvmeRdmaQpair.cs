@@ -134,7 +134,7 @@ public sealed partial class NvmeRdmaQpair
     /// <summary>
     /// Asks the owner to disconnect the qpair (outstanding commands complete aborted). Any thread. It also withdraws a
     /// connect asked for earlier and not yet started, so the later request wins (otherwise a qpair disconnected while its
-    /// connect was pending would connect anyway and run; found by the Coyote target scenario PollersRacingCmDisconnects).
+    /// connect was pending would connect anyway and run; found by the Coyote scenarios PollersRacingCmDisconnects and DisconnectRacingConnect).
     /// </summary>
     public void Disconnect()
     {

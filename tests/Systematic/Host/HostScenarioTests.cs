@@ -16,6 +16,9 @@ public sealed class HostScenarioTests(ITestOutputHelper output)
     /// <summary>The reset scenario's schedules are long (a whole reconnect): fewer of them in CI.</summary>
     public const uint ResetCiIterations = 20;
 
+    /// <summary>The disconnect-racing-connect scenario is short (no I/O).</summary>
+    public const uint ConnectRaceCiIterations = 30;
+
     [Fact]
     public void ControllerDeletionRacingEventPolling() =>
         Explore(nameof(ControllerDeletionRacingEventPolling), () => HostScenarios.ControllerDeletionRacingEventPolling(KnownDefectNames.FromEnvironment()));
@@ -27,6 +30,10 @@ public sealed class HostScenarioTests(ITestOutputHelper output)
     [Fact]
     public void ControllerResetRacingIo() =>
         Explore(nameof(ControllerResetRacingIo), () => HostScenarios.ControllerResetRacingIo(KnownDefectNames.FromEnvironment()), ResetCiIterations);
+
+    [Fact]
+    public void DisconnectRacingConnect() =>
+        Explore(nameof(DisconnectRacingConnect), () => HostScenarios.DisconnectRacingConnect(KnownDefectNames.FromEnvironment()), ConnectRaceCiIterations);
 
     private void Explore(string name, Func<Task> scenario, uint ciIterations = CiIterations)
     {

@@ -23,6 +23,9 @@ public static class HostScenarios
     /// <summary>Longest a scenario waits (in scheduling points of its own) before it acts: Coyote picks when.</summary>
     public const int TriggerDelayMax = 40;
 
+    /// <summary>Delay bound of the disconnect-racing-connect scenario: a connect is a few rounds, so the window is early.</summary>
+    public const int ConnectRaceDelayMax = 8;
+
     /// <summary>(b) Controller deletion on the admin thread racing CM event polling on I/O threads (SPDK #3347's shape).</summary>
     [Test]
     public static Task ControllerDeletionRacingEventPolling() => ControllerDeletionRacingEventPolling(KnownDefectNames.FromEnvironment());
@@ -91,6 +94,37 @@ public static class HostScenarios
             qpairs.All(q => q.State == NvmeRdmaQpairState.Running) && bed.Loads.All(l => l.Outstanding == 0 && l.Budget == 0));
         await ScheduleSteps.Delay(TriggerDelayMax);
         bed.Request(bed.Controller.Reset);
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// A disconnect racing the connect it follows: new I/O qpairs are asked to disconnect at a moment Coyote picks,
+    /// before, during or after their connect. The later request wins: each must end disconnected (EXITED, or never
+    /// connected), none may end up RUNNING, and every CM event of the attempt must be acked. (Found by this exploration:
+    /// a disconnect asked before the connect started was dropped and the qpair connected anyway.)
+    /// </summary>
+    [Test]
+    public static Task DisconnectRacingConnect() => DisconnectRacingConnect(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="DisconnectRacingConnect()"/>
+    public static async Task DisconnectRacingConnect(KnownDefects defects)
+    {
+        using var bed = NewBed(defects);
+        ScheduleSteps.Suppressed(() => bed.Connect(0));
+        var qpairs = bed.Groups.Select(g => bed.Controller.CreateIoQpair(g, HostRaceBed.IoQueueSize)).ToArray();
+        foreach (var (qpair, i) in qpairs.Select((q, i) => (q, i)))
+        {
+            bed.Watchers[1 + i].Watch(qpair);
+        }
+
+        var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid && q.CmId == null));
+        foreach (var qpair in qpairs)
+        {
+            await ScheduleSteps.Delay(ConnectRaceDelayMax);
+            bed.Request(qpair.Disconnect);
+        }
+
         await race;
         Finish(bed);
     }
