@@ -54,6 +54,10 @@ for strategy in $strategies; do
   found=$(awk -F'\t' -v s="$strategy" '$1 == s && $3 == "yes"' "$results" | wc -l)
   iters=$(awk -F'\t' -v s="$strategy" -v b="$budget" '$1 == s { print ($3 == "yes") ? $4 : b + 1 }' "$results" | median)
   secs=$(awk -F'\t' -v s="$strategy" '$1 == s { print $5 }' "$results" | median)
-  if [ "${iters%.*}" -gt "$budget" ]; then iters="> $budget"; fi
+  # With n runs and k not found: the median is defined only when the middle values are found ones.
+  if [ $((2 * (runs - found))) -gt "$runs" ]; then iters="> $budget";
+  elif [ $((2 * (runs - found))) -eq "$runs" ]; then
+    iters=">= $(awk -F'\t' -v s="$strategy" '$1 == s && $3 == "yes" { print $4 }' "$results" | sort -n | tail -1) (half the runs did not find it within $budget)"
+  fi
   echo "$strategy: found in $found of $runs runs; median $iters schedules to the bug, median $secs s per run"
 done
