@@ -9,14 +9,16 @@ namespace Harness.Sim.Nic;
 /// it is visible (delayed-completion faults); visibility times never decrease, so the ring stays FIFO.
 /// Overrun (more completions than entries) raises async CQ_ERR and further completions are lost, as on hardware.
 /// </summary>
-public sealed class SimCq : ICompletionQueue
+public sealed class SimCq : ICompletionQueue, ISimEventTarget
 {
+    private const int EvVisible = 1;
     private readonly WorkCompletion[] _ring;
     private readonly long[] _visibleAtNs;
     private readonly SimContext _context;
     private int _head;
     private int _count;
     private long _lastVisibleNs;
+    private long _wakeAtNs;
     private int _users;
 
     internal SimCq(SimContext context, int cqe, object? cqContext, int ordinal)
@@ -113,6 +115,27 @@ public sealed class SimCq : ICompletionQueue
         _ring[tail] = wc;
         _visibleAtNs[tail] = visible;
         _count++;
+        ScheduleVisibility(visible);
+    }
+
+    /// <inheritdoc/>
+    public void OnEvent(int kind, long a, long b)
+    {
+        // A delayed completion became visible: nothing to do but let time get here (pollers see it now).
+    }
+
+    /// <summary>
+    /// Threaded mode has no idle reactor ticks: virtual time moves only from event to event, so a completion that becomes
+    /// visible later needs an event at that time, or a world with nothing else scheduled would never reach it. (The
+    /// cooperative mode's idle reactors wake every millisecond anyway; it schedules nothing, so its traces are unchanged.)
+    /// </summary>
+    private void ScheduleVisibility(long visible)
+    {
+        if (visible > World.NowNs && visible > _wakeAtNs && _context.Device.Host.Fabric.Threading == Fabric.SimThreading.Threaded)
+        {
+            _wakeAtNs = visible;
+            World.ScheduleAt(visible, this, EvVisible);
+        }
     }
 }
 

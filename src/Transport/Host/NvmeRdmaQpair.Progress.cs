@@ -28,6 +28,7 @@ public sealed partial class NvmeRdmaQpair
                 return work + RunningPoll();
             case < NvmeRdmaQpairState.Running:
                 work += ConnectPoll();
+                work += _state > NvmeRdmaQpairState.Initializing ? ProcessUnsolicitedEvent() : 0;
                 if (FailureReason != QpairFailureReason.None && _state != NvmeRdmaQpairState.Initializing)
                 {
                     Fail(FailureReason); // e.g. the target's DISCONNECTED while the Fabrics Connect was in flight
@@ -171,20 +172,7 @@ public sealed partial class NvmeRdmaQpair
 
     private int RunningPoll()
     {
-        var work = PostDueRecvs();
-        if (Evt != null && TryLock())
-        {
-            try
-            {
-                ProcessCmEvent(); // an unsolicited event, e.g. the target's DISCONNECTED
-                work++;
-            }
-            finally
-            {
-                Unlock();
-            }
-        }
-
+        var work = PostDueRecvs() + ProcessUnsolicitedEvent();
         if (FailureReason != QpairFailureReason.None)
         {
             Fail(FailureReason);
@@ -192,6 +180,30 @@ public sealed partial class NvmeRdmaQpair
 
         CheckTimeout();
         return work;
+    }
+
+    /// <summary>
+    /// A connected qpair (FABRIC_CONNECT_SEND/POLL or RUNNING) consumes an unsolicited event parked in its slot, e.g. the
+    /// target's DISCONNECTED, as SPDK's poll group does for every connected qpair each round. (Before RUNNING was
+    /// checked alone, a DISCONNECTED during the Fabrics Connect stayed parked and the qpair waited for the command's
+    /// timeout; found by the Coyote target scenario ErrorDrainRacingReceives.)
+    /// </summary>
+    private int ProcessUnsolicitedEvent()
+    {
+        if (Evt == null || !TryLock())
+        {
+            return 0;
+        }
+
+        try
+        {
+            ProcessCmEvent();
+            return 1;
+        }
+        finally
+        {
+            Unlock();
+        }
     }
 
     private void CheckTimeout()

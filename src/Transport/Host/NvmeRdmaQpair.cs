@@ -140,8 +140,16 @@ public sealed partial class NvmeRdmaQpair
 
     private bool DefectLingeringWithoutLock => (_options.Defects & KnownDefects.LingeringWithoutCtrlrLock) != 0;
 
-    /// <summary>Asks the owner to disconnect the qpair (outstanding commands complete aborted). Any thread.</summary>
-    public void Disconnect() => Interlocked.Exchange(ref _disconnectRequested, 1);
+    /// <summary>
+    /// Asks the owner to disconnect the qpair (outstanding commands complete aborted). Any thread. It also withdraws a
+    /// connect asked for earlier and not yet started, so the later request wins (otherwise a qpair disconnected while its
+    /// connect was pending would connect anyway and run; found by the Coyote scenarios PollersRacingCmDisconnects and DisconnectRacingConnect).
+    /// </summary>
+    public void Disconnect()
+    {
+        Interlocked.Exchange(ref _connectRequested, 0);
+        Interlocked.Exchange(ref _disconnectRequested, 1);
+    }
 
     /// <summary>Asks the owner to connect the qpair again once it is disconnected. Any thread.</summary>
     public void Reconnect() => Interlocked.Exchange(ref _connectRequested, 1);

@@ -1,0 +1,75 @@
+using Harness.Transport.Threading;
+
+namespace Harness.Tests.Systematic.Coyote;
+
+/// <summary>
+/// An SPDK thread for a Coyote test: its pollers run only when <see cref="PollOnce"/> is called, by the one controlled
+/// task that owns the reactor (<see cref="RaceLoop"/>), or by the scenario's single thread during setup.
+/// </summary>
+public sealed class ThreadReactor(string name) : IReactor
+{
+    /// <summary>Pollers one reactor may hold.</summary>
+    public const int PollersMax = 64;
+
+    private readonly object _gate = new();
+    private IPoller[] _pollers = Array.Empty<IPoller>();
+
+    public string Name => name;
+
+    public void AddPoller(IPoller poller)
+    {
+        lock (_gate)
+        {
+            if (_pollers.Length >= PollersMax)
+            {
+                throw new InvalidOperationException($"reactor {name}: at most {PollersMax} pollers");
+            }
+
+            _pollers = [.. _pollers, poller];
+        }
+    }
+
+    public void RemovePoller(IPoller poller)
+    {
+        lock (_gate)
+        {
+            _pollers = _pollers.Where(p => !ReferenceEquals(p, poller)).ToArray();
+        }
+    }
+
+    /// <summary>Runs every poller once on the calling thread; returns the work they reported.</summary>
+    public int PollOnce()
+    {
+        IPoller[] pollers;
+        lock (_gate)
+        {
+            pollers = _pollers;
+        }
+
+        var work = 0;
+        foreach (var poller in pollers)
+        {
+            work += poller.Poll();
+        }
+
+        return work;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"reactor {name}";
+}
+
+/// <summary>Creates <see cref="ThreadReactor"/>s (the target's <c>Start</c> asks for its reactors through this).</summary>
+public sealed class ThreadReactorRuntime : IReactorRuntime
+{
+    private readonly List<ThreadReactor> _reactors = new();
+
+    public IReadOnlyList<ThreadReactor> Reactors => _reactors;
+
+    public IReactor CreateReactor(string name)
+    {
+        var reactor = new ThreadReactor(name);
+        _reactors.Add(reactor);
+        return reactor;
+    }
+}

@@ -1,0 +1,143 @@
+using Harness.Sim.Faults;
+using Harness.Tests.Systematic.Coyote;
+using Harness.Tests.Systematic.Host;
+using Harness.Tests.Systematic.Specifications;
+using Harness.Transport.Host;
+using Harness.Transport.Target;
+using Harness.Transport.Verbs;
+using Microsoft.Coyote.Random;
+using Microsoft.Coyote.Specifications;
+using Microsoft.Coyote.SystematicTesting;
+
+namespace Harness.Tests.Systematic.Target;
+
+/// <summary>
+/// The target scenarios Coyote explores, one schedule per call; also <c>coyote test</c> entry points (known defects
+/// from HARNESS_DEFECT). Oracles: the transport's always-on checks on every thread, each poll group's invariants after
+/// each of its rounds, the leak check of every destroyed qpair, <see cref="DisconnectsFinish"/> (every target
+/// disconnect ends in the qpair's destruction), <see cref="CommandsComplete"/> on the host, deadlock detection, and at
+/// the end every buffer and data WR back in its pool.
+/// </summary>
+public static class TargetScenarios
+{
+    /// <summary>Simulator seeds a schedule picks from (Coyote's choice).</summary>
+    public const int FabricSeeds = 4;
+
+    /// <summary>Longest the scenario waits (in scheduling points of its own) before each action.</summary>
+    public const int TriggerDelayMax = 40;
+
+    /// <summary>
+    /// (d) The poll groups' pollers (completions, pending work, drain) racing the acceptor's CM handling: two qpairs
+    /// run I/O while two more connect (CONNECT_REQUEST, accept), then the host disconnects all four (Coyote picks
+    /// when), so DISCONNECTED and TIMEWAIT_EXIT reach the acceptor while the poll groups still reap those qpairs'
+    /// completions and flushes; each qpair must be drained and destroyed exactly once.
+    /// </summary>
+    [Test]
+    public static Task PollersRacingCmDisconnects() => PollersRacingCmDisconnects(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="PollersRacingCmDisconnects()"/>
+    public static async Task PollersRacingCmDisconnects(KnownDefects defects)
+    {
+        using var bed = NewBed(Options(defects), FaultPlan.None);
+        var first = ScheduleSteps.Suppressed(() => bed.Connect(2));
+        var late = ScheduleSteps.Suppressed(() => bed.Groups.Select(g => bed.Controller.CreateIoQpair(g, HostRaceBed.IoQueueSize)).ToArray());
+        var qpairs = first.Concat(late).ToArray();
+        bed.StartIo(qpairs, budget: 6);
+        var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) && bed.Loads.All(l => l.Finished) &&
+            bed.Target.Qpairs.Where(q => q.Qid != 0).All(q => q.Destroyed));
+        foreach (var qpair in qpairs)
+        {
+            await ScheduleSteps.Delay(TriggerDelayMax);
+            bed.Request(qpair.Disconnect); // a late qpair may still be connecting (its disconnect races CONNECT_REQUEST and accept), or not have begun (it never does)
+        }
+
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// (e) A qpair's error drain racing new receives and buffer releases: 32 KiB writes only (eight 4 KiB RDMA READs each,
+    /// split when the send queue is short) from two qpairs per poll group share a small buffer pool; one RDMA READ of
+    /// the first I/O qpair the target accepted completes RETRY_EXC_ERR (Coyote picks which READ), so that qpair drains its pending queues while
+    /// capsules keep arriving and the other poll group takes and returns buffers.
+    /// </summary>
+    [Test]
+    public static Task ErrorDrainRacingReceives() => ErrorDrainRacingReceives(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="ErrorDrainRacingReceives()"/>
+    public static async Task ErrorDrainRacingReceives(KnownDefects defects)
+    {
+        var nthRead = 2 + Generator.Create().NextInteger(ErrorDrainReadsMax - 1); // READ 1 is the Fabrics Connect data
+        var faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", FirstIoQpOrdinal), WrKind.RdmaRead, nthRead, WcStatus.RetryExcErr));
+        var options = Options(defects) with { NumSharedBuffers = 16, IoUnitSize = 4096, MaxIoSize = 32_768, MaxSendSge = 1, DataWrPoolSize = 64 };
+        using var bed = NewBed(options, faults);
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2, ErrorDrainQueueSize));
+        bed.StartIo(qpairs, budget: ErrorDrainWritesPerQpair, blocks: 8, writesOnly: true);
+        var race = bed.Race(() => qpairs.Any(q => q.State == NvmeRdmaQpairState.Exited) && bed.Loads.All(l => l.Finished));
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// The RDMA READ of an I/O qpair's Fabrics Connect data completes RETRY_EXC_ERR on the target: the target drains and
+    /// destroys the qpair and disconnects, while the host waits for the Connect's response in FABRIC_CONNECT_POLL. The
+    /// host must consume the DISCONNECTED parked for it and fail the qpair then, not wait for the command's timeout (a
+    /// host bug this exploration found: only RUNNING qpairs consumed unsolicited events).
+    /// </summary>
+    [Test]
+    public static Task ConnectDataReadFailure() => ConnectDataReadFailure(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="ConnectDataReadFailure()"/>
+    public static async Task ConnectDataReadFailure(KnownDefects defects)
+    {
+        var faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", FirstIoQpOrdinal), WrKind.RdmaRead, 1, WcStatus.RetryExcErr));
+        using var bed = NewBed(Options(defects), faults);
+        var qpairs = ScheduleSteps.Suppressed(() =>
+        {
+            bed.Controller.Start();
+            bed.RunInline(() => bed.Controller.State == ControllerState.Ready, "controller ready");
+            return bed.Groups.Select(g => bed.Controller.CreateIoQpair(g, HostRaceBed.IoQueueSize)).ToArray();
+        });
+
+        // Whichever qpair the target accepts first is its QP 1 and loses its Connect data; the other must run.
+        await bed.Race(() => qpairs.Count(q => q.State == NvmeRdmaQpairState.Exited) == 1 && qpairs.Count(q => q.State == NvmeRdmaQpairState.Running) == 1);
+        var failed = qpairs.Single(q => q.State == NvmeRdmaQpairState.Exited);
+        Specification.Assert(failed.FailureReason == QpairFailureReason.Remote, "{0} failed with {1}, not REMOTE (the target's DISCONNECTED)", failed, failed.FailureReason);
+        Finish(bed);
+    }
+
+    /// <summary>Host queue size of the error-drain scenario: 4 entries, a send queue of 8 (one write's READs).</summary>
+    private const int ErrorDrainQueueSize = 4;
+
+    /// <summary>Writes per qpair in the error-drain scenario.</summary>
+    private const int ErrorDrainWritesPerQpair = 3;
+
+    /// <summary>READs of the faulted qpair: the Connect data, then eight per write.</summary>
+    private const int ErrorDrainReadsMax = 1 + (8 * ErrorDrainWritesPerQpair);
+
+    /// <summary>The target's QP ordinal of the host's first I/O qpair (ordinal 0 is the admin qpair's).</summary>
+    private const int FirstIoQpOrdinal = 1;
+
+    private static TargetOptions Options(KnownDefects defects) =>
+        new() { MaxQueueDepth = 32, NumSharedBuffers = 256, ExecutionLatencyNs = 0, Defects = defects };
+
+    private static TargetRaceBed NewBed(TargetOptions options, FaultPlan faults)
+    {
+        Specification.RegisterMonitor<DisconnectsFinish>();
+        Specification.RegisterMonitor<CommandsComplete>();
+        var seed = ScheduleSteps.FabricSeed(FabricSeeds);
+        var bed = new TargetRaceBed(seed, options, faults);
+        LastSchedule.Register(bed.Describe);
+        return bed;
+    }
+
+    /// <summary>After the race: the host deletes its controller, the target must destroy everything and get every buffer and WR back.</summary>
+    private static void Finish(TargetRaceBed bed)
+    {
+        ScheduleSteps.Suppressed(bed.DeleteInline);
+        var buffers = bed.Target.Buffers!;
+        Specification.Assert(buffers.Available == buffers.Count, "target buffers: {0} of {1} back in the pool", buffers.Available, buffers.Count);
+        Specification.Assert(bed.Target.DataWrs.Available == bed.Target.Options.DataWrPoolSize, "target data WRs: {0} of {1} back in the pool",
+            bed.Target.DataWrs.Available, bed.Target.Options.DataWrPoolSize);
+    }
+}
