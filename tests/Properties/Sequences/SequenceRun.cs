@@ -28,7 +28,10 @@ public static class SequenceRun
             return;
         }
 
-        var path = Save(scenario);
+        // The saved file carries the defects the run had (HARNESS_DEFECT), so it replays on its own.
+        var env = KnownDefectNames.FromEnvironment();
+        var names = KnownDefectNames.All.Where(n => KnownDefectNames.TryParse(n, out var d) && (env & d) != 0).ToArray();
+        var path = Save(names.Length == 0 ? scenario : scenario with { Defects = (scenario.Defects ?? Array.Empty<string>()).Union(names).ToArray() });
         throw new Xunit.Sdk.XunitException(
             $"{outcome.ResultLine}\n{outcome.BrokenInvariant}: {outcome.Detail}\n{string.Join("\n", outcome.Notes.Select(n => "note: " + n))}\n" +
             $"counterexample ({FailureSequences.Length(scenario)} steps): {scenario.Description}\nsaved: {path}\nreplay: harness replay {path}\n{scenario}");
