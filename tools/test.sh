@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages some tests need: the native backend's ABI conformance test compiles a C program against rdma-core's
-# headers with gcc (tests/Properties/Native), and the no-device tests load libibverbs.so.1 / librdmacm.so.1.
-REQUIRED_PACKAGES=(libibverbs-dev librdmacm-dev gcc)
+# headers with gcc (tests/Properties/Native), and the no-device tests load libibverbs.so.1 / librdmacm.so.1; the
+# core-dump tests (tests/Properties/FieldBugs) build a C fixture with gcc, dump it with gcore and read it with gdb.
+REQUIRED_PACKAGES=(libibverbs-dev librdmacm-dev gcc gdb)
 missing=()
 for p in "${REQUIRED_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -44,9 +44,13 @@ public static class HarnessProgram
         root.Add(BuildRun(stdout, stderr, interactive));
         root.Add(BuildDevices(stdout, stderr));
         root.Add(new ReplayCommandLine().Build(stdout, stderr));
+        root.Add(ImportLogCommand.Build(stdout, stderr));
+        root.Add(ImportCoreCommand.Build(stdout, stderr));
+        root.Add(RenderCommand.Build(stdout, stderr));
+        root.Add(SweepCommand.Build(stdout, stderr, interactive));
         root.SetAction(_ =>
         {
-            stderr.WriteLine("harness: a command is required (run, replay, devices)");
+            stderr.WriteLine("harness: a command is required (run, replay, import-log, import-core, render, sweep, devices)");
             stderr.WriteLine("usage: harness --help");
             return ExitUsage;
         });

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Harness.HardwareRunner.Workloads.NvmeHost;
 using Harness.Sim.Core;
 using Harness.Sim.Faults;
 using Harness.Transport.Verbs;
@@ -16,7 +17,11 @@ namespace Harness.HardwareRunner.Cli;
 /// <item><c>flush-storm</c>: 1..3 times, a QP (one, or every QP of the target) is forced to ERR: its WRs flush.</item>
 /// <item><c>rnr</c>: the host re-posts each response receive late (log-uniform 2..200 µs) while reusing the slot at
 /// once, so responses outrun receives; its rnr_retry is drawn (7 = forever; lower ends in RNR_RETRY_EXC_ERR).</item>
-/// <item><c>disconnects</c>: 1..4 times, rdma_disconnect of a host or target qpair (the admin qpair included).</item>
+/// <item><c>disconnects</c>: 1..4 times, rdma_disconnect of a host or target qpair (the admin qpair included); with
+/// probability ½ the host also resets the controller or deletes and re-attaches it in the middle of the I/O; with
+/// probability ½ the host's I/O completion queues are slow for a while (completions written late), so qpairs that
+/// disconnect then stay LINGERING past the CM's timewait and their late TIMEWAIT_EXIT waits on the shared channel —
+/// the shape of SPDK's lingering-qpair hang.</item>
 /// <item><c>swarm</c>: <see cref="SwarmProfile.Draw"/> plus each of the four above with probability ½.</item>
 /// </list>
 /// Timed faults fall in the estimated I/O phase of the run (after the controller connected).
@@ -43,6 +48,14 @@ public static class FaultProfileBuilder
 
     /// <summary>Virtual time per round of queue-depth I/Os (measured with 4 KiB I/Os: about 9 µs up to qd 16, less beyond).</summary>
     public const long RoundNs = 9_000;
+
+    /// <summary>Shortest and longest delay of the host's slow completion queues.</summary>
+    public const long SlowCqDelayNsMin = 500_000;
+
+    public const long SlowCqDelayNsMax = 8_000_000;
+
+    /// <summary>How long the host's completion queues stay slow.</summary>
+    public const long SlowCqWindowNs = 20_000_000;
 
     private const int FlushStormsMax = 3;
     private const int DisconnectsMax = 4;
@@ -131,6 +144,36 @@ public static class FaultProfileBuilder
             }
 
             _parts.Add("disconnects: rdma_disconnect of " + string.Join(", ", what));
+            var action = r.Chance(0.5) ? ControllerAction() : (long?)null;
+            if (r.Chance(0.5))
+            {
+                SlowHostCqs(action ?? At());
+            }
+        }
+
+        /// <summary>A controller reset, or a deletion and re-attach, at a time in the I/O phase (returned).</summary>
+        private long ControllerAction()
+        {
+            var at = At();
+            var kind = r.Chance(0.5) ? ControllerActionKind.Reset : ControllerActionKind.DeleteAndReattach;
+            _setup = _setup with { ControllerActions = [.. _setup.ControllerActions, new ControllerAction(at, kind)] };
+            _parts.Add(Inv($"controller {(kind == ControllerActionKind.Reset ? "reset" : "delete and re-attach")} at {at / 1e3:0.#} µs"));
+            return at;
+        }
+
+        /// <summary>
+        /// Every I/O completion queue of the host (ordinals 1..N; 0 is the admin qpair's) is slow for a window from
+        /// <paramref name="from"/> (the controller action's time when there is one: its qpairs then linger).
+        /// </summary>
+        private void SlowHostCqs(long from)
+        {
+            var delay = (long)r.LogUniform(SlowCqDelayNsMin, SlowCqDelayNsMax);
+            for (var cq = 1; cq <= qpairs; cq++)
+            {
+                _faults.Add(new DelayCqFault("host", cq, delay, from, from + SlowCqWindowNs));
+            }
+
+            _parts.Add(Inv($"host I/O completion queues {delay / 1e3:0.#} µs late from {from / 1e3:0.#} µs for {SlowCqWindowNs / 1e6:0} ms"));
         }
 
         public void Swarm(SwarmProfile swarm)

@@ -1,3 +1,4 @@
+using Harness.HardwareRunner.Workloads.NvmeHost;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Faults;
 using Harness.Transport.Verbs;
@@ -31,6 +32,9 @@ public sealed record FaultSetup
     /// <summary>rnr_retry the host gives the target.</summary>
     public byte RnrRetryCount { get; init; } = VerbsLimits.RetryCountMax;
 
+    /// <summary>Controller resets and deletions the host performs in the middle of the I/O, in time order.</summary>
+    public IReadOnlyList<ControllerAction> ControllerActions { get; init; } = [];
+
     /// <summary>The workload options with this profile's settings applied.</summary>
     public NvmfWorkloadOptions Apply(NvmfWorkloadOptions options) => options with
     {
@@ -39,5 +43,6 @@ public sealed record FaultSetup
         LargeIoFraction = LargeIoFraction,
         HostRecvRepostDelayNs = RecvRepostDelayNs,
         HostRnrRetryCount = RnrRetryCount,
+        ControllerActions = ControllerActions,
     };
 }

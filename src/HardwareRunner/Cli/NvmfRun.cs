@@ -1,6 +1,7 @@
 using System.Globalization;
 using Harness.HardwareRunner.Backends;
 using Harness.HardwareRunner.Workloads;
+using Harness.HardwareRunner.Workloads.NvmeHost;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Cm;
 using Harness.Sim.Core;
@@ -18,6 +19,15 @@ namespace Harness.HardwareRunner.Cli;
 /// </summary>
 internal static class NvmfRun
 {
+    /// <summary>Random stream of the simulated preemptions of the host's threads (its own, so it reshuffles nothing else).</summary>
+    public const string PreemptionStream = "host.preemption";
+
+    /// <summary>
+    /// Chance that the admin thread runs at one of the host transport's preemption points: on hardware it runs on
+    /// another core at any moment; a cooperative simulation lets it in exactly where a race can matter.
+    /// </summary>
+    public const double AdminPreemptionProbability = 0.5;
+
     public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         var defects = KnownDefects.None;
@@ -40,6 +50,7 @@ internal static class NvmfRun
             IoSize = settings.IoSize,
             ReadFraction = settings.RwMix,
             TargetDefects = defects,
+            HostDefects = defects,
             TargetAddress = SimBackend.TargetAddress,
         });
         var invalid = options.Validate();
@@ -70,8 +81,14 @@ internal static class NvmfRun
                 $"workload nvmf ios={options.Ios} qpairs={options.Qpairs} qd={options.QueueDepth} io-size={options.IoSize} rw-mix={options.ReadFraction:R} faults={settings.Faults}"),
         });
         var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
+        var preemption = world.Random.Stream(PreemptionStream);
         var workload = new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
-            line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }));
+            line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }),
+            (o, sink) => new NvmeRdmaHostDriver(backend.Host, o with
+            {
+                PreemptAdmin = () => preemption.Chance(AdminPreemptionProbability),
+                Log = line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.HostName, Op = "log", Text = line }),
+            }, sink));
         var meter = new SteadyStateMeter(options.Ios);
         var stats = workload.Stats;
         var wall = Stopwatch.StartNew();
@@ -114,7 +131,8 @@ internal static class NvmfRun
         }
         catch (SimulatedHangException e)
         {
-            return new WorkloadViolation("hang", e.Message);
+            // What the field sees: the controller delete never completes ("NVMe path … still exists after delete").
+            return new WorkloadViolation("hang", $"{e.Message}; the thread that called it never returns, so the host's teardown cannot finish ({workload.Driver.Describe()})");
         }
         catch (Exception e)
         {

@@ -47,7 +47,7 @@ internal static class NvmfSummary
 
         var parts = defects.Select(d => d == KnownDefectNames.PendingReadQueueDoubleInsert
             ? $"{d} (target transport: on)"
-            : $"{d} (host: no effect yet, the host transport is not in this build)");
+            : $"{d} (host transport: on)");
         return "defects: " + string.Join(", ", parts);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class RunCommandLine
 
     private readonly Option<ulong> _seed = new("--seed") { HelpName = "N", Description = "The seed: it fixes everything on the simulated backend.", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _ios = new("--ios") { HelpName = "N", Description = "I/Os in total, split across the qpairs.", DefaultValueFactory = _ => 2000 };
-    private readonly Option<int> _qpairs = new("--qpairs") { HelpName = "N", Description = "I/O qpairs (each its own CM id; one shared event channel per side).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _qpairs = new("--qpairs") { HelpName = "N", Description = "I/O qpairs, each on its own host thread (all on one shared CM event channel per side).", DefaultValueFactory = _ => 1 };
     private readonly Option<int> _qd = new("--qd") { HelpName = "N", Description = "Queue depth: I/Os in flight per qpair.", DefaultValueFactory = _ => 16 };
     private readonly Option<int> _ioSize = new("--io-size") { HelpName = "BYTES", Description = "Bytes per Read/Write (nvmf: a multiple of the 4096-byte block).", DefaultValueFactory = _ => 4096 };
     private readonly Option<double> _rwMix = new("--rw-mix") { HelpName = "FRACTION", Description = "Fraction of I/Os that are reads (nvmf).", DefaultValueFactory = _ => 0.5 };

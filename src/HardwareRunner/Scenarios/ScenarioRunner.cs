@@ -6,9 +6,9 @@ namespace Harness.HardwareRunner.Scenarios;
 
 /// <summary>
 /// Runs one loaded scenario and judges it against its expectation: a command list with <see cref="CommandRun"/>, a
-/// random workload with <see cref="RandomRun"/>. Problems with the scenario itself (an option combination the
-/// workload rejects, an initial state this build cannot inject) are <see cref="ScenarioFormatException"/>s naming the
-/// field, thrown before anything runs.
+/// random workload with <see cref="RandomRun"/>, an initial state (a core-dump snapshot) with <see cref="SnapshotScenario"/>.
+/// Problems with the scenario itself (an option combination the workload rejects, a snapshot the simulated target
+/// cannot hold) are <see cref="ScenarioFormatException"/>s naming the field, thrown before anything runs.
 /// </summary>
 public static class ScenarioRunner
 {
@@ -17,14 +17,13 @@ public static class ScenarioRunner
     {
         options ??= new ScenarioRunOptions();
         var s = document.Scenario;
-        if (s.InitialState != null)
-        {
-            throw document.Error("/initialState", "starting the target from an injected state is not supported by this build yet (the field is reserved for harness import-core)");
-        }
-
         ScenarioExpectation.TryParse(s.Expect, out var expectation);
         var defects = Defects(s) | options.ExtraDefects;
         var trace = options.Trace ?? new Trace();
+        if (s.InitialState != null)
+        {
+            return SnapshotScenario.Run(document, expectation, defects, trace, faultLine);
+        }
         if (s.Random != null)
         {
             using var random = new RandomRun(document, defects, trace);

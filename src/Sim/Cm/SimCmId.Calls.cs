@@ -240,6 +240,12 @@ public sealed partial class SimCmId
             {
                 World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvDreqArrived); // destroying a live connection sends DREQ
             }
+            else if (State == CmIdState.Connecting && Peer != null)
+            {
+                // As the IB CM's cm_destroy_id in REQ_SENT: a connection abandoned before the REP came is rejected
+                // (IB_CM_REJ_TIMEOUT), so the passive side does not wait forever for an RTU.
+                World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvRejArrived, CmRejectReason.Timeout);
+            }
 
             if (State == CmIdState.Listening)
             {
@@ -280,7 +286,13 @@ public sealed partial class SimCmId
     {
         switch (State)
         {
-            case CmIdState.Connected or CmIdState.Accepting or CmIdState.Connecting:
+            case CmIdState.Connecting:
+                // As the kernel on IB/RoCE: the QP goes to ERR, but no DREQ can be sent before the connection is
+                // established; the id keeps waiting for the REP, which then cannot bring the QP to RTR: the REP is
+                // rejected and CONNECT_ERROR reported (RepArrived).
+                QpImpl?.ForceError("rdma_disconnect");
+                return Errno.Ok;
+            case CmIdState.Connected or CmIdState.Accepting:
                 SetState(CmIdState.DisconnectSent);
                 QpImpl?.ForceError("rdma_disconnect");
                 if (Peer != null)

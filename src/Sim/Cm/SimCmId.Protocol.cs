@@ -74,7 +74,9 @@ public sealed partial class SimCmId
             initiatorDepth: Math.Min(LocalParam.InitiatorDepth, Peer.LocalParam.ResponderResources), LocalParam.RetryCount, Peer.LocalParam.RnrRetryCount);
         if (rc != Errno.Ok)
         {
+            // As the kernel CMA's cma_rep_recv: a REP the QP cannot follow is rejected, so the peer does not wait for an RTU.
             SetState(CmIdState.Closed);
+            World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvRejArrived, CmRejectReason.ConsumerReject);
             Raise(CmEventType.ConnectError, -rc, default);
             return;
         }
@@ -97,6 +99,16 @@ public sealed partial class SimCmId
 
     private void RejArrived(int reason)
     {
+        if (State is CmIdState.ConnectRequest or CmIdState.Accepting)
+        {
+            // The passive side of an abandoned connect: as the kernel CMA on IB_CM_REJ_RECEIVED, the QP goes to ERR
+            // (its posted receives flush) and REJECTED is reported.
+            SetState(CmIdState.Closed);
+            QpImpl?.ForceError("connection rejected by the peer");
+            Raise(CmEventType.Rejected, reason, default);
+            return;
+        }
+
         if (State != CmIdState.Connecting)
         {
             return;

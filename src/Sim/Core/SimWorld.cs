@@ -36,6 +36,12 @@ public sealed class SimWorld : IClock
 
     public Trace Trace { get; }
 
+    /// <summary>
+    /// The reactor (SPDK thread) whose pollers are running now, or null between polls (NIC, fabric and CM events).
+    /// Records made meanwhile carry it, so a trace shows which thread did what.
+    /// </summary>
+    public string? CurrentThread { get; set; }
+
     /// <summary>Events processed since the world began.</summary>
     public long EventsProcessed { get; private set; }
 
@@ -154,6 +160,7 @@ public sealed class SimWorld : IClock
     public void Record(TraceRecord record)
     {
         record.TimeNs = NowNs;
+        record.Thread ??= CurrentThread;
         Trace.Record(record);
     }
 }

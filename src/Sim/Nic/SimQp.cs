@@ -226,7 +226,14 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
     {
         var previous = State;
         State = next;
-        World.Record(new TraceRecord { Kind = TraceKind.QpState, Node = HostName, Qp = QpNum, Op = next.ToName(), Arg = (long)previous });
+        World.Record(new TraceRecord { Kind = TraceKind.QpState, Node = HostName, Qp = QpNum, Op = next.ToName(), Arg = (long)previous, Text = next == QpState.Rtr ? DestText() : null });
+    }
+
+    /// <summary>The connected peer at RTR (<c>dest HOST/0xQPN</c>), so a trace pairs the two ends of each connection.</summary>
+    private string DestText()
+    {
+        var host = Device.Host.Fabric.FindHost(_attr.AhAttr.Dgid)?.HostName ?? "?";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"dest {host}/0x{_attr.DestQpNum:x}");
     }
 
     private long NewTicket() => ++_ticketSeq;

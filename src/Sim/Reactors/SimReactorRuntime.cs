@@ -104,6 +104,8 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
 
         _nextTickNs = long.MaxValue;
         _inTick = true;
+        var previousThread = _world.CurrentThread;
+        _world.CurrentThread = Name;
         var work = 0;
         try
         {
@@ -116,6 +118,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         finally
         {
             _inTick = false;
+            _world.CurrentThread = previousThread;
         }
 
         if (_pollers.Count == 0)

@@ -150,7 +150,11 @@ public static class ScenarioFile
         }
 
         var topology = s.EffectiveTopology;
-        if (s.Random != null)
+        if (s.InitialState != null)
+        {
+            ScenarioInitialState.Check(d);
+        }
+        else if (s.Random != null)
         {
             CheckRandomTopology(d, s.Topology);
         }

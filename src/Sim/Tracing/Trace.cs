@@ -103,6 +103,7 @@ public sealed class Trace : IDisposable
         AppendString(r.Op);
         AppendString(r.Status);
         AppendString(r.Text);
+        AppendString(r.Thread);
     }
 
     private void AppendString(string? s)
@@ -146,6 +147,7 @@ public sealed class Trace : IDisposable
         }
 
         WriteOptional(w, "text", r.Text);
+        WriteOptional(w, "thread", r.Thread);
         w.WriteEndObject();
         w.Flush();
         _jsonl!.WriteByte((byte)'\n');

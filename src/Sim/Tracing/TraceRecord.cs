@@ -59,6 +59,9 @@ public struct TraceRecord
     public ulong Length;
     public long Arg;
     public string? Text;
+
+    /// <summary>The simulated SPDK thread (reactor) that was polling when this happened; null for the NIC, fabric and CM.</summary>
+    public string? Thread;
 }
 
 /// <summary>JSON names of <see cref="TraceKind"/>.</summary>

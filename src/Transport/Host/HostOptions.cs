@@ -54,6 +54,16 @@ public sealed record HostOptions
     /// </summary>
     public byte ConnectInitiatorDepth { get; init; }
 
+    /// <summary>rnr_retry given to rdma_connect: how often the target retries a response SEND we had no receive for (SPDK: 7, forever).</summary>
+    public byte RnrRetryCount { get; init; } = 7;
+
+    /// <summary>
+    /// Cap on the responder_resources offered in rdma_connect (otherwise the device's max_qp_rd_atom): the RDMA READs
+    /// the target may have outstanding on one qpair, as with a NIC of small max_qp_rd_atom. The target's read depth
+    /// follows it, so small values split large writes into READs posted in parts.
+    /// </summary>
+    public byte ResponderResourcesMax { get; init; } = byte.MaxValue;
+
     /// <summary>Keep-alive timeout sent in the admin Connect, in ms; Keep Alive is sent every half of it (0 = off).</summary>
     public uint KeepAliveTimeoutMs { get; init; } = 10_000;
 
@@ -84,6 +94,13 @@ public sealed record HostOptions
     /// <summary>Buffers the memory map may register.</summary>
     public int MemoryRegionsMax { get; init; } = 4096;
 
+    /// <summary>
+    /// Fault injection (0 in production): a response buffer's receive is posted again this long after its command
+    /// completed, while the command slot is reused at once — a host whose poller is starved. Responses can then outrun
+    /// receives, and the target's SENDs meet RNR NAKs.
+    /// </summary>
+    public long RecvRepostDelayNs { get; init; }
+
     /// <summary>Known-defect switches (default: the fixed behaviour). Only <see cref="KnownDefects.LingeringWithoutCtrlrLock"/> concerns the host.</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
 
@@ -104,6 +121,8 @@ public sealed record HostOptions
         Require(IoQueuesRequested is >= 1 and < ushort.MaxValue, nameof(IoQueuesRequested), "1..65534");
         Require(ResolveTimeoutMs > 0 && CmEventTimeoutNs > 0 && LingeringTimeoutNs >= 0, nameof(CmEventTimeoutNs), "positive timeouts");
         Require(AdminTimeoutNs > 0 && IoTimeoutNs > 0 && ControllerTeardownTimeoutNs > 0, nameof(IoTimeoutNs), "positive timeouts");
+        Require(RnrRetryCount <= 7 && TransportRetryCount <= 7, nameof(RnrRetryCount), "0..7");
+        Require(RecvRepostDelayNs >= 0, nameof(RecvRepostDelayNs), "non-negative");
         Require(PendingCmEventsMax >= 0 && StaleConnRetriesMax >= 0, nameof(PendingCmEventsMax), "non-negative");
         Require(CompletionsPerPollMax >= 1 && PollGroupCqEntries >= 2 && PollGroupQpairsMax >= 1, nameof(CompletionsPerPollMax), "positive");
     }

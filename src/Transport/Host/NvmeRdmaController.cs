@@ -288,10 +288,9 @@ public sealed partial class NvmeRdmaController
         public int Poll()
         {
             var now = ctrlr.Clock.NowNs;
-            if (ctrlr._state == ControllerState.Ready && now < _nextPollNs && Volatile.Read(ref ctrlr._resetRequested) == 0 &&
-                Volatile.Read(ref ctrlr._deleteRequested) == 0)
+            if (now < _nextPollNs && IsPeriodic(ctrlr._state) && !HasNewRequest())
             {
-                return 0; // the admin queue is polled every AdminPollPeriodNs once the controller is ready
+                return 0;
             }
 
             _nextPollNs = now + ctrlr.Options.AdminPollPeriodNs;
@@ -299,5 +298,17 @@ public sealed partial class NvmeRdmaController
         }
 
         public override string ToString() => $"admin thread of ctrlr {ctrlr.Name}";
+
+        /// <summary>
+        /// Once the controller has been ready, its admin queue (and with it the shared CM channel) is polled every
+        /// AdminPollPeriodNs, as bdev_nvme's adminq poller does — also while a reset or deletion tears the qpairs down.
+        /// Initialization steps run at once.
+        /// </summary>
+        private static bool IsPeriodic(ControllerState state) => state is ControllerState.Ready or ControllerState.Resetting or ControllerState.Deleting;
+
+        /// <summary>A reset or deletion asked for and not yet begun: acted on at the next round.</summary>
+        private bool HasNewRequest() =>
+            (Volatile.Read(ref ctrlr._resetRequested) != 0 && ctrlr._state is ControllerState.Ready or ControllerState.Failed) ||
+            (Volatile.Read(ref ctrlr._deleteRequested) != 0 && ctrlr._state < ControllerState.Deleting);
     }
 }

@@ -114,6 +114,41 @@ public sealed partial class NvmeRdmaQpair
         return wc.Status == WcStatus.RetryExcErr ? QpairFailureReason.Remote : QpairFailureReason.Local;
     }
 
+    /// <summary>Posts response buffer <paramref name="index"/> again, at once or after the injected delay.</summary>
+    private void RepostRecv(QpairResources r, int index)
+    {
+        if (_options.RecvRepostDelayNs > 0)
+        {
+            r.DeferRecv(index, _clock.NowNs + _options.RecvRepostDelayNs);
+        }
+        else if (PostRecv(r, index) != Errno.Ok)
+        {
+            Fail(QpairFailureReason.Local);
+        }
+    }
+
+    /// <summary>Posts the deferred receives that are due (owning thread, while running).</summary>
+    private int PostDueRecvs()
+    {
+        if (Resources is not { DeferredRecvs: > 0 } r)
+        {
+            return 0;
+        }
+
+        var work = 0;
+        for (var index = r.TakeDueRecv(_clock.NowNs); index >= 0; index = r.TakeDueRecv(_clock.NowNs))
+        {
+            work++;
+            if (PostRecv(r, index) != Errno.Ok)
+            {
+                Fail(QpairFailureReason.Local);
+                break;
+            }
+        }
+
+        return work;
+    }
+
     /// <summary>Completes <paramref name="req"/> exactly once: frees it, re-posts its response buffer, calls back.</summary>
     private void CompleteRequest(QpairResources r, NvmeRdmaRequest req, in NvmeCompletion cpl)
     {
@@ -122,9 +157,9 @@ public sealed partial class NvmeRdmaQpair
         var context = req.Context;
         var rsp = req.RspIndex;
         r.Put(req);
-        if (rsp >= 0 && _state < NvmeRdmaQpairState.Exiting && PostRecv(r, rsp) != Errno.Ok)
+        if (rsp >= 0 && _state < NvmeRdmaQpairState.Exiting)
         {
-            Fail(QpairFailureReason.Local);
+            RepostRecv(r, rsp);
         }
 
         Completed++;

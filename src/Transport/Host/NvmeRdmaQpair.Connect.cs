@@ -40,6 +40,7 @@ public sealed partial class NvmeRdmaQpair
         Connected = false;
         _connectStatus = ConnectStatus.None;
         Generation++;
+        ConnectAttempts++;
         var rc = _ctrlr.Stack.Cm.CreateId(_ctrlr.Events.Channel, this, PortSpace.Tcp, out var id);
         if (rc != Errno.Ok)
         {
@@ -150,10 +151,10 @@ public sealed partial class NvmeRdmaQpair
         var param = new ConnParam
         {
             PrivateData = privateData,
-            ResponderResources = (byte)Math.Clamp(attr.MaxQpRdAtom, 0, byte.MaxValue),
+            ResponderResources = (byte)Math.Clamp(attr.MaxQpRdAtom, 0, _options.ResponderResourcesMax),
             InitiatorDepth = _options.ConnectInitiatorDepth,
             RetryCount = Math.Min(_options.TransportRetryCount, (byte)VerbsLimits.RetryCountMax),
-            RnrRetryCount = 7,
+            RnrRetryCount = _options.RnrRetryCount,
             QpNum = CmId.Qp!.QpNum,
         };
         rc = CmId.Connect(param);
@@ -234,6 +235,7 @@ public sealed partial class NvmeRdmaQpair
                 if (rc == Errno.Ok)
                 {
                     SetState(NvmeRdmaQpairState.Running);
+                    Connects++;
                 }
 
                 break;

@@ -43,6 +43,7 @@ public sealed partial class NvmeRdmaQpair
         {
             _lingerDeadlineNs = _clock.NowNs + _options.LingeringTimeoutNs;
             SetState(NvmeRdmaQpairState.Lingering);
+            Log($"lingering: {r.CurrentNumSends} send(s) and {r.CurrentNumRecvs} receive(s) outstanding{(NeedDestroy ? ", device removed" : string.Empty)}");
             return Errno.EAGAIN;
         }
 

@@ -66,6 +66,7 @@ public sealed partial class NvmeRdmaQpair
         if (Evt is not { } ev)
         {
             Log($"no {_expected.ToVerbsString()} within the CM event timeout");
+            CmEventTimeouts++;
             rc = Errno.EADDRNOTAVAIL;
         }
         else

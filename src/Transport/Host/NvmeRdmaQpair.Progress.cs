@@ -171,7 +171,7 @@ public sealed partial class NvmeRdmaQpair
 
     private int RunningPoll()
     {
-        var work = 0;
+        var work = PostDueRecvs();
         if (Evt != null && TryLock())
         {
             try

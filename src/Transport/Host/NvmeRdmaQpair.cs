@@ -99,6 +99,15 @@ public sealed partial class NvmeRdmaQpair
     /// <summary>Completed disconnects.</summary>
     public int Disconnects { get; private set; }
 
+    /// <summary>Connects started (each creates a new CM id); a supervisor compares it to see its reconnect was tried.</summary>
+    public int ConnectAttempts { get; private set; }
+
+    /// <summary>Connects that reached RUNNING.</summary>
+    public int Connects { get; private set; }
+
+    /// <summary>Waits for an expected CM event that ended at the CM event timeout (the peer never answered).</summary>
+    public int CmEventTimeouts { get; private set; }
+
     /// <summary>The logical thread that owns the qpair: its poll group, or the controller's admin poller.</summary>
     internal object Owner { get; }
 

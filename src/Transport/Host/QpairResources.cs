@@ -12,7 +12,11 @@ namespace Harness.Transport.Host;
 internal sealed class QpairResources
 {
     private readonly int[] _free;
+    private readonly int[] _deferredRecv;
+    private readonly long[] _deferredDueNs;
     private int _freeCount;
+    private int _deferredHead;
+    private int _deferredCount;
     private NvmeRdmaRequest? _head;
     private NvmeRdmaRequest? _tail;
 
@@ -24,6 +28,8 @@ internal sealed class QpairResources
         Requests = new NvmeRdmaRequest[entries];
         RecvPosted = new bool[entries];
         _free = new int[entries];
+        _deferredRecv = new int[entries];
+        _deferredDueNs = new long[entries];
         for (var i = 0; i < entries; i++)
         {
             Requests[i] = new NvmeRdmaRequest((ushort)i);
@@ -128,6 +134,33 @@ internal sealed class QpairResources
 
         req.Reset();
         _free[_freeCount++] = req.Id;
+    }
+
+    /// <summary>Response buffers whose receive is waiting to be posted again (<see cref="HostOptions.RecvRepostDelayNs"/>).</summary>
+    public int DeferredRecvs => _deferredCount;
+
+    /// <summary>Remembers that response buffer <paramref name="index"/> is to be posted again at <paramref name="dueNs"/> (FIFO).</summary>
+    public void DeferRecv(int index, long dueNs)
+    {
+        Check.That(_deferredCount < Entries, InvariantNames.QueueIntegrity, (this, index), s => $"response buffer {s.index}: more deferred receives than entries ({s.Item1.Entries})");
+        Check.That(!RecvPosted[index], InvariantNames.QueueIntegrity, index, i => $"response buffer {i}: deferred while its receive is posted");
+        _deferredRecv[(_deferredHead + _deferredCount) % Entries] = index;
+        _deferredDueNs[(_deferredHead + _deferredCount) % Entries] = dueNs;
+        _deferredCount++;
+    }
+
+    /// <summary>The oldest deferred response buffer if it is due at <paramref name="nowNs"/> (removed), else -1.</summary>
+    public int TakeDueRecv(long nowNs)
+    {
+        if (_deferredCount == 0 || _deferredDueNs[_deferredHead] > nowNs)
+        {
+            return -1;
+        }
+
+        var index = _deferredRecv[_deferredHead];
+        _deferredHead = (_deferredHead + 1) % Entries;
+        _deferredCount--;
+        return index;
     }
 
     /// <summary>Counts the WRs marked posted: must equal the counters (depth-counters invariant).</summary>

@@ -146,6 +146,9 @@ public sealed class CmEvent
 /// <summary>IB CM reject reasons that appear in REJECTED's status.</summary>
 public static class CmRejectReason
 {
+    /// <summary>IB_CM_REJ_TIMEOUT: the active side gave up on the connection (destroyed its id before the REP came).</summary>
+    public const int Timeout = 1;
+
     /// <summary>No listener on that service id (port).</summary>
     public const int InvalidServiceId = 8;
 

@@ -35,9 +35,9 @@ public sealed partial class NvmfRdmaTransport
         switch (ev.EventType)
         {
             case CmEventType.ConnectRequest:
-                var accepted = OnConnectRequest(ev);
+                var owned = OnConnectRequest(ev);
                 Ack(ev);
-                if (!accepted)
+                if (!owned)
                 {
                     ev.Id.Destroy(); // only after the ack: destroying an id with an unacked event blocks forever
                 }
@@ -72,7 +72,10 @@ public sealed partial class NvmfRdmaTransport
         Check.That(rc == Errno.Ok, InvariantNames.CompletesOnce, ev, e => $"rdma_ack_cm_event({e}) failed: every CM event must be acked exactly once");
     }
 
-    /// <summary><c>nvmf_rdma_connect</c>: validate private data and depths, create the qpair, add it to a poll group, accept.</summary>
+    /// <summary>
+    /// <c>nvmf_rdma_connect</c>: validate private data and depths, create the qpair, add it to a poll group, accept.
+    /// Returns whether a qpair now owns the id (false: rejected, the caller destroys the id).
+    /// </summary>
     private bool OnConnectRequest(CmEvent ev)
     {
         var error = RdmaCmRequest.TryDecode(ev.Param.PrivateData.Span, out var request);
@@ -106,7 +109,9 @@ public sealed partial class NvmfRdmaTransport
             return false;
         }
 
-        return true;
+        qpair.GenericState = NvmfQpairState.Connecting;
+        Accept(qpair);
+        return true; // accepted, or closing after a failed accept: either way the qpair owns the id and destroys it
     }
 
     private void Reject(ICmId id, RdmaTransportError error)
@@ -156,11 +161,14 @@ public sealed partial class NvmfRdmaTransport
             poller.PendingRecv.Remove(qpair);
         }
 
-        qpair.GenericState = NvmfQpairState.Connecting;
-        return Accept(qpair);
+        return true;
     }
 
-    private bool Accept(RdmaQpair qpair)
+    /// <summary>
+    /// rdma_accept. On failure (e.g. the host abandoned the connect and its REJ came first) the qpair is fully set up
+    /// — QP, resources, posted receives — so it is closed the normal way: disconnect, drain, destroy.
+    /// </summary>
+    private void Accept(RdmaQpair qpair)
     {
         var data = new byte[RdmaCmAccept.Size];
         new RdmaCmAccept { Recfmt = 0, Crqsize = (ushort)qpair.MaxQueueDepth }.Encode(data);
@@ -170,10 +178,7 @@ public sealed partial class NvmfRdmaTransport
         {
             _log.Error(qpair, $"rdma_accept failed: {Errno.Name(rc)}");
             DisconnectQpair(qpair);
-            return false;
         }
-
-        return true;
     }
 
     /// <summary><c>nvmf_process_ib_event</c>.</summary>

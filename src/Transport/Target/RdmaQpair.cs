@@ -17,7 +17,7 @@ public enum NvmfQpairState
 /// SPDK's <c>spdk_nvmf_rdma_qpair</c>: one host connection on the target. Owns (or, with an SRQ, shares) the request
 /// resources, the four pending queues, and the depth counters that must always equal the WRs actually outstanding.
 /// </summary>
-public sealed class RdmaQpair : INvmfQpair
+public sealed partial class RdmaQpair : INvmfQpair
 {
     /// <summary>WRs batched per qpair before the end-of-poll flush (bounds the staging arrays).</summary>
     public const int BatchedWrsMax = 4096;

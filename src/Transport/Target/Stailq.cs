@@ -33,7 +33,7 @@ public readonly record struct StailqId(string Name, object? Owner)
 /// elsewhere really overwrites its link and corrupts the other queue, exactly as in C. The always-on check after each
 /// insert reports that at once, naming the element, both queues and the element's description.
 /// </summary>
-public sealed class Stailq<T, TLink>
+public sealed partial class Stailq<T, TLink>
     where T : class
     where TLink : IStailqLink<T>
 {

@@ -7,8 +7,7 @@ namespace Harness.HardwareRunner.Workloads.NvmeHost;
 /// The seam between the workload and an NVMe-oF/RDMA host: one controller (admin qpair plus
 /// <see cref="IoQpairCount"/> I/O qpairs), polled from the application's reactors as SPDK's host is
 /// (<c>spdk_nvme_ctrlr_process_admin_completions</c> on one thread, <c>spdk_nvme_qpair_process_completions</c> on
-/// each qpair's thread). Today <see cref="RawNvmeHost"/> implements it at the wire level; the real host transport
-/// (src/Transport/Host) replaces it behind this interface.
+/// each qpair's thread). <see cref="NvmeRdmaHostDriver"/> implements it with the host transport of src/Transport/Host.
 /// </summary>
 /// <remarks>
 /// Contract: every command accepted by <see cref="Submit"/> is reported exactly once to

@@ -1,4 +1,5 @@
 using System.Net;
+using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 
 namespace Harness.HardwareRunner.Workloads.NvmeHost;
@@ -6,7 +7,7 @@ namespace Harness.HardwareRunner.Workloads.NvmeHost;
 /// <summary>Parameters of the host driver (SPDK's <c>spdk_nvme_ctrlr_opts</c> where one exists).</summary>
 public sealed record NvmeHostDriverOptions
 {
-    /// <summary>Command slots of one qpair the CID can address (the low CID byte is the slot).</summary>
+    /// <summary>Command tags one qpair may have (the completion contexts are preallocated per tag).</summary>
     public const int QueueDepthMax = 256;
 
     /// <summary>Failure reasons kept for the summary.</summary>
@@ -66,11 +67,30 @@ public sealed record NvmeHostDriverOptions
     /// <summary>How long a qpair being torn down waits for an expected CM event (SPDK's <c>rdma_cm_event_timeout_ms</c>).</summary>
     public long CmEventTimeoutNs { get; init; } = 1_000_000_000;
 
-    /// <summary>Longest a qpair may take to get all its WRs and CM events back once torn down (else: lost completions).</summary>
-    public long TeardownTimeoutNs { get; init; } = 10_000_000_000;
+    /// <summary>Longest a controller reset or deletion may take to tear its qpairs down (else: "NVMe path still exists after delete").</summary>
+    public long TeardownTimeoutNs { get; init; } = 5_000_000_000;
 
-    /// <summary>Property Get CSTS attempts while waiting for the shutdown to complete (CSTS.SHST).</summary>
-    public int ShutdownPollsMax { get; init; } = 100;
+    /// <summary>
+    /// Admin-queue poll period once the controller is ready (bdev_nvme's <c>nvme_adminq_poll_period_us</c>, 10 ms by
+    /// default): CM events nobody else reaps (a late TIMEWAIT_EXIT) wait this long on the shared channel.
+    /// </summary>
+    public long AdminPollPeriodNs { get; init; } = 10_000_000;
+
+    /// <summary>Controller resets and deletions the application performs at given times (the fault profile's).</summary>
+    public IReadOnlyList<ControllerAction> ControllerActions { get; init; } = [];
+
+    /// <summary>Known defects the host runs with (only <see cref="KnownDefects.LingeringWithoutCtrlrLock"/> concerns it).</summary>
+    public KnownDefects Defects { get; init; }
+
+    /// <summary>
+    /// Asked at each preemption point of the host transport (<see cref="Harness.Transport.Host.HostInterleavingPoint"/>):
+    /// true lets the admin thread run there, as it may on another core. A simulated run draws it from a seeded stream;
+    /// null (hardware) adds nothing, the threads really run concurrently.
+    /// </summary>
+    public Func<bool>? PreemptAdmin { get; init; }
+
+    /// <summary>Log sink for the host's SPDK-style lines (null: none).</summary>
+    public Action<string>? Log { get; init; }
 
     /// <summary>Checks the values; null or what is wrong.</summary>
     public string? Validate()

@@ -37,7 +37,10 @@ public sealed partial class NvmfWorkload : INvmeHostSink
     private bool _started;
     private bool _done;
 
-    /// <summary>Builds both sides; <paramref name="driverFactory"/> makes the host (default: <see cref="RawNvmeHost"/>).</summary>
+    /// <summary>
+    /// Builds both sides; <paramref name="driverFactory"/> makes the host from the options this workload derives (default:
+    /// <see cref="NvmeRdmaHostDriver"/>, the host transport of src/Transport/Host).
+    /// </summary>
     public NvmfWorkload(NvmfWorkloadOptions options, IRdmaStack target, IRdmaStack host, IReactorRuntime reactors, IWorkloadRandom random,
         Action<string>? targetLog = null, Func<NvmeHostDriverOptions, INvmeHostSink, INvmeHostDriver>? driverFactory = null)
     {
@@ -60,7 +63,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         var targetOptions = options.ToTargetOptions();
         Controller = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), target.Clock);
         Transport = new NvmfRdmaTransport(target, targetOptions, Controller, _observer);
-        Driver = (driverFactory ?? ((o, sink) => new RawNvmeHost(host, o, sink)))(HostDriverOptions(options), this);
+        Driver = (driverFactory ?? ((o, sink) => new NvmeRdmaHostDriver(host, o, sink)))(HostDriverOptions(options), this);
         var slotBytes = options.ExtentBlocks * NvmfWorkloadOptions.BlockBytes;
         _loads = new QpairLoad[options.Qpairs];
         for (var i = 0; i < options.Qpairs; i++)
@@ -161,6 +164,8 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         ReadDepth = o.HostReadDepth,
         RnrRetryCount = o.HostRnrRetryCount,
         RecvRepostDelayNs = o.HostRecvRepostDelayNs,
+        Defects = o.HostDefects,
+        ControllerActions = o.ControllerActions,
     };
 
     private void Add(IReactor reactor, IPoller poller)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Harness.HardwareRunner.Workloads.NvmeHost;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 
@@ -64,6 +65,12 @@ public sealed record NvmfWorkloadOptions
 
     /// <summary>Known defects the target runs with.</summary>
     public KnownDefects TargetDefects { get; init; }
+
+    /// <summary>Known defects the host runs with.</summary>
+    public KnownDefects HostDefects { get; init; }
+
+    /// <summary>Controller resets and deletions in the middle of the I/O (the fault profile's), in time order.</summary>
+    public IReadOnlyList<ControllerAction> ControllerActions { get; init; } = [];
 
     /// <summary>The target's address and port (NVMe-oF's 4420).</summary>
     public IPEndPoint TargetAddress { get; init; } = new(IPAddress.Parse("192.0.2.1"), 4420);

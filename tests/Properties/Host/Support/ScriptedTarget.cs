@@ -168,7 +168,16 @@ public sealed partial class ScriptedTarget
         var accept = new byte[RdmaCmAccept.Size];
         new RdmaCmAccept { Crqsize = (ushort)depth }.Encode(accept);
         var param = new ConnParam { PrivateData = accept, InitiatorDepth = Math.Min((byte)16, ev.Param.InitiatorDepth), RnrRetryCount = 7 };
-        Require(ev.Id.Accept(param), "accept");
+        if (ev.Id.Accept(param) != Errno.Ok)
+        {
+            // The host abandoned the connect and its REJ came first (rdma_accept then fails, as with the kernel CM):
+            // drop what was set up; the caller destroys the id after the ack.
+            conn.Closed = true;
+            ev.Id.DestroyQp();
+            conn.Release(_host.Memory);
+            return false;
+        }
+
         return true;
     }
 

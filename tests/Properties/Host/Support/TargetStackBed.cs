@@ -20,7 +20,7 @@ public sealed class TargetStackBed : IDisposable
     private readonly List<Harness.Transport.Verbs.DmaBuffer> _buffers = new();
 
     /// <summary>Target stack and host; the host connects to <c>connectPort</c> (another than 4420 gets a CM reject).</summary>
-    public TargetStackBed(ulong seed, int groups, FaultPlan? faults = null, int connectPort = 4420)
+    public TargetStackBed(ulong seed, int groups, FaultPlan? faults = null, int connectPort = 4420, Func<HostOptions, HostOptions>? configureHost = null)
     {
         var defects = KnownDefectNames.FromEnvironment();
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None });
@@ -33,6 +33,7 @@ public sealed class TargetStackBed : IDisposable
         Transport.Start(Fabric.Reactors, 2, address);
 
         var options = new HostOptions { Defects = defects };
+        options = configureHost?.Invoke(options) ?? options;
         Groups = Enumerable.Range(0, groups).Select(i => new NvmeRdmaPollGroup(Fabric.Reactors.CreateReactor($"io{i}"), options)).ToArray();
         Controller = new NvmeRdmaController(HostMachine, Fabric.Reactors.CreateReactor("admin"), new IPEndPoint(targetMachine.Address, connectPort), options);
     }

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using Harness.HardwareRunner.Sweep;
+using Harness.Transport.Target;
+
+namespace Harness.HardwareRunner.Cli;
+
+/// <summary>
+/// <c>harness sweep --seeds A..B [--defect NAME] [--shard I/N] [--junit FILE]</c> (contract: DESIGN.md "The harness
+/// command"): many seeds of <c>harness run</c> with swarm faults on all cores (<see cref="SweepRun"/>).
+/// </summary>
+internal static class SweepCommand
+{
+    public static Command Build(TextWriter stdout, TextWriter stderr, bool interactive) => Build(stdout, stderr, interactive, Environment.GetEnvironmentVariable);
+
+    /// <summary>As <see cref="Build(TextWriter, TextWriter, bool)"/>, reading the shard environment through <paramref name="getenv"/> (tests).</summary>
+    public static Command Build(TextWriter stdout, TextWriter stderr, bool interactive, Func<string, string?> getenv)
+    {
+        var seeds = new Option<string>("--seeds") { HelpName = "A..B", Description = "Seeds to run, inclusive (or one seed N).", Required = true };
+        var shard = new Option<string?>("--shard") { HelpName = "I/N", Description = "Run shard I of N (1-based; seeds dealt round-robin). Default: JOB_COMPLETION_INDEX/JOB_COMPLETIONS (Kubernetes Indexed Job), CI_NODE_INDEX/CI_NODE_TOTAL (GitLab), CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL, BUILDKITE_PARALLEL_JOB/BUILDKITE_PARALLEL_JOB_COUNT, else all." };
+        var defect = new Option<string[]>("--defect") { HelpName = "NAME", Description = $"Switch on a known defect for every seed (repeatable): {string.Join(", ", KnownDefectNames.All)}." };
+        var junit = new Option<string?>("--junit") { HelpName = "FILE", Description = "Write a JUnit XML report (one test case per seed)." };
+        var faults = new Option<string>("--faults") { HelpName = "PROFILE", Description = "Fault profile of every seed (default swarm: each seed draws its fault kinds and rates).", DefaultValueFactory = _ => FaultProfiles.Swarm };
+        var ios = new Option<int>("--ios") { HelpName = "N", Description = "I/Os per seed.", DefaultValueFactory = _ => SweepSettings.IosDefault };
+        var qpairs = new Option<int>("--qpairs") { HelpName = "N", Description = "I/O qpairs per seed.", DefaultValueFactory = _ => 2 };
+        var qd = new Option<int>("--qd") { HelpName = "N", Description = "Queue depth per qpair.", DefaultValueFactory = _ => 16 };
+        var ioSize = new Option<int>("--io-size") { HelpName = "BYTES", Description = "Bytes per I/O.", DefaultValueFactory = _ => 4096 };
+        var workers = new Option<int>("--workers") { HelpName = "N", Description = "Seeds run at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var minimise = new Option<string>("--minimise") { HelpName = "all|N", Description = "Failing seeds minimised and saved as scenarios: all of them (default), or the first N (0: none).", DefaultValueFactory = _ => "all" };
+        var outDir = new Option<string>("--out") { HelpName = "DIR", Description = "Folder for the minimised failing scenarios.", DefaultValueFactory = _ => "sweep-failures" };
+        var command = new Command("sweep", "Run many seeds with swarm faults on all cores; list failing seeds with the command that replays each, minimise and save them as scenarios.")
+        {
+            seeds, shard, defect, junit, faults, ios, qpairs, qd, ioSize, workers, minimise, outDir,
+        };
+        command.SetAction(parse =>
+        {
+            var settings = Read(parse.GetValue(seeds)!, parse.GetValue(shard), getenv, stderr);
+            var minimiseText = parse.GetValue(minimise)!;
+            var minimiseMax = minimiseText == "all" ? int.MaxValue : int.TryParse(minimiseText, NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : -1;
+            if (settings == null)
+            {
+                return HarnessProgram.ExitUsage;
+            }
+
+            if (minimiseMax < 0)
+            {
+                return Usage(stderr, $"--minimise {minimiseText}: 'all' or a number of seeds");
+            }
+
+            settings = settings with
+            {
+                Defects = parse.GetValue(defect) ?? Array.Empty<string>(),
+                JunitPath = parse.GetValue(junit),
+                Faults = parse.GetValue(faults)!,
+                Ios = parse.GetValue(ios),
+                Qpairs = parse.GetValue(qpairs),
+                QueueDepth = parse.GetValue(qd),
+                IoSize = parse.GetValue(ioSize),
+                Workers = parse.GetValue(workers),
+                MinimiseMax = minimiseMax,
+                OutDir = parse.GetValue(outDir)!,
+            };
+            return Execute(settings, stdout, stderr, interactive);
+        });
+        return command;
+    }
+
+    public static int Execute(SweepSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        if (Check(settings) is { } problem)
+        {
+            return Usage(stderr, problem);
+        }
+
+        return new SweepRun(settings, stdout, stderr, interactive).Execute();
+    }
+
+    private static SweepSettings? Read(string seedsText, string? shardText, Func<string, string?> getenv, TextWriter stderr)
+    {
+        var range = SeedRange.TryParse(seedsText, out var problem);
+        var shard = range == null ? null : shardText != null ? Shard.TryParse(shardText, out problem) : Shard.FromEnvironment(getenv, out problem);
+        if (range == null || shard == null)
+        {
+            Usage(stderr, problem!);
+            return null;
+        }
+
+        return new SweepSettings { Seeds = range.Value, Shard = shard.Value };
+    }
+
+    /// <summary>What is wrong with the settings (naming the option), or null. The per-seed options are checked as harness run checks them.</summary>
+    private static string? Check(SweepSettings s)
+    {
+        if (s.Shard.SeedCount(s.Seeds) > SweepRun.SeedsPerProcessMax)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"--seeds {s.Seeds}: {s.Shard.SeedCount(s.Seeds)} seeds for this process, more than {SweepRun.SeedsPerProcessMax}: split it with --shard");
+        }
+
+        if (s.Workers < 1 || s.Workers > 1024)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"--workers {s.Workers}: must be 1..1024");
+        }
+
+        if (s.MinimiseMax < 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"--minimise {s.MinimiseMax}: must be 0 or more");
+        }
+
+        if (!FaultProfiles.IsKnown(s.Faults))
+        {
+            return $"--faults {s.Faults}: unknown fault profile (known: {string.Join(", ", FaultProfiles.Names)})";
+        }
+
+        foreach (var name in s.Defects)
+        {
+            if (!KnownDefectNames.TryParse(name, out _))
+            {
+                return $"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})";
+            }
+        }
+
+        var options = new Workloads.Nvmf.NvmfWorkloadOptions { Ios = s.Ios, Qpairs = s.Qpairs, QueueDepth = s.QueueDepth, IoSize = s.IoSize, ReadFraction = s.RwMix };
+        return options.Validate();
+    }
+
+    private static int Usage(TextWriter stderr, string message)
+    {
+        stderr.WriteLine($"harness sweep: {message}");
+        stderr.WriteLine("usage: harness sweep --help");
+        return HarnessProgram.ExitUsage;
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using Harness.HardwareRunner.Reports;
+using Harness.Sim.Scenarios;
+using Spectre.Console;
+using Stopwatch = System.Diagnostics.Stopwatch;
+
+namespace Harness.HardwareRunner.Sweep;
+
+/// <summary>
+/// <c>harness sweep</c>: this shard's seeds, each a <c>harness run</c> with swarm faults, on <see cref="SweepSettings.Workers"/>
+/// threads (each simulation single-threaded and deterministic: a seed gives the same trace hash whatever the worker
+/// count); a progress bar on a terminal, plain progress lines otherwise; then the failing seeds with the command that
+/// replays each, each (up to <see cref="SweepSettings.MinimiseMax"/>) minimised and saved as a scenario; the JUnit XML;
+/// the summary with seeds per second. Exit 0 when every seed passed, 1 when one failed.
+/// </summary>
+public sealed class SweepRun
+{
+    /// <summary>Seeds one process runs at most (a bigger sweep is sharded).</summary>
+    public const ulong SeedsPerProcessMax = 10_000_000;
+
+    /// <summary>Plain progress lines at most (one per tenth of the seeds, or per <see cref="PlainProgressIntervalMs"/>).</summary>
+    public const int PlainProgressLines = 10;
+
+    /// <summary>Longest gap between plain progress lines.</summary>
+    public const int PlainProgressIntervalMs = 30_000;
+
+    private const int ProgressPollMs = 100;
+
+    private readonly SweepSettings _s;
+    private readonly TextWriter _stdout;
+    private readonly TextWriter _stderr;
+    private readonly bool _interactive;
+    private int _done;
+    private int _failed;
+
+    public SweepRun(SweepSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        _s = settings;
+        _stdout = stdout;
+        _stderr = stderr;
+        _interactive = interactive;
+    }
+
+    /// <summary>Every seed's result in seed order (after <see cref="Execute"/>).</summary>
+    public IReadOnlyList<SeedResult> Results { get; private set; } = Array.Empty<SeedResult>();
+
+    /// <summary>Runs the sweep; returns the exit code.</summary>
+    public int Execute()
+    {
+        var seeds = _s.Shard.Seeds(_s.Seeds).ToArray();
+        _stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sweep: seeds {_s.Seeds} shard {_s.Shard} ({_s.Shard.Source}): {seeds.Length} seed(s), faults {_s.Faults}, defects {(_s.Defects.Count == 0 ? "none" : string.Join(", ", _s.Defects))}, {_s.Workers} worker(s); each seed: harness run --ios {_s.Ios} --qpairs {_s.Qpairs} --qd {_s.QueueDepth} --io-size {_s.IoSize}"));
+        var wall = Stopwatch.StartNew();
+        Results = RunAll(seeds);
+        wall.Stop();
+        var failing = Results.Where(r => r.Failed).ToList();
+        var saved = MinimiseAll(failing);
+        Report(failing, saved, wall.Elapsed);
+        if (_s.JunitPath != null)
+        {
+            JUnitWriter.WriteFile(Junit(saved), _s.JunitPath);
+            _stdout.WriteLine($"junit: {_s.JunitPath}");
+        }
+
+        return failing.Count == 0 ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
+    }
+
+    private SeedResult[] RunAll(ulong[] seeds)
+    {
+        var results = new SeedResult[seeds.Length];
+        var next = -1;
+        var threads = Enumerable.Range(0, Math.Max(1, Math.Min(_s.Workers, seeds.Length))).Select(_ => new Thread(() =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < seeds.Length; i = Interlocked.Increment(ref next))
+            {
+                results[i] = SeedRunner.Run(_s, seeds[i]);
+                if (results[i].Failed)
+                {
+                    Interlocked.Increment(ref _failed);
+                }
+
+                Interlocked.Increment(ref _done);
+            }
+        })
+        { IsBackground = true, Name = "harness sweep worker" }).ToList();
+        threads.ForEach(t => t.Start());
+        if (_interactive)
+        {
+            ProgressBar(threads, seeds.Length);
+        }
+        else
+        {
+            PlainProgress(threads, seeds.Length);
+        }
+
+        threads.ForEach(t => t.Join());
+        return results;
+    }
+
+    private void ProgressBar(List<Thread> threads, int total)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_stderr) });
+        console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("seeds", maxValue: Math.Max(1, total));
+                while (threads.Any(t => t.IsAlive))
+                {
+                    Thread.Sleep(ProgressPollMs);
+                    task.Value = Volatile.Read(ref _done);
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"seeds ({Volatile.Read(ref _failed)} failed)");
+                }
+
+                task.Value = total;
+            });
+    }
+
+    private void PlainProgress(List<Thread> threads, int total)
+    {
+        var step = Math.Max(1, total / PlainProgressLines);
+        var clock = Stopwatch.StartNew();
+        var lastLine = 0L;
+        var reported = 0;
+        while (threads.Any(t => t.IsAlive))
+        {
+            Thread.Sleep(ProgressPollMs);
+            var done = Volatile.Read(ref _done);
+            if ((done - reported >= step && done < total) || clock.ElapsedMilliseconds - lastLine >= PlainProgressIntervalMs)
+            {
+                reported = done;
+                lastLine = clock.ElapsedMilliseconds;
+                _stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"sweep: {done}/{total} seeds, {Volatile.Read(ref _failed)} failed, {done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):0.0} seeds/s"));
+            }
+        }
+    }
+
+    /// <summary>The first <see cref="SweepSettings.MinimiseMax"/> failing seeds minimised (in parallel) and saved; seed → saved file.</summary>
+    private Dictionary<ulong, (string Path, MinimisedSeed Result)> MinimiseAll(List<SeedResult> failing)
+    {
+        var chosen = failing.Take(_s.MinimiseMax).ToArray();
+        var saved = new Dictionary<ulong, (string, MinimisedSeed)>();
+        if (chosen.Length == 0)
+        {
+            return saved;
+        }
+
+        Directory.CreateDirectory(_s.OutDir);
+        var minimiser = new SweepMinimiser(_s);
+        var results = new MinimisedSeed[chosen.Length];
+        Parallel.For(0, chosen.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _s.Workers) }, i => results[i] = minimiser.Minimise(chosen[i]));
+        for (var i = 0; i < chosen.Length; i++)
+        {
+            var path = Path.Combine(_s.OutDir, results[i].Scenario.Name + ScenarioFile.Extension);
+            AtomicFile.WriteText(path, ScenarioFile.ToJson(results[i].Scenario));
+            saved[chosen[i].Seed] = (path, results[i]);
+        }
+
+        return saved;
+    }
+
+    private void Report(List<SeedResult> failing, Dictionary<ulong, (string Path, MinimisedSeed Result)> saved, TimeSpan wall)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var f in failing)
+        {
+            _stdout.WriteLine(string.Create(inv, $"FAIL seed {f.Seed}: {f.Invariant}: {FirstLine(f.Detail)}"));
+            _stdout.WriteLine("  " + f.FaultLine);
+            _stdout.WriteLine("  replay: " + f.Replay);
+            if (saved.TryGetValue(f.Seed, out var s))
+            {
+                _stdout.WriteLine($"  {s.Result.How}: harness replay {s.Path}");
+            }
+        }
+
+        if (failing.Count > saved.Count)
+        {
+            _stdout.WriteLine(string.Create(inv, $"({failing.Count - saved.Count} more failing seed(s) not minimised (--minimise {_s.MinimiseMax}); --minimise all saves every one)"));
+        }
+
+        var byInvariant = failing.GroupBy(f => f.Invariant ?? "?").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => string.Create(inv, $"{g.Key} {g.Count()}"));
+        var count = Results.Count;
+        _stdout.WriteLine(string.Create(inv,
+            $"sweep: {count} seed(s) run, {failing.Count} failed{(failing.Count > 0 ? " (" + string.Join(", ", byInvariant) + ")" : string.Empty)}; wall {wall.TotalSeconds:0.0} s on {_s.Workers} worker(s): {count / Math.Max(wall.TotalSeconds, 1e-9):0.00} seeds/s"));
+        _stdout.WriteLine(failing.Count == 0 ? "result: ok, no invariant broken on any seed" : string.Create(inv, $"result: {failing.Count} seed(s) broke an invariant"));
+    }
+
+    private JUnitReport Junit(Dictionary<ulong, (string Path, MinimisedSeed Result)> saved)
+    {
+        var suite = new JUnitSuite("harness.sweep");
+        suite.Properties.Add(new("seeds", _s.Seeds.ToString()));
+        suite.Properties.Add(new("shard", _s.Shard.ToString()));
+        suite.Properties.Add(new("faults", _s.Faults));
+        suite.Properties.Add(new("defects", string.Join(",", _s.Defects)));
+        suite.Properties.Add(new("ios", _s.Ios.ToString(CultureInfo.InvariantCulture)));
+        foreach (var r in Results)
+        {
+            var replay = "replay: " + r.Replay + (saved.TryGetValue(r.Seed, out var s) ? $"\nminimised: harness replay {s.Path}" : string.Empty);
+            suite.Cases.Add(new JUnitCase
+            {
+                ClassName = "harness.sweep." + _s.Faults,
+                Name = string.Create(CultureInfo.InvariantCulture, $"seed {r.Seed}"),
+                Time = r.Wall,
+                Outcome = !r.Failed ? JUnitOutcome.Passed : r.Exit == HarnessProgram.ExitInvariantBroken ? JUnitOutcome.Failed : JUnitOutcome.Error,
+                FailureType = r.Invariant,
+                Message = r.Failed ? $"{r.Invariant}: {FirstLine(r.Detail)}" : null,
+                Details = r.Failed ? $"{r.Detail}\n{r.FaultLine}\n{replay}" : null,
+                SystemOut = $"{r.FaultLine}\ntrace-hash: {r.TraceHash}",
+            });
+        }
+
+        var report = new JUnitReport("harness sweep");
+        report.Suites.Add(suite);
+        return report;
+    }
+
+    private static string? FirstLine(string? s) => s?.Split('\n', 2)[0];
+}
