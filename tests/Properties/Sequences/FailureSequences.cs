@@ -76,9 +76,7 @@ public static class FailureSequences
         (2, from qp in Qp(qpairs) select (ScenarioCommand)new ForceQpErrorCommand(qp)),
         (1, from qp in Qp(qpairs) select (ScenarioCommand)new DisconnectCommand(qp)),
         (1, from qp in Qp(qpairs) from e in Gen.Elements(AsyncEvents) select (ScenarioCommand)new AsyncEventCommand(qp, e)),
-        // Device removal on the host only: on the target it currently ends in two findings left to the target's owners
-        // (a qpair destroyed by the device-removal path with current_send_depth > 0, and a controller never destroyed).
-        (1, Gen.Constant((ScenarioCommand)new DeviceRemovalCommand("host"))),
+        (1, from side in Gen.Elements("host", "target") select (ScenarioCommand)new DeviceRemovalCommand(side)),
         (1, Gen.Constant((ScenarioCommand)new ResetCommand())),
         (1, from q in Gen.Choose(1, qpairs) select (ScenarioCommand)new ReconnectCommand(q)));
 
