@@ -108,9 +108,12 @@ public sealed partial class NvmeRdmaController
 
         if (AdminQpair.State is not (NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) || AdminQpair.CmId != null)
         {
+            // Asked here, acted on in this same poll: a request that waited for the next admin poll period would be a
+            // state change reported as no work (a poller that is idle while it has something to do).
             AdminQpair.Disconnect();
+            var acted = AdminQpair.Progress();
             TeardownOverdue("delete");
-            return 0;
+            return acted;
         }
 
         ReleaseResources();

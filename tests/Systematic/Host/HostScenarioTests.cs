@@ -19,9 +19,28 @@ public sealed class HostScenarioTests(ITestOutputHelper output)
     /// <summary>The disconnect-racing-connect scenario is short (no I/O).</summary>
     public const uint ConnectRaceCiIterations = 30;
 
+    /// <summary>Schedules of the priority-strategy regression (its hang showed in the first one).</summary>
+    public const uint PriorityCiIterations = 10;
+
     [Fact]
     public void ControllerDeletionRacingEventPolling() =>
         Explore(nameof(ControllerDeletionRacingEventPolling), () => HostScenarios.ControllerDeletionRacingEventPolling(KnownDefectNames.FromEnvironment()));
+
+    /// <summary>
+    /// The deletion again under a priority-based strategy, whose schedules can run the fabric's idle ticks (virtual time
+    /// passing) before the admin thread polls even once. Regression: the deletion then asked the admin qpair to
+    /// disconnect and reported no work, so nothing moved virtual time to the next admin poll and the delete hung
+    /// (schedule 1 of prioritization, seed 1). A poller that changes state must say so.
+    /// </summary>
+    [Fact]
+    public void ControllerDeletionUnderPriorityScheduling()
+    {
+        var settings = ExplorationSettings.FromEnvironment(PriorityCiIterations) with { Strategy = "prioritization", StrategyValue = null };
+        var result = Exploration.Run(nameof(ControllerDeletionUnderPriorityScheduling), () => HostScenarios.ControllerDeletionRacingEventPolling(KnownDefectNames.FromEnvironment()), settings);
+        output.WriteLine(result.Summary);
+        Assert.True(result.UncontrolledInvocations.Count == 0, result.FailureMessage());
+        Assert.False(result.FoundBug, result.FailureMessage());
+    }
 
     [Fact]
     public void SharedChannelDisconnects() =>
