@@ -20,7 +20,7 @@ internal sealed class RunCommandLine
     private readonly Option<double> _rwMix = new("--rw-mix") { HelpName = "FRACTION", Description = "Fraction of I/Os that are reads (nvmf).", DefaultValueFactory = _ => 0.5 };
 
     private readonly Option<string> _faults = Choice("--faults", "PROFILE", FaultProfiles.None, FaultProfiles.Names, "fault profile",
-        "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, or swarm (the seed picks fault kinds, rates and a mix of the others). The rdma workload takes none and swarm.");
+        "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, swarm (the seed picks fault kinds, rates and a mix of the others), or nightly (only faults real hardware can be made to show; see docs/hardware.md). The rdma workload takes none and swarm.");
 
     private readonly Option<string[]> _defect = Defects();
     private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE." };
