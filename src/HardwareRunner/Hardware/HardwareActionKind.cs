@@ -17,7 +17,8 @@ public enum HardwareActionKind
     DeregisterUnderRead,
 
     /// <summary>
-    /// Host: <c>ibv_modify_qp(IBV_QPS_RESET)</c> of an I/O qpair's QP right after the WRITE carrying READ #N. A QP in RESET
+    /// Host: <c>ibv_modify_qp(IBV_QPS_RESET)</c> of an I/O qpair's QP a few µs after the WRITE carrying READ #N was posted
+    /// (<see cref="FaultActionExecutor.SilenceDelayNs"/>: its capsule has left, its READs are on their way). A QP in RESET
     /// discards what it holds without completions and drops every packet that arrives, so the target's READ gets no
     /// response at all — a pulled cable as the requester sees it — and, with the run's small retry count, completes
     /// RETRY_EXC_ERR (<c>WcErrorFault(target, RdmaRead, N, RETRY_EXC_ERR)</c>, or a <c>PacketDropFault</c> exhausting retries).
