@@ -44,13 +44,13 @@ public sealed record HardwareAction
         var side = Side.ToName();
         var qp = Qp == null ? $"every {side} QP" : string.Create(inv, $"{side} QP #{Qp}{(Qp == 0 ? " (admin)" : string.Empty)}");
         var at = string.Create(inv, $"at {AtFraction * 100:0.#}% of the I/O");
-        var read = string.Create(inv, $"right after submitting the WRITE of I/O qpair {Qpair + 1} that carries the target's RDMA READ #{NthRead}");
+        var write = string.Create(inv, $"the WRITE of I/O qpair {Qpair + 1} that carries the target's RDMA READ #{NthRead}");
         return Kind switch
         {
             HardwareActionKind.ForceQpError => $"{side}: ibv_modify_qp(IBV_QPS_ERR) of {qp} {at}",
             HardwareActionKind.Disconnect => $"{side}: rdma_disconnect of {qp} {at}",
-            HardwareActionKind.DeregisterUnderRead => $"{side}: ibv_dereg_mr of the data MR {read} (REM_ACCESS_ERR at the target)",
-            HardwareActionKind.SilenceUnderRead => $"{side}: ibv_modify_qp(IBV_QPS_RESET) of the QP {read} (the target's READ gets no response: RETRY_EXC_ERR)",
+            HardwareActionKind.DeregisterUnderRead => $"{side}: ibv_dereg_mr of the data MR right after submitting {write} (REM_ACCESS_ERR at the target)",
+            HardwareActionKind.SilenceUnderRead => string.Create(inv, $"{side}: ibv_modify_qp(IBV_QPS_RESET) of the QP {FaultActionExecutor.SilenceDelayNs / 1e3:0.#} µs after submitting {write} (its READs get no response: RETRY_EXC_ERR)"),
             HardwareActionKind.ControllerReset => $"{side}: controller reset {at}",
             _ => $"{side}: controller delete and re-attach {at}",
         };
