@@ -10,9 +10,10 @@ namespace Harness.HardwareRunner.Cli;
 
 /// <summary>
 /// <c>harness run --backend ibverbs --role target|host|loopback --addr IP:PORT [--device NAME] …</c>. In this order:
-/// everything given is checked (values, the workload, the fault profile's mapping to hardware actions, the output
-/// paths); then the native stack is opened, which fails fast with the reason <c>harness devices</c> gives (exit 2);
-/// then what is missing (<c>--role</c>, <c>--addr</c>) is an error; then the run (<see cref="HardwareSession"/>) with the
+/// everything given is checked (values, the workload, a <c>--role</c> without <c>--addr</c> or the reverse, the fault
+/// profile's mapping to hardware actions, the output paths); then the native stack is opened, which fails fast with the
+/// reason <c>harness devices</c> gives (exit 2; a bare <c>--backend ibverbs</c> gets that answer first); then a missing
+/// <c>--role</c>/<c>--addr</c> is an error; then the run (<see cref="HardwareSession"/>) with the
 /// NIC counters read before and after, the summary, the JUnit report and the exit code of a simulated run.
 /// </summary>
 internal static class RunHardware
@@ -20,7 +21,10 @@ internal static class RunHardware
     /// <summary>The first hardware-only option given.</summary>
     public static string FirstHardwareOption(RunSettings s) => RunHardwareArguments.FirstHardwareOption(s);
 
-    public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr)
+    public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr) => Execute(s, stdout, stderr, NativeLibraryNames.Default);
+
+    /// <summary>As <see cref="Execute(RunSettings, TextWriter, TextWriter)"/> with the rdma-core library names substituted (tests).</summary>
+    internal static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr, NativeLibraryNames libraries)
     {
         var problem = Check(s, out var request);
         if (problem != null)
@@ -33,6 +37,7 @@ internal static class RunHardware
             Stack = new NativeStackOptions { DeviceName = s.Device, HostName = s.Role ?? "harness", AckTimeoutExponent = request!.Plan.AckTimeoutExponent },
             HostKeys = [HardwareSession.TargetNode, HardwareSession.HostNode],
             ReactorMode = NativeReactorMode.Manual,
+            Libraries = libraries,
         };
         using var provider = new ServiceCollection().AddIbverbs(setup).BuildServiceProvider();
         NativeRdmaStack stack;
@@ -42,7 +47,7 @@ internal static class RunHardware
         }
         catch (NativeStackUnavailableException e)
         {
-            return RunCommand.Usage(stderr, e.Status == NativeOpenStatus.DeviceNotFound ? $"--device {s.Device}: {e.Message}" : $"--backend ibverbs: no RDMA devices: {e.Message}");
+            return RunCommand.Usage(stderr, e.Status == NativeOpenStatus.DeviceNotFound ? $"--device {s.Device}: {e.Message}" : $"--backend ibverbs: {e.Message}");
         }
 
         problem = CheckRequired(s, request, out var options);
@@ -76,14 +81,15 @@ internal static class RunHardware
         var problem = (s.Role != null && role == null ? $"--role {s.Role}: unknown role (known: {string.Join(", ", HardwareRoleNames.Names)})" : null)
             ?? (s.Address != null ? RunHardwareArguments.ParseAddress(s.Address, out address) : null)
             ?? RunHardwareArguments.CheckDevice(s.Device)
-            ?? RunHardwareArguments.CheckNumbers(s, role);
+            ?? RunHardwareArguments.CheckNumbers(s, role)
+            ?? RunHardwareArguments.CheckPair(role, address);
         if (problem != null)
         {
             return problem;
         }
 
         var faults = FaultProfileBuilder.Build(s.Faults, s.Seed, s.Qpairs, s.QueueDepth, s.Ios);
-        var workload = faults.Apply(new NvmfWorkloadOptions
+        var applied = faults.Apply(new NvmfWorkloadOptions
         {
             Ios = s.Ios,
             Qpairs = s.Qpairs,
@@ -92,7 +98,8 @@ internal static class RunHardware
             ReadFraction = s.RwMix,
             TargetDefects = defects,
             HostDefects = defects,
-        }) with { ControllerActions = [] }; // on hardware the executor runs them at their point of the I/O
+        });
+        var workload = applied with { ControllerActions = [] }; // on hardware the executor runs them at their point of the I/O
         var plan = HardwareFaultMapper.Map(faults, s.Ios, s.Qpairs, s.QueueDepth);
         problem = workload.Validate() ?? (plan.Runnable ? null : HardwareFaultMapper.RefusalMessage(s.Faults, s.Seed, plan)) ?? CheckPaths(s);
         request = problem == null ? new HardwareRequest(role, address, workload, plan, faults.Description) : null;

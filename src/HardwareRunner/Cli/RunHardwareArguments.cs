@@ -72,6 +72,18 @@ internal static partial class RunHardwareArguments
         return null;
     }
 
+    /// <summary>
+    /// A run is described by a role and an address together: once one of them is given the other is required, and
+    /// that is said before the machine is touched (with neither, the machine is asked first: see <c>RunHardware</c>).
+    /// </summary>
+    public static string? CheckPair(HardwareRole? role, IPEndPoint? address) =>
+        (role, address) switch
+        {
+            ({ } r, null) => $"--addr is required with --role {r.ToName()}: IP:PORT of the device's port, where the target listens and the host connects (e.g. --addr 192.0.2.1:4420)",
+            (null, { } a) => $"--role is required with --addr {a}: {string.Join(", ", HardwareRoleNames.Names)} (docs/hardware.md)",
+            _ => null,
+        };
+
     /// <summary>The first hardware-only option given (for the error of a simulated run that got one).</summary>
     public static string FirstHardwareOption(RunSettings s) =>
         s.Device != null ? $"--device {s.Device}"
