@@ -1,5 +1,6 @@
 using System.Globalization;
 using Harness.HardwareRunner.Cli;
+using Harness.HardwareRunner.Hardware;
 using Harness.HardwareRunner.Native;
 using Harness.Tests.Properties.Native;
 
@@ -115,6 +116,7 @@ public sealed class HardwareCommandLineTests
     [InlineData("--role host --addr 192.0.2.1:4420 --workload rdma", "--workload rdma")]
     [InlineData("--role host --addr 192.0.2.1:4420 --defect use-after-free", "--defect use-after-free")]
     [InlineData("--role host --addr 192.0.2.1:4420 --faults swarm --seed 3", "--faults swarm (seed 3)")]
+    [InlineData("--role host --addr 192.0.2.1:4420 --faults disconnects --seed 1", "DelayCqFault")]
     [InlineData("--role host --addr 192.0.2.1:4420 --junit /harness-no-such-dir/j.xml", "--junit /harness-no-such-dir/j.xml")]
     [InlineData("--role host --addr 192.0.2.1:4420 --trace /harness-no-such-dir/t.jsonl", "--trace /harness-no-such-dir/t.jsonl")]
     public void A_bad_hardware_option_exits_2_naming_it_before_the_machine_is_asked(string options, string named)
@@ -142,6 +144,39 @@ public sealed class HardwareCommandLineTests
         Assert.Contains(named, run.Stderr, StringComparison.Ordinal);
         Assert.Contains("--backend ibverbs", run.Stderr, StringComparison.Ordinal);
     }
+
+    /// <summary>docs/hardware.md's "by profile" paragraph: the profiles a hardware run takes on every seed.</summary>
+    [Theory]
+    [InlineData(FaultProfiles.None)]
+    [InlineData(FaultProfiles.RetryExceeded)]
+    [InlineData(FaultProfiles.FlushStorm)]
+    [InlineData(FaultProfiles.Rnr)]
+    [InlineData(FaultProfiles.Nightly)]
+    public void These_profiles_map_to_hardware_on_every_seed(string profile)
+    {
+        for (ulong seed = 1; seed <= 50; seed++)
+        {
+            var plan = Plan(profile, seed);
+            Assert.True(plan.Runnable, $"--faults {profile} --seed {seed}: refused: {string.Join("; ", plan.Refused)}");
+        }
+    }
+
+    /// <summary>The same paragraph: swarm and disconnects depend on the seed's draw (the examples the page gives).</summary>
+    [Theory]
+    [InlineData(FaultProfiles.Swarm, 1, false)]
+    [InlineData(FaultProfiles.Swarm, 16, true)]
+    [InlineData(FaultProfiles.Disconnects, 1, false)]
+    [InlineData(FaultProfiles.Disconnects, 2, true)]
+    public void Swarm_and_disconnects_map_on_some_seeds(string profile, ulong seed, bool runnable)
+    {
+        var plan = Plan(profile, seed);
+
+        Assert.Equal(runnable, plan.Runnable);
+        Assert.Equal(runnable, plan.Refused.Count == 0);
+    }
+
+    private static HardwareFaultPlan Plan(string profile, ulong seed) =>
+        HardwareFaultMapper.Map(FaultProfileBuilder.Build(profile, seed, 8, 32, 200_000), 200_000, 8, 32);
 
     private static (int Exit, string Stdout, string Stderr) Devices(NativeLibraryNames libraries)
     {
