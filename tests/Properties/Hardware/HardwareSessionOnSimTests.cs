@@ -143,7 +143,7 @@ public sealed class HardwareSessionOnSimTests
             var setup = FaultProfileBuilder.Build(profile, seed, Qpairs, QueueDepth, Ios);
             var plan = HardwareFaultMapper.Map(setup, Ios, Qpairs, QueueDepth);
             Assert.True(plan.Runnable, string.Join("; ", plan.Refused));
-            var workload = setup.Apply(new NvmfWorkloadOptions
+            var applied = setup.Apply(new NvmfWorkloadOptions
             {
                 Ios = Ios,
                 Qpairs = Qpairs,
@@ -151,7 +151,8 @@ public sealed class HardwareSessionOnSimTests
                 TargetAddress = TargetAddress,
                 TargetDefects = defects,
                 HostDefects = defects,
-            }) with { ControllerActions = [] };
+            });
+            var workload = applied with { ControllerActions = [] };
             var options = new HardwareRunOptions { Role = role, Workload = workload, Seed = seed, Faults = plan, Sessions = sessions, DurationNs = durationNs };
             return new HardwareSession(options, stack, new SimSessionLoop(Fabric), new HardwareRecorder(new Trace(), Fabric.World), stop ?? new HardwareStop());
         }
