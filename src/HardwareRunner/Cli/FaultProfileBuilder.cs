@@ -23,6 +23,8 @@ namespace Harness.HardwareRunner.Cli;
 /// disconnect then stay LINGERING past the CM's timewait and their late TIMEWAIT_EXIT waits on the shared channel —
 /// the shape of SPDK's lingering-qpair hang.</item>
 /// <item><c>swarm</c>: <see cref="SwarmProfile.Draw"/> plus each of the four above with probability ½.</item>
+/// <item><c>nightly</c>: only faults real hardware can be made to show (docs/hardware.md), each kind with probability ½:
+/// QPs to ERR, disconnects, REM_ACCESS_ERR and RETRY_EXC_ERR on a READ of a split write, a controller action.</item>
 /// </list>
 /// Timed faults fall in the estimated I/O phase of the run (after the controller connected).
 /// </summary>
@@ -63,11 +65,19 @@ public static class FaultProfileBuilder
     private const double RecvRepostDelayNsMax = 200_000;
     private static readonly byte[] RnrRetryChoices = { VerbsLimits.RetryCountMax, VerbsLimits.RetryCountMax, 3, 1, 0 };
 
+    /// <summary>
+    /// The estimated I/O phase of a simulated run, in virtual time: timed faults are drawn in [from, until). The hardware
+    /// runner maps a fault's time to the same fraction of the I/O (<see cref="Hardware.HardwareFaultMapper"/>).
+    /// </summary>
+    public static (long FromNs, long UntilNs) IoWindow(int ios, int qpairs, int queueDepth) =>
+        (SetupNs, SetupNs + (RoundNs * (1 + (ios / Math.Max(1, qpairs * queueDepth)))));
+
     /// <summary>The setup of <paramref name="profile"/> for this run.</summary>
     public static FaultSetup Build(string profile, ulong seed, int qpairs, int queueDepth, int ios)
     {
         var r = new RandomStreams(seed).Stream(StreamName);
-        var acc = new Accumulator(r, qpairs, SetupNs, SetupNs + (RoundNs * (1 + (ios / Math.Max(1, qpairs * queueDepth)))));
+        var (fromNs, untilNs) = IoWindow(ios, qpairs, queueDepth);
+        var acc = new Accumulator(r, qpairs, fromNs, untilNs);
         switch (profile)
         {
             case FaultProfiles.None:
@@ -84,6 +94,9 @@ public static class FaultProfileBuilder
             case FaultProfiles.Disconnects:
                 acc.Disconnects();
                 break;
+            case FaultProfiles.Nightly:
+                acc.Nightly();
+                break;
             default:
                 acc.Swarm(SwarmProfile.Draw(new RandomStreams(seed)));
                 break;
@@ -99,13 +112,65 @@ public static class FaultProfileBuilder
         private SwarmProfile? _swarm;
         private FaultSetup _setup = new();
 
-        public void RetryExceeded()
+        public void RetryExceeded() => ReadError("retry-exceeded", WcStatus.RetryExcErr, "IBV_WC_RETRY_EXC_ERR");
+
+        /// <summary>The Nth RDMA READ of one target I/O QP completes with <paramref name="status"/>, writes split across READs.</summary>
+        private void ReadError(string label, WcStatus status, string statusName)
         {
             var qp = 1 + r.NextInt(qpairs); // target QP 0 is the admin qpair's: I/O qpairs are 1..N in connect order
             var nth = 1 + r.NextInt(RetryNthMax);
-            _faults.Add(new WcErrorFault(new QpSelector("target", qp), WrKind.RdmaRead, nth, WcStatus.RetryExcErr));
+            _faults.Add(new WcErrorFault(new QpSelector("target", qp), WrKind.RdmaRead, nth, status));
+            var split = _setup.LargeIoBytes == SplitWriteBytes
+                ? string.Empty
+                : Inv($"; host read depth {SplitReadDepth}, {SplitWriteFraction * 100:0}% of I/Os {SplitWriteBytes} B (8 READs)");
             _setup = _setup with { HostReadDepth = SplitReadDepth, LargeIoBytes = SplitWriteBytes, LargeIoFraction = SplitWriteFraction };
-            _parts.Add(Inv($"retry-exceeded: RDMA READ #{nth} of target QP #{qp} completes with IBV_WC_RETRY_EXC_ERR; host read depth {SplitReadDepth}, {SplitWriteFraction * 100:0}% of I/Os {SplitWriteBytes} B (8 READs)"));
+            _parts.Add(Inv($"{label}: RDMA READ #{nth} of target QP #{qp} completes with {statusName}{split}"));
+        }
+
+        /// <summary>
+        /// The faults a real NIC can be made to show (docs/hardware.md): each kind on with probability ½ (at least one):
+        /// QPs forced to ERR, rdma_disconnects, a READ meeting a deregistered MR (REM_ACCESS_ERR), a READ whose responder
+        /// goes silent (RETRY_EXC_ERR), a controller reset or delete-and-re-attach. Nothing the simulator alone can do
+        /// (swarm rates, CM event drops and delays, slow completion queues).
+        /// </summary>
+        public void Nightly()
+        {
+            bool flush, disconnects, remoteAccess, retry, controller;
+            do
+            {
+                flush = r.Chance(0.5);
+                disconnects = r.Chance(0.5);
+                remoteAccess = r.Chance(0.5);
+                retry = r.Chance(0.5);
+                controller = r.Chance(0.5);
+            }
+            while (!(flush || disconnects || remoteAccess || retry || controller));
+
+            _parts.Add("nightly (every fault can be caused on hardware)");
+            if (flush)
+            {
+                FlushStorm();
+            }
+
+            if (disconnects)
+            {
+                DisconnectFaults();
+            }
+
+            if (remoteAccess)
+            {
+                ReadError("remote-access", WcStatus.RemAccessErr, "IBV_WC_REM_ACCESS_ERR");
+            }
+
+            if (retry)
+            {
+                RetryExceeded();
+            }
+
+            if (controller)
+            {
+                ControllerAction();
+            }
         }
 
         public void FlushStorm()
@@ -133,6 +198,17 @@ public static class FaultProfileBuilder
 
         public void Disconnects()
         {
+            DisconnectFaults();
+            var action = r.Chance(0.5) ? ControllerAction() : (long?)null;
+            if (r.Chance(0.5))
+            {
+                SlowHostCqs(action ?? At());
+            }
+        }
+
+        /// <summary>1..<see cref="DisconnectsMax"/> times, rdma_disconnect of a host or target qpair.</summary>
+        private void DisconnectFaults()
+        {
             var n = 1 + r.NextInt(DisconnectsMax);
             var what = new List<string>();
             for (var i = 0; i < n; i++)
@@ -144,11 +220,6 @@ public static class FaultProfileBuilder
             }
 
             _parts.Add("disconnects: rdma_disconnect of " + string.Join(", ", what));
-            var action = r.Chance(0.5) ? ControllerAction() : (long?)null;
-            if (r.Chance(0.5))
-            {
-                SlowHostCqs(action ?? At());
-            }
         }
 
         /// <summary>A controller reset, or a deletion and re-attach, at a time in the I/O phase (returned).</summary>

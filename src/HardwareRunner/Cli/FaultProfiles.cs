@@ -21,8 +21,14 @@ public static class FaultProfiles
     /// <summary>Swarm testing: the seed draws packet loss, WC errors and CM delays, plus a mix of the profiles above.</summary>
     public const string Swarm = "swarm";
 
+    /// <summary>
+    /// The faults a nightly run on real hardware causes (QPs to ERR, disconnects, REM_ACCESS_ERR and RETRY_EXC_ERR on a READ,
+    /// a controller action), drawn by the seed; on the simulator the same plan runs as simulated faults.
+    /// </summary>
+    public const string Nightly = "nightly";
+
     /// <summary>Every profile.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { None, RetryExceeded, FlushStorm, Rnr, Disconnects, Swarm };
+    public static IReadOnlyList<string> Names { get; } = new[] { None, RetryExceeded, FlushStorm, Rnr, Disconnects, Swarm, Nightly };
 
     /// <summary>The profiles the plain RDMA ping-pong workload supports (the others drive the NVMe-oF transport).</summary>
     public static IReadOnlyList<string> PingPongNames { get; } = new[] { None, Swarm };

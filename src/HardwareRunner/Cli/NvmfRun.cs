@@ -100,7 +100,7 @@ internal static class NvmfRun
             violation = new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak);
         }
 
-        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o));
+        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o), wall.Elapsed);
     }
 
     /// <summary>Runs until the workload finished or something broke; an exception from the target's checks is the verdict.</summary>

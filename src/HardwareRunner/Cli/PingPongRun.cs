@@ -95,7 +95,7 @@ internal static class PingPongRun
             violation = new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak);
         }
 
-        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => PrintSummary(settings, workload.Stats, fabric, wall.Elapsed, o));
+        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => PrintSummary(settings, workload.Stats, fabric, wall.Elapsed, o), wall.Elapsed);
     }
 
     private static void PrintSummary(RunSettings s, WorkloadStats stats, Sim.Fabric.SimFabric fabric, TimeSpan wall, TextWriter o)

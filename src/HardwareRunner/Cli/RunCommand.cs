@@ -28,11 +28,17 @@ internal static class RunCommand
     {
         if (settings.Backend == BackendNames.Ibverbs)
         {
-            // Fail fast with the same reason `harness devices` gives. On a machine with devices, the hardware runner
-            // (docs/hardware.md: --device/--role/--addr) is what remains to be wired to this backend.
-            return Usage(stderr, DevicesCommand.CanRunNative(out var problem)
-                ? "--backend ibverbs: devices are present, but running workloads on them (--device/--role/--addr) is not wired into this version yet"
-                : $"--backend ibverbs: no RDMA devices: {problem}");
+            return RunHardware.Execute(settings, stdout, stderr);
+        }
+
+        if (settings.HasHardwareOptions)
+        {
+            return Usage(stderr, $"{RunHardware.FirstHardwareOption(settings)}: only a hardware run takes it (add --backend ibverbs; docs/hardware.md)");
+        }
+
+        if (!RunJUnit.CheckPath(settings.JunitPath, stderr))
+        {
+            return HarnessProgram.ExitUsage;
         }
 
         return settings.Workload == WorkloadNames.Rdma

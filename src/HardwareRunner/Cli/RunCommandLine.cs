@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Harness.HardwareRunner.Hardware;
 using Harness.Transport.Target;
 
 namespace Harness.HardwareRunner.Cli;
@@ -7,7 +8,7 @@ namespace Harness.HardwareRunner.Cli;
 internal sealed class RunCommandLine
 {
     private readonly Option<string> _backend = Choice("--backend", "sim|ibverbs", BackendNames.Sim, BackendNames.Names, "backend",
-        "Verbs backend: sim (simulated NIC and fabric) or ibverbs (real rdma-core; not in this build yet).");
+        "Verbs backend: sim (simulated NIC and fabric) or ibverbs (real rdma-core: --role, --addr, --device; docs/hardware.md).");
 
     private readonly Option<string> _workload = Choice("--workload", "nvmf|rdma", WorkloadNames.Nvmf, WorkloadNames.Names, "workload",
         "nvmf: NVMe-oF Reads/Writes through the target transport and a host driver; rdma: the plain RDMA ping-pong.");
@@ -20,17 +21,29 @@ internal sealed class RunCommandLine
     private readonly Option<double> _rwMix = new("--rw-mix") { HelpName = "FRACTION", Description = "Fraction of I/Os that are reads (nvmf).", DefaultValueFactory = _ => 0.5 };
 
     private readonly Option<string> _faults = Choice("--faults", "PROFILE", FaultProfiles.None, FaultProfiles.Names, "fault profile",
-        "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, or swarm (the seed picks fault kinds, rates and a mix of the others). The rdma workload takes none and swarm.");
+        "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, swarm (the seed picks fault kinds, rates and a mix of the others), or nightly (only faults real hardware can be made to show; see docs/hardware.md). The rdma workload takes none and swarm.");
 
     private readonly Option<string[]> _defect = Defects();
     private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE." };
+    private readonly Option<string> _junit = new("--junit") { HelpName = "FILE", Description = "Write a JUnit XML report of the run to FILE (hardware runs: fault actions as cases, NIC counter deltas as properties)." };
+
+    private readonly Option<string> _device = new("--device") { HelpName = "NAME", Description = "ibverbs: the RDMA device (e.g. mlx5_0, rxe0) whose port carries --addr." };
+
+    private readonly Option<string> _role = Choice("--role", "target|host|loopback", null, HardwareRoleNames.Names, "role",
+        "ibverbs: target (serve hosts at --addr), host (run the verified workload against the target at --addr), or loopback (both in one process on one device).");
+
+    private readonly Option<string> _addr = new("--addr") { HelpName = "IP:PORT", Description = "ibverbs: where the target listens and the host connects (an address of the device's port; NVMe-oF uses port 4420)." };
+    private readonly Option<int?> _sessions = new("--sessions") { HelpName = "N", Description = "ibverbs target: end after N host sessions ended (default: run until SIGINT/SIGTERM or --duration)." };
+    private readonly Option<double?> _duration = new("--duration") { HelpName = "SECONDS", Description = "ibverbs target: end after this long at most." };
+    private readonly Option<double?> _watchdog = new("--watchdog") { HelpName = "SECONDS", Description = "ibverbs: a run not finished after this long is reported as hung (exit 1, with the JUnit report) and the process exits." };
 
     /// <summary>The <c>run</c> command, whose action runs <see cref="RunCommand.Execute"/>.</summary>
     public Command Build(TextWriter stdout, TextWriter stderr, bool interactive)
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _faults, _defect, _trace,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _faults, _defect, _trace, _junit,
+            _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, interactive));
         return run;
@@ -49,12 +62,24 @@ internal sealed class RunCommandLine
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
         TracePath = parse.GetValue(_trace),
+        JunitPath = parse.GetValue(_junit),
+        Device = parse.GetValue(_device),
+        Role = parse.GetValue(_role),
+        Address = parse.GetValue(_addr),
+        Sessions = parse.GetValue(_sessions),
+        DurationSeconds = parse.GetValue(_duration),
+        WatchdogSeconds = parse.GetValue(_watchdog),
     };
 
     /// <summary>A string option that must be one of <paramref name="known"/> (the error names the option and the value).</summary>
-    private static Option<string> Choice(string name, string helpName, string defaultValue, IReadOnlyList<string> known, string what, string description)
+    private static Option<string> Choice(string name, string helpName, string? defaultValue, IReadOnlyList<string> known, string what, string description)
     {
-        var option = new Option<string>(name) { HelpName = helpName, Description = description, DefaultValueFactory = _ => defaultValue };
+        var option = new Option<string>(name) { HelpName = helpName, Description = description };
+        if (defaultValue != null)
+        {
+            option.DefaultValueFactory = _ => defaultValue;
+        }
+
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<string>();

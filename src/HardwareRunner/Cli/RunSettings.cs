@@ -30,6 +30,30 @@ public sealed record RunSettings
     /// <summary>Where to write the JSONL trace, or null.</summary>
     public string? TracePath { get; init; }
 
+    /// <summary>Where to write a JUnit XML report of the run, or null.</summary>
+    public string? JunitPath { get; init; }
+
+    /// <summary><c>--device</c>: the RDMA device of a hardware run (null: every device; the CM picks by address).</summary>
+    public string? Device { get; init; }
+
+    /// <summary><c>--role</c> of a hardware run: target, host or loopback (null: not given).</summary>
+    public string? Role { get; init; }
+
+    /// <summary><c>--addr</c> of a hardware run as given (IP:PORT: where the target listens and the host connects), or null.</summary>
+    public string? Address { get; init; }
+
+    /// <summary><c>--sessions</c>: host sessions a hardware target serves before it ends (null: until stopped).</summary>
+    public int? Sessions { get; init; }
+
+    /// <summary><c>--duration</c>: seconds a hardware target runs at most (null: no limit).</summary>
+    public double? DurationSeconds { get; init; }
+
+    /// <summary><c>--watchdog</c>: seconds after which a hardware run that has not finished is reported as hung (null: none).</summary>
+    public double? WatchdogSeconds { get; init; }
+
+    /// <summary>True when an option that only a hardware run takes was given.</summary>
+    public bool HasHardwareOptions => Device != null || Role != null || Address != null || Sessions != null || DurationSeconds != null || WatchdogSeconds != null;
+
     /// <summary>The command line that replays this run exactly (without <c>--trace</c>).</summary>
     public string ReplayCommand()
     {
@@ -46,6 +70,46 @@ public sealed record RunSettings
             sb.Append(" --defect ").Append(defect);
         }
 
+        if (Backend == BackendNames.Ibverbs)
+        {
+            AppendHardware(sb);
+        }
+
         return sb.ToString();
+    }
+
+    /// <summary>A hardware run's own options (it reruns with the same schedule; real time does not repeat).</summary>
+    private void AppendHardware(StringBuilder sb)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (Device != null)
+        {
+            sb.Append(" --device ").Append(Device);
+        }
+
+        if (Role != null)
+        {
+            sb.Append(" --role ").Append(Role);
+        }
+
+        if (Address != null)
+        {
+            sb.Append(" --addr ").Append(Address);
+        }
+
+        if (Sessions != null)
+        {
+            sb.Append(inv, $" --sessions {Sessions}");
+        }
+
+        if (DurationSeconds != null)
+        {
+            sb.Append(inv, $" --duration {DurationSeconds:R}");
+        }
+
+        if (WatchdogSeconds != null)
+        {
+            sb.Append(inv, $" --watchdog {WatchdogSeconds:R}");
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Workloads;
 using Harness.Sim.Fabric;
 using Harness.Sim.Tracing;
@@ -12,7 +13,7 @@ internal static class RunSummary
     /// Records <paramref name="violation"/> (if any) in the trace, prints the workload's <paramref name="body"/>, the
     /// result line and <c>trace-hash</c> (always last); on a violation, names it on stderr with the replay command.
     /// </summary>
-    public static int Finish(RunSettings settings, SimFabric fabric, WorkloadViolation? violation, TextWriter stdout, TextWriter stderr, Action<TextWriter> body)
+    public static int Finish(RunSettings settings, SimFabric fabric, WorkloadViolation? violation, TextWriter stdout, TextWriter stderr, Action<TextWriter> body, TimeSpan wall)
     {
         if (violation != null)
         {
@@ -20,9 +21,16 @@ internal static class RunSummary
             fabric.World.Record(new TraceRecord { Kind = TraceKind.Violation, Node = "harness", Op = violation.Invariant, Text = firstLine });
         }
 
-        body(stdout);
-        stdout.WriteLine(violation == null ? "result: ok, no invariant broken" : $"result: INVARIANT BROKEN: {violation.Invariant}");
-        stdout.WriteLine($"trace-hash: {fabric.Trace.HashHex}");
+        var summary = new StringWriter(CultureInfo.InvariantCulture);
+        body(summary);
+        summary.WriteLine(violation == null ? "result: ok, no invariant broken" : $"result: INVARIANT BROKEN: {violation.Invariant}");
+        summary.WriteLine($"trace-hash: {fabric.Trace.HashHex}");
+        stdout.Write(summary.ToString());
+        if (settings.JunitPath != null)
+        {
+            JUnitWriter.WriteFile(RunJUnit.ForSimulation(settings, violation, summary.ToString(), fabric.Trace.HashHex, wall), settings.JunitPath);
+        }
+
         if (violation == null)
         {
             return HarnessProgram.ExitOk;

@@ -15,10 +15,14 @@ public static class DeviceReport
     public const int GidsPerPortMax = 256;
 
     /// <summary>Opens the stack, lists the devices and closes it. Not Ok → <paramref name="problem"/> says why (exit 2).</summary>
-    public static NativeOpenStatus Collect(out IReadOnlyList<DeviceInfo> devices, out string problem, string? sysfsRoot = null)
+    public static NativeOpenStatus Collect(out IReadOnlyList<DeviceInfo> devices, out string problem, string? sysfsRoot = null) =>
+        Collect(NativeLibraryNames.Default, out devices, out problem, sysfsRoot);
+
+    /// <summary>As the public overload, with the library names substituted (tests use a missing one).</summary>
+    internal static NativeOpenStatus Collect(NativeLibraryNames libraries, out IReadOnlyList<DeviceInfo> devices, out string problem, string? sysfsRoot = null)
     {
         devices = Array.Empty<DeviceInfo>();
-        var status = NativeRdmaStack.TryOpen(new NativeStackOptions(), out var stack, out problem);
+        var status = NativeRdmaStack.TryOpen(new NativeStackOptions(), libraries, out var stack, out problem);
         if (status != NativeOpenStatus.Ok)
         {
             return status;

@@ -19,7 +19,7 @@ public static class IbverbsServiceCollectionExtensions
         setup ??= new IbverbsSetup();
         services.AddSingleton(_ =>
         {
-            var status = NativeRdmaStack.TryOpen(setup.Stack, out var stack, out var problem);
+            var status = NativeRdmaStack.TryOpen(setup.Stack, setup.Libraries, out var stack, out var problem);
             return status == NativeOpenStatus.Ok ? stack! : throw new NativeStackUnavailableException(status, problem);
         });
         services.AddSingleton<IRdmaStack>(sp => sp.GetRequiredService<NativeRdmaStack>());

@@ -15,6 +15,9 @@ public sealed record IbverbsSetup
 
     public NativeReactorMode ReactorMode { get; init; } = NativeReactorMode.SingleThread;
 
+    /// <summary>The rdma-core libraries to load (tests name a missing one to see the "library missing" path end to end).</summary>
+    internal NativeLibraryNames Libraries { get; init; } = NativeLibraryNames.Default;
+
     /// <summary>Sleep of an idle reactor thread after spinning and yielding (zero: never sleeps).</summary>
     public TimeSpan ReactorIdleSleep { get; init; }
 }

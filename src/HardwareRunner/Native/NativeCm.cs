@@ -18,6 +18,7 @@ public sealed unsafe class NativeCm : IRdmaCm
     private readonly Dictionary<CmEvent, nint> _unacked = new(ReferenceEqualityComparer.Instance);
     private long _nextSerial = 1;
     private long _nextSequence;
+    private int _ackTimeoutFailures;
 
     internal NativeCm(NativeVerbs verbs) => Verbs = verbs;
 
@@ -46,6 +47,12 @@ public sealed unsafe class NativeCm : IRdmaCm
     }
 
     internal NativeVerbs Verbs { get; }
+
+    /// <summary>The ACK timeout exponent set on every id (<see cref="NativeStackOptions.AckTimeoutExponent"/>), or null.</summary>
+    internal byte? AckTimeoutExponent { get; init; }
+
+    /// <summary>Incoming connections whose id refused the ACK timeout (they run with the CM's own).</summary>
+    public int AckTimeoutFailures => Volatile.Read(ref _ackTimeoutFailures);
 
     internal NativeResourceTracker Resources => Verbs.Resources;
 
@@ -88,7 +95,14 @@ public sealed unsafe class NativeCm : IRdmaCm
             return NativeErrno.Last();
         }
 
-        id = Track(new NativeCmId(this, native, Resources.Add(new SafeRdmaCmIdHandle((nint)p)), serial) { Context = context });
+        var created = Track(new NativeCmId(this, native, Resources.Add(new SafeRdmaCmIdHandle((nint)p)), serial) { Context = context });
+        if (AckTimeoutExponent is { } exponent && created.SetAckTimeout(exponent) is var rc && rc != Errno.Ok)
+        {
+            created.Destroy(); // a connection without the asked-for timeout would make the run's fault a different one
+            return rc;
+        }
+
+        id = created;
         return Errno.Ok;
     }
 
@@ -120,6 +134,7 @@ public sealed unsafe class NativeCm : IRdmaCm
         var type = (CmEventType)native->Event;
         NativeCmId? listen = null;
         NativeCmId id;
+        var newId = false;
         lock (_gate)
         {
             if (native->ListenId != null)
@@ -134,9 +149,15 @@ public sealed unsafe class NativeCm : IRdmaCm
                 native->Id->Context = (nint)serial;
                 known = new NativeCmId(this, channel, Resources.Add(wrap((nint)native->Id)), serial);
                 TrackLocked(known);
+                newId = true;
             }
 
             id = known;
+        }
+
+        if (newId && AckTimeoutExponent is { } exponent && id.SetAckTimeout(exponent) != Errno.Ok)
+        {
+            Interlocked.Increment(ref _ackTimeoutFailures); // before rdma_accept, which programs the QP; counted, the event is still the consumer's
         }
 
         var param = ToManaged(native->Conn);

@@ -20,7 +20,7 @@ public sealed class NativeRdmaStack : IRdmaStack, IDisposable
         Options = options;
         _resources = resources;
         VerbsImpl = verbs;
-        CmImpl = new NativeCm(verbs);
+        CmImpl = new NativeCm(verbs) { AckTimeoutExponent = options.AckTimeoutExponent };
         MemoryImpl = new NativeDmaMemory(resources);
     }
 
@@ -62,6 +62,12 @@ public sealed class NativeRdmaStack : IRdmaStack, IDisposable
     internal static NativeOpenStatus TryOpen(NativeStackOptions options, NativeLibraryNames libraries, out NativeRdmaStack? stack, out string problem)
     {
         stack = null;
+        if (options.AckTimeoutExponent > NativeStackOptions.AckTimeoutExponentMax)
+        {
+            problem = $"ACK timeout exponent {options.AckTimeoutExponent}: must be 0..{NativeStackOptions.AckTimeoutExponentMax}";
+            return NativeOpenStatus.Failed;
+        }
+
         var status = NativeLibraryProbe.Check(libraries, out problem);
         if (status != NativeOpenStatus.Ok)
         {

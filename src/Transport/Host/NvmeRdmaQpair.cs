@@ -124,7 +124,10 @@ public sealed partial class NvmeRdmaQpair
         set => Volatile.Write(ref _evt, value);
     }
 
-    internal ICmId? CmId { get; private set; }
+    /// <summary>The CM id of the current connection (null before the connect and after the destroy). The hardware
+    /// runner's fault executor calls rdma_disconnect on it and modify_qp on its QP, as the simulator's faults act on the
+    /// fabric's objects; the transport itself never sees who did it.</summary>
+    public ICmId? CmId { get; private set; }
 
     internal QpairResources? Resources { get; private set; }
 

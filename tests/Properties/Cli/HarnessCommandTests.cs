@@ -92,36 +92,6 @@ public sealed class HarnessCommandTests
     }
 
     [Fact]
-    public void Devices_lists_devices_or_says_clearly_there_are_none_and_exits_2()
-    {
-        var run = HarnessRun.Of("devices");
-
-        Assert.True(run.Exit is 0 or 2, run.ToString());
-        if (run.Exit == 2)
-        {
-            Assert.StartsWith("no RDMA devices:", run.Stderr, StringComparison.Ordinal);
-        }
-        else
-        {
-            Assert.Contains("node GUID", run.Stdout, StringComparison.Ordinal);
-        }
-    }
-
-    [Fact]
-    public void Run_on_the_ibverbs_backend_fails_fast_with_the_reason_devices_gives_and_exits_2()
-    {
-        var devices = HarnessRun.Of("devices");
-        var run = HarnessRun.Of("run", "--backend", "ibverbs");
-
-        Assert.Equal(2, run.Exit);
-        if (devices.Exit == 2)
-        {
-            var reason = devices.Stderr.Trim()["no RDMA devices: ".Length..];
-            Assert.Contains(reason, run.Stderr, StringComparison.Ordinal);
-        }
-    }
-
-    [Fact]
     public void Fifty_seeds_with_swarm_faults_give_at_least_45_distinct_trace_hashes_on_the_rdma_workload()
     {
         var hashes = new HashSet<string>(StringComparer.Ordinal);

@@ -1,4 +1,8 @@
 using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Harness.HardwareRunner.Native;
+using Harness.HardwareRunner.Native.Interop;
 using Harness.Transport.RdmaCm;
 using Harness.Transport.Verbs;
 
@@ -184,4 +188,34 @@ public sealed class AbiConformanceTests
         Assert.Contains("qp", cmId);
         Assert.Contains("event", cmId);
     }
+
+    /// <summary>
+    /// Nothing the backend hands to rdma-core escapes the check: every struct of the interop namespace (including those the
+    /// executor and session code added) is catalogued, and every field of a catalogued struct is tied to its C member.
+    /// </summary>
+    [Fact]
+    public void Every_interop_struct_and_every_field_of_it_is_checked_against_the_header()
+    {
+        var interop = typeof(NativeRdmaStack).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(IbvWc).Namespace && t.IsValueType && !t.IsEnum && !t.IsNested)
+            .ToList();
+        Assert.NotEmpty(interop);
+        var unmarked = interop.Where(t => t.GetCustomAttribute<NativeStructAttribute>() == null).Select(t => t.Name).ToList();
+        Assert.True(unmarked.Count == 0, $"interop structs without [NativeStruct] (not checked against the headers): {string.Join(", ", unmarked)}");
+        var unmapped = interop
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+                .Where(f => f.GetCustomAttribute<NativeFieldAttribute>() == null && !IsWholeStructView(t, f))
+                .Select(f => $"{t.Name}.{f.Name}"))
+            .ToList();
+        Assert.True(unmapped.Count == 0, $"interop fields without [NativeField] (offset not checked): {string.Join(", ", unmapped)}");
+        Assert.Equal(interop.Count, AbiCatalog.Structs.Count);
+    }
+
+    /// <summary>A raw byte view over the whole struct (offset 0, the struct's size, which the size check pins): no C member to tie it to.</summary>
+    private static bool IsWholeStructView(Type t, FieldInfo f) =>
+        f.GetCustomAttribute<FixedBufferAttribute>() is { ElementType: var e, Length: var n }
+        && e == typeof(byte)
+        && f.GetCustomAttribute<System.Runtime.InteropServices.FieldOffsetAttribute>()?.Value == 0
+        && t.GetCustomAttribute<NativeStructAttribute>() is { CheckSize: true }
+        && n == System.Runtime.InteropServices.Marshal.SizeOf(t);
 }

@@ -19,6 +19,7 @@ public sealed partial class NvmeRdmaHostDriver
     private long _ctrlrResetAtNs = HostQpairSlot.NoReconnect;
     private long _cmEventsOfEarlierControllers;
     private int _adminConnectsSeen;
+    private readonly Queue<ControllerActionKind> _requestedActions = new();
 
     /// <summary>The one transition function of <see cref="HostDriverPhase"/>: each target phase asserts where it may come from.</summary>
     private void SetPhase(HostDriverPhase next)
@@ -215,12 +216,13 @@ public sealed partial class NvmeRdmaHostDriver
     private int RunTimedAction(NvmeRdmaController ctrlr, long now)
     {
         var actions = _o.ControllerActions;
-        if (_nextAction >= actions.Count || now < actions[_nextAction].AtNs || _phase != HostDriverPhase.Running || ctrlr.State != ControllerState.Ready)
+        var timed = _nextAction < actions.Count && now >= actions[_nextAction].AtNs;
+        if ((!timed && _requestedActions.Count == 0) || _phase != HostDriverPhase.Running || ctrlr.State != ControllerState.Ready)
         {
             return 0;
         }
 
-        var action = actions[_nextAction++];
+        var action = timed ? actions[_nextAction++] : new ControllerAction(now, _requestedActions.Dequeue());
         Log(string.Create(CultureInfo.InvariantCulture, $"controller action {action.Kind} on {ctrlr.Name} with qpairs {string.Join(", ", _slots.Select(s => s.Qpair?.State.ToSpdkName() ?? "none"))}"));
         if (action.Kind == ControllerActionKind.Reset)
         {

@@ -86,6 +86,16 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
     /// <inheritdoc/>
     public IPoller GetQpairPoller(int qpair) => _groupSets[qpair];
 
+    /// <summary>The current connection of I/O qpair <paramref name="qpair"/> (0-based), or null (hardware fault executor).</summary>
+    public NvmeRdmaQpair? GetQpair(int qpair) => (uint)qpair < (uint)_slots.Length ? _slots[qpair].Qpair : null;
+
+    /// <summary>
+    /// Runs controller action <paramref name="kind"/> as soon as the controller is running and ready, as if it were the
+    /// next of <see cref="NvmeHostDriverOptions.ControllerActions"/> (the hardware fault executor triggers actions on I/O
+    /// progress, not on the clock). Call on the admin thread.
+    /// </summary>
+    public void RequestControllerAction(ControllerActionKind kind) => _requestedActions.Enqueue(kind);
+
     /// <inheritdoc/>
     public NvmeQpairStatus GetQpairStatus(int qpair)
     {

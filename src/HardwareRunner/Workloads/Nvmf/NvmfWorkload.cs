@@ -9,12 +9,14 @@ namespace Harness.HardwareRunner.Workloads.Nvmf;
 
 /// <summary>
 /// The NVMe-oF workload: on the target stack, SPDK's RDMA transport (<see cref="NvmfRdmaTransport"/>) in front of the
-/// generic controller layer (<see cref="NvmfTarget"/>), its invariants checked after every poll of its reactors; on the
-/// host stack, an <see cref="INvmeHostDriver"/> (one controller, <see cref="NvmfWorkloadOptions.Qpairs"/> I/O qpairs,
-/// each polled by its own reactor together with this workload's submitter) doing <see cref="NvmfWorkloadOptions.Ios"/>
-/// Reads and Writes at queue depth <see cref="NvmfWorkloadOptions.QueueDepth"/>, every read checked against the
-/// <see cref="LbaModel"/>. A dead qpair's commands each complete once as aborted and the driver reconnects; at the end
-/// the host shuts the controller down and the target must have destroyed every qpair, controller and buffer.
+/// generic controller layer (<see cref="NvmfTarget"/>), its invariants checked after every poll of its reactors
+/// (<see cref="NvmfTargetSide"/>); on the host stack, an <see cref="INvmeHostDriver"/> (one controller,
+/// <see cref="NvmfWorkloadOptions.Qpairs"/> I/O qpairs, each polled by its own reactor together with this workload's
+/// submitter) doing <see cref="NvmfWorkloadOptions.Ios"/> Reads and Writes at queue depth
+/// <see cref="NvmfWorkloadOptions.QueueDepth"/>, every read checked against the <see cref="LbaModel"/>. A dead qpair's
+/// commands each complete once as aborted and the driver reconnects; at the end the host shuts the controller down and
+/// the target must have destroyed every qpair, controller and buffer. <see cref="ForHost"/> builds the host role alone
+/// (the target runs in another process, on another machine).
 /// </summary>
 public sealed partial class NvmfWorkload : INvmeHostSink
 {
@@ -28,7 +30,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
     private readonly IWorkloadRandom _random;
     private readonly LbaModel _model;
     private readonly QpairLoad[] _loads;
-    private readonly TargetObserver _observer;
+    private readonly NvmfTargetSide? _target;
     private readonly List<(IReactor Reactor, IPoller Poller)> _pollers = new();
     private long _lastProgressNs;
     private long _lastCmEvents;
@@ -43,9 +45,14 @@ public sealed partial class NvmfWorkload : INvmeHostSink
     /// </summary>
     public NvmfWorkload(NvmfWorkloadOptions options, IRdmaStack target, IRdmaStack host, IReactorRuntime reactors, IWorkloadRandom random,
         Action<string>? targetLog = null, Func<NvmeHostDriverOptions, INvmeHostSink, INvmeHostDriver>? driverFactory = null)
+        : this(options, () => new NvmfTargetSide(options, target ?? throw new ArgumentNullException(nameof(target)), targetLog), host, reactors, random, driverFactory)
+    {
+    }
+
+    private NvmfWorkload(NvmfWorkloadOptions options, Func<NvmfTargetSide>? target, IRdmaStack host, IReactorRuntime reactors, IWorkloadRandom random,
+        Func<NvmeHostDriverOptions, INvmeHostSink, INvmeHostDriver>? driverFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(host);
         var invalid = options.Validate();
         if (invalid != null)
@@ -59,10 +66,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         _random = random;
         Stats = new WorkloadStats { Ios = options.Ios };
         _model = new LbaModel(options.Extents, options.ExtentBlocks);
-        _observer = new TargetObserver(targetLog);
-        var targetOptions = options.ToTargetOptions();
-        Controller = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), target.Clock);
-        Transport = new NvmfRdmaTransport(target, targetOptions, Controller, _observer);
+        _target = target?.Invoke();
         Driver = (driverFactory ?? ((o, sink) => new NvmeRdmaHostDriver(host, o, sink)))(HostDriverOptions(options), this);
         var slotBytes = options.ExtentBlocks * NvmfWorkloadOptions.BlockBytes;
         _loads = new QpairLoad[options.Qpairs];
@@ -72,26 +76,38 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         }
     }
 
+    /// <summary>
+    /// The host role alone: the driver connects to <see cref="NvmfWorkloadOptions.TargetAddress"/>, where a target runs
+    /// elsewhere; the run is finished when the host shut its controller down (the target's teardown is that target's
+    /// business). Everything else (I/O, data verification, the host's oracle) is as in the two-sided workload.
+    /// </summary>
+    public static NvmfWorkload ForHost(NvmfWorkloadOptions options, IRdmaStack host, IReactorRuntime reactors, IWorkloadRandom random,
+        Func<NvmeHostDriverOptions, INvmeHostSink, INvmeHostDriver>? driverFactory = null) =>
+        new(options, null, host, reactors, random, driverFactory);
+
     public NvmfWorkloadOptions Options => _o;
 
     public WorkloadStats Stats { get; }
 
-    /// <summary>The target's controller layer.</summary>
-    public NvmfTarget Controller { get; }
+    /// <summary>The target role, or null for a host-only workload (<see cref="ForHost"/>).</summary>
+    public NvmfTargetSide? Target => _target;
 
-    /// <summary>The target's RDMA transport.</summary>
-    public NvmfRdmaTransport Transport { get; }
+    /// <summary>The target's controller layer (two-sided workloads only).</summary>
+    public NvmfTarget Controller => RequireTarget().Controller;
+
+    /// <summary>The target's RDMA transport (two-sided workloads only).</summary>
+    public NvmfRdmaTransport Transport => RequireTarget().Transport;
 
     /// <summary>The host.</summary>
     public INvmeHostDriver Driver { get; }
 
     /// <summary>Target log lines and the first errors among them.</summary>
-    internal TargetObserver TargetLog => _observer;
+    internal TargetObserver TargetLog => RequireTarget().Observer;
 
     /// <summary>The first invariant that broke (workload or host driver), or null. Target invariants throw instead.</summary>
     public WorkloadViolation? Violation => _monitor.Violation;
 
-    /// <summary>True when the run is over: everything torn down on both sides, or an invariant broke.</summary>
+    /// <summary>True when the run is over: everything torn down on both sides (the host's side alone for a host-only workload), or an invariant broke.</summary>
     public bool Finished => _done || _monitor.Broken;
 
     /// <summary>Starts the target (listening, its reactors), the host's reactors and the controller connect.</summary>
@@ -104,8 +120,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
 
         _started = true;
         _lastProgressNs = _host.Clock.NowNs;
-        var groups = Math.Min(_o.Qpairs, PollGroupsMax);
-        Transport.Start(new TargetReactorRuntime(_reactors, Transport, () => TargetInvariants.CheckAll(Transport)), groups, _o.TargetAddress);
+        _target?.Start(_reactors);
         Driver.Start();
         foreach (var load in _loads)
         {
@@ -148,9 +163,10 @@ public sealed partial class NvmfWorkload : INvmeHostSink
     /// <summary>Where the host and the target are (for stall and failure reports).</summary>
     public string DescribeState()
     {
-        var live = Transport.Qpairs.Count(q => !q.Destroyed);
         var ios = string.Join(", ", _loads.Select(l => string.Create(CultureInfo.InvariantCulture, $"q{l.Index + 1} {l.Issued}/{l.Quota} issued, {l.InFlight} in flight")));
-        return string.Create(CultureInfo.InvariantCulture, $"{Driver.Describe()}; workload: {ios}; target: {live} qpair(s) live, {Controller.Controllers.Count} controller(s)");
+        return _target == null
+            ? $"{Driver.Describe()}; workload: {ios}"
+            : $"{Driver.Describe()}; workload: {ios}; {_target.Describe()}";
     }
 
     /// <inheritdoc/>
@@ -213,39 +229,34 @@ public sealed partial class NvmfWorkload : INvmeHostSink
 
     private int WaitForTarget(long now)
     {
-        _hostClosedAtNs = _hostClosedAtNs < 0 ? now : _hostClosedAtNs;
-        var live = Transport.Qpairs.Count(q => !q.Destroyed);
-        if (live == 0 && Controller.Controllers.Count == 0)
+        if (_target == null)
         {
-            CheckTargetReleased();
+            _done = true; // host-only: the host shut down and released everything; the target is another process's
+            return 1;
+        }
+
+        _hostClosedAtNs = _hostClosedAtNs < 0 ? now : _hostClosedAtNs;
+        if (_target.Idle)
+        {
+            foreach (var leak in _target.FindUnreleased())
+            {
+                _monitor.Report(WorkloadMonitor.ResourceLeak, leak);
+            }
+
             _done = true;
             return 1;
         }
 
         if (now - _hostClosedAtNs > _o.TargetTeardownTimeoutNs)
         {
-            var which = string.Join(", ", Transport.Qpairs.Where(q => !q.Destroyed).Select(q => $"{q} in state {q.GenericState}"));
             _monitor.Report(WorkloadMonitor.ResourceLeak, string.Create(CultureInfo.InvariantCulture,
-                $"target: {live} qpair(s) ({which}) and {Controller.Controllers.Count} controller(s) still live {(now - _hostClosedAtNs) / 1e9:0.#} s after the host disconnected and destroyed everything"));
+                $"target: {_target.LiveQpairs} qpair(s) ({_target.DescribeLive()}) and {_target.Controller.Controllers.Count} controller(s) still live {(now - _hostClosedAtNs) / 1e9:0.#} s after the host disconnected and destroyed everything"));
             _done = true;
         }
 
         return 0;
     }
 
-    /// <summary>Every data buffer and data WR of the target is back in its pool.</summary>
-    private void CheckTargetReleased()
-    {
-        var buffers = Transport.Buffers;
-        if (buffers != null && buffers.Available != buffers.Count)
-        {
-            _monitor.Report(WorkloadMonitor.ResourceLeak, $"target: {buffers.Count - buffers.Available} of {buffers.Count} data buffers not returned after every qpair was destroyed");
-        }
-
-        var wrs = Transport.DataWrs;
-        if (wrs.Available != wrs.Capacity)
-        {
-            _monitor.Report(WorkloadMonitor.ResourceLeak, $"target: {wrs.Capacity - wrs.Available} of {wrs.Capacity} data WRs not returned after every qpair was destroyed");
-        }
-    }
+    private NvmfTargetSide RequireTarget() =>
+        _target ?? throw new InvalidOperationException("a host-only NVMe-oF workload has no target side (it runs in another process)");
 }
