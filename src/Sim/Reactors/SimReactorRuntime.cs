@@ -52,6 +52,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
     private const int EvTick = 1;
     private readonly SimWorld _world;
     private readonly List<IPoller> _pollers = new();
+    private readonly int _tick;
     private long _tickGeneration;
     private long _nextTickNs = long.MaxValue;
     private bool _parked;
@@ -61,6 +62,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
     {
         _world = world;
         Name = name;
+        _tick = world.CreateTimer();
     }
 
     /// <inheritdoc/>
@@ -99,7 +101,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         if (a != _tickGeneration)
         {
             _world.MarkEventIdle();
-            return; // superseded by an earlier wake-up
+            return; // superseded by an earlier wake-up (cannot happen with the tick timer; kept as the guard it was)
         }
 
         _nextTickNs = long.MaxValue;
@@ -179,7 +181,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         if (at < _nextTickNs)
         {
             _nextTickNs = at;
-            _world.ScheduleAt(at, this, EvTick, ++_tickGeneration);
+            _world.ScheduleTimerAt(_tick, at, this, EvTick, ++_tickGeneration); // moves a wake-up still waiting
         }
     }
 }
