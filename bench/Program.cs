@@ -11,11 +11,15 @@ namespace Harness.Bench;
 /// </summary>
 public static class Program
 {
+    /// <summary>BenchmarkDotNet builds one executable per run (the solution's projects with it): minutes on a busy 2-core machine.</summary>
+    public static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(20);
+
     public static int Main(string[] args)
     {
         var config = DefaultConfig.Instance
             .AddDiagnoser(MemoryDiagnoser.Default)
-            .WithOptions(ConfigOptions.JoinSummary);
+            .WithOptions(ConfigOptions.JoinSummary)
+            .WithBuildTimeout(BuildTimeout);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }

@@ -44,7 +44,7 @@ public sealed class FsCheckRun : IRunner
     }
 
     /// <inheritdoc/>
-    public void OnArguments(int ntest, FSharpList<object> args, FSharpFunc<int, FSharpFunc<FSharpList<object>, string>> every) => Cases = ntest;
+    public void OnArguments(int ntest, FSharpList<object> args, FSharpFunc<int, FSharpFunc<FSharpList<object>, string>> every) => Cases++;
 
     /// <inheritdoc/>
     public void OnShrink(FSharpList<object> args, FSharpFunc<FSharpList<object>, string> everyShrink)

@@ -128,13 +128,19 @@ public sealed class TransportLoadBed : IDisposable
     {
         if (!condition)
         {
-            throw new InvalidOperationException($"transport load bed: {message}");
+            throw Failure(message);
         }
     }
 
+    private static InvalidOperationException Failure(string message) => new($"transport load bed: {message}");
+
     private void OnCompleted(QpairLoad load, IoSlot slot, in NvmeCompletion completion)
     {
-        Require(completion.Status.IsSuccess, $"qpair {load.Index + 1}: command failed: {completion}");
+        if (!completion.Status.IsSuccess)
+        {
+            throw Failure($"qpair {load.Index + 1}: command failed: {completion}"); // formatted only when it happens
+        }
+
         Completed++;
         load.Free(slot);
     }
@@ -184,7 +190,7 @@ public sealed class TransportLoadBed : IDisposable
         public int Poll()
         {
             var work = 0;
-            while (_freeCount > 0)
+            while (_freeCount > 0 && Qpair.State == NvmeRdmaQpairState.Running)
             {
                 var slot = _free[_freeCount - 1];
                 var offset = slot.Index * _bed._settings.IoBytes;
@@ -197,7 +203,11 @@ public sealed class TransportLoadBed : IDisposable
                     break;
                 }
 
-                Require(rc == Errno.Ok, $"qpair {Index + 1}: submit failed: {Errno.Name(rc)}");
+                if (rc != Errno.Ok)
+                {
+                    throw Failure($"qpair {Index + 1}: submit failed: {Errno.Name(rc)}");
+                }
+
                 slot.Write = !slot.Write;
                 _freeCount--;
                 work++;
