@@ -15,8 +15,8 @@ public sealed class SimWorld : IClock
     public const long EventsPerRunMax = 2_000_000_000;
 
     private readonly EventQueue _queue = new();
-    private readonly List<IActivityListener> _idleListeners = new();
-    private readonly List<IActivityListener> _listenerScratch = new();
+    private List<IActivityListener> _idleListeners = new();
+    private List<IActivityListener> _listenerScratch = new();
     private long _nextSequence;
     private bool _eventWasIdle;
 
@@ -135,16 +135,31 @@ public sealed class SimWorld : IClock
             ev.Target.OnEvent(ev.Kind, ev.A, ev.B);
             if (!_eventWasIdle && _idleListeners.Count > 0)
             {
-                _listenerScratch.Clear();
-                _listenerScratch.AddRange(_idleListeners);
-                foreach (var listener in _listenerScratch)
-                {
-                    listener.OnActivity(ev.Target);
-                }
+                TellListeners(ev.Target);
             }
 
             return true;
         }
+    }
+
+    /// <summary>
+    /// Tells every listener, in registration order, that <paramref name="source"/> changed the world; those that answer
+    /// true stay registered, in the same order. The lists are swapped rather than copied and a woken listener is dropped
+    /// here rather than searched for, so this is O(listeners) per event (it was O(listeners²) with 64 parked reactors).
+    /// </summary>
+    private void TellListeners(ISimEventTarget source)
+    {
+        (_idleListeners, _listenerScratch) = (_listenerScratch, _idleListeners);
+        for (var i = 0; i < _listenerScratch.Count; i++)
+        {
+            var listener = _listenerScratch[i];
+            if (listener.OnActivity(source))
+            {
+                _idleListeners.Add(listener);
+            }
+        }
+
+        _listenerScratch.Clear();
     }
 
     /// <summary>
@@ -204,8 +219,12 @@ public enum RunOutcome
     TimeLimit,
 }
 
-/// <summary>Told after every processed event.</summary>
+/// <summary>Told after every processed event that was not idle.</summary>
 public interface IActivityListener
 {
-    void OnActivity(ISimEventTarget source);
+    /// <summary>
+    /// <paramref name="source"/>'s event changed the world. Returns true to stay registered, false to be dropped (as if
+    /// <see cref="SimWorld.RemoveActivityListener"/> had been called).
+    /// </summary>
+    bool OnActivity(ISimEventTarget source);
 }

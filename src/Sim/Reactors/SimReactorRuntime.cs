@@ -141,12 +141,21 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
     }
 
     /// <inheritdoc/>
-    public void OnActivity(ISimEventTarget source)
+    public bool OnActivity(ISimEventTarget source)
     {
-        if (_parked && source != this && !_inTick)
+        if (!_parked)
         {
-            Wake();
+            return false;
         }
+
+        if (source == this || _inTick)
+        {
+            return true; // still parked, still listening
+        }
+
+        _parked = false; // woken: the world drops this listener (no list search)
+        Schedule(0);
+        return false;
     }
 
     /// <inheritdoc/>
