@@ -15,6 +15,7 @@ public sealed class BlockModel
 
     private readonly Dictionary<long, HashSet<ulong>> _candidates = new();
     private readonly Dictionary<long, HashSet<ulong>> _unsettled = new();
+    private readonly List<OpenRead> _openReads = new();
 
     /// <summary>Blocks a read returned and the model confirmed.</summary>
     public long VerifiedBlocks { get; private set; }
@@ -42,6 +43,28 @@ public sealed class BlockModel
             Candidates(b).Add(tag);
             Unsettled(b).Add(tag);
         }
+
+        foreach (var read in _openReads)
+        {
+            read.WriteSubmitted(lba, blocks, tag);
+        }
+    }
+
+    /// <summary>
+    /// A read was submitted: it may return, per block, what the block may hold now or any write submitted before it
+    /// completes (the target may execute it before or after a concurrent write, whichever completes first).
+    /// </summary>
+    public OpenRead ReadSubmitted(long lba, int blocks)
+    {
+        var allowed = new HashSet<ulong>[blocks];
+        for (var b = 0; b < blocks; b++)
+        {
+            allowed[b] = new HashSet<ulong>(Candidates(lba + b));
+        }
+
+        var read = new OpenRead(this, lba, allowed);
+        _openReads.Add(read);
+        return read;
     }
 
     /// <summary>The write succeeded: the blocks hold it, or a write still unsettled.</summary>
@@ -59,15 +82,19 @@ public sealed class BlockModel
     }
 
     /// <summary>
-    /// Checks what a successful read returned. Null when every block is one the model allows, else what is wrong.
+    /// Checks what a successful read returned (and closes it). Null when every block holds data the model allows, else
+    /// what is wrong.
     /// </summary>
-    public string? Verify(ReadOnlySpan<byte> data, long lba)
+    public string? Verify(OpenRead read, ReadOnlySpan<byte> data)
     {
+        Close(read);
+        var lba = read.Lba;
         for (var b = 0; b * BlockBytes < data.Length; b++)
         {
             var block = data.Slice(b * BlockBytes, BlockBytes);
-            var problem = Decode(block, lba + b, out var tag) ?? (Candidates(lba + b).Contains(tag) ? null
-                : Inv($"it holds write #{tag}, but the last writes that may have landed there are {Describe(Candidates(lba + b))}"));
+            var allowed = read.Allowed[b];
+            var problem = Decode(block, lba + b, out var tag) ?? (allowed.Contains(tag) ? null
+                : Inv($"it holds write #{tag}, but the writes it may hold (before the read completed) are {Describe(allowed)}"));
             if (problem != null)
             {
                 return Inv($"block {lba + b}: {problem}");
@@ -78,6 +105,9 @@ public sealed class BlockModel
 
         return null;
     }
+
+    /// <summary>A read that failed or was aborted: it checks nothing.</summary>
+    public void Close(OpenRead read) => _openReads.Remove(read);
 
     private static string? Decode(ReadOnlySpan<byte> block, long lba, out ulong tag)
     {
@@ -131,4 +161,29 @@ public sealed class BlockModel
         string.Join(" or ", tags.Order().Select(t => t == 0 ? "none (zeroes)" : Inv($"#{t}")));
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A read in flight: per block, the writes it may return.</summary>
+    public sealed class OpenRead
+    {
+        internal OpenRead(BlockModel model, long lba, HashSet<ulong>[] allowed)
+        {
+            Model = model;
+            Lba = lba;
+            Allowed = allowed;
+        }
+
+        public long Lba { get; }
+
+        internal BlockModel Model { get; }
+
+        internal HashSet<ulong>[] Allowed { get; }
+
+        internal void WriteSubmitted(long lba, int blocks, ulong tag)
+        {
+            for (var b = Math.Max(lba, Lba); b < Math.Min(lba + blocks, Lba + Allowed.Length); b++)
+            {
+                Allowed[b - Lba].Add(tag);
+            }
+        }
+    }
 }

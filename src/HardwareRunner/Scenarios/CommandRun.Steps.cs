@@ -102,6 +102,10 @@ internal sealed partial class CommandRun
         {
             _blocks.Submitted(lba, blocks, tag);
         }
+        else
+        {
+            issued.Read = _blocks.ReadSubmitted(lba, blocks);
+        }
     }
 
     private int TrySubmit(NvmeRdmaQpair qpair, IssuedCommand c)
@@ -127,6 +131,11 @@ internal sealed partial class CommandRun
         c.Completion = completion;
         if (!completion.Status.IsSuccess)
         {
+            if (c.Read != null)
+            {
+                _blocks.Close(c.Read);
+            }
+
             return;
         }
 
@@ -136,7 +145,7 @@ internal sealed partial class CommandRun
             return;
         }
 
-        if (_blocks.Verify(c.Buffer.Span, c.Lba) is { } mismatch)
+        if (_blocks.Verify(c.Read!, c.Buffer.Span) is { } mismatch)
         {
             throw new InvariantViolationException(ScenarioInvariants.DataVerification,
                 $"command {c.Index}: a Read of LBA {c.Lba}..{c.Lba + c.Blocks - 1} completed successfully but {mismatch}");
@@ -192,6 +201,9 @@ internal sealed partial class CommandRun
         public DmaBuffer Buffer => buffer;
 
         public NvmeCompletion? Completion { get; set; }
+
+        /// <summary>For a read: what each block may return.</summary>
+        public BlockModel.OpenRead? Read { get; set; }
 
         public int SubmitOn(NvmeRdmaQpair qpair) => opcode == NvmeIoOpcode.Write
             ? qpair.SubmitWrite(1, (ulong)lba, blocks, buffer, 0, Done, null)

@@ -177,9 +177,13 @@ internal sealed partial class CommandRun : IDisposable
         _fabric.World.Run(deadline); // nothing is left before the deadline: only moves the clock
     }
 
+    /// <summary>Called after every simulator event, before the checks (tests use it to corrupt the target on purpose).</summary>
+    internal Action? AfterEvent { get; set; }
+
     private void Step()
     {
         _fabric.World.Step();
+        AfterEvent?.Invoke();
         TargetInvariants.CheckAll(Transport);
         Model.Check();
     }

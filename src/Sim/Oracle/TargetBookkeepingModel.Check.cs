@@ -31,13 +31,16 @@ public sealed partial class TargetBookkeepingModel
         {
             if (IsLive(resources))
             {
-                CompareOrder(resources.FreeQueue, free, r => true, "requests freed, the last freed first");
+                CompareFree(resources, free);
             }
         }
 
         foreach (var (group, wait) in _bufWait)
         {
-            CompareBufWait(group, wait);
+            if (wait.Count > 0 || !group.PendingBufQueue.IsEmpty)
+            {
+                CompareBufWait(group, wait);
+            }
         }
     }
 
@@ -105,19 +108,16 @@ public sealed partial class TargetBookkeepingModel
 
     private void CheckQpair(RdmaQpair qpair, ModelQpair m, bool settled)
     {
-        CompareOrder(qpair.PendingIobufQueue, m.Iobuf, r => Request(r).State == RdmaRequestState.NeedBuffer,
-            "requests waiting in NEED_BUFFER, in arrival order");
+        CompareOrder(qpair.PendingIobufQueue, m.Iobuf, static x => x.State == RdmaRequestState.NeedBuffer, "requests waiting in NEED_BUFFER, in arrival order");
         if (settled)
         {
-            CompareOrder(qpair.PendingRdmaReadQueue, m.Read, r => Request(r) is { } x && (x.State == RdmaRequestState.DataTransferToControllerPending ||
-                (x.State == RdmaRequestState.TransferringHostToController && x.ReadsToPost > 0)),
+            CompareOrder(qpair.PendingRdmaReadQueue, m.Read, static x => x.State == RdmaRequestState.DataTransferToControllerPending ||
+                (x.State == RdmaRequestState.TransferringHostToController && x.ReadsToPost > 0),
                 "writes in DATA_TRANSFER_TO_CONTROLLER_PENDING, or TRANSFERRING_HOST_TO_CONTROLLER with READs left to post, in arrival order");
         }
 
-        CompareOrder(qpair.PendingRdmaWriteQueue, m.Write, r => Request(r).State == RdmaRequestState.DataTransferToHostPending,
-            "reads in DATA_TRANSFER_TO_HOST_PENDING, in arrival order");
-        CompareOrder(qpair.PendingRdmaSendQueue, m.Send, r => Request(r).State == RdmaRequestState.ReadyToCompletePending,
-            "responses in READY_TO_COMPLETE_PENDING, in arrival order");
+        CompareOrder(qpair.PendingRdmaWriteQueue, m.Write, static x => x.State == RdmaRequestState.DataTransferToHostPending, "reads in DATA_TRANSFER_TO_HOST_PENDING, in arrival order");
+        CompareOrder(qpair.PendingRdmaSendQueue, m.Send, static x => x.State == RdmaRequestState.ReadyToCompletePending, "responses in READY_TO_COMPLETE_PENDING, in arrival order");
         if (!settled)
         {
             return;
@@ -135,42 +135,75 @@ public sealed partial class TargetBookkeepingModel
     }
 
     /// <summary>
-    /// The model's queue is <paramref name="model"/> filtered by <paramref name="member"/> (requests that left for good
-    /// are dropped); the transport's is walked from its head. They must hold the same requests in the same order.
+    /// The model's queue is <paramref name="model"/> less the requests <paramref name="member"/> says have left (they
+    /// leave for good); the transport's is walked from its head. Same requests, same order. No allocation unless they differ.
     /// </summary>
-    private void CompareOrder(Stailq<RdmaRequest, StateLink> queue, ICollection<RdmaRequest> model, Func<RdmaRequest, bool> member, string rule)
+    private void CompareOrder(Stailq<RdmaRequest, StateLink> queue, List<RdmaRequest> model, Func<ModelRequest, bool> member, string rule)
     {
-        if (model is List<RdmaRequest> list)
+        var kept = 0;
+        for (var i = 0; i < model.Count; i++)
         {
-            list.RemoveAll(r => !member(r));
+            if (member(Request(model[i])))
+            {
+                model[kept++] = model[i];
+            }
         }
 
-        var actual = new List<RdmaRequest>();
-        var steps = 0;
-        for (var r = queue.First; r != null && steps++ <= model.Count; r = Stailq<RdmaRequest, StateLink>.Next(r))
+        model.RemoveRange(kept, model.Count - kept);
+        var r = queue.First;
+        var n = 0;
+        for (; r != null && n < model.Count && r == model[n]; r = Stailq<RdmaRequest, StateLink>.Next(r))
         {
-            actual.Add(r);
+            n++;
         }
 
-        if (!actual.SequenceEqual(model))
+        if (r != null || n != model.Count)
         {
-            throw Disagree($"{queue.Id} holds [{Names(actual)}{(actual.Count > model.Count ? ", …" : string.Empty)}] but the model ({rule}) has [{Names(model)}]");
+            throw Disagree($"{queue.Id} holds [{Names(Walk(queue.First, Stailq<RdmaRequest, StateLink>.Next, model.Count + 1))}] but the model ({rule}) has [{Names(model)}]");
+        }
+    }
+
+    private void CompareFree(RdmaResources resources, LinkedList<RdmaRequest> model)
+    {
+        var r = resources.FreeQueue.First;
+        var node = model.First;
+        for (; r != null && node != null && r == node.Value; r = Stailq<RdmaRequest, StateLink>.Next(r))
+        {
+            node = node.Next;
+        }
+
+        if (r != null || node != null)
+        {
+            throw Disagree($"{resources.FreeQueue.Id} holds [{Names(Walk(resources.FreeQueue.First, Stailq<RdmaRequest, StateLink>.Next, model.Count + 1))}] but the model (requests freed, the last freed first) has [{Names(model)}]");
         }
     }
 
     private void CompareBufWait(RdmaPollGroup group, List<RdmaRequest> wait)
     {
         wait.RemoveAll(r => Request(r).State != RdmaRequestState.NeedDataWr);
-        var actual = new List<RdmaRequest>();
-        for (var r = group.PendingBufQueue.First; r != null && actual.Count <= wait.Count; r = Stailq<RdmaRequest, BufLink>.Next(r))
+        var r = group.PendingBufQueue.First;
+        var n = 0;
+        for (; r != null && n < wait.Count && r == wait[n]; r = Stailq<RdmaRequest, BufLink>.Next(r))
         {
-            actual.Add(r);
+            n++;
         }
 
-        if (!actual.SequenceEqual(wait))
+        if (r != null || n != wait.Count)
         {
-            throw Disagree($"{group.PendingBufQueue.Id} holds [{Names(actual)}] but the model (requests in NEED_DATA_WR, in arrival order) has [{Names(wait)}]");
+            throw Disagree($"{group.PendingBufQueue.Id} holds [{Names(Walk(group.PendingBufQueue.First, Stailq<RdmaRequest, BufLink>.Next, wait.Count + 1))}] but the model (requests in NEED_DATA_WR, in arrival order) has [{Names(wait)}]");
         }
+    }
+
+    /// <summary>At most <paramref name="max"/> elements from <paramref name="first"/> (a corrupted list may not end).</summary>
+    private static List<RdmaRequest> Walk(RdmaRequest? first, Func<RdmaRequest, RdmaRequest?> next, int max)
+    {
+        var list = new List<RdmaRequest>();
+        for (var r = first; r != null && list.Count < max; r = next(r))
+        {
+            list.Add(r);
+        }
+
+        return list;
     }
 
     /// <summary>Resources of a live qpair (or a poller's SRQ resources, which live as long as the transport).</summary>

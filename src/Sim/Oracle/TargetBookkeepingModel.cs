@@ -66,6 +66,11 @@ public sealed partial class TargetBookkeepingModel
 
         var from = m.State;
         var to = request.State;
+        if (from == RdmaRequestState.TransferringHostToController && to == RdmaRequestState.Completed && m.ReadsToPost > 0)
+        {
+            Note(Inv($"{request.Qpair}: request #{request.Index} completed while its qpair is {(request.Qpair!.IbvInErrorState ? "in error (its QP flushing)" : "disconnecting (rdma_disconnect moved its QP to ERR: its WRs flush)")}, with {m.ReadsOutstanding} READs on the wire and {m.ReadsToPost} of its {m.TotalWrs} not yet posted (num_remaining_data_wr > 0)"));
+        }
+
         m.State = to;
         if (from == RdmaRequestState.Free)
         {

@@ -59,6 +59,9 @@ public sealed record Scenario
     /// <summary>The topology with every default filled in.</summary>
     [JsonIgnore]
     public ScenarioTopology EffectiveTopology => Topology ?? new ScenarioTopology();
+
+    /// <summary>The scenario file (so that a counterexample printed by a property test can be saved and replayed as it is).</summary>
+    public override string ToString() => ScenarioFile.ToJson(this);
 }
 
 /// <summary>How many qpairs, how deep, and the target's transport options.</summary>
@@ -103,6 +106,7 @@ public sealed record ScenarioTargetOptions
     public const int NumSharedBuffersDefault = 256;
     public const int DataWrPoolSizeDefault = 256;
     public const int InCapsuleDataSizeDefault = 0;
+    public const int MaxSrqDepthDefault = 64;
 
     public int? IoUnitSize { get; init; }
 
@@ -113,6 +117,9 @@ public sealed record ScenarioTargetOptions
     public int? DataWrPoolSize { get; init; }
 
     public int? InCapsuleDataSize { get; init; }
+
+    /// <summary>Receives per SRQ (<c>max_srq_depth</c>; SPDK's default is 4096, scenarios default to 256).</summary>
+    public int? MaxSrqDepth { get; init; }
 }
 
 /// <summary>The random workload of <c>harness run</c>.</summary>

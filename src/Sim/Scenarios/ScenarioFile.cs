@@ -234,6 +234,7 @@ public static class ScenarioFile
             DataWrPoolSize = o.DataWrPoolSize ?? ScenarioTargetOptions.DataWrPoolSizeDefault,
             InCapsuleDataSize = o.InCapsuleDataSize ?? ScenarioTargetOptions.InCapsuleDataSizeDefault,
             UseSrq = t.Srq ?? false,
+            MaxSrqDepth = o.MaxSrqDepth ?? ScenarioTargetOptions.MaxSrqDepthDefault,
         };
     }
 

@@ -225,8 +225,13 @@ public sealed partial class NvmfRdmaTransport
             }
         }
 
-        qpair.Destroyed = true;
         var poller = qpair.Poller;
+        if (poller is { NeedDestroy: true })
+        {
+            AbandonDeviceWrs(qpair);
+        }
+
+        qpair.Destroyed = true;
         if (poller != null)
         {
             poller.Remove(qpair);
@@ -246,6 +251,25 @@ public sealed partial class NvmfRdmaTransport
 
         qpair.CmId.Destroy();
         _log.Notice(qpair, "qpair destroyed");
+    }
+
+    /// <summary>
+    /// On a removed device the WRs still on the wire never complete (the kernel frees them with the device): they are
+    /// accounted as abandoned, so the depth counters say what is really outstanding, zero, when the qpair goes.
+    /// </summary>
+    private void AbandonDeviceWrs(RdmaQpair qpair)
+    {
+        var wrs = qpair.CurrentSendDepth;
+        if (wrs == 0)
+        {
+            return;
+        }
+
+        Check.That(qpair.CurrentReadDepth <= wrs, InvariantNames.DepthCounters, qpair, q => $"{q}: current_read_depth {q.CurrentReadDepth} > current_send_depth {q.CurrentSendDepth}");
+        _log.Warning(qpair, $"device removed: {wrs} send WR(s) ({qpair.CurrentReadDepth} RDMA READ) abandoned with it");
+        qpair.AbandonedWrs += wrs;
+        qpair.CurrentSendDepth = 0;
+        qpair.CurrentReadDepth = 0;
     }
 
     private void ReturnIncomingToSrq(RdmaQpair qpair, RdmaPoller poller)

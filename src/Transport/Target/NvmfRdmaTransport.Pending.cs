@@ -280,12 +280,24 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
+    /// <summary>
+    /// The poller's device is gone (<c>need_destroy</c>): every qpair is destroyed at once. One that was not
+    /// disconnecting yet is deactivated first, so the controller layer lets go of it (and of a controller whose admin
+    /// qpair it was), as it does for every other path that closes a qpair.
+    /// </summary>
     private void DestroyAllDrained(RdmaPoller poller)
     {
         poller.Scratch.Clear();
         poller.Scratch.AddRange(poller.Qpairs);
         foreach (var qpair in poller.Scratch)
         {
+            if (!qpair.DisconnectStarted && !qpair.Destroyed)
+            {
+                qpair.DisconnectStarted = true;
+                qpair.GenericState = NvmfQpairState.Deactivating;
+                _handler.OnQpairDisconnect(qpair);
+            }
+
             qpair.ToClose = true;
             DestroyDrained(qpair);
         }

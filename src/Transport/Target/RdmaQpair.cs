@@ -74,6 +74,9 @@ public sealed partial class RdmaQpair : INvmfQpair
     /// <summary>Send-queue WRs posted and not completed (<c>current_send_depth</c>).</summary>
     public int CurrentSendDepth { get; internal set; }
 
+    /// <summary>Send WRs given up with a removed device (they never complete; see <c>need_destroy</c>).</summary>
+    public int AbandonedWrs { get; internal set; }
+
     /// <summary>Received-and-not-freed capsules (<c>qpair.queue_depth</c>).</summary>
     public int QueueDepth { get; internal set; }
 

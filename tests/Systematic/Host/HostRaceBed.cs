@@ -289,6 +289,11 @@ public sealed class HostRaceBed : IDisposable
     {
         var contended = Controller.Lock.Contended;
         var work = reactor.PollOnce();
+        if (work > 0)
+        {
+            _idle.Reset(); // host progress without a fabric event (e.g. a deletion stepping at the admin poll period): time may pass again
+        }
+
         return work > 0 ? Round.Work : Controller.Lock.Contended != contended ? Round.Retry : Round.Idle; // refused the lock: again soon
     }
 
