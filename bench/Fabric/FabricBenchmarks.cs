@@ -13,6 +13,7 @@ namespace Harness.Bench.Fabric;
 /// events per operation are fixed (printed by <see cref="Setup"/>); events per second = that count / time per operation.
 /// </summary>
 [MemoryDiagnoser]
+[CpuTimeJob]
 public class FabricBenchmarks
 {
     /// <summary>Work requests each operation posts in one batch (and completes).</summary>

@@ -9,6 +9,7 @@ namespace Harness.Bench.Nvme;
 /// Every decoder is total (any bytes → a value or an NVMe status) and none may allocate.
 /// </summary>
 [MemoryDiagnoser]
+[CpuTimeJob]
 public class CodecBenchmarks
 {
     private readonly byte[] _sqe = new byte[NvmeCommand.Size];

@@ -1,7 +1,10 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Harness.Bench.Systematic;
+using FsCheck.Fluent;
 using Harness.Tests.Properties.Host;
+using Harness.Tests.Properties.Sequences;
+using Harness.Transport.Target;
 
 namespace Harness.Bench.Properties;
 
@@ -12,12 +15,12 @@ namespace Harness.Bench.Properties;
 /// <item><c>lingering-without-ctrlr-lock</c> (SPDK #3347): the FsCheck host sequence property (tests/Properties,
 /// <see cref="HostSequenceProperties"/>) until its first failing case, before shrinking; and Coyote exploring
 /// tests/Systematic's <c>ControllerDeletionRacingEventPolling</c> (the proof-of-power scenario) until the hang.</item>
-/// <item><c>pending-read-queue-double-insert</c>: Coyote exploring <c>ErrorDrainRacingReceives</c> until the double
-/// insert is caught. (Main has no FsCheck property that finds it: issue 5's target failure sequences, which do, are on
-/// branch <c>scenarios</c>.)</item>
+/// <item><c>pending-read-queue-double-insert</c>: the FsCheck target failure-sequence property (tests/Properties,
+/// <see cref="SequenceProperties"/>, as its proof of power runs it) until its first failing case; and Coyote exploring
+/// <c>ErrorDrainRacingReceives</c> until the double insert is caught.</item>
 /// </list>
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 3)]
+[CpuTimeJob(RunStrategy.Monitoring, warmupCount: 1, iterationCount: 3)]
 public class TimeToFindBenchmarks
 {
     /// <summary>Cases or schedules a search may take at most (the proof-of-power tests' bound).</summary>
@@ -40,6 +43,14 @@ public class TimeToFindBenchmarks
         {
             Environment.SetEnvironmentVariable("HARNESS_DEFECT", null);
         }
+    }
+
+    [Benchmark]
+    public int DoubleInsertByFsCheck()
+    {
+        var run = FsCheckRun.Check(Prop.ForAll(FailureSequences.Arbitrary(), s => SequenceRun.Run(s, KnownDefects.PendingReadQueueDoubleInsert).AsExpected),
+            BudgetMax, seed: 1, stopAtFirstFailure: true);
+        return Found("pending-read-queue-double-insert by FsCheck", run.Failed, run.Cases, "case");
     }
 
     [Benchmark]

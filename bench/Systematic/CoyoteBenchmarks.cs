@@ -10,7 +10,7 @@ namespace Harness.Bench.Systematic;
 /// end). One operation is one schedule, of <see cref="Schedules"/> explored per call with the tests' default strategy.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[CpuTimeJob(RunStrategy.Monitoring, warmupCount: 1, iterationCount: 5)]
 public class CoyoteBenchmarks
 {
     public const int Schedules = 10;

@@ -15,6 +15,7 @@ namespace Harness.Bench.Target;
 /// One operation is one command; <see cref="Setup"/> prints the state transitions per command.
 /// </summary>
 [MemoryDiagnoser]
+[CpuTimeJob]
 public class TargetRequestBenchmarks
 {
     public const int Depth = 32;

@@ -11,6 +11,7 @@ namespace Harness.Bench.Transport;
 /// <c>harness run</c> does; false runs the transport with only its own always-on checks.
 /// </summary>
 [MemoryDiagnoser]
+[CpuTimeJob]
 public class EndToEndBenchmarks
 {
     /// <summary>Commands completed per benchmark call.</summary>

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Harness.Tests.Properties.Support;
 
 namespace Harness.Bench.Transport;
@@ -12,7 +11,7 @@ namespace Harness.Bench.Transport;
 /// configured with <c>-q</c>/<c>max_queue_depth</c>. One operation is one command completed.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 8)]
+[CpuTimeJob]
 public class ScalingBenchmarks
 {
     public const int IosPerInvoke = 2_000;
