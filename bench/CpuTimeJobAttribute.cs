@@ -7,11 +7,12 @@ namespace Harness.Bench;
 
 /// <summary>
 /// The job every benchmark here runs with, on a 2-core machine shared with other builds: one process, timed by the
-/// process's CPU time (<see cref="ProcessCpuClock"/>: a neighbour's burst does not move it), a few warm-up and
-/// <c>iterationCount</c> measured iterations. The steady-state benchmarks (fabric, end to end, scaling, target requests,
-/// codecs) use the defaults: throughput, iterations of at least <see cref="IterationTimeMs"/> (BenchmarkDotNet's default
-/// job runs up to 100 iterations per case and took over an hour for the suite). The searches (Coyote, FsCheck, time to
-/// find) run each call once per iteration (<see cref="RunStrategy.Monitoring"/>). The README quotes medians.
+/// process's CPU time (<see cref="ProcessCpuClock"/>: a neighbour's burst moves it far less than the wall clock), a few
+/// warm-up and <c>iterationCount</c> measured iterations, a fixed count rather than BenchmarkDotNet's default of up to
+/// 100 per case, so the whole suite takes about 20 minutes there. The steady-state benchmarks (fabric, end to end,
+/// scaling, target requests, codecs) use the defaults: throughput, iterations of at least <see cref="IterationTimeMs"/>.
+/// The searches (Coyote, FsCheck, time to find) run each call once per iteration (<see cref="RunStrategy.Monitoring"/>).
+/// The README quotes the median and the best iteration.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class CpuTimeJobAttribute : JobConfigBaseAttribute
