@@ -22,6 +22,9 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# The whole solution is built first: `dotnet test` builds only the test projects and what they reference, and bench/
+# (BenchmarkDotNet, never run here) must keep compiling with zero warnings too.
+dotnet build Harness.sln --nologo -v q -clp:NoSummary
 set +e
 dotnet test Harness.sln "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

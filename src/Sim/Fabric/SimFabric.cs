@@ -42,7 +42,7 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
         Threading = threading;
         World = new SimWorld(options.Seed, trace ?? new Trace(keepInMemory: options.TraceRecordsInMemory));
         Faults = new FaultInjector(World, options.Faults);
-        Reactors = new SimReactorRuntime(World);
+        Reactors = new SimReactorRuntime(World, rescheduleWakeUps: threading == SimThreading.Cooperative);
     }
 
     public SimOptions Options { get; }

@@ -21,8 +21,20 @@ public sealed class SimReactorRuntime : IReactorRuntime
 
     private readonly SimWorld _world;
     private readonly List<SimReactor> _reactors = new();
+    private readonly bool _rescheduleWakeUps;
 
-    internal SimReactorRuntime(SimWorld world) => _world = world;
+    /// <param name="world">The world the reactors run in.</param>
+    /// <param name="rescheduleWakeUps">
+    /// Move a reactor's pending wake-up when it is woken earlier (cooperative runs: the queue holds one wake-up per
+    /// reactor). False keeps the superseded wake-up in the queue as a stale event that fires idle: the event order and
+    /// trace are the same either way, but under Coyote (threaded mode) every event the fabric's task steps is a
+    /// scheduling point, so removing them would renumber the explored schedules (docs/systematic.md's measurements).
+    /// </param>
+    internal SimReactorRuntime(SimWorld world, bool rescheduleWakeUps = true)
+    {
+        _world = world;
+        _rescheduleWakeUps = rescheduleWakeUps;
+    }
 
     public IReadOnlyList<SimReactor> Reactors => _reactors;
 
@@ -36,7 +48,7 @@ public sealed class SimReactorRuntime : IReactorRuntime
                 throw new InvalidOperationException($"at most {ReactorsMax} reactors");
             }
 
-            var reactor = new SimReactor(_world, name);
+            var reactor = new SimReactor(_world, name, _rescheduleWakeUps);
             _reactors.Add(reactor);
             return reactor;
         }
@@ -50,17 +62,20 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
     public const int PollersMax = 256;
 
     private const int EvTick = 1;
+    private const int NoTimer = -1;
     private readonly SimWorld _world;
     private readonly List<IPoller> _pollers = new();
+    private readonly int _tick;
     private long _tickGeneration;
     private long _nextTickNs = long.MaxValue;
     private bool _parked;
     private bool _inTick;
 
-    internal SimReactor(SimWorld world, string name)
+    internal SimReactor(SimWorld world, string name, bool rescheduleWakeUps = true)
     {
         _world = world;
         Name = name;
+        _tick = rescheduleWakeUps ? world.CreateTimer() : NoTimer;
     }
 
     /// <inheritdoc/>
@@ -99,7 +114,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         if (a != _tickGeneration)
         {
             _world.MarkEventIdle();
-            return; // superseded by an earlier wake-up
+            return; // superseded by an earlier wake-up (only without the tick timer)
         }
 
         _nextTickNs = long.MaxValue;
@@ -139,12 +154,21 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
     }
 
     /// <inheritdoc/>
-    public void OnActivity(ISimEventTarget source)
+    public bool OnActivity(ISimEventTarget source)
     {
-        if (_parked && source != this && !_inTick)
+        if (!_parked)
         {
-            Wake();
+            return false;
         }
+
+        if (source == this || _inTick)
+        {
+            return true; // still parked, still listening
+        }
+
+        _parked = false; // woken: the world drops this listener (no list search)
+        Schedule(0);
+        return false;
     }
 
     /// <inheritdoc/>
@@ -179,7 +203,14 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         if (at < _nextTickNs)
         {
             _nextTickNs = at;
-            _world.ScheduleAt(at, this, EvTick, ++_tickGeneration);
+            if (_tick == NoTimer)
+            {
+                _world.ScheduleAt(at, this, EvTick, ++_tickGeneration); // an earlier wake-up still waiting turns stale
+            }
+            else
+            {
+                _world.ScheduleTimerAt(_tick, at, this, EvTick, ++_tickGeneration); // moves a wake-up still waiting
+            }
         }
     }
 }

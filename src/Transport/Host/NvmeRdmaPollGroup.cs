@@ -185,7 +185,7 @@ public sealed class NvmeRdmaPollGroup : IDisposable
             }
 
             var reason = qpair.OnWorkCompletion(_wcs[i]);
-            if (reason != QpairFailureReason.None && !_failed.Exists(f => ReferenceEquals(f.Qpair, qpair)))
+            if (reason != QpairFailureReason.None && !IsFailing(qpair))
             {
                 _failed.Add((qpair, reason));
             }
@@ -198,6 +198,20 @@ public sealed class NvmeRdmaPollGroup : IDisposable
 
         _failed.Clear();
         return Math.Max(n, 0);
+    }
+
+    /// <summary>True when <paramref name="qpair"/> already failed in this batch (a loop, not a lambda: this runs per completion).</summary>
+    private bool IsFailing(NvmeRdmaQpair qpair)
+    {
+        for (var i = 0; i < _failed.Count; i++)
+        {
+            if (ReferenceEquals(_failed[i].Qpair, qpair))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void Remove(NvmeRdmaQpair qpair)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Harness.Transport.Nvme;
 using Harness.Transport.Target;
 
@@ -40,9 +41,10 @@ public sealed class MemoryController : INvmfRequestHandler
         {
             if (cmd.Opcode == (byte)NvmeIoOpcode.Write)
             {
-                var data = new byte[BlockBytes];
+                // A block written before keeps its array: rewriting an LBA allocates nothing (bench/'s target benchmark).
+                ref var data = ref CollectionsMarshal.GetValueRefOrAddDefault(_blocks, slba + (ulong)i, out _);
+                data ??= new byte[BlockBytes];
                 request.CopyFromData(i * BlockBytes, data);
-                _blocks[slba + (ulong)i] = data;
             }
             else if (cmd.Opcode == (byte)NvmeIoOpcode.Read)
             {
