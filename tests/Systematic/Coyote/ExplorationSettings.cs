@@ -10,7 +10,7 @@ namespace Harness.Tests.Systematic.Coyote;
 /// <item><c>HARNESS_COYOTE_ITERATIONS</c>: schedules per test (default: the test's own CI budget);</item>
 /// <item><c>HARNESS_COYOTE_STRATEGY</c>: <c>random</c>, <c>probabilistic[:N]</c>, <c>prioritization[:N]</c>,
 /// <c>fair-prioritization[:N]</c>, <c>delay-bounding[:N]</c>, <c>q-learning</c>, <c>portfolio</c> (default
-/// <see cref="DefaultStrategy"/>, the fastest to find the seed bug, measured);</item>
+/// <see cref="DefaultStrategy"/>, the one that finds the seed bug most often, measured);</item>
 /// <item><c>HARNESS_COYOTE_SEED</c>: the seed of Coyote's scheduling choices (default 1, so CI is repeatable);</item>
 /// <item><c>HARNESS_COYOTE_MAX_STEPS</c>: scheduling steps per schedule (default <see cref="MaxStepsDefault"/>);</item>
 /// <item><c>HARNESS_COYOTE_TIMEOUT_S</c>: wall-clock budget per test, 0 = none (nightly: stop after N seconds);</item>
