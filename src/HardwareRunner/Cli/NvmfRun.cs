@@ -30,29 +30,13 @@ internal static class NvmfRun
 
     public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var defects = KnownDefects.None;
-        foreach (var name in settings.Defects)
+        if (KnownDefectNames.ParseAll(settings.Defects, out var defects) is { } unknown)
         {
-            if (!KnownDefectNames.TryParse(name, out var d))
-            {
-                return RunCommand.Usage(stderr, $"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})");
-            }
-
-            defects |= d;
+            return RunCommand.Usage(stderr, unknown);
         }
 
         var setup = FaultProfileBuilder.Build(settings.Faults, settings.Seed, settings.Qpairs, settings.QueueDepth, settings.Ios);
-        var options = setup.Apply(new NvmfWorkloadOptions
-        {
-            Ios = settings.Ios,
-            Qpairs = settings.Qpairs,
-            QueueDepth = settings.QueueDepth,
-            IoSize = settings.IoSize,
-            ReadFraction = settings.RwMix,
-            TargetDefects = defects,
-            HostDefects = defects,
-            TargetAddress = SimBackend.TargetAddress,
-        });
+        var options = setup.Apply(settings.WorkloadOptions(defects) with { TargetAddress = SimBackend.TargetAddress });
         var invalid = options.Validate();
         if (invalid != null)
         {

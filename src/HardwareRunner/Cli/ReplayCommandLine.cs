@@ -29,7 +29,7 @@ internal sealed class ReplayCommandLine
             {
                 if (!KnownDefectNames.TryParse(name, out _))
                 {
-                    result.AddError($"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})");
+                    result.AddError(KnownDefectNames.Unknown(name));
                 }
             }
         });

@@ -104,7 +104,7 @@ internal sealed class RunCommandLine
             {
                 if (!KnownDefectNames.TryParse(name, out _))
                 {
-                    result.AddError($"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})");
+                    result.AddError(KnownDefectNames.Unknown(name));
                 }
             }
         });

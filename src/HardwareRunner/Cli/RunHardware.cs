@@ -65,15 +65,9 @@ internal static class RunHardware
             return $"--workload {s.Workload}: the RDMA ping-pong runs on the simulator only; a hardware run drives the NVMe-oF workload (--workload nvmf)";
         }
 
-        var defects = KnownDefects.None;
-        foreach (var name in s.Defects)
+        if (KnownDefectNames.ParseAll(s.Defects, out var defects) is { } unknown)
         {
-            if (!KnownDefectNames.TryParse(name, out var d))
-            {
-                return $"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})";
-            }
-
-            defects |= d;
+            return unknown;
         }
 
         HardwareRole? role = HardwareRoleNames.TryParse(s.Role, out var r) ? r : null;
@@ -89,16 +83,7 @@ internal static class RunHardware
         }
 
         var faults = FaultProfileBuilder.Build(s.Faults, s.Seed, s.Qpairs, s.QueueDepth, s.Ios);
-        var applied = faults.Apply(new NvmfWorkloadOptions
-        {
-            Ios = s.Ios,
-            Qpairs = s.Qpairs,
-            QueueDepth = s.QueueDepth,
-            IoSize = s.IoSize,
-            ReadFraction = s.RwMix,
-            TargetDefects = defects,
-            HostDefects = defects,
-        });
+        var applied = faults.Apply(s.WorkloadOptions(defects));
         var workload = applied with { ControllerActions = [] }; // on hardware the executor runs them at their point of the I/O
         var plan = HardwareFaultMapper.Map(faults, s.Ios, s.Qpairs, s.QueueDepth);
         problem = workload.Validate() ?? (plan.Runnable ? null : HardwareFaultMapper.RefusalMessage(s.Faults, s.Seed, plan)) ?? CheckPaths(s);

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Harness.HardwareRunner.Workloads.Nvmf;
+using Harness.Transport.Target;
 
 namespace Harness.HardwareRunner.Cli;
 
@@ -53,6 +55,18 @@ public sealed record RunSettings
 
     /// <summary>True when an option that only a hardware run takes was given.</summary>
     public bool HasHardwareOptions => Device != null || Role != null || Address != null || Sessions != null || DurationSeconds != null || WatchdogSeconds != null;
+
+    /// <summary>The NVMe-oF workload these settings ask for, with <paramref name="defects"/> on both sides, before a fault profile applies.</summary>
+    public NvmfWorkloadOptions WorkloadOptions(KnownDefects defects) => new()
+    {
+        Ios = Ios,
+        Qpairs = Qpairs,
+        QueueDepth = QueueDepth,
+        IoSize = IoSize,
+        ReadFraction = RwMix,
+        TargetDefects = defects,
+        HostDefects = defects,
+    };
 
     /// <summary>The command line that replays this run exactly (without <c>--trace</c>).</summary>
     public string ReplayCommand()

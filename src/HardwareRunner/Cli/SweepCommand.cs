@@ -111,12 +111,9 @@ internal static class SweepCommand
             return $"--faults {s.Faults}: unknown fault profile (known: {string.Join(", ", FaultProfiles.Names)})";
         }
 
-        foreach (var name in s.Defects)
+        if (KnownDefectNames.ParseAll(s.Defects, out _) is { } unknown)
         {
-            if (!KnownDefectNames.TryParse(name, out _))
-            {
-                return $"--defect {name}: unknown defect (known: {string.Join(", ", KnownDefectNames.All)})";
-            }
+            return unknown;
         }
 
         var options = new Workloads.Nvmf.NvmfWorkloadOptions { Ios = s.Ios, Qpairs = s.Qpairs, QueueDepth = s.QueueDepth, IoSize = s.IoSize, ReadFraction = s.RwMix };

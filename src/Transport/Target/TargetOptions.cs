@@ -118,6 +118,27 @@ public static class KnownDefectNames
         return defect != KnownDefects.None;
     }
 
+    /// <summary>The command-line error for an unknown <c>--defect</c> name.</summary>
+    public static string Unknown(string name) => $"--defect {name}: unknown defect (known: {string.Join(", ", All)})";
+
+    /// <summary>Folds <c>--defect</c> names into switches; null, or the error naming the first unknown one.</summary>
+    public static string? ParseAll(IEnumerable<string> names, out KnownDefects defects)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        defects = KnownDefects.None;
+        foreach (var name in names)
+        {
+            if (!TryParse(name, out var d))
+            {
+                return Unknown(name);
+            }
+
+            defects |= d;
+        }
+
+        return null;
+    }
+
     /// <summary>The defects named by the environment variable <c>HARNESS_DEFECT</c> (comma-separated), for the test suites.</summary>
     public static KnownDefects FromEnvironment()
     {
