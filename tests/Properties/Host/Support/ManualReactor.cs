@@ -11,8 +11,12 @@ public sealed class ManualReactor(string name) : IReactor
     private readonly object _gate = new();
     private readonly List<IPoller> _pollers = new();
     private IPoller[] _snapshot = Array.Empty<IPoller>();
+    private long _polls;
 
     public string Name => name;
+
+    /// <summary>Calls of <see cref="PollOnce"/> that have finished (any thread may read it).</summary>
+    public long Polls => Interlocked.Read(ref _polls);
 
     public void AddPoller(IPoller poller)
     {
@@ -41,6 +45,7 @@ public sealed class ManualReactor(string name) : IReactor
             work += poller.Poll();
         }
 
+        Interlocked.Increment(ref _polls);
         return work;
     }
 
