@@ -45,9 +45,15 @@ internal static class RunHardware
         {
             stack = provider.GetRequiredService<NativeRdmaStack>();
         }
+        catch (NativeStackUnavailableException e) when (e.Status == NativeOpenStatus.DeviceNotFound)
+        {
+            return RunCommand.Usage(stderr, $"--device {s.Device}: {e.Message}");
+        }
         catch (NativeStackUnavailableException e)
         {
-            return RunCommand.Usage(stderr, e.Status == NativeOpenStatus.DeviceNotFound ? $"--device {s.Device}: {e.Message}" : $"--backend ibverbs: {e.Message}");
+            // The command line was right and the machine lacks something: the sentence says what, a usage hint would mislead.
+            stderr.WriteLine($"harness run: --backend ibverbs: {e.Message}");
+            return HarnessProgram.ExitUsage;
         }
 
         problem = CheckRequired(s, request, out var options);

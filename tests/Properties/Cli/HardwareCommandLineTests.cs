@@ -73,7 +73,7 @@ public sealed class HardwareCommandLineTests
             Assert.True(run.Exit == 2, run.ToString());
             Assert.Equal(string.Empty, run.Stdout);
             var reason = devices.Stderr.Trim()["harness devices: ".Length..];
-            Assert.StartsWith("harness run: --backend ibverbs: " + reason, run.Stderr, StringComparison.Ordinal);
+            Assert.Equal("harness run: --backend ibverbs: " + reason, run.Stderr.Trim()); // the machine's problem: no usage hint
             Assert.Empty(dir.GetFileSystemInfos()); // nothing written, not even an empty report
         }
         finally
@@ -94,7 +94,7 @@ public sealed class HardwareCommandLineTests
 
         Assert.Equal(2, exit);
         Assert.Equal(string.Empty, stdout.ToString());
-        Assert.StartsWith("harness run: --backend ibverbs: " + devices.Trim()["harness devices: ".Length..], stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal("harness run: --backend ibverbs: " + devices.Trim()["harness devices: ".Length..], stderr.ToString().Trim());
     }
 
     [Theory]
