@@ -15,6 +15,9 @@ namespace Harness.Tests.Properties.Cli;
 /// </summary>
 public sealed class HardwareCommandLineTests
 {
+    /// <summary>A device name no machine has (the fail-fast test's device on a machine with devices).</summary>
+    private const string NoSuchDevice = "harness_no_such_device0";
+
     /// <summary>What each way of failing starts with (NativeRdmaStack.TryOpen's messages).</summary>
     private static readonly string[] MissingLabels = ["rdma-core library missing:", "no kernel RDMA support:", "no RDMA devices:"];
 
@@ -58,22 +61,38 @@ public sealed class HardwareCommandLineTests
     public void Run_on_ibverbs_fails_fast_with_the_sentence_devices_gives_and_writes_nothing(string commandLine)
     {
         var devices = HarnessRun.Of("devices");
-        if (devices.Exit == 0)
-        {
-            return; // a machine with devices: the run is a real one (the nightly job's business)
-        }
-
         var dir = Directory.CreateTempSubdirectory("harness-hw-cli-");
         try
         {
             var trace = Path.Combine(dir.FullName, "t.jsonl");
             var junit = Path.Combine(dir.FullName, "j.xml");
-            var run = HarnessRun.Of([.. commandLine.Split(' '), "--trace", trace, "--junit", junit]);
+            var args = commandLine.Split(' ').ToList();
+            if (devices.Exit == 0)
+            {
+                // A machine with devices (the nightly one): the same fail-fast rule, for a device it does not have.
+                var device = args.IndexOf("--device");
+                if (device >= 0)
+                {
+                    args.RemoveRange(device, 2);
+                }
+
+                args.AddRange(["--device", NoSuchDevice]);
+            }
+
+            var run = HarnessRun.Of([.. args, "--trace", trace, "--junit", junit]);
 
             Assert.True(run.Exit == 2, run.ToString());
             Assert.Equal(string.Empty, run.Stdout);
-            var reason = devices.Stderr.Trim()["harness devices: ".Length..];
-            Assert.Equal("harness run: --backend ibverbs: " + reason, run.Stderr.Trim()); // the machine's problem: no usage hint
+            if (devices.Exit == 0)
+            {
+                Assert.StartsWith($"harness run: --device {NoSuchDevice}: ", run.Stderr, StringComparison.Ordinal);
+            }
+            else
+            {
+                var reason = devices.Stderr.Trim()["harness devices: ".Length..];
+                Assert.Equal("harness run: --backend ibverbs: " + reason, run.Stderr.Trim()); // the machine's problem: no usage hint
+            }
+
             Assert.Empty(dir.GetFileSystemInfos()); // nothing written, not even an empty report
         }
         finally
