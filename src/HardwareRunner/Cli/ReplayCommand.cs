@@ -16,12 +16,7 @@ internal static class ReplayCommand
 {
     public static int Execute(string path, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr)
     {
-        var defects = KnownDefects.None;
-        foreach (var name in defectNames)
-        {
-            KnownDefectNames.TryParse(name, out var d);
-            defects |= d;
-        }
+        var defects = KnownDefectNames.Fold(defectNames);
 
         var files = Files(path, stderr);
         if (files == null)

@@ -33,7 +33,7 @@ internal static class RunCommand
 
         if (settings.HasHardwareOptions)
         {
-            return Usage(stderr, $"{RunHardware.FirstHardwareOption(settings)}: only a hardware run takes it (add --backend ibverbs; docs/hardware.md)");
+            return Usage(stderr, $"{RunHardwareArguments.FirstHardwareOption(settings)}: only a hardware run takes it (add --backend ibverbs; docs/hardware.md)");
         }
 
         if (!RunJUnit.CheckPath(settings.JunitPath, stderr))

@@ -18,9 +18,6 @@ namespace Harness.HardwareRunner.Cli;
 /// </summary>
 internal static class RunHardware
 {
-    /// <summary>The first hardware-only option given.</summary>
-    public static string FirstHardwareOption(RunSettings s) => RunHardwareArguments.FirstHardwareOption(s);
-
     public static int Execute(RunSettings s, TextWriter stdout, TextWriter stderr) => Execute(s, stdout, stderr, NativeLibraryNames.Default);
 
     /// <summary>As <see cref="Execute(RunSettings, TextWriter, TextWriter)"/> with the rdma-core library names substituted (tests).</summary>

@@ -111,13 +111,12 @@ internal static class SweepCommand
             return $"--faults {s.Faults}: unknown fault profile (known: {string.Join(", ", FaultProfiles.Names)})";
         }
 
-        if (KnownDefectNames.ParseAll(s.Defects, out _) is { } unknown)
+        if (KnownDefectNames.ParseAll(s.Defects, out var defects) is { } unknown)
         {
             return unknown;
         }
 
-        var options = new Workloads.Nvmf.NvmfWorkloadOptions { Ios = s.Ios, Qpairs = s.Qpairs, QueueDepth = s.QueueDepth, IoSize = s.IoSize, ReadFraction = s.RwMix };
-        return options.Validate();
+        return s.RunOf(0).WorkloadOptions(defects).Validate(); // each seed's run: the same workload checks as harness run
     }
 
     private static int Usage(TextWriter stderr, string message)

@@ -87,6 +87,9 @@ public sealed class FaultActionExecutor
     /// <summary>Every call made so far (and, after <see cref="Finish"/>, every action that never happened).</summary>
     public IReadOnlyList<InjectedAction> Log => _log;
 
+    /// <summary>Called when a qpair's QP was silenced (the host stops submitting on that connection: see <see cref="FaultingHostDriver"/>).</summary>
+    public Action<int, FaultQp>? Silenced { get; set; }
+
     /// <summary>The side's RDMA READs counted on I/O qpair <paramref name="qpair"/> so far.</summary>
     public long ReadsSubmitted(int qpair) => _readsSubmitted[qpair];
 
@@ -247,9 +250,6 @@ public sealed class FaultActionExecutor
 
         return work;
     }
-
-    /// <summary>Called when a qpair's QP was silenced (the host stops submitting on that connection: see <see cref="FaultingHostDriver"/>).</summary>
-    public Action<int, FaultQp>? Silenced { get; set; }
 
     private void Record(HardwareAction a, string call, string on, int rc)
     {

@@ -43,6 +43,7 @@ public static class HardwareFaultMapper
     {
         ArgumentNullException.ThrowIfNull(setup);
         var (fromNs, untilNs) = FaultProfileBuilder.IoWindow(ios, qpairs, queueDepth);
+        var fraction = Fraction(fromNs, untilNs);
         var actions = new List<HardwareAction>();
         var refused = new List<string>();
         var silences = false;
@@ -53,7 +54,7 @@ public static class HardwareFaultMapper
 
         foreach (var fault in setup.Plan.Scripted)
         {
-            var action = MapOne(fault, Fraction(fromNs, untilNs), out var reason);
+            var action = MapOne(fault, fraction, out var reason);
             if (action == null)
             {
                 refused.Add($"{fault}: {reason}");
@@ -70,7 +71,7 @@ public static class HardwareFaultMapper
             {
                 Kind = c.Kind == ControllerActionKind.Reset ? HardwareActionKind.ControllerReset : HardwareActionKind.ControllerDeleteAndReattach,
                 Side = HardwareSide.Host,
-                AtFraction = Fraction(fromNs, untilNs)(c.AtNs),
+                AtFraction = fraction(c.AtNs),
                 Source = string.Create(CultureInfo.InvariantCulture, $"controller {(c.Kind == ControllerActionKind.Reset ? "reset" : "delete and re-attach")} at {c.AtNs / 1e3:0.#} µs"),
             });
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Harness.HardwareRunner.Backends;
 using Harness.HardwareRunner.Cli;
 using Harness.HardwareRunner.Workloads;
@@ -93,7 +94,10 @@ public sealed class HardwareSession
         {
             var workload = Workload;
             var violation = _startViolation ?? (workload == null ? null : Drive(() =>
-                RunUntil(() => workload.Finished || _stop.Requested) ?? workload.Violation ?? Interrupted(workload)));
+            {
+                _loop.RunUntil(() => workload.Finished || _stop.Requested);
+                return workload.Violation ?? Interrupted(workload);
+            }));
             workload?.Stop();
             return Finish(violation, workload?.Finished == true ? "workload finished" : "run stopped") with { Workload = workload };
         }
@@ -101,9 +105,9 @@ public sealed class HardwareSession
         string? endedBy = null;
         var broken = _startViolation ?? Drive(() =>
         {
-            var v = RunUntil(TargetDone);
+            _loop.RunUntil(TargetDone);
             endedBy = _stop.Reason ?? (SessionsDone ? $"{_sessions!.Ended} host session(s) ended" : "--duration reached");
-            return v ?? TearDownTarget(Target!) ?? (_sessions!.Leak is { } leak ? new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak) : null);
+            return TearDownTarget(Target!) ?? (_sessions!.Leak is { } leak ? new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak) : null);
         });
         return Finish(broken, endedBy ?? "run stopped") with { SessionsEnded = _sessions?.Ended ?? 0, EndedBy = endedBy };
     }
@@ -159,16 +163,11 @@ public sealed class HardwareSession
         }
 
         var deadline = _stack.Clock.NowNs + _o.TeardownNsMax;
-        var broken = RunUntil(() => target.Idle || _stack.Clock.NowNs >= deadline);
-        if (broken != null)
-        {
-            return broken;
-        }
-
+        _loop.RunUntil(() => target.Idle || _stack.Clock.NowNs >= deadline); // a poller's exception is Drive's verdict
         if (!target.Idle)
         {
             return new WorkloadViolation(WorkloadMonitor.ResourceLeak,
-                $"target: {target.LiveQpairs} qpair(s) ({target.DescribeLive()}) and {target.Controller.Controllers.Count} controller(s) still live {_o.TeardownNsMax / 1e9:0.#} s after it disconnected them at the end of the run");
+                target.StillLive(string.Create(CultureInfo.InvariantCulture, $"{_o.TeardownNsMax / 1e9:0.#} s after it disconnected them at the end of the run")));
         }
 
         return target.FindUnreleased().FirstOrDefault() is { } leak ? new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak) : null;
@@ -188,13 +187,6 @@ public sealed class HardwareSession
 
     private FaultActionExecutor NewExecutor(FaultSite site) => new(site, _o.Faults.Actions, _o.Workload.Ios, _o.Workload.Qpairs,
         _o.Workload.ToTargetOptions().InCapsuleDataSize, NvmfWorkloadOptions.TargetIoUnitBytes, _stack.Clock, _recorder.Fault);
-
-    /// <summary>Runs the loop until <paramref name="done"/> (null: a poller's exception propagates to <see cref="Drive"/>).</summary>
-    private WorkloadViolation? RunUntil(Func<bool> done)
-    {
-        _loop.RunUntil(done);
-        return null;
-    }
 
     /// <summary>Runs <paramref name="body"/>, turning what the transports throw into verdicts (as a simulated run does).</summary>
     private static WorkloadViolation? Drive(Func<WorkloadViolation?> body)

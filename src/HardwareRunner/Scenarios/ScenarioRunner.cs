@@ -39,17 +39,7 @@ public static class ScenarioRunner
     }
 
     /// <summary>The scenario's own defect switches.</summary>
-    public static KnownDefects Defects(Scenario s)
-    {
-        var defects = KnownDefects.None;
-        foreach (var name in s.Defects ?? Array.Empty<string>())
-        {
-            KnownDefectNames.TryParse(name, out var d);
-            defects |= d;
-        }
-
-        return defects;
-    }
+    public static KnownDefects Defects(Scenario s) => KnownDefectNames.Fold(s.Defects);
 
     /// <summary>A crash inside the simulation, the transport or the workload is a finding too.</summary>
     private static (string, string)? Crashes(Func<(string, string)?> run)

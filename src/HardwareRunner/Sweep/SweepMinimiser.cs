@@ -33,11 +33,7 @@ public sealed class SweepMinimiser
     public SweepMinimiser(SweepSettings sweep)
     {
         _sweep = sweep;
-        foreach (var name in sweep.Defects)
-        {
-            KnownDefectNames.TryParse(name, out var d);
-            _defects |= d;
-        }
+        _defects = KnownDefectNames.Fold(sweep.Defects);
     }
 
     /// <summary>The smallest failing scenario found for <paramref name="failed"/>, with what was removed.</summary>

@@ -39,17 +39,7 @@ internal sealed class EventQueue
     public bool IsScheduled(int timer) => _timerIndex[timer] >= 0;
 
     /// <summary>Adds a one-shot event.</summary>
-    public void Enqueue(in SimEvent ev, EventKey key)
-    {
-        if (Count == _heap.Length)
-        {
-            Grow();
-        }
-
-        var index = Count++;
-        _heap[index] = new Entry(key, ev, NoTimer);
-        SiftUp(index);
-    }
+    public void Enqueue(in SimEvent ev, EventKey key) => Insert(new Entry(key, ev, NoTimer));
 
     /// <summary>
     /// Schedules <paramref name="timer"/> with <paramref name="ev"/> at <paramref name="key"/>: inserted when it is not
@@ -60,15 +50,7 @@ internal sealed class EventQueue
         var index = _timerIndex[timer];
         if (index < 0)
         {
-            if (Count == _heap.Length)
-            {
-                Grow();
-            }
-
-            index = Count++;
-            _heap[index] = new Entry(key, ev, timer);
-            _timerIndex[timer] = index;
-            SiftUp(index);
+            Insert(new Entry(key, ev, timer));
             return;
         }
 
@@ -133,6 +115,19 @@ internal sealed class EventQueue
         }
 
         return true;
+    }
+
+    /// <summary>Appends <paramref name="entry"/> and sifts it up (Place keeps a timer's index right).</summary>
+    private void Insert(in Entry entry)
+    {
+        if (Count == _heap.Length)
+        {
+            Grow();
+        }
+
+        var index = Count++;
+        _heap[index] = entry;
+        SiftUp(index);
     }
 
     private void Grow()

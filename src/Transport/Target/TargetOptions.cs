@@ -122,7 +122,27 @@ public static class KnownDefectNames
     public static string Unknown(string name) => $"--defect {name}: unknown defect (known: {string.Join(", ", All)})";
 
     /// <summary>Folds <c>--defect</c> names into switches; null, or the error naming the first unknown one.</summary>
-    public static string? ParseAll(IEnumerable<string> names, out KnownDefects defects)
+    public static string? ParseAll(IEnumerable<string> names, out KnownDefects defects) =>
+        FirstUnknown(names, out defects) is { } unknown ? Unknown(unknown) : null;
+
+    /// <summary>Folds names already checked (by the command line or the scenario schema); an unknown one is a bug here.</summary>
+    public static KnownDefects Fold(IEnumerable<string>? names) =>
+        FirstUnknown(names ?? Array.Empty<string>(), out var defects) is { } unknown
+            ? throw new ArgumentException(Unknown(unknown) + " (it should have been refused where it was given)", nameof(names))
+            : defects;
+
+    /// <summary>The defects named by the environment variable <c>HARNESS_DEFECT</c> (comma-separated), for the test suites.</summary>
+    public static KnownDefects FromEnvironment()
+    {
+        var value = Environment.GetEnvironmentVariable("HARNESS_DEFECT");
+        var parts = (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return FirstUnknown(parts, out var defects) is { } unknown
+            ? throw new ArgumentException($"HARNESS_DEFECT names an unknown defect '{unknown}' (known: {string.Join(", ", All)})")
+            : defects;
+    }
+
+    /// <summary>Folds <paramref name="names"/> into <paramref name="defects"/> up to the first unknown name, which it returns (null: all known).</summary>
+    private static string? FirstUnknown(IEnumerable<string> names, out KnownDefects defects)
     {
         ArgumentNullException.ThrowIfNull(names);
         defects = KnownDefects.None;
@@ -130,30 +150,12 @@ public static class KnownDefectNames
         {
             if (!TryParse(name, out var d))
             {
-                return Unknown(name);
+                return name;
             }
 
             defects |= d;
         }
 
         return null;
-    }
-
-    /// <summary>The defects named by the environment variable <c>HARNESS_DEFECT</c> (comma-separated), for the test suites.</summary>
-    public static KnownDefects FromEnvironment()
-    {
-        var value = Environment.GetEnvironmentVariable("HARNESS_DEFECT");
-        var result = KnownDefects.None;
-        foreach (var part in (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!TryParse(part, out var d))
-            {
-                throw new ArgumentException($"HARNESS_DEFECT names an unknown defect '{part}' (known: {string.Join(", ", All)})");
-            }
-
-            result |= d;
-        }
-
-        return result;
     }
 }

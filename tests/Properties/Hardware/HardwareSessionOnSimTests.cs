@@ -134,14 +134,13 @@ public sealed class HardwareSessionOnSimTests
 
         public IRdmaStack Host { get; }
 
-        public HardwareFaultPlan Plan(string profile, ulong seed) =>
-            HardwareFaultMapper.Map(FaultProfileBuilder.Build(profile, seed, Qpairs, QueueDepth, Ios), Ios, Qpairs, QueueDepth);
+        public HardwareFaultPlan Plan(string profile, ulong seed) => Plan(FaultProfileBuilder.Build(profile, seed, Qpairs, QueueDepth, Ios));
 
         public HardwareSession Session(HardwareRole role, IRdmaStack stack, string profile, ulong seed, int sessions = 0, long durationNs = 0,
             HardwareStop? stop = null, Transport.Target.KnownDefects defects = default)
         {
             var setup = FaultProfileBuilder.Build(profile, seed, Qpairs, QueueDepth, Ios);
-            var plan = HardwareFaultMapper.Map(setup, Ios, Qpairs, QueueDepth);
+            var plan = Plan(setup);
             Assert.True(plan.Runnable, string.Join("; ", plan.Refused));
             var applied = setup.Apply(new NvmfWorkloadOptions
             {
@@ -156,6 +155,8 @@ public sealed class HardwareSessionOnSimTests
             var options = new HardwareRunOptions { Role = role, Workload = workload, Seed = seed, Faults = plan, Sessions = sessions, DurationNs = durationNs };
             return new HardwareSession(options, stack, new SimSessionLoop(Fabric), new HardwareRecorder(new Trace(), Fabric.World), stop ?? new HardwareStop());
         }
+
+        private static HardwareFaultPlan Plan(FaultSetup setup) => HardwareFaultMapper.Map(setup, Ios, Qpairs, QueueDepth);
 
         private const int Ios = 600;
         private const int Qpairs = 2;

@@ -95,8 +95,15 @@ public sealed class NvmfTargetSide
         }
     }
 
-    /// <summary>The live qpairs with their states (for a teardown that does not finish).</summary>
-    public string DescribeLive() => string.Join(", ", Transport.Qpairs.Where(q => !q.Destroyed).Select(q => $"{q} in state {q.GenericState}"));
+    /// <summary>
+    /// The leak report of a teardown that did not finish: the live qpairs with their states and the controllers left,
+    /// <paramref name="since"/> saying how long after what.
+    /// </summary>
+    public string StillLive(string since)
+    {
+        var live = string.Join(", ", Transport.Qpairs.Where(q => !q.Destroyed).Select(q => $"{q} in state {q.GenericState}"));
+        return string.Create(CultureInfo.InvariantCulture, $"target: {LiveQpairs} qpair(s) ({live}) and {Controller.Controllers.Count} controller(s) still live {since}");
+    }
 
     /// <summary>One line for stall and failure reports.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture, $"target: {LiveQpairs} qpair(s) live, {Controller.Controllers.Count} controller(s)");

@@ -249,8 +249,8 @@ public sealed partial class NvmfWorkload : INvmeHostSink
 
         if (now - _hostClosedAtNs > _o.TargetTeardownTimeoutNs)
         {
-            _monitor.Report(WorkloadMonitor.ResourceLeak, string.Create(CultureInfo.InvariantCulture,
-                $"target: {_target.LiveQpairs} qpair(s) ({_target.DescribeLive()}) and {_target.Controller.Controllers.Count} controller(s) still live {(now - _hostClosedAtNs) / 1e9:0.#} s after the host disconnected and destroyed everything"));
+            _monitor.Report(WorkloadMonitor.ResourceLeak, _target.StillLive(string.Create(CultureInfo.InvariantCulture,
+                $"{(now - _hostClosedAtNs) / 1e9:0.#} s after the host disconnected and destroyed everything")));
             _done = true;
         }
 
