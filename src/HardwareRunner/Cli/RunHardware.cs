@@ -1,6 +1,7 @@
 using System.Net;
 using Harness.HardwareRunner.Hardware;
 using Harness.HardwareRunner.Native;
+using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
@@ -127,9 +128,7 @@ internal static class RunHardware
             return junit;
         }
 
-        return s.TracePath != null && Path.GetDirectoryName(Path.GetFullPath(s.TracePath)) is { } dir && !Directory.Exists(dir)
-            ? $"--trace {s.TracePath}: cannot write the trace there: its directory {dir} does not exist"
-            : null;
+        return OutputPath.Problem(s.TracePath, "--trace", "the trace");
     }
 }
 

@@ -25,34 +25,7 @@ internal static class RunJUnit
     }
 
     /// <summary>The usage error of a <c>--junit</c> file that cannot be written, or null.</summary>
-    public static string? PathProblem(string? path)
-    {
-        if (path == null)
-        {
-            return null;
-        }
-
-        string? problem = null;
-        try
-        {
-            var full = Path.GetFullPath(path);
-            var directory = Path.GetDirectoryName(full);
-            if (Directory.Exists(full))
-            {
-                problem = "is a directory";
-            }
-            else if (directory == null || !Directory.Exists(directory))
-            {
-                problem = $"its directory {directory} does not exist";
-            }
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException or IOException)
-        {
-            problem = e.Message;
-        }
-
-        return problem == null ? null : $"--junit {path}: cannot write the report there: {problem}";
-    }
+    public static string? PathProblem(string? path) => OutputPath.Problem(path, "--junit", "the report");
 
     /// <summary>The report of a simulated run: one case, its verdict, the summary as its output.</summary>
     public static JUnitReport ForSimulation(RunSettings s, WorkloadViolation? violation, string summary, string traceHash, TimeSpan wall)
