@@ -4,17 +4,25 @@ using System.Globalization;
 namespace Harness.HardwareRunner.Scenarios;
 
 /// <summary>
-/// What each block may hold, for checking reads of a command list: the tag of the last write known to have landed, and
-/// the tags of writes still in flight or failed (a failed write may or may not have landed, and may land later).
-/// A block's data is its tag, its LBA and bytes derived from both, so a read shows exactly which write it returns.
+/// What each block may hold, for checking reads of a command list. NVMe orders nothing between commands in flight at
+/// the same time (TP 4 "Command Ordering": the controller may execute them in any order), so a block may hold any write
+/// that no later write has superseded, where W supersedes X only if X succeeded before W was submitted (X happened
+/// before W). Writes still in flight, and failed writes (which may or may not have landed, and may land later), are
+/// never superseded. A block's data is its tag, its LBA and bytes derived from both, so a read shows exactly which
+/// write it returns.
 /// </summary>
 public sealed class BlockModel
 {
     /// <summary>Bytes of one block.</summary>
     public const int BlockBytes = 4096;
 
+    /// <summary>The tag of "never written" (zeroes), which every successful write supersedes.</summary>
+    private const ulong NeverWritten = 0;
+
     private readonly Dictionary<long, HashSet<ulong>> _candidates = new();
-    private readonly Dictionary<long, HashSet<ulong>> _unsettled = new();
+    private readonly Dictionary<ulong, long> _submittedAt = new();
+    private readonly Dictionary<ulong, long> _succeededAt = new() { [NeverWritten] = -1 };
+    private long _now;
     private readonly List<OpenRead> _openReads = new();
 
     /// <summary>Blocks a read returned and the model confirmed.</summary>
@@ -38,10 +46,14 @@ public sealed class BlockModel
     /// <summary>A write of <paramref name="blocks"/> with <paramref name="tag"/> was submitted: it may land from now on.</summary>
     public void Submitted(long lba, int blocks, ulong tag)
     {
+        if (tag == NeverWritten || !_submittedAt.TryAdd(tag, ++_now))
+        {
+            throw new ArgumentException($"write tag {tag} is zero or was submitted before: every write needs its own", nameof(tag));
+        }
+
         for (var b = lba; b < lba + blocks; b++)
         {
             Candidates(b).Add(tag);
-            Unsettled(b).Add(tag);
         }
 
         foreach (var read in _openReads)
@@ -67,17 +79,20 @@ public sealed class BlockModel
         return read;
     }
 
-    /// <summary>The write succeeded: the blocks hold it, or a write still unsettled.</summary>
+    /// <summary>
+    /// The write succeeded: from now on the blocks hold it or a write it does not supersede (one in flight, failed, or
+    /// that succeeded after this one was submitted).
+    /// </summary>
     public void Succeeded(long lba, int blocks, ulong tag)
     {
+        if (!_submittedAt.TryGetValue(tag, out var submitted) || !_succeededAt.TryAdd(tag, ++_now))
+        {
+            throw new ArgumentException($"write #{tag} succeeded but was never submitted, or succeeded twice", nameof(tag));
+        }
+
         for (var b = lba; b < lba + blocks; b++)
         {
-            var unsettled = Unsettled(b);
-            unsettled.Remove(tag);
-            var candidates = Candidates(b);
-            candidates.Clear();
-            candidates.Add(tag);
-            candidates.UnionWith(unsettled);
+            Candidates(b).RemoveWhere(x => x != tag && _succeededAt.TryGetValue(x, out var done) && done < submitted);
         }
     }
 
@@ -139,19 +154,8 @@ public sealed class BlockModel
     {
         if (!_candidates.TryGetValue(block, out var set))
         {
-            set = new HashSet<ulong> { 0 };
+            set = new HashSet<ulong> { NeverWritten };
             _candidates.Add(block, set);
-        }
-
-        return set;
-    }
-
-    private HashSet<ulong> Unsettled(long block)
-    {
-        if (!_unsettled.TryGetValue(block, out var set))
-        {
-            set = new HashSet<ulong>();
-            _unsettled.Add(block, set);
         }
 
         return set;

@@ -52,6 +52,15 @@ public sealed partial class NvmfRdmaTransport
                 }
 
                 break;
+            case CmEventType.Rejected or CmEventType.Unreachable or CmEventType.ConnectError
+                when ev.Id.Context is RdmaQpair && !Defective(KnownDefects.TargetIgnoresRejected):
+                // Not in SPDK, which ignores these as "client side only" (docs/findings/001): on the passive side they
+                // end a connection the target accepted (the host gave up before its RTU) and the QP is in ERR. Without
+                // an SRQ the flushed receives disconnect the qpair anyway; with one nothing else would, and the qpair,
+                // its QP and its cm_id would live until the target stops.
+                Ack(ev);
+                DisconnectQpair((RdmaQpair)ev.Id.Context!);
+                break;
             case CmEventType.DeviceRemoval:
                 Ack(ev);
                 foreach (var group in _groups)

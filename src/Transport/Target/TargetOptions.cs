@@ -95,6 +95,13 @@ public enum KnownDefects
     /// without the controller lock.
     /// </summary>
     LingeringWithoutCtrlrLock = 1 << 1,
+
+    /// <summary>
+    /// <c>target-ignores-rejected</c> (found by this harness, still in SPDK HEAD: docs/findings/001): the target ignores
+    /// RDMA_CM_EVENT_REJECTED / UNREACHABLE / CONNECT_ERROR for a qpair it accepted, so with a shared receive queue a
+    /// connection the host abandons before its RTU is never closed.
+    /// </summary>
+    TargetIgnoresRejected = 1 << 2,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -102,9 +109,10 @@ public static class KnownDefectNames
 {
     public const string PendingReadQueueDoubleInsert = "pending-read-queue-double-insert";
     public const string LingeringWithoutCtrlrLock = "lingering-without-ctrlr-lock";
+    public const string TargetIgnoresRejected = "target-ignores-rejected";
 
     /// <summary>Every defect name, in the order of the flags.</summary>
-    public static IReadOnlyList<string> All { get; } = new[] { PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock };
+    public static IReadOnlyList<string> All { get; } = new[] { PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
     public static bool TryParse(string name, out KnownDefects defect)
@@ -113,6 +121,7 @@ public static class KnownDefectNames
         {
             PendingReadQueueDoubleInsert => KnownDefects.PendingReadQueueDoubleInsert,
             LingeringWithoutCtrlrLock => KnownDefects.LingeringWithoutCtrlrLock,
+            TargetIgnoresRejected => KnownDefects.TargetIgnoresRejected,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

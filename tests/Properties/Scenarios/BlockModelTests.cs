@@ -48,6 +48,36 @@ public sealed class BlockModelTests
         Assert.Null(model.Verify(model.ReadSubmitted(2, 1), Data(2, 2)));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Overlapping_writes_in_flight_together_may_land_in_either_order_whichever_completes_first(bool firstCompletesFirst)
+    {
+        // Issue 14 (b): writes #1 and #2 overlap on block 14 and are in flight together; NVMe orders neither.
+        var model = new BlockModel();
+        model.Submitted(7, 9, 1);
+        model.Submitted(14, 9, 2);
+        model.Succeeded(firstCompletesFirst ? 7 : 14, 9, firstCompletesFirst ? 1UL : 2UL);
+        model.Succeeded(firstCompletesFirst ? 14 : 7, 9, firstCompletesFirst ? 2UL : 1UL);
+        Assert.Null(model.Verify(model.ReadSubmitted(14, 1), Data(14, 1)));
+        Assert.Null(model.Verify(model.ReadSubmitted(14, 1), Data(14, 2)));
+        Assert.Contains("holds write #0", model.Verify(model.ReadSubmitted(14, 1), new byte[Block]), StringComparison.Ordinal);
+        Assert.Null(model.Verify(model.ReadSubmitted(7, 1), Data(7, 1)));
+        Assert.Contains("are #1", model.Verify(model.ReadSubmitted(7, 1), Data(7, 2)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_write_submitted_after_another_succeeded_supersedes_it()
+    {
+        var model = new BlockModel();
+        model.Submitted(14, 1, 1);
+        model.Succeeded(14, 1, 1);
+        model.Submitted(14, 1, 2);
+        model.Succeeded(14, 1, 2);
+        Assert.Null(model.Verify(model.ReadSubmitted(14, 1), Data(14, 2)));
+        Assert.Contains("are #2", model.Verify(model.ReadSubmitted(14, 1), Data(14, 1)), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Data_that_is_not_any_writes_pattern_or_belongs_to_another_block_is_rejected()
     {
