@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Xunit;
 using Harness.HardwareRunner.FieldBugs;
@@ -119,7 +120,7 @@ public sealed class ImportLogTests : IDisposable
         Assert.Equal(2, HarnessRun.Of("import-log", Path.Combine(_dir.FullName, "missing.log"), "-o", output).Exit);
     }
 
-    [Property(MaxTest = 200)]
+    [HarnessProperty(MaxTest = 200)]
     public bool Apportioning_gives_every_seat_and_each_kind_its_quota_rounded(PositiveInt[] weights, byte seats)
     {
         var w = weights.Take(6).Select(x => (long)x.Get).ToList();

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -25,7 +26,7 @@ public sealed partial class SweepTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    [Property(MaxTest = 300)]
+    [HarnessProperty(MaxTest = 300)]
     public Property Shards_cover_every_seed_of_the_range_exactly_once(uint first, byte length, PositiveInt shards)
     {
         var range = new SeedRange(first, first + (ulong)length);

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -18,7 +19,7 @@ public sealed class ControllerDeletionTests
 {
     private const long DeleteLimitNs = 10_000_000_000;
 
-    [Property(MaxTest = 30)]
+    [HarnessProperty(MaxTest = 30)]
     public Property Deleting_a_controller_with_io_and_cm_events_in_flight_ends_and_leaks_nothing()
     {
         var gen =

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -14,7 +15,7 @@ namespace Harness.Tests.Properties.Host;
 /// </summary>
 public sealed class HostIoTests
 {
-    [Property(MaxTest = 20)]
+    [HarnessProperty(MaxTest = 20)]
     public Property Data_written_reads_back_at_any_queue_depth_and_qpair_count()
     {
         var gen =

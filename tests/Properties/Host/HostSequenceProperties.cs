@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;
@@ -33,7 +34,7 @@ public sealed class HostSequenceProperties
     private const long DeleteLimitNs = 30_000_000_000;
     private const long SlowCqWindowNs = 10_000_000;
 
-    [Property(MaxTest = 25)]
+    [HarnessProperty(MaxTest = 25)]
     public Property Any_sequence_of_submits_faults_cm_disturbances_and_resets_completes_every_command_once_and_leaks_nothing()
     {
         var gen =

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -49,7 +50,7 @@ public sealed class HostTargetEndToEndTests
         Assert.Null(HostLeaks(bed));
     }
 
-    [Property(MaxTest = 12)]
+    [HarnessProperty(MaxTest = 12)]
     public Property Writes_read_back_through_the_real_target_at_any_depth_and_qpair_count()
     {
         var gen =

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -57,7 +58,7 @@ public sealed class LingeringDefectTests
     /// Over seeds and flush delays (the late event may or may not be on the channel when the destroy sweeps): the fixed
     /// host never hangs and acks every event; the pre-fix host hangs exactly when the late event was there.
     /// </summary>
-    [Property(MaxTest = 30)]
+    [HarnessProperty(MaxTest = 30)]
     public Property The_defect_hangs_exactly_when_the_late_event_can_be_parked_and_the_fix_never_does()
     {
         var gen =

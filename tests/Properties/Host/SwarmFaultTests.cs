@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -15,7 +16,7 @@ namespace Harness.Tests.Properties.Host;
 /// </summary>
 public sealed class SwarmFaultTests
 {
-    [Property(MaxTest = 25)]
+    [HarnessProperty(MaxTest = 25)]
     public Property Under_swarm_faults_every_command_completes_once_and_deletion_leaves_nothing()
     {
         var gen =

@@ -1,57 +1,58 @@
+using Harness.Tests.Properties.Support;
 using FsCheck.Xunit;
 using Harness.Transport.Nvme;
 
 namespace Harness.Tests.Properties.Nvme;
 
 /// <summary>Every typed command view survives view → 64 bytes → view, and rejects the other views' opcodes.</summary>
-[Properties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 200)]
+[HarnessProperties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 200)]
 public sealed class CommandViewRoundTripProperties
 {
-    [Property]
+    [HarnessProperty]
     public void Read_write_round_trips(ReadWriteCommand view) =>
         Check(view, (in ReadWriteCommand v, Span<byte> d) => v.Encode(d), ReadWriteCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Flush_round_trips(FlushCommand view) =>
         Check(view, (in FlushCommand v, Span<byte> d) => v.Encode(d), FlushCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Write_zeroes_round_trips(WriteZeroesCommand view) =>
         Check(view, (in WriteZeroesCommand v, Span<byte> d) => v.Encode(d), WriteZeroesCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Dataset_management_round_trips(DatasetManagementCommand view) =>
         Check(view, (in DatasetManagementCommand v, Span<byte> d) => v.Encode(d), DatasetManagementCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Identify_round_trips(IdentifyCommand view) =>
         Check(view, (in IdentifyCommand v, Span<byte> d) => v.Encode(d), IdentifyCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Get_log_page_round_trips(GetLogPageCommand view) =>
         Check(view, (in GetLogPageCommand v, Span<byte> d) => v.Encode(d), GetLogPageCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Set_and_get_features_round_trip(FeaturesCommand view) =>
         Check(view, (in FeaturesCommand v, Span<byte> d) => v.Encode(d), FeaturesCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Keep_alive_round_trips(KeepAliveCommand view) =>
         Check(view, (in KeepAliveCommand v, Span<byte> d) => v.Encode(d), KeepAliveCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Connect_round_trips(ConnectCommand view) =>
         Check(view, (in ConnectCommand v, Span<byte> d) => v.Encode(d), ConnectCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Property_get_round_trips(PropertyGetCommand view) =>
         Check(view, (in PropertyGetCommand v, Span<byte> d) => v.Encode(d), PropertyGetCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Property_set_round_trips(PropertySetCommand view) =>
         Check(view, (in PropertySetCommand v, Span<byte> d) => v.Encode(d), PropertySetCommand.TryDecode);
 
-    [Property]
+    [HarnessProperty]
     public void Every_view_sends_psdt_sgl(ReadWriteCommand rw, ConnectCommand connect, KeepAliveCommand keepAlive)
     {
         Assert.Equal(DataPointerType.SglMptrContiguous, rw.ToCommand().Psdt);
@@ -60,7 +61,7 @@ public sealed class CommandViewRoundTripProperties
         Assert.Equal(FusedOperation.None, rw.ToCommand().Fuse);
     }
 
-    [Property]
+    [HarnessProperty]
     public void A_view_rejects_another_commands_opcode(KeepAliveCommand keepAlive, FlushCommand flush, ConnectCommand connect)
     {
         Assert.Equal(NvmeStatus.InvalidOpcode, ReadWriteCommand.TryFrom(keepAlive.ToCommand(), out _));
@@ -70,7 +71,7 @@ public sealed class CommandViewRoundTripProperties
         Assert.Equal(NvmeStatus.InvalidOpcode, FeaturesCommand.TryFrom(keepAlive.ToCommand(), out _));
     }
 
-    [Property]
+    [HarnessProperty]
     public void Data_direction_follows_opcode_and_sgl_length(ReadWriteCommand rw, ConnectCommand connect, PropertyGetCommand get)
     {
         var expected = rw.Dptr.Length == 0

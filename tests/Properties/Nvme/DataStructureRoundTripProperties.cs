@@ -1,13 +1,14 @@
+using Harness.Tests.Properties.Support;
 using FsCheck.Xunit;
 using Harness.Transport.Nvme;
 
 namespace Harness.Tests.Properties.Nvme;
 
 /// <summary>decode(encode(x)) == x for the data structures, property registers and RDMA CM private data.</summary>
-[Properties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 100)]
+[HarnessProperties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 100)]
 public sealed class DataStructureRoundTripProperties
 {
-    [Property]
+    [HarnessProperty]
     public void Connect_data_round_trips(ConnectData data)
     {
         var (status, decoded, wire) = RoundTrip.Run(data, ConnectData.Size, (in ConnectData d, Span<byte> w) => d.Encode(w), ConnectData.TryDecode);
@@ -18,7 +19,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.True(wire.AsSpan(768, 256).IndexOfAnyExcept((byte)0) < 0, "reserved bytes 768..1023 are zero");
     }
 
-    [Property]
+    [HarnessProperty]
     public void Identify_controller_round_trips(IdentifyControllerData data)
     {
         var (status, decoded, _) = RoundTrip.Run(data, IdentifyControllerData.Size, (in IdentifyControllerData d, Span<byte> w) => d.Encode(w), IdentifyControllerData.TryDecode);
@@ -27,7 +28,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(data.SerialNumber.ToString(), decoded.SerialNumber.ToString());
     }
 
-    [Property]
+    [HarnessProperty]
     public void Identify_namespace_round_trips(IdentifyNamespaceData data)
     {
         var (status, decoded, _) = RoundTrip.Run(data, IdentifyNamespaceData.Size, (in IdentifyNamespaceData d, Span<byte> w) => d.Encode(w), IdentifyNamespaceData.TryDecode);
@@ -35,7 +36,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(data, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Error_log_entry_round_trips(ErrorInformationLogEntry entry)
     {
         var (status, decoded, _) = RoundTrip.Run(entry, ErrorInformationLogEntry.Size, (in ErrorInformationLogEntry e, Span<byte> w) => e.Encode(w), ErrorInformationLogEntry.TryDecode);
@@ -43,7 +44,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(entry, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Dsm_range_list_round_trips(DsmRange first, DsmRange second, DsmRange third)
     {
         var ranges = new[] { first, second, third };
@@ -59,7 +60,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(NvmeStatus.DataSglLengthInvalid, DsmRange.TryDecodeList(wire.AsSpan(1), ranges.Length, decoded));
     }
 
-    [Property]
+    [HarnessProperty]
     public void Registers_round_trip(ControllerCapabilities cap, ControllerConfiguration cc, ControllerStatus csts, uint vs)
     {
         Assert.Equal(cap, ControllerCapabilities.FromRaw(cap.ToRaw()));
@@ -68,7 +69,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(vs, NvmeVersion.FromRaw(vs).ToRaw());
     }
 
-    [Property]
+    [HarnessProperty]
     public void Small_dword_values_round_trip(uint dword)
     {
         Assert.Equal(dword, NumberOfQueues.FromDword(dword).ToDword());
@@ -78,7 +79,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal((ushort)dword, offset);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Cm_request_round_trips(RdmaCmRequest request)
     {
         var (status, decoded, _) = RoundTrip.Run(request, RdmaCmRequest.Size, (in RdmaCmRequest r, Span<byte> w) => r.Encode(w), RdmaCmRequest.TryDecode);
@@ -86,7 +87,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(request, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Cm_accept_round_trips(RdmaCmAccept accept)
     {
         var (status, decoded, _) = RoundTrip.Run(accept, RdmaCmAccept.Size, (in RdmaCmAccept a, Span<byte> w) => a.Encode(w), RdmaCmAccept.TryDecode);
@@ -94,7 +95,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(accept, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Cm_reject_round_trips(RdmaCmReject reject)
     {
         var (status, decoded, _) = RoundTrip.Run(reject, RdmaCmReject.Size, (in RdmaCmReject r, Span<byte> w) => r.Encode(w), RdmaCmReject.TryDecode);
@@ -102,7 +103,7 @@ public sealed class DataStructureRoundTripProperties
         Assert.Equal(reject, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Cm_private_data_may_be_padded_by_the_cm(RdmaCmRequest request, Garbage padding)
     {
         var wire = new byte[RdmaCmRequest.Size + padding.Bytes.Length];

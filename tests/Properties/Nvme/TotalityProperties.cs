@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck.Xunit;
 using Harness.Transport.Nvme;
 
@@ -7,10 +8,10 @@ namespace Harness.Tests.Properties.Nvme;
 /// Every decoder is total: for any bytes of any length it returns a status (never throws, never reads out of
 /// range), and short input gets the documented status.
 /// </summary>
-[Properties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 300)]
+[HarnessProperties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 300)]
 public sealed class TotalityProperties
 {
-    [Property]
+    [HarnessProperty]
     public void Sqe_and_view_decoders_are_total(Garbage garbage)
     {
         var bytes = garbage.Bytes;
@@ -29,7 +30,7 @@ public sealed class TotalityProperties
         Expect(expectShort, PropertySetCommand.TryDecode(bytes, out _));
     }
 
-    [Property]
+    [HarnessProperty]
     public void Short_sqe_still_names_the_command(Garbage garbage)
     {
         var bytes = garbage.Bytes.AsSpan(0, Math.Min(garbage.Bytes.Length, NvmeCommand.Size - 1));
@@ -41,7 +42,7 @@ public sealed class TotalityProperties
         }
     }
 
-    [Property]
+    [HarnessProperty]
     public void Cqe_and_status_decoders_are_total(Garbage garbage)
     {
         var bytes = garbage.Bytes;
@@ -50,7 +51,7 @@ public sealed class TotalityProperties
         _ = cpl.ToString(NvmeCommand.FabricsOpcode);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Sgl_decoders_are_total(Garbage garbage, uint inCapsuleDataSize)
     {
         var bytes = garbage.Bytes;
@@ -74,7 +75,7 @@ public sealed class TotalityProperties
         Assert.True(listStatus.IsSuccess ? count >= 1 && count <= list.Length : count == 0);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Descriptor_list_decoder_is_total_for_any_capsule(Garbage capsule, uint offset, byte count)
     {
         var lastSegment = SglDescriptor.Unkeyed(SglDescriptorType.LastSegment, SglDescriptorSubtype.Offset, offset % 256, (uint)count);
@@ -86,7 +87,7 @@ public sealed class TotalityProperties
         }
     }
 
-    [Property]
+    [HarnessProperty]
     public void Data_structure_decoders_are_total(Garbage garbage)
     {
         var bytes = garbage.Bytes;
@@ -99,7 +100,7 @@ public sealed class TotalityProperties
         _ = DsmRange.TryDecodeList(bytes, 1 + (bytes.Length % 20), ranges);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Big_data_structure_decoders_are_total_on_full_size_garbage(Garbage seed)
     {
         var bytes = new byte[IdentifyControllerData.Size];
@@ -118,7 +119,7 @@ public sealed class TotalityProperties
         _ = data.HostNqn.ToString();
     }
 
-    [Property]
+    [HarnessProperty]
     public void Cm_private_data_decoders_are_total(Garbage garbage)
     {
         var bytes = garbage.Bytes;
@@ -128,7 +129,7 @@ public sealed class TotalityProperties
         Assert.Equal(CmExpected(bytes.Length, RdmaCmReject.Size, recfmtNonZero), RdmaCmReject.TryDecode(bytes, out _));
     }
 
-    [Property]
+    [HarnessProperty]
     public void Status_text_is_total(ushort field, byte opcode)
     {
         var status = NvmeStatus.FromStatusField(field);

@@ -1,13 +1,14 @@
+using Harness.Tests.Properties.Support;
 using FsCheck.Xunit;
 using Harness.Transport.Nvme;
 
 namespace Harness.Tests.Properties.Nvme;
 
 /// <summary>decode(encode(x)) == x for the SQE, CQE, status and SGL codecs, and encode(decode(b)) == b for raw entries.</summary>
-[Properties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 200)]
+[HarnessProperties(Arbitrary = new[] { typeof(NvmeArbitraries) }, MaxTest = 200)]
 public sealed class WireRoundTripProperties
 {
-    [Property]
+    [HarnessProperty]
     public void Sqe_round_trips(NvmeCommand cmd)
     {
         var (status, decoded, _) = RoundTrip.Run(cmd, NvmeCommand.Size, (in NvmeCommand c, Span<byte> d) => c.Encode(d), NvmeCommand.TryDecode);
@@ -15,7 +16,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(cmd, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Any_64_bytes_decode_and_re_encode_to_the_same_bytes(Garbage garbage)
     {
         var sqe = new byte[NvmeCommand.Size];
@@ -26,7 +27,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(sqe, again);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Sqe_decodes_only_its_first_64_bytes_of_a_capsule(NvmeCommand cmd, Garbage inCapsuleData)
     {
         var capsule = new byte[NvmeCommand.Size + inCapsuleData.Bytes.Length];
@@ -36,7 +37,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(cmd, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Cqe_round_trips(NvmeCompletion cpl)
     {
         var (status, decoded, _) = RoundTrip.Run(cpl, NvmeCompletion.Size, (in NvmeCompletion c, Span<byte> d) => c.Encode(d), NvmeCompletion.TryDecode);
@@ -44,7 +45,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(cpl, decoded);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Any_16_bytes_decode_and_re_encode_to_the_same_bytes(Garbage garbage)
     {
         var cqe = new byte[NvmeCompletion.Size];
@@ -55,7 +56,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(cqe, again);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Status_field_round_trips_with_either_phase(NvmeStatus status, bool phase)
     {
         var field = status.ToStatusField(phase);
@@ -65,7 +66,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(status, rebuilt);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Sgl_round_trips_and_keeps_its_fields(SglDescriptor sgl)
     {
         var wire = new byte[SglDescriptor.Size];
@@ -77,7 +78,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(sgl.Validate(), status);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Keyed_sgl_round_trips(ulong address, uint length, uint key, bool invalidate)
     {
         length &= SglDescriptor.MaxKeyedLength;
@@ -93,7 +94,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(invalidate, decoded.InvalidatesKey);
     }
 
-    [Property]
+    [HarnessProperty]
     public void In_capsule_data_block_round_trips(uint offset, uint length)
     {
         var sgl = SglDescriptor.InCapsule(offset, length);
@@ -106,7 +107,7 @@ public sealed class WireRoundTripProperties
         Assert.Equal(0u, decoded.Key);
     }
 
-    [Property]
+    [HarnessProperty]
     public void Last_segment_round_trips_with_its_descriptor_list(uint seed, byte countSeed)
     {
         var count = 1 + (countSeed % SglDescriptor.MaxInCapsuleDescriptors);

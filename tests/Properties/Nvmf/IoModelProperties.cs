@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -28,7 +29,7 @@ public sealed class IoModelProperties
         Deallocate,
     }
 
-    [Property(MaxTest = 200)]
+    [HarnessProperty(MaxTest = 200)]
     public Property Reads_match_the_model()
     {
         var range = from lba in Gen.Frequency((6, Gen.Choose(0, Blocks - 1)), (1, Gen.Choose(Blocks - 4, Blocks + 4)))

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -77,7 +78,7 @@ public sealed class SparseBlockStoreTests
         Assert.Equal(0, store.BytesAllocated);
     }
 
-    [Property(MaxTest = 100)]
+    [HarnessProperty(MaxTest = 100)]
     public Property Scattered_writes_at_tib_offsets_read_back_and_stay_within_their_chunks()
     {
         const long blocks = TiB / 4096;

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -19,7 +20,7 @@ public sealed class TotalityProperties
     private static readonly uint[] Nsids = { 0, 1, 1, 1, 2, 0xFFFFFFFE, 0xFFFFFFFF };
     private static readonly int[] Lengths = { 0, 1, 15, 16, 63, 64, 512, 1023, 1024, 4095, 4096, 4097, 8192 };
 
-    [Property(MaxTest = 300)]
+    [HarnessProperty(MaxTest = 300)]
     public Property Random_commands_complete_exactly_once_and_never_throw() =>
         Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue - 1)), seed => Run(seed, steps: 60));
 

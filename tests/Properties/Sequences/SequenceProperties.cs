@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
 using Harness.Sim.Scenarios;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Target;
 
 namespace Harness.Tests.Properties.Sequences;
@@ -65,8 +67,9 @@ public sealed class SequenceProperties
         select FailureSequences.New((ulong)seed, new ScenarioTopology { QueueDepth = 8, ReadDepth = 2, Target = new ScenarioTargetOptions { InCapsuleDataSize = 0 } },
             steps, faults);
 
-    private static void Check(Arbitrary<Scenario> arbitrary, Action<Scenario> body) => Check(arbitrary, PropertyBudget.Cases, body);
+    private static void Check(Arbitrary<Scenario> arbitrary, Action<Scenario> body, [CallerMemberName] string test = "") =>
+        Check(arbitrary, PropertyBudget.Cases, body, test);
 
-    private static void Check(Arbitrary<Scenario> arbitrary, int cases, Action<Scenario> body) =>
-        global::FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(cases), Prop.ForAll(arbitrary, body));
+    private static void Check(Arbitrary<Scenario> arbitrary, int cases, Action<Scenario> body, [CallerMemberName] string test = "") =>
+        PropertyCheck.One(Prop.ForAll(arbitrary, body), cases, test);
 }

@@ -25,7 +25,7 @@ public sealed class CmSharedChannelTests
     private static readonly CmEventType[] PassiveLifecycle =
         { CmEventType.ConnectRequest, CmEventType.Established, CmEventType.Disconnected, CmEventType.TimewaitExit };
 
-    [Property(MaxTest = 40)]
+    [HarnessProperty(MaxTest = 40)]
     public Property Every_event_reaches_its_own_id_exactly_once_in_lifecycle_order()
     {
         var gen =

@@ -32,7 +32,7 @@ public sealed class DeterminismTests
         Assert.True(a.Jsonl.AsSpan().SequenceEqual(b.Jsonl), "the JSONL traces of two runs of seed 17 differ");
     }
 
-    [Property(MaxTest = 15)]
+    [HarnessProperty(MaxTest = 15)]
     public Property Any_seed_replays_to_the_same_hash()
     {
         return Prop.ForAll(Arb.From(Gen.Choose(1, int.MaxValue)), seed =>

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -20,7 +21,7 @@ public sealed class EventQueueTests
     /// <summary>One step: 0 enqueue, 1 schedule or move timer <c>Timer</c>, 2 dequeue; at time <c>TimeNs</c>.</summary>
     public readonly record struct Step(int Kind, int Timer, long TimeNs);
 
-    [Property(MaxTest = 200)]
+    [HarnessProperty(MaxTest = 200)]
     public Property Events_leave_in_time_then_sequence_order_and_a_moved_timer_fires_once_at_its_last_time()
     {
         var step = from kind in Gen.Frequency((3, Gen.Constant(0)), (3, Gen.Constant(1)), (2, Gen.Constant(2)))

@@ -1,3 +1,4 @@
+using Harness.Tests.Properties.Support;
 using System.Buffers.Binary;
 using FsCheck;
 using FsCheck.Fluent;
@@ -28,7 +29,7 @@ public sealed class HostileHostTests
     /// <summary>Capsules that only the NIC can reject (they cost the connection), kept rare.</summary>
     private const int ConnectionKillersPerCaseMax = 2;
 
-    [Property(MaxTest = Cases, Arbitrary = new[] { typeof(SeedArbitrary) })]
+    [HarnessProperty(MaxTest = Cases, Arbitrary = new[] { typeof(SeedArbitrary) })]
     public void Every_hostile_capsule_gets_an_answer_and_the_target_keeps_serving(ulong seed)
     {
         var random = new DeterministicRandom(seed);

@@ -29,7 +29,7 @@ public sealed class FlushOrderingTests
 
     private static readonly WrOpcode[] Opcodes = { WrOpcode.Send, WrOpcode.RdmaWrite, WrOpcode.RdmaRead };
 
-    [Property(MaxTest = 100)]
+    [HarnessProperty(MaxTest = 100)]
     public Property First_error_then_flushes_in_posting_order_exactly_once()
     {
         var op = from code in Gen.Elements(Opcodes) from len in Gen.Choose(1, 4096) select new Op(code, len);

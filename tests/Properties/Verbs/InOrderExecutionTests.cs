@@ -18,7 +18,7 @@ public sealed class InOrderExecutionTests
 {
     private const int RegionBytes = 1024;
 
-    [Property(MaxTest = 50)]
+    [HarnessProperty(MaxTest = 50)]
     public Property Remote_effects_appear_in_posting_order_despite_loss_and_rnr()
     {
         var gen =

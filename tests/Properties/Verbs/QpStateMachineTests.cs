@@ -137,7 +137,7 @@ public sealed class QpStateMachineTests
     }
 
     /// <summary>The simulator's table agrees with the kernel's for every (from, to, mask), SQE and UNKNOWN included.</summary>
-    [Property(MaxTest = 400)]
+    [HarnessProperty(MaxTest = 400)]
     public Property Transition_table_matches_the_kernel_oracle()
     {
         var gen =
@@ -156,7 +156,7 @@ public sealed class QpStateMachineTests
     }
 
     /// <summary>ibv_modify_qp on a live QP: the result and the state after it follow the kernel oracle.</summary>
-    [Property(MaxTest = 300)]
+    [HarnessProperty(MaxTest = 300)]
     public Property Modify_on_a_live_qp_matches_the_kernel_oracle()
     {
         var gen =

@@ -14,7 +14,7 @@ public sealed class RdmaDataPlacementTests
 {
     private const int SgeSlot = 16 * 1024;
 
-    [Property(MaxTest = 100)]
+    [HarnessProperty(MaxTest = 100)]
     public Property Write_and_read_touch_exactly_the_target_range()
     {
         var gen =

@@ -15,7 +15,7 @@ namespace Harness.Tests.Properties.Verbs;
 /// </summary>
 public sealed class ReadDepthTests
 {
-    [Property(MaxTest = 60)]
+    [HarnessProperty(MaxTest = 60)]
     public Property Reads_in_flight_never_exceed_the_negotiated_depth()
     {
         var op = from isRead in Gen.Frequency((3, Gen.Constant(true)), (1, Gen.Constant(false)))

@@ -27,7 +27,7 @@ public sealed class RetryExhaustionTests
         Server,
     }
 
-    [Property(MaxTest = 60)]
+    [HarnessProperty(MaxTest = 60)]
     public Property Rnr_retry_exceeded_after_exactly_rnr_retry_retries_at_the_expected_time()
     {
         var gen =
@@ -82,7 +82,7 @@ public sealed class RetryExhaustionTests
         InjectedRetryExceeded,
     }
 
-    [Property(MaxTest = 60)]
+    [HarnessProperty(MaxTest = 60)]
     public Property Lost_packets_are_retransmitted_retry_cnt_times_then_retry_exc_err()
     {
         var gen =
