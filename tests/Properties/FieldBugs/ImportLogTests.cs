@@ -1,10 +1,10 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Xunit;
 using Harness.HardwareRunner.FieldBugs;
 using Harness.Sim.Scenarios;
 using Harness.Tests.Properties.Cli;
 using Harness.Tests.Properties.FieldBugs.Support;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 

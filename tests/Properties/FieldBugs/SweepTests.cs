@@ -1,4 +1,3 @@
-using Harness.Tests.Properties.Support;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -11,6 +10,7 @@ using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Sweep;
 using Harness.Sim.Scenarios;
 using Harness.Tests.Properties.Cli;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Target;
 
 namespace Harness.Tests.Properties.FieldBugs;

@@ -1,9 +1,9 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Harness.Sim.Faults;
 using Harness.Tests.Properties.Host.Support;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Host;
 using Harness.Transport.Nvme;
 using Harness.Transport.RdmaCm;

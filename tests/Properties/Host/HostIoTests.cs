@@ -1,8 +1,8 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Harness.Tests.Properties.Host.Support;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Host;
 using Harness.Transport.Nvme;
 using Harness.Transport.Verbs;

@@ -1,4 +1,3 @@
-using Harness.Tests.Properties.Support;
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;
@@ -8,6 +7,7 @@ using Harness.Sim.Core;
 using Harness.Sim.Faults;
 using Harness.Sim.Nic;
 using Harness.Tests.Properties.Host.Support;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Host;
 using Harness.Transport.RdmaCm;
 using Harness.Transport.Verbs;

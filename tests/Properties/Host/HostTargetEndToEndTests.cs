@@ -1,10 +1,10 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Harness.Sim.Cm;
 using Harness.Sim.Nic;
 using Harness.Tests.Properties.Host.Support;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Host;
 using Harness.Transport.Nvme;
 

@@ -1,10 +1,10 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Harness.Sim.Core;
 using Harness.Sim.Faults;
 using Harness.Tests.Properties.Host.Support;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Host;
 using Harness.Transport.Nvme;
 

@@ -1,6 +1,6 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Nvme;
 
 namespace Harness.Tests.Properties.Nvme;

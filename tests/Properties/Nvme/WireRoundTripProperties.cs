@@ -1,5 +1,5 @@
-using Harness.Tests.Properties.Support;
 using FsCheck.Xunit;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Nvme;
 
 namespace Harness.Tests.Properties.Nvme;

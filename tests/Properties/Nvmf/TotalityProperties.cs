@@ -1,7 +1,7 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Nvme;
 using Harness.Transport.Nvmf;
 

@@ -34,7 +34,8 @@ public static class SequenceRun
         var path = Save(names.Length == 0 ? scenario : scenario with { Defects = (scenario.Defects ?? Array.Empty<string>()).Union(names).ToArray() });
         throw new Xunit.Sdk.XunitException(
             $"{outcome.ResultLine}\n{outcome.BrokenInvariant}: {outcome.Detail}\n{string.Join("\n", outcome.Notes.Select(n => "note: " + n))}\n" +
-            $"counterexample ({FailureSequences.Length(scenario)} steps): {scenario.Description}\nsaved: {path}\nreplay: harness replay {path}\n{scenario}");
+            $"counterexample ({FailureSequences.Length(scenario)} steps): {scenario.Description}\nsaved: {path}\nreplay: harness replay {path}\n" +
+            $"keep it: once understood and fixed, check it in as scenarios/<what-it-shows>.json (expect must-pass), so the suite replays it for good\n{scenario}");
     }
 
     /// <summary>Saves <paramref name="scenario"/> under <see cref="CounterexampleDir"/>; returns the path.</summary>

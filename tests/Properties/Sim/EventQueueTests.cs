@@ -1,8 +1,8 @@
-using Harness.Tests.Properties.Support;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Harness.Sim.Core;
+using Harness.Tests.Properties.Support;
 
 namespace Harness.Tests.Properties.Sim;
 

@@ -1,6 +1,6 @@
-using Harness.Tests.Properties.Support;
 using FsCheck.Xunit;
 using Harness.Tests.Properties.Sequences;
+using Harness.Tests.Properties.Support;
 
 namespace Harness.Tests.Properties.Support;
 

@@ -1,9 +1,9 @@
-using Harness.Tests.Properties.Support;
 using System.Buffers.Binary;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Harness.Sim.Core;
+using Harness.Tests.Properties.Support;
 using Harness.Tests.Properties.Target.Support;
 using Harness.Transport.Nvme;
 using Harness.Transport.RdmaCm;
