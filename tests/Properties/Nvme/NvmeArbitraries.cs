@@ -1,6 +1,5 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Harness.Tests.Properties.Support;
 using Harness.Transport.Nvme;
 
 namespace Harness.Tests.Properties.Nvme;

@@ -1,12 +1,11 @@
 using FsCheck.Xunit;
 using Harness.Tests.Properties.Sequences;
-using Harness.Tests.Properties.Support;
 
 namespace Harness.Tests.Properties.Support;
 
 /// <summary>
-/// <c>[HarnessProperty]</c> of this suite: FsCheck's attribute, started from <see cref="PropertySeed"/> (fixed in CI) and with
-/// its case count scaled by <see cref="PropertyBudget.Scale"/> (nightly budgets). Every property uses this one, so
+/// <c>[Property]</c> of this suite: FsCheck's attribute, started from <see cref="PropertySeed"/> (fixed in CI) and
+/// with its case count scaled by <see cref="PropertyBudget.Scale"/> (nightly budgets). Every property uses this one, so
 /// no property can draw a fresh seed by accident.
 /// </summary>
 public sealed class HarnessPropertyAttribute : PropertyAttribute

@@ -1,3 +1,5 @@
+using System.Reflection;
+using FsCheck.Xunit;
 using Xunit.Abstractions;
 
 namespace Harness.Tests.Properties.Support;
@@ -13,6 +15,21 @@ public sealed class PropertySeedTests(ITestOutputHelper output)
     {
         output.WriteLine($"FsCheck properties start from {PropertySeed.ReplayText}{(PropertySeed.IsDefault ? " (CI's fixed seed)" : string.Empty)}");
         Assert.True(PropertySeed.Problem == null, PropertySeed.Problem);
+    }
+
+    [Fact]
+    public void Every_property_of_the_suite_starts_from_the_suite_seed()
+    {
+        // A bare FsCheck [Property]/[Properties] or Check.Quick would draw a fresh seed on every run.
+        var methods = typeof(PropertySeedTests).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Where(m => m.GetCustomAttribute<PropertyAttribute>() is { } a && a is not HarnessPropertyAttribute)
+            .Select(m => $"{m.DeclaringType!.Name}.{m.Name}");
+        var classes = typeof(PropertySeedTests).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttribute<PropertiesAttribute>() is { } a && a is not HarnessPropertiesAttribute)
+            .Select(t => t.Name);
+        Assert.Empty(methods.Concat(classes));
+        Assert.IsType<HarnessPropertiesAttribute>(typeof(PropertySeedTests).Assembly.GetCustomAttribute<PropertiesAttribute>());
     }
 
     [Theory]
