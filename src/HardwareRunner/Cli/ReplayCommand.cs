@@ -1,5 +1,6 @@
 using System.Globalization;
 using Harness.HardwareRunner.Scenarios;
+using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
 using Harness.Sim.Tracing;
 using Harness.Transport.Target;
@@ -151,7 +152,7 @@ internal static class ReplayCommand
             {
                 documents.Add(ScenarioFile.Load(file));
             }
-            catch (ScenarioFormatException e)
+            catch (Exception e) when (e is ScenarioFormatException or InputFileException)
             {
                 stderr.WriteLine($"harness replay: {e.Message}");
                 bad++;

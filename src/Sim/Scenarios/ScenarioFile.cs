@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Harness.Sim.Files;
 using Harness.Transport.Target;
 
 namespace Harness.Sim.Scenarios;
@@ -32,26 +33,9 @@ public static class ScenarioFile
     };
 
     /// <summary>Reads and checks the scenario in <paramref name="path"/>.</summary>
-    public static ScenarioDocument Load(string path)
-    {
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (info.Exists && info.Length > FileBytesMax)
-            {
-                throw new ScenarioFormatException(path, 1, "(document)", $"{info.Length} bytes: larger than a scenario file may be ({FileBytesMax})");
-            }
-
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new ScenarioFormatException(path, 1, "(document)", $"cannot read the file: {e.Message}");
-        }
-
-        return Parse(bytes, path);
-    }
+    /// <exception cref="InputFileException">The file cannot be read (missing, a directory, unreadable, too large).</exception>
+    /// <exception cref="ScenarioFormatException">The file is read but is not a valid scenario.</exception>
+    public static ScenarioDocument Load(string path) => Parse(InputFile.ReadAllBytes(path, FileBytesMax, "scenario file"), path);
 
     /// <summary>Checks and reads scenario text; <paramref name="file"/> names it in errors.</summary>
     public static ScenarioDocument Parse(string text, string file) => Parse(Encoding.UTF8.GetBytes(text), file);
@@ -64,19 +48,9 @@ public static class ScenarioFile
             utf8 = utf8[Encoding.UTF8.Preamble.Length..];
         }
 
-        JsonDocument json;
-        try
-        {
-            json = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = JsonLineMap.DepthMax });
-        }
-        catch (JsonException e)
-        {
-            throw new ScenarioFormatException(file, (int)(e.LineNumber ?? 0) + 1, "(document)", $"not valid JSON: {FirstSentence(e.Message)}");
-        }
-
+        var lines = ReadJson(utf8, file, out var json);
         using (json)
         {
-            var lines = JsonLineMap.Build(utf8);
             CheckWorkloadKind(json.RootElement, file);
             if (ScenarioSchema.FirstProblem(json.RootElement) is { } problem)
             {
@@ -98,6 +72,37 @@ public static class ScenarioFile
             CheckMeaning(document);
             return document;
         }
+    }
+
+    /// <summary>
+    /// The document and its line map, or the first problem of the text as JSON: a byte that is not UTF-8 (a string with
+    /// one cannot even be compared with the schema), a syntax error, a property repeated in one object.
+    /// </summary>
+    private static JsonLineMap ReadJson(ReadOnlySpan<byte> utf8, string file, out JsonDocument json)
+    {
+        if (InputFile.Utf8Problem(utf8, out var badLine, out var badOffset) is { } notUtf8)
+        {
+            throw new ScenarioFormatException(file, badLine, JsonLineMap.FieldName(JsonLineMap.PointerAt(utf8, badOffset) ?? string.Empty), notUtf8);
+        }
+
+        JsonLineMap lines;
+        try
+        {
+            lines = JsonLineMap.Build(utf8);
+            if (lines.Duplicate is { } d)
+            {
+                throw new ScenarioFormatException(file, d.Line, JsonLineMap.FieldName(d.Pointer),
+                    Inv($"duplicate field: also given on line {d.FirstLine} (a field may appear once per object)"));
+            }
+
+            json = JsonDocument.Parse(utf8.ToArray(), InputFile.JsonOptions(JsonLineMap.DepthMax));
+        }
+        catch (JsonException e)
+        {
+            throw new ScenarioFormatException(file, (int)(e.LineNumber ?? 0) + 1, "(document)", $"not valid JSON: {FirstSentence(e.Message)}");
+        }
+
+        return lines;
     }
 
     /// <summary>The canonical text of <paramref name="scenario"/>: indented, one command or fault per line, ending in a newline.</summary>

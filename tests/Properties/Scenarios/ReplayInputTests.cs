@@ -1,0 +1,63 @@
+using System.Text;
+using Harness.Sim.Files;
+using Harness.Sim.Scenarios;
+using Harness.Tests.Properties.Cli;
+
+namespace Harness.Tests.Properties.Scenarios;
+
+/// <summary>
+/// Bad scenario files given to <c>harness replay</c> (contract: exit 2, one line naming file, line and field, never a
+/// stack trace): bytes that are not UTF-8, a field given twice, a directory where a file is expected.
+/// </summary>
+public sealed class ReplayInputTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("replay-input-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_string_that_is_not_UTF8_exits_2_naming_the_file_the_line_and_the_field()
+    {
+        var file = Write("latin1.json", Bytes("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"description\": \"caf", 0xe9, "\",\n  \"expect\": \"must-pass\",\n  \"commands\": [{\"op\": \"settle\"}]\n}\n"));
+
+        var run = HarnessRun.Of("replay", file);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains($"{file}:4: description: not UTF-8: byte 0xe9 at line 4", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_field_given_twice_exits_2_naming_the_field_and_both_lines()
+    {
+        var file = Write("twice.json", Encoding.UTF8.GetBytes(
+            "{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"topology\": {\"qpairs\": 1,\n    \"qpairs\": 2},\n  \"commands\": [{\"op\": \"settle\"}]\n}\n"));
+
+        var run = HarnessRun.Of("replay", file);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains($"{file}:6: topology.qpairs: duplicate field: also given on line 5", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("scenario x", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directory_loaded_as_a_scenario_file_is_called_a_directory()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "looks-like-a-file.json")).FullName;
+
+        var e = Assert.Throws<InputFileException>(() => ScenarioFile.Load(folder));
+
+        Assert.Equal($"{folder}: is a directory, not a scenario file", e.Message);
+    }
+
+    /// <summary>The UTF-8 of <paramref name="parts"/>, where an int is one raw byte.</summary>
+    private static byte[] Bytes(params object[] parts) =>
+        parts.SelectMany(p => p is int b ? new[] { (byte)b } : Encoding.UTF8.GetBytes((string)p)).ToArray();
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+}
