@@ -64,8 +64,11 @@ public static class ScenarioFile
             }
             catch (JsonException e)
             {
+                // The schema let it through, so the value is of the right JSON type but does not fit the field's
+                // (a number beyond its range, 5.0 for a whole number): say so in JSON's words, not .NET's.
                 var pointer = PathToPointer(e.Path);
-                throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer), FirstSentence(e.Message));
+                throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer),
+                    JsonExpectedValue.Describe(Options, typeof(Scenario), json.RootElement, pointer));
             }
 
             var document = new ScenarioDocument(file, scenario, lines);
@@ -204,7 +207,16 @@ public static class ScenarioFile
         }
         catch (ArgumentException e)
         {
-            throw d.Error(t.Target == null ? "/topology" : "/topology/target", e.Message);
+            // The options name themselves as .NET properties (NumSharedBuffers): a scenario calls them numSharedBuffers.
+            var option = e.ParamName ?? string.Empty;
+            var field = JsonNamingPolicy.CamelCase.ConvertName(option);
+            var problem = e.Message.Replace($" (Parameter '{option}')", string.Empty, StringComparison.Ordinal);
+            if (t.Target != null && Options.GetTypeInfo(typeof(ScenarioTargetOptions)).Properties.Any(p => p.Name == field))
+            {
+                throw d.Error("/topology/target/" + field, problem.Replace($"target option {option} ", string.Empty, StringComparison.Ordinal));
+            }
+
+            throw d.Error(t.Target == null ? "/topology" : "/topology/target", problem.Replace($"option {option} ", $"option {field} ", StringComparison.Ordinal));
         }
     }
 

@@ -50,6 +50,29 @@ public sealed class ReplayInputTests : IDisposable
         Assert.Equal($"{folder}: is a directory, not a scenario file", e.Message);
     }
 
+    [Theory]
+    [InlineData("\"seed\": 99999999999999999999999,", "seed: 99999999999999999999999: must be a whole number between 0 and 2^64-1")]
+    [InlineData("\"random\": {\"ios\": 5.0},", "random.ios: 5.0: must be a whole number between -2^31 and 2^31-1, written without a fraction or exponent")]
+    [InlineData("\"topology\": {\"qpairs\": \"one\"},", "topology.qpairs: \"one\": must be a whole number")]
+    [InlineData("\"swarm\": {\"packetLossRate\": \"high\"},", "swarm.packetLossRate: \"high\": must be a number")]
+    [InlineData("\"faults\": [{\"kind\": \"wc-error\", \"qp\": \"target/1\", \"wr\": \"any\", \"nth\": 99999999999, \"status\": \"IBV_WC_REM_ACCESS_ERR\"}],", "faults[0].nth: 99999999999: must be a whole number between -2^31 and 2^31-1")]
+    [InlineData("\"topology\": {\"target\": {\"numSharedBuffers\": 2}},", "topology.target.numSharedBuffers: 2 cannot hold one I/O")]
+    [InlineData("\"initialState\": {\"format\": \"spdk-nvmf-rdma-snapshot\", \"poll_groups\": 5},", "initialState.poll_groups: 5: must be a list")]
+    public void A_value_of_the_wrong_kind_is_named_in_JSON_words_without_NET_type_names(string field, string message)
+    {
+        var workload = field.Contains("random", StringComparison.Ordinal) ? string.Empty : "\"commands\": [],\n  ";
+        var file = Write("typed.json", Encoding.UTF8.GetBytes($"{{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  {workload}{field}\n  \"description\": \"-\"\n}}\n"));
+
+        var run = HarnessRun.Of("replay", file);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains($"{file}:", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("could not be converted", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", run.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>The UTF-8 of <paramref name="parts"/>, where an int is one raw byte.</summary>
     private static byte[] Bytes(params object[] parts) =>
         parts.SelectMany(p => p is int b ? new[] { (byte)b } : Encoding.UTF8.GetBytes((string)p)).ToArray();
