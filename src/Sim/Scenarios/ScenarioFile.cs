@@ -170,6 +170,7 @@ public static class ScenarioFile
         {
             CheckTargetOptions(d, topology);
             CheckCommands(d, s.Commands!, topology.QpairCount);
+            FaultReach.OfCommands(s.Commands!, topology.QpairCount).Check(d);
         }
 
         for (var i = 0; i < (s.Faults?.Count ?? 0); i++)

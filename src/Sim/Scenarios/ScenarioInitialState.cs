@@ -59,7 +59,8 @@ public static class ScenarioInitialState
             throw d.Error("/topology", "a scenario that starts from a snapshot takes its topology from the snapshot");
         }
 
-        Snapshot(d);
+        var snapshot = Snapshot(d);
+        FaultReach.OfSnapshot(snapshot.PollGroups.SelectMany(g => g.Pollers).Sum(p => p.Qpairs.Count)).Check(d);
     }
 
     /// <summary><c>$.poll_groups[0].pollers[0]</c> → <c>/poll_groups/0/pollers/0</c>.</summary>

@@ -73,6 +73,30 @@ public sealed class ReplayInputTests : IDisposable
         Assert.DoesNotContain("(Parameter", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_fault_on_a_QP_the_run_never_creates_exits_2_naming_the_field()
+    {
+        var file = Write("qp9.json", Encoding.UTF8.GetBytes("""
+            {
+              "format": 1,
+              "name": "x",
+              "expect": "must-pass",
+              "topology": {"qpairs": 1},
+              "commands": [{"op": "write", "qpair": 1, "lba": 0, "blocks": 1}],
+              "faults": [
+                {"kind": "wc-error", "qp": "target/1", "wr": "rdma-read", "nth": 2, "status": "IBV_WC_RETRY_EXC_ERR"},
+                {"kind": "wc-error", "qp": "target/9", "wr": "rdma-read", "nth": 2, "status": "IBV_WC_RETRY_EXC_ERR"}
+              ]
+            }
+            """));
+
+        var run = HarnessRun.Of("replay", file);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains($"{file}:9: faults[1].qp: target/9 is never created, so this fault can never fire: the run creates target/0 to target/1", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("scenario x", run.Stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>The UTF-8 of <paramref name="parts"/>, where an int is one raw byte.</summary>
     private static byte[] Bytes(params object[] parts) =>
         parts.SelectMany(p => p is int b ? new[] { (byte)b } : Encoding.UTF8.GetBytes((string)p)).ToArray();

@@ -74,7 +74,7 @@ public sealed class ScenarioFileTests
             new Harness.Sim.Faults.AddrChangeFault("host", 4),
             new Harness.Sim.Faults.PortFlapFault("host", 5, 6),
         };
-        var scenario = new Scenario { Name = "all-faults", Commands = new ScenarioCommand[] { new SettleCommand() }, Faults = faults.Select(ScenarioNames.ToSpec).ToArray() };
+        var scenario = new Scenario { Name = "all-faults", Topology = new ScenarioTopology { Qpairs = 2 }, Commands = new ScenarioCommand[] { new SettleCommand() }, Faults = faults.Select(ScenarioNames.ToSpec).ToArray() };
         var loaded = ScenarioFile.Parse(ScenarioFile.ToJson(scenario), "all-faults.json").Scenario;
         Assert.Equal(faults, loaded.Faults!.Select(f => f.ToFault()));
     }
