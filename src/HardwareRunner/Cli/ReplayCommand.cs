@@ -46,7 +46,7 @@ internal static class ReplayCommand
         unlisted.ForEach(problem => stderr.WriteLine($"harness replay: {problem}"));
         foreach (var document in Load(files, stderr, tally))
         {
-            tally.Count(RunOne(document, defects, defectNames, tracePath, stdout, stderr));
+            tally.Count(RunOne(document, defects, defectNames, tracePath, stdout, stderr, tally));
         }
 
         tally.Report(stdout, stderr);
@@ -62,6 +62,9 @@ internal static class ReplayCommand
         public int AsExpected { get; private set; }
 
         public int NotAsExpected { get; private set; }
+
+        /// <summary>Scripted faults, over every run, that never fired.</summary>
+        public int NeverFired { get; set; }
 
         public int ExitCode => Bad > 0 ? HarnessProgram.ExitUsage : NotAsExpected > 0 ? HarnessProgram.ExitInvariantBroken : HarnessProgram.ExitOk;
 
@@ -89,7 +92,8 @@ internal static class ReplayCommand
             if (ran + Bad > 1)
             {
                 var notValid = Bad == 0 ? string.Empty : string.Create(inv, $", {Bad} not valid (not run)");
-                stdout.WriteLine(string.Create(inv, $"replay: {ran + Bad} scenarios, {AsExpected} as expected, {NotAsExpected} not as expected{notValid}"));
+                var neverFired = NeverFired == 0 ? string.Empty : string.Create(inv, $"; warning: {NeverFired} fault(s) never fired");
+                stdout.WriteLine(string.Create(inv, $"replay: {ran + Bad} scenarios, {AsExpected} as expected, {NotAsExpected} not as expected{notValid}{neverFired}"));
             }
 
             if (Bad > 0 && ran + Bad > 1)
@@ -100,7 +104,7 @@ internal static class ReplayCommand
     }
 
     /// <summary>Null when the scenario met its expectation, else the exit code it contributes.</summary>
-    private static int? RunOne(ScenarioDocument document, KnownDefects defects, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr)
+    private static int? RunOne(ScenarioDocument document, KnownDefects defects, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr, Tally tally)
     {
         var s = document.Scenario;
         stdout.WriteLine($"scenario {s.Name} ({document.File}): expect {s.Expect}; seed {s.EffectiveSeed}; defects {Defects(s, defectNames)}");
@@ -132,6 +136,9 @@ internal static class ReplayCommand
             stdout.WriteLine(line);
         }
 
+        WarnNeverFired(document, outcome, stdout, stderr);
+        tally.NeverFired += outcome.FaultsNeverFired.Count;
+
         if (outcome.BrokenInvariant != null)
         {
             stdout.WriteLine($"broken: {outcome.BrokenInvariant}: {outcome.Detail!.Split('\n', 2)[0]}");
@@ -152,6 +159,20 @@ internal static class ReplayCommand
 
         stderr.WriteLine($"replay: harness replay {document.File}{string.Concat(defectNames.Select(d => " --defect " + d))}");
         return HarnessProgram.ExitInvariantBroken;
+    }
+
+    /// <summary>
+    /// A fault that never fired tested nothing, whatever the verdict: said in the summary and on stderr with the line of
+    /// the fault, so that neither a reader of the output nor a CI log misses it.
+    /// </summary>
+    private static void WarnNeverFired(ScenarioDocument document, ScenarioOutcome outcome, TextWriter stdout, TextWriter stderr)
+    {
+        foreach (var i in outcome.FaultsNeverFired)
+        {
+            var warning = ScenarioText.NeverFired(document.Scenario, i);
+            stdout.WriteLine($"warning: {warning}");
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"harness replay: {document.File}:{document.LineOf($"/faults/{i}")}: warning: {warning}"));
+        }
     }
 
     private static string Defects(Scenario s, IReadOnlyList<string> extra)

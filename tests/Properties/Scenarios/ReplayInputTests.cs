@@ -97,6 +97,33 @@ public sealed class ReplayInputTests : IDisposable
         Assert.DoesNotContain("scenario x", run.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_fault_that_never_fires_is_a_warning_on_stderr_and_in_the_summary()
+    {
+        var file = Write("nth.json", Encoding.UTF8.GetBytes("""
+            {
+              "format": 1,
+              "name": "nth-never",
+              "expect": "must-pass",
+              "commands": [
+                {"op": "write", "qpair": 1, "lba": 0, "blocks": 1},
+                {"op": "read", "qpair": 1, "lba": 0, "blocks": 1},
+                {"op": "write", "qpair": 1, "lba": 1, "blocks": 1}
+              ],
+              "faults": [
+                {"kind": "wc-error", "qp": "target/1", "wr": "rdma-read", "nth": 1000000, "status": "IBV_WC_RETRY_EXC_ERR"}
+              ]
+            }
+            """));
+
+        var run = HarnessRun.Of("replay", file);
+
+        Assert.True(run.Exit == 0, run.ToString());
+        const string warning = "warning: faults[0] (RDMA READ #1000000 of target/1 completes IBV_WC_RETRY_EXC_ERR) never fired";
+        Assert.Contains(warning, run.Lines);
+        Assert.Contains($"{file}:11: {warning}", run.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>The UTF-8 of <paramref name="parts"/>, where an int is one raw byte.</summary>
     private static byte[] Bytes(params object[] parts) =>
         parts.SelectMany(p => p is int b ? new[] { (byte)b } : Encoding.UTF8.GetBytes((string)p)).ToArray();
