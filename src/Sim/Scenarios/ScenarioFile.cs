@@ -43,46 +43,53 @@ public static class ScenarioFile
     /// <summary>Checks and reads UTF-8 scenario bytes; <paramref name="file"/> names it in errors.</summary>
     public static ScenarioDocument Parse(ReadOnlySpan<byte> utf8, string file)
     {
-        if (utf8.StartsWith(Encoding.UTF8.Preamble))
-        {
-            utf8 = utf8[Encoding.UTF8.Preamble.Length..];
-        }
-
         var lines = ReadJson(utf8, file, out var json);
         using (json)
         {
             CheckWorkloadKind(json.RootElement, file);
-            if (ScenarioSchema.FirstProblem(json.RootElement) is { } problem)
-            {
-                throw new ScenarioFormatException(file, lines.LineOf(problem.Pointer), JsonLineMap.FieldName(problem.Pointer), problem.Problem);
-            }
-
-            Scenario scenario;
-            try
-            {
-                scenario = json.RootElement.Deserialize<Scenario>(Options)!;
-            }
-            catch (JsonException e)
-            {
-                // The schema let it through, so the value is of the right JSON type but does not fit the field's
-                // (a number beyond its range, 5.0 for a whole number): say so in JSON's words, not .NET's.
-                var pointer = PathToPointer(e.Path);
-                throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer),
-                    JsonExpectedValue.Describe(Options, typeof(Scenario), json.RootElement, pointer));
-            }
-
-            var document = new ScenarioDocument(file, scenario, lines);
+            var document = new ScenarioDocument(file, Bind(json.RootElement, lines, file), lines);
             CheckMeaning(document);
             return document;
         }
     }
 
     /// <summary>
-    /// The document and its line map, or the first problem of the text as JSON: a byte that is not UTF-8 (a string with
-    /// one cannot even be compared with the schema), a syntax error, a property repeated in one object.
+    /// <paramref name="root"/> checked against the schema and read into a <see cref="Scenario"/>; problems name the field
+    /// and its line in <paramref name="lines"/>.
     /// </summary>
-    private static JsonLineMap ReadJson(ReadOnlySpan<byte> utf8, string file, out JsonDocument json)
+    internal static Scenario Bind(JsonElement root, JsonLineMap lines, string file)
     {
+        if (ScenarioSchema.FirstProblem(root) is { } problem)
+        {
+            throw new ScenarioFormatException(file, lines.LineOf(problem.Pointer), JsonLineMap.FieldName(problem.Pointer), problem.Problem);
+        }
+
+        try
+        {
+            return root.Deserialize<Scenario>(Options)!;
+        }
+        catch (JsonException e)
+        {
+            // The schema let it through, so the value is of the right JSON type but does not fit the field's
+            // (a number beyond its range, 5.0 for a whole number): say so in JSON's words, not .NET's.
+            var pointer = PathToPointer(e.Path);
+            throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer),
+                JsonExpectedValue.Describe(Options, typeof(Scenario), root, pointer));
+        }
+    }
+
+    /// <summary>
+    /// The document and its line map (a byte order mark skipped), or the first problem of the text as JSON: a byte that
+    /// is not UTF-8 (a string with one cannot even be compared with the schema), a syntax error, a property repeated in
+    /// one object.
+    /// </summary>
+    internal static JsonLineMap ReadJson(ReadOnlySpan<byte> utf8, string file, out JsonDocument json)
+    {
+        if (utf8.StartsWith(Encoding.UTF8.Preamble))
+        {
+            utf8 = utf8[Encoding.UTF8.Preamble.Length..];
+        }
+
         if (InputFile.Utf8Problem(utf8, out var badLine, out var badOffset) is { } notUtf8)
         {
             throw new ScenarioFormatException(file, badLine, JsonLineMap.FieldName(JsonLineMap.PointerAt(utf8, badOffset) ?? string.Empty), notUtf8);
@@ -173,9 +180,16 @@ public static class ScenarioFile
             FaultReach.OfCommands(s.Commands!, topology.QpairCount).Check(d);
         }
 
-        for (var i = 0; i < (s.Faults?.Count ?? 0); i++)
+        CheckFaultWindows(d);
+    }
+
+    /// <summary>A <c>delay-cq</c> window must not end before it starts (the schema cannot compare two fields).</summary>
+    internal static void CheckFaultWindows(ScenarioDocument d)
+    {
+        var faults = d.Scenario.Faults ?? Array.Empty<FaultSpec>();
+        for (var i = 0; i < faults.Count; i++)
         {
-            if (s.Faults![i] is DelayCqSpec cq && cq.UntilNs <= cq.FromNs)
+            if (faults[i] is DelayCqSpec cq && cq.UntilNs <= cq.FromNs)
             {
                 throw d.Error(Inv($"/faults/{i}/untilNs"), Inv($"{cq.UntilNs} must be after fromNs {cq.FromNs}"));
             }
