@@ -74,6 +74,19 @@ public sealed class ReplayInputTests : IDisposable
     }
 
     [Fact]
+    public void A_random_workload_the_run_refuses_is_named_by_scenario_fields_not_by_run_options()
+    {
+        var file = Write("big-reads.json", Encoding.UTF8.GetBytes(
+            "{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"topology\": {\"queueDepth\": 1},\n  \"random\": {\"ios\": 10, \"ioSize\": 131072}\n}\n"));
+
+        var run = HarnessRun.Of("replay", file);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains($"{file}:6: random.ioSize: random.ioSize 131072 with topology.queueDepth 1: ", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("--qd", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_fault_on_a_QP_the_run_never_creates_exits_2_naming_the_field()
     {
         var file = Write("qp9.json", Encoding.UTF8.GetBytes("""
