@@ -2,6 +2,7 @@ using System.Globalization;
 using Harness.HardwareRunner.Workloads.NvmeHost;
 using Harness.Sim.Core;
 using Harness.Sim.Faults;
+using Harness.Sim.Scenarios;
 using Harness.Transport.Verbs;
 
 namespace Harness.HardwareRunner.Cli;
@@ -103,6 +104,17 @@ public static class FaultProfileBuilder
         }
 
         return acc.ToSetup();
+    }
+
+    /// <summary>
+    /// The setup of a fault plan file (<c>--faults FILE</c>): its scripted faults and swarm rates as written, nothing drawn
+    /// from the seed and no workload setting changed. After the run, <see cref="FaultPlanFile.NeverFiredWarning"/> for each
+    /// index of the fabric's <see cref="FaultInjector.NeverFired"/> (the plan's indices are the file's).
+    /// </summary>
+    public static FaultSetup FromFile(FaultPlanFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return new FaultSetup { Plan = file.ToPlan(), Description = $"faults: {file.Describe()} (fault plan {file.File})" };
     }
 
     private sealed class Accumulator(DeterministicRandom r, int qpairs, long fromNs, long untilNs)

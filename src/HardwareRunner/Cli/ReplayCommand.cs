@@ -1,5 +1,7 @@
 using System.Globalization;
+using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Scenarios;
+using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
 using Harness.Sim.Tracing;
 using Harness.Transport.Target;
@@ -7,21 +9,27 @@ using Harness.Transport.Target;
 namespace Harness.HardwareRunner.Cli;
 
 /// <summary>
-/// <c>harness replay PATH</c>: loads every scenario first (a bad file stops everything before anything runs: exit 2,
-/// each problem as <c>FILE:LINE: FIELD: PROBLEM</c>), then runs them in name order. For each: the fault line, the
-/// summary, evidence notes, the result and <c>trace-hash</c>; a scenario not as expected names what broke (or did not)
-/// and the command that replays it. Exit 0 when every expectation was met, 1 otherwise.
+/// <c>harness replay PATH</c>: loads every scenario first and reports each bad one (<c>FILE:LINE: FIELD: PROBLEM</c>),
+/// then runs every valid one in name order, so that one bad file in a suite hides no other file's verdict. For each
+/// run: the fault line, the summary, evidence notes, the result and <c>trace-hash</c>; a scenario not as expected
+/// names what broke (or did not) and the command that replays it. Exit 2 when any file was bad, else 1 when any
+/// expectation was not met, else 0.
 /// </summary>
 internal static class ReplayCommand
 {
     public static int Execute(string path, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr)
     {
         var defects = KnownDefectNames.Fold(defectNames);
-
-        var files = Files(path, stderr);
+        var unlisted = new List<string>();
+        var files = ReplayFiles.Find(path, unlisted);
         if (files == null)
         {
-            return HarnessProgram.ExitUsage;
+            return Usage(stderr, $"{path}: no such scenario file or folder");
+        }
+
+        if (files.Count == 0 && unlisted.Count == 0)
+        {
+            return Usage(stderr, $"{path}: the folder holds no *{ScenarioFile.Extension} scenario");
         }
 
         if (tracePath != null && (files.Count != 1 || Directory.Exists(path)))
@@ -29,37 +37,74 @@ internal static class ReplayCommand
             return Usage(stderr, $"--trace {tracePath}: applies to one scenario file, not to a folder");
         }
 
-        var documents = Load(files, stderr);
-        if (documents == null)
+        if (OutputPath.Problem(tracePath, "--trace", "the trace") is { } traceProblem)
         {
-            return HarnessProgram.ExitUsage;
+            return Usage(stderr, traceProblem);
         }
 
-        var failed = new List<string>();
-        foreach (var document in documents)
+        var tally = new Tally { Bad = unlisted.Count };
+        unlisted.ForEach(problem => stderr.WriteLine($"harness replay: {problem}"));
+        foreach (var document in Load(files, stderr, tally))
         {
-            if (RunOne(document, defects, defectNames, tracePath, stdout, stderr) is { } status)
-            {
-                if (status == HarnessProgram.ExitUsage)
-                {
-                    return status;
-                }
+            tally.Count(RunOne(document, defects, defectNames, tracePath, stdout, stderr, tally));
+        }
 
-                failed.Add(document.File);
+        tally.Report(stdout, stderr);
+        return tally.ExitCode;
+    }
+
+    /// <summary>How the scenarios of one replay fared.</summary>
+    private sealed class Tally
+    {
+        /// <summary>Files (or folders) that could not be read, were not valid scenarios, or that a run refused.</summary>
+        public int Bad { get; set; }
+
+        public int AsExpected { get; private set; }
+
+        public int NotAsExpected { get; private set; }
+
+        /// <summary>Scripted faults, over every run, that never fired.</summary>
+        public int NeverFired { get; set; }
+
+        public int ExitCode => Bad > 0 ? HarnessProgram.ExitUsage : NotAsExpected > 0 ? HarnessProgram.ExitInvariantBroken : HarnessProgram.ExitOk;
+
+        /// <summary>Counts one run's result (see <see cref="RunOne"/>).</summary>
+        public void Count(int? status)
+        {
+            switch (status)
+            {
+                case null:
+                    AsExpected++;
+                    break;
+                case HarnessProgram.ExitUsage:
+                    Bad++;
+                    break;
+                default:
+                    NotAsExpected++;
+                    break;
             }
         }
 
-        if (documents.Count > 1)
+        public void Report(TextWriter stdout, TextWriter stderr)
         {
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"replay: {documents.Count} scenarios, {documents.Count - failed.Count} as expected, {failed.Count} not as expected"));
-        }
+            var inv = CultureInfo.InvariantCulture;
+            var ran = AsExpected + NotAsExpected;
+            if (ran + Bad > 1)
+            {
+                var notValid = Bad == 0 ? string.Empty : string.Create(inv, $", {Bad} not valid (not run)");
+                var neverFired = NeverFired == 0 ? string.Empty : string.Create(inv, $"; warning: {NeverFired} fault(s) never fired");
+                stdout.WriteLine(string.Create(inv, $"replay: {ran + Bad} scenarios, {AsExpected} as expected, {NotAsExpected} not as expected{notValid}{neverFired}"));
+            }
 
-        return failed.Count == 0 ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
+            if (Bad > 0 && ran + Bad > 1)
+            {
+                stderr.WriteLine(string.Create(inv, $"harness replay: {Bad} of {ran + Bad} scenario file(s) not valid or not readable (each named above); the {ran} valid one(s) ran"));
+            }
+        }
     }
 
     /// <summary>Null when the scenario met its expectation, else the exit code it contributes.</summary>
-    private static int? RunOne(ScenarioDocument document, KnownDefects defects, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr)
+    private static int? RunOne(ScenarioDocument document, KnownDefects defects, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr, Tally tally)
     {
         var s = document.Scenario;
         stdout.WriteLine($"scenario {s.Name} ({document.File}): expect {s.Expect}; seed {s.EffectiveSeed}; defects {Defects(s, defectNames)}");
@@ -75,7 +120,13 @@ internal static class ReplayCommand
         }
         catch (ScenarioFormatException e)
         {
+            // Refused before it ran: no trace of it is left behind (a half-written file would pass for a run).
             trace?.Dispose();
+            if (tracePath != null)
+            {
+                File.Delete(tracePath);
+            }
+
             stderr.WriteLine($"harness replay: {e.Message}");
             return HarnessProgram.ExitUsage;
         }
@@ -84,6 +135,9 @@ internal static class ReplayCommand
         {
             stdout.WriteLine(line);
         }
+
+        WarnNeverFired(document, outcome, stdout, stderr);
+        tally.NeverFired += outcome.FaultsNeverFired.Count;
 
         if (outcome.BrokenInvariant != null)
         {
@@ -107,64 +161,44 @@ internal static class ReplayCommand
         return HarnessProgram.ExitInvariantBroken;
     }
 
+    /// <summary>
+    /// A fault that never fired tested nothing, whatever the verdict: said in the summary and on stderr with the line of
+    /// the fault, so that neither a reader of the output nor a CI log misses it.
+    /// </summary>
+    private static void WarnNeverFired(ScenarioDocument document, ScenarioOutcome outcome, TextWriter stdout, TextWriter stderr)
+    {
+        foreach (var i in outcome.FaultsNeverFired)
+        {
+            var warning = ScenarioText.NeverFired(document.Scenario, i);
+            stdout.WriteLine($"warning: {warning}");
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"harness replay: {document.File}:{document.LineOf($"/faults/{i}")}: warning: {warning}"));
+        }
+    }
+
     private static string Defects(Scenario s, IReadOnlyList<string> extra)
     {
         var all = (s.Defects ?? Array.Empty<string>()).Concat(extra).Distinct(StringComparer.Ordinal).ToList();
         return all.Count == 0 ? "none" : string.Join(", ", all);
     }
 
-    /// <summary>The scenario files of <paramref name="path"/> in name order, or null (error written) when there are none.</summary>
-    private static List<string>? Files(string path, TextWriter stderr)
-    {
-        if (File.Exists(path))
-        {
-            return new List<string> { path };
-        }
-
-        if (!Directory.Exists(path))
-        {
-            Usage(stderr, $"{path}: no such scenario file or folder");
-            return null;
-        }
-
-        var files = Directory.EnumerateFiles(path, "*" + ScenarioFile.Extension, SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(".schema.json", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (files.Count == 0)
-        {
-            Usage(stderr, $"{path}: the folder holds no *{ScenarioFile.Extension} scenario");
-            return null;
-        }
-
-        return files;
-    }
-
-    /// <summary>Every file loaded and checked, or null with every problem written (nothing runs then).</summary>
-    private static List<ScenarioDocument>? Load(List<string> files, TextWriter stderr)
+    /// <summary>The valid scenarios of <paramref name="files"/>, in order; every bad file is written and counted.</summary>
+    private static List<ScenarioDocument> Load(List<string> files, TextWriter stderr, Tally tally)
     {
         var documents = new List<ScenarioDocument>();
-        var bad = 0;
         foreach (var file in files)
         {
             try
             {
                 documents.Add(ScenarioFile.Load(file));
             }
-            catch (ScenarioFormatException e)
+            catch (Exception e) when (e is ScenarioFormatException or InputFileException)
             {
                 stderr.WriteLine($"harness replay: {e.Message}");
-                bad++;
+                tally.Bad++;
             }
         }
 
-        if (bad == 0)
-        {
-            return documents;
-        }
-
-        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"harness replay: {bad} of {files.Count} scenario file(s) are not valid; nothing was run"));
-        return null;
+        return documents;
     }
 
     private static bool TryOpenTrace(string? path, TextWriter stderr, out Trace? trace)
@@ -180,9 +214,9 @@ internal static class ReplayCommand
             trace = new Trace(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), ownsStream: true);
             return true;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (InputFile.IsFileProblem(e))
         {
-            Usage(stderr, $"--trace {path}: cannot write the trace there: {e.Message}");
+            stderr.WriteLine($"harness replay: --trace {path}: cannot write the trace there: {OutputPath.Why(path) ?? InputFile.Reason(e)}");
             return false;
         }
     }

@@ -19,7 +19,7 @@ internal sealed class ReplayCommandLine
     /// <summary>The <c>replay</c> command, whose action runs <see cref="ReplayCommand.Execute"/>.</summary>
     public Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var replay = new Command("replay", "Replay a scenario file (or a folder of them) exactly; exit 0 when every scenario's expectation (must-pass, must-detect: <invariant>) is met, 1 when not, 2 for a bad file.")
+        var replay = new Command("replay", "Replay a scenario file (or a folder of them) exactly; exit 0 when every scenario's expectation (must-pass, must-detect: <invariant>) is met, 1 when not, 2 when a file is bad (each bad file is named; the valid ones still run).")
         {
             _path, _defect, _trace,
         };

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Harness.HardwareRunner.Backends;
 using Harness.HardwareRunner.Cli;
 using Harness.HardwareRunner.Workloads;
@@ -45,7 +46,7 @@ internal sealed class RandomRun : IDisposable
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
         if (_options.Validate() is { } problem)
         {
-            throw document.Error(PointerOf(problem), problem);
+            throw document.Error(PointerOf(problem), InScenarioWords(problem));
         }
 
         FaultLine = setup.Description + (s.Faults is { Count: > 0 } || s.Swarm != null ? "; scenario: " + ScenarioText.DescribeFaults(s) : string.Empty);
@@ -119,14 +120,27 @@ internal sealed class RandomRun : IDisposable
         }
     }
 
+    /// <summary>The <c>harness run</c> options the workload's checks name, and the scenario fields they are.</summary>
+    private static readonly (string Option, string Pointer)[] OptionFields =
+    [
+        ("--ios", "/random/ios"), ("--qpairs", "/topology/qpairs"), ("--qd", "/topology/queueDepth"), ("--io-size", "/random/ioSize"), ("--rw-mix", "/random/rwMix"),
+    ];
+
     /// <summary>The scenario field an option error of the workload (named by its <c>harness run</c> option) is about.</summary>
-    private static string PointerOf(string problem) => problem.Split(' ', 2)[0] switch
+    private static string PointerOf(string problem)
     {
-        "--ios" => "/random/ios",
-        "--qpairs" => "/topology/qpairs",
-        "--qd" => "/topology/queueDepth",
-        "--io-size" => "/random/ioSize",
-        "--rw-mix" => "/random/rwMix",
-        _ => "/random",
-    };
+        var option = problem.Split(' ', 2)[0];
+        return Array.Find(OptionFields, f => f.Option == option).Pointer ?? "/random";
+    }
+
+    /// <summary>The workload's message with its options called by their scenario field names (--qd → topology.queueDepth).</summary>
+    private static string InScenarioWords(string problem)
+    {
+        foreach (var (option, pointer) in OptionFields)
+        {
+            problem = Regex.Replace(problem, $@"(?<![\w-]){option}(?![\w-])", JsonLineMap.FieldName(pointer));
+        }
+
+        return problem;
+    }
 }

@@ -27,6 +27,12 @@ public sealed record ScenarioOutcome
     /// <summary>Facts the run established on the way (error completions of requests with unposted data WRs, …).</summary>
     public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
 
+    /// <summary>
+    /// Indices into the scenario's <c>faults</c> of those that never fired (a WR they select never came, no live QP at
+    /// their time): each tested nothing, whatever the result says.
+    /// </summary>
+    public IReadOnlyList<int> FaultsNeverFired { get; init; } = Array.Empty<int>();
+
     /// <summary>True when the expectation is met.</summary>
     public bool AsExpected => Expectation.IsMetBy(BrokenInvariant);
 

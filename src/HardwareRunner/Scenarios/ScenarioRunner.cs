@@ -1,3 +1,4 @@
+using Harness.Sim.Faults;
 using Harness.Sim.Scenarios;
 using Harness.Sim.Tracing;
 using Harness.Transport.Target;
@@ -72,6 +73,15 @@ public static class ScenarioRunner
             TraceHash = fabric.Trace.HashHex,
             Summary = summary,
             Notes = notes,
+            FaultsNeverFired = NeverFired(s, fabric.Faults),
         };
+    }
+
+    /// <summary>The scenario's own faults (not a random workload's profile draws) that never fired, by index in <c>faults</c>.</summary>
+    private static IReadOnlyList<int> NeverFired(Scenario s, FaultInjector injector)
+    {
+        // ScenarioNames.ToPlan puts the profile's faults first and the scenario's after them.
+        var first = injector.Plan.Scripted.Count - (s.Faults?.Count ?? 0);
+        return injector.NeverFired().Where(i => i >= first).Select(i => i - first).ToArray();
     }
 }

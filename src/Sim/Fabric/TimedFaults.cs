@@ -33,76 +33,91 @@ internal static class TimedFaults
             return;
         }
 
-        Apply(fabric, kind == EvInjected ? fabric.Injected[(int)a] : fabric.Options.Faults.Scripted[(int)a]);
+        if (kind == EvInjected)
+        {
+            Apply(fabric, fabric.Injected[(int)a]);
+        }
+        else if (Apply(fabric, fabric.Options.Faults.Scripted[(int)a]))
+        {
+            fabric.Faults.MarkFired((int)a);
+        }
     }
 
-    /// <summary>Fires <paramref name="fault"/> now (its own time is ignored). False when it is not a timed fault.</summary>
+    /// <summary>
+    /// Fires <paramref name="fault"/> now (its own time is ignored). False when it did nothing: no live QP is selected
+    /// (the fault names one that does not exist, or no longer does), or it is not a timed fault.
+    /// </summary>
     private static bool Apply(SimFabric fabric, ScriptedFault fault)
     {
         switch (fault)
         {
             case DisconnectFault f:
-                ForEachQp(fabric, f.Target, qp => DisconnectOwner(fabric, qp));
-                break;
+                return ForEachQp(fabric, f.Target, qp => DisconnectOwner(fabric, qp));
             case ForceQpErrorFault f:
-                ForEachQp(fabric, f.Target, qp => Record(fabric, qp, "force_qp_error", null, qp.ForceError));
-                break;
+                return ForEachQp(fabric, f.Target, qp => Record(fabric, qp, "force_qp_error", null, qp.ForceError));
             case AsyncEventFault f:
-                ForEachQp(fabric, f.Target, qp => RaiseAsync(fabric, qp, f.EventType));
-                break;
+                return ForEachQp(fabric, f.Target, qp => RaiseAsync(fabric, qp, f.EventType));
             case DeviceRemovalFault f:
                 RemoveDevice(fabric, Host(fabric, f.Host));
-                break;
+                return true;
             case AddrChangeFault f:
                 fabric.Faults.RecordFault(f.Host, 0, "addr_change", null, 0);
                 Host(fabric, f.Host).CmImpl.RaiseAddrChange();
-                break;
+                return true;
             case PortFlapFault f:
                 PortDown(fabric, Host(fabric, f.Host), f.DownNs);
-                break;
+                return true;
             default:
                 return false;
         }
-
-        return true;
     }
 
     private static SimHost Host(SimFabric fabric, string name) =>
         fabric.FindHostByName(name) ?? throw new InvalidOperationException($"fault plan names host '{name}', which is not on the fabric");
 
-    private static void ForEachQp(SimFabric fabric, QpSelector target, Action<SimQp> action)
+    /// <summary>Applies <paramref name="action"/> to every live QP selected; true when it did something to one.</summary>
+    private static bool ForEachQp(SimFabric fabric, QpSelector target, Func<SimQp, bool> action)
     {
+        var any = false;
         foreach (var host in fabric.Hosts)
         {
             foreach (var qp in host.AllQps)
             {
                 if (!qp.Destroyed && target.Matches(host.HostName, qp.Ordinal))
                 {
-                    action(qp);
+                    any |= action(qp);
                 }
             }
         }
+
+        return any;
     }
 
-    private static void Record(SimFabric fabric, SimQp qp, string site, string? status, Action<string> act)
+    private static bool Record(SimFabric fabric, SimQp qp, string site, string? status, Action<string> act)
     {
         fabric.Faults.RecordFault(qp.HostName, qp.QpNum, site, status, qp.Ordinal);
         act("fault: " + site);
+        return true;
     }
 
-    private static void DisconnectOwner(SimFabric fabric, SimQp qp)
+    /// <summary>rdma_disconnect by the CM id that owns <paramref name="qp"/>; false when no live id does.</summary>
+    private static bool DisconnectOwner(SimFabric fabric, SimQp qp)
     {
+        var any = false;
         foreach (var id in qp.Device.Host.CmImpl.Ids)
         {
             if (!id.Destroyed && id.QpImpl == qp)
             {
                 fabric.Faults.RecordFault(qp.HostName, qp.QpNum, "disconnect", null, qp.Ordinal);
                 id.Disconnect();
+                any = true;
             }
         }
+
+        return any;
     }
 
-    private static void RaiseAsync(SimFabric fabric, SimQp qp, AsyncEventType type)
+    private static bool RaiseAsync(SimFabric fabric, SimQp qp, AsyncEventType type)
     {
         fabric.Faults.RecordFault(qp.HostName, qp.QpNum, "async_event", type.ToName(), qp.Ordinal);
         qp.RaiseAsync(type);
@@ -110,6 +125,8 @@ internal static class TimedFaults
         {
             qp.ForceError("async " + type.ToName());
         }
+
+        return true;
     }
 
     private static void RemoveDevice(SimFabric fabric, SimHost host)

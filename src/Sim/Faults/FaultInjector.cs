@@ -14,13 +14,27 @@ public sealed class FaultInjector
     private readonly SimWorld _world;
     private readonly Dictionary<(string Host, CmEventType Type), int> _cmEventCounts = new();
 
+    /// <summary>Per scripted fault of the plan: whether it has done what it says at least once.</summary>
+    private readonly bool[] _fired;
+
     public FaultInjector(SimWorld world, FaultPlan plan)
     {
         _world = world;
         Plan = plan;
+        _fired = new bool[plan.Scripted.Count];
     }
 
     public FaultPlan Plan { get; }
+
+    /// <summary>
+    /// The indices (into <see cref="FaultPlan.Scripted"/>) of the scripted faults that have not fired so far: a WR or CM
+    /// event they select never came, a delayed CQ never got a completion in the window, a timed fault found no QP or
+    /// came after the run ended. Such a fault tested nothing, which whoever wrote it must be told.
+    /// </summary>
+    public IReadOnlyList<int> NeverFired() => Enumerable.Range(0, _fired.Length).Where(i => !_fired[i]).ToArray();
+
+    /// <summary>Notes that scripted fault <paramref name="index"/> has fired (timed faults are applied by the fabric).</summary>
+    public void MarkFired(int index) => _fired[index] = true;
 
     /// <summary>Site "send WR starts": the Nth WR of a kind on a QP completes with a scripted or swarm error.</summary>
     public bool TryWcError(string host, int qpOrdinal, uint qpNum, WrKind kind, int nth, out WcStatus status)
@@ -31,6 +45,7 @@ public sealed class FaultInjector
             var fault = scripted[i];
             if (fault is WcErrorFault f && f.Nth == nth && KindMatches(f.Kind, kind) && f.Target.Matches(host, qpOrdinal))
             {
+                _fired[i] = true;
                 status = f.Status;
                 RecordFault(host, qpNum, "wc_error", status.ToIbvName(), nth);
                 return true;
@@ -62,6 +77,7 @@ public sealed class FaultInjector
             var fault = scripted[i];
             if (fault is PacketDropFault f && f.Nth == nth && KindMatches(f.Kind, kind) && f.Target.Matches(host, qpOrdinal))
             {
+                _fired[i] = true;
                 RecordFault(host, qpNum, "packet_drop", null, f.Drops);
                 return f.Drops;
             }
@@ -100,12 +116,14 @@ public sealed class FaultInjector
             var fault = scripted[i];
             if (fault is DropCmEventFault d && d.EventType == type && d.Nth == count && HostMatches(d.Host, host))
             {
+                _fired[i] = true;
                 RecordFault(host, 0, "cm_drop", type.ToName(), count);
                 return -1;
             }
 
             if (fault is DelayCmEventFault y && y.EventType == type && y.Nth == count && HostMatches(y.Host, host))
             {
+                _fired[i] = true;
                 RecordFault(host, 0, "cm_delay", type.ToName(), y.DelayNs);
                 return y.DelayNs;
             }
@@ -137,6 +155,7 @@ public sealed class FaultInjector
             if (fault is DelayCqFault f && f.Cq == cqOrdinal && now >= f.FromNs && now < f.UntilNs &&
                 string.Equals(f.Host, host, StringComparison.Ordinal))
             {
+                _fired[i] = true;
                 return f.DelayNs;
             }
         }

@@ -69,16 +69,23 @@ public static class InputFile
     /// Null when <paramref name="utf8"/> is valid UTF-8, else where the first invalid byte is (1-based line, column
     /// in bytes, byte offset) and its value; <paramref name="line"/> is that line.
     /// </summary>
-    public static string? Utf8Problem(ReadOnlySpan<byte> utf8, out int line)
+    public static string? Utf8Problem(ReadOnlySpan<byte> utf8, out int line) => Utf8Problem(utf8, out line, out _);
+
+    /// <summary>
+    /// As <see cref="Utf8Problem(ReadOnlySpan{byte}, out int)"/>, with the byte offset of the first invalid byte
+    /// (-1 when there is none), so that a JSON reader can say which field holds it.
+    /// </summary>
+    public static string? Utf8Problem(ReadOnlySpan<byte> utf8, out int line, out int offset)
     {
         line = 1;
+        offset = -1;
         if (Utf8.IsValid(utf8))
         {
             return null;
         }
 
         Span<char> scratch = stackalloc char[1024];
-        var offset = 0;
+        offset = 0;
         while (true)
         {
             var status = Utf8.ToUtf16(utf8[offset..], scratch, out var read, out _, replaceInvalidSequences: false, isFinalBlock: true);

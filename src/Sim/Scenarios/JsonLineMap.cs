@@ -5,7 +5,9 @@ namespace Harness.Sim.Scenarios;
 
 /// <summary>
 /// Where each value of a JSON document starts: a map from JSON Pointer (<c>/commands/2/blocks</c>) to its 1-based
-/// line, built with one pass of <see cref="Utf8JsonReader"/> (which knows byte offsets but not lines).
+/// line, built with one pass of <see cref="Utf8JsonReader"/> (which knows byte offsets but not lines). The same pass
+/// finds the first property an object repeats (<see cref="Duplicate"/>), since <see cref="JsonDocument"/> rejects
+/// one without saying where.
 /// </summary>
 public sealed class JsonLineMap
 {
@@ -18,59 +20,61 @@ public sealed class JsonLineMap
     {
     }
 
+    /// <summary>
+    /// The first property that appears twice in one object: its pointer, the line of the second occurrence and the line
+    /// of the first; null when every object's property names are distinct.
+    /// </summary>
+    public (string Pointer, int Line, int FirstLine)? Duplicate { get; private set; }
+
     /// <summary>Maps <paramref name="utf8"/>, which must be well-formed JSON (comments allowed).</summary>
+    /// <exception cref="JsonException">The text is not well-formed JSON (the message says where).</exception>
     public static JsonLineMap Build(ReadOnlySpan<byte> utf8)
     {
         var map = new JsonLineMap();
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = DepthMax });
-        var path = new List<string>();
-        var arrayIndex = new Stack<int>();
-        var inArray = new Stack<bool>();
-        var line = 1;
-        var scanned = 0;
-        string? pendingName = null;
-        while (reader.Read())
+        Walk(utf8, (token, pointer, line, _, _) =>
         {
-            var start = (int)reader.TokenStartIndex;
-            line += CountNewlines(utf8[scanned..start]);
-            scanned = start;
-            if (reader.TokenType == JsonTokenType.PropertyName)
+            if (token != JsonTokenType.PropertyName)
             {
-                pendingName = Escape(reader.GetString()!);
-                continue;
+                map._lines.TryAdd(pointer, line);
+            }
+            else if (map.Duplicate == null && map._lines.TryGetValue(pointer, out var first))
+            {
+                // A property's value is mapped before the next name is read, so a name whose pointer is mapped repeats one.
+                map.Duplicate = (pointer, line, first);
             }
 
-            if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            return true;
+        });
+        return map;
+    }
+
+    /// <summary>
+    /// The pointer of the property name or string value whose bytes include <paramref name="offset"/> (where an invalid
+    /// UTF-8 byte is, for example), or null when no field holds it (a comment, or JSON that breaks before it).
+    /// </summary>
+    public static string? PointerAt(ReadOnlySpan<byte> utf8, long offset)
+    {
+        string? found = null;
+        try
+        {
+            Walk(utf8, (token, pointer, _, start, end) =>
             {
-                inArray.Pop();
-                arrayIndex.Pop();
-                if (path.Count > 0)
+                if (token is JsonTokenType.PropertyName or JsonTokenType.String && offset >= start && offset < end)
                 {
-                    path.RemoveAt(path.Count - 1);
+                    // A name that cannot be decoded cannot be printed either: its object is the field to name.
+                    found = token == JsonTokenType.PropertyName ? pointer[..pointer.LastIndexOf('/')] : pointer;
+                    return false;
                 }
 
-                continue;
-            }
-
-            var segment = ValueSegment(inArray, arrayIndex, ref pendingName);
-            if (segment != null)
-            {
-                path.Add(segment);
-            }
-
-            map._lines.TryAdd(Pointer(path), line);
-            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-            {
-                inArray.Push(reader.TokenType == JsonTokenType.StartArray);
-                arrayIndex.Push(0);
-            }
-            else if (segment != null)
-            {
-                path.RemoveAt(path.Count - 1);
-            }
+                return start <= offset;
+            });
+        }
+        catch (JsonException)
+        {
+            // the document breaks before the offset: no field to name
         }
 
-        return map;
+        return found;
     }
 
     /// <summary>The line of the value at <paramref name="pointer"/>, or of its nearest mapped ancestor (1 at worst).</summary>
@@ -117,6 +121,85 @@ public sealed class JsonLineMap
 
     /// <summary>Escapes one pointer segment (RFC 6901).</summary>
     public static string Escape(string segment) => segment.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Reads <paramref name="utf8"/> token by token and tells <paramref name="visit"/> each value and each property
+    /// name with its pointer (for a name, the pointer of its value), line and byte range, until it returns false.
+    /// Names are read leniently (invalid UTF-8 is replaced), so the walk can locate a bad byte.
+    /// </summary>
+    private static void Walk(ReadOnlySpan<byte> utf8, Func<JsonTokenType, string, int, long, long, bool> visit)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = DepthMax });
+        var path = new List<string>();
+        var arrayIndex = new Stack<int>();
+        var inArray = new Stack<bool>();
+        var line = 1;
+        var scanned = 0;
+        string? pendingName = null;
+        while (reader.Read())
+        {
+            var start = (int)reader.TokenStartIndex;
+            line += CountNewlines(utf8[scanned..start]);
+            scanned = start;
+            if (reader.TokenType == JsonTokenType.PropertyName)
+            {
+                pendingName = Escape(Name(ref reader));
+                var named = Pointer(path) + "/" + pendingName;
+                if (!visit(JsonTokenType.PropertyName, named, line, start, reader.BytesConsumed))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                inArray.Pop();
+                arrayIndex.Pop();
+                if (path.Count > 0)
+                {
+                    path.RemoveAt(path.Count - 1);
+                }
+
+                continue;
+            }
+
+            var segment = ValueSegment(inArray, arrayIndex, ref pendingName);
+            if (segment != null)
+            {
+                path.Add(segment);
+            }
+
+            if (!visit(reader.TokenType, Pointer(path), line, start, reader.BytesConsumed))
+            {
+                return;
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                inArray.Push(reader.TokenType == JsonTokenType.StartArray);
+                arrayIndex.Push(0);
+            }
+            else if (segment != null)
+            {
+                path.RemoveAt(path.Count - 1);
+            }
+        }
+    }
+
+    /// <summary>The property name, unescaped; its raw bytes with invalid UTF-8 replaced when it cannot be decoded.</summary>
+    private static string Name(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return Encoding.UTF8.GetString(reader.ValueSpan);
+        }
+    }
 
     private static string? ValueSegment(Stack<bool> inArray, Stack<int> arrayIndex, ref string? pendingName)
     {

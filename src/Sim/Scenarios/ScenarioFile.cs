@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Harness.Sim.Files;
 using Harness.Transport.Target;
 
 namespace Harness.Sim.Scenarios;
@@ -32,26 +33,9 @@ public static class ScenarioFile
     };
 
     /// <summary>Reads and checks the scenario in <paramref name="path"/>.</summary>
-    public static ScenarioDocument Load(string path)
-    {
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (info.Exists && info.Length > FileBytesMax)
-            {
-                throw new ScenarioFormatException(path, 1, "(document)", $"{info.Length} bytes: larger than a scenario file may be ({FileBytesMax})");
-            }
-
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new ScenarioFormatException(path, 1, "(document)", $"cannot read the file: {e.Message}");
-        }
-
-        return Parse(bytes, path);
-    }
+    /// <exception cref="InputFileException">The file cannot be read (missing, a directory, unreadable, too large).</exception>
+    /// <exception cref="ScenarioFormatException">The file is read but is not a valid scenario.</exception>
+    public static ScenarioDocument Load(string path) => Parse(InputFile.ReadAllBytes(path, FileBytesMax, "scenario file"), path);
 
     /// <summary>Checks and reads scenario text; <paramref name="file"/> names it in errors.</summary>
     public static ScenarioDocument Parse(string text, string file) => Parse(Encoding.UTF8.GetBytes(text), file);
@@ -59,45 +43,76 @@ public static class ScenarioFile
     /// <summary>Checks and reads UTF-8 scenario bytes; <paramref name="file"/> names it in errors.</summary>
     public static ScenarioDocument Parse(ReadOnlySpan<byte> utf8, string file)
     {
+        var lines = ReadJson(utf8, file, out var json);
+        using (json)
+        {
+            CheckWorkloadKind(json.RootElement, file);
+            var document = new ScenarioDocument(file, Bind(json.RootElement, lines, file), lines);
+            CheckMeaning(document);
+            return document;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="root"/> checked against the schema and read into a <see cref="Scenario"/>; problems name the field
+    /// and its line in <paramref name="lines"/>.
+    /// </summary>
+    internal static Scenario Bind(JsonElement root, JsonLineMap lines, string file)
+    {
+        if (ScenarioSchema.FirstProblem(root) is { } problem)
+        {
+            throw new ScenarioFormatException(file, lines.LineOf(problem.Pointer), JsonLineMap.FieldName(problem.Pointer), problem.Problem);
+        }
+
+        try
+        {
+            return root.Deserialize<Scenario>(Options)!;
+        }
+        catch (JsonException e)
+        {
+            // The schema let it through, so the value is of the right JSON type but does not fit the field's
+            // (a number beyond its range, 5.0 for a whole number): say so in JSON's words, not .NET's.
+            var pointer = PathToPointer(e.Path);
+            throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer),
+                JsonExpectedValue.Describe(Options, typeof(Scenario), root, pointer));
+        }
+    }
+
+    /// <summary>
+    /// The document and its line map (a byte order mark skipped), or the first problem of the text as JSON: a byte that
+    /// is not UTF-8 (a string with one cannot even be compared with the schema), a syntax error, a property repeated in
+    /// one object.
+    /// </summary>
+    internal static JsonLineMap ReadJson(ReadOnlySpan<byte> utf8, string file, out JsonDocument json)
+    {
         if (utf8.StartsWith(Encoding.UTF8.Preamble))
         {
             utf8 = utf8[Encoding.UTF8.Preamble.Length..];
         }
 
-        JsonDocument json;
+        if (InputFile.Utf8Problem(utf8, out var badLine, out var badOffset) is { } notUtf8)
+        {
+            throw new ScenarioFormatException(file, badLine, JsonLineMap.FieldName(JsonLineMap.PointerAt(utf8, badOffset) ?? string.Empty), notUtf8);
+        }
+
+        JsonLineMap lines;
         try
         {
-            json = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = JsonLineMap.DepthMax });
+            lines = JsonLineMap.Build(utf8);
+            if (lines.Duplicate is { } d)
+            {
+                throw new ScenarioFormatException(file, d.Line, JsonLineMap.FieldName(d.Pointer),
+                    Inv($"duplicate field: also given on line {d.FirstLine} (a field may appear once per object)"));
+            }
+
+            json = JsonDocument.Parse(utf8.ToArray(), InputFile.JsonOptions(JsonLineMap.DepthMax));
         }
         catch (JsonException e)
         {
             throw new ScenarioFormatException(file, (int)(e.LineNumber ?? 0) + 1, "(document)", $"not valid JSON: {FirstSentence(e.Message)}");
         }
 
-        using (json)
-        {
-            var lines = JsonLineMap.Build(utf8);
-            CheckWorkloadKind(json.RootElement, file);
-            if (ScenarioSchema.FirstProblem(json.RootElement) is { } problem)
-            {
-                throw new ScenarioFormatException(file, lines.LineOf(problem.Pointer), JsonLineMap.FieldName(problem.Pointer), problem.Problem);
-            }
-
-            Scenario scenario;
-            try
-            {
-                scenario = json.RootElement.Deserialize<Scenario>(Options)!;
-            }
-            catch (JsonException e)
-            {
-                var pointer = PathToPointer(e.Path);
-                throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer), FirstSentence(e.Message));
-            }
-
-            var document = new ScenarioDocument(file, scenario, lines);
-            CheckMeaning(document);
-            return document;
-        }
+        return lines;
     }
 
     /// <summary>The canonical text of <paramref name="scenario"/>: indented, one command or fault per line, ending in a newline.</summary>
@@ -162,11 +177,19 @@ public static class ScenarioFile
         {
             CheckTargetOptions(d, topology);
             CheckCommands(d, s.Commands!, topology.QpairCount);
+            FaultReach.OfCommands(s.Commands!, topology.QpairCount).Check(d);
         }
 
-        for (var i = 0; i < (s.Faults?.Count ?? 0); i++)
+        CheckFaultWindows(d);
+    }
+
+    /// <summary>A <c>delay-cq</c> window must not end before it starts (the schema cannot compare two fields).</summary>
+    internal static void CheckFaultWindows(ScenarioDocument d)
+    {
+        var faults = d.Scenario.Faults ?? Array.Empty<FaultSpec>();
+        for (var i = 0; i < faults.Count; i++)
         {
-            if (s.Faults![i] is DelayCqSpec cq && cq.UntilNs <= cq.FromNs)
+            if (faults[i] is DelayCqSpec cq && cq.UntilNs <= cq.FromNs)
             {
                 throw d.Error(Inv($"/faults/{i}/untilNs"), Inv($"{cq.UntilNs} must be after fromNs {cq.FromNs}"));
             }
@@ -199,7 +222,16 @@ public static class ScenarioFile
         }
         catch (ArgumentException e)
         {
-            throw d.Error(t.Target == null ? "/topology" : "/topology/target", e.Message);
+            // The options name themselves as .NET properties (NumSharedBuffers): a scenario calls them numSharedBuffers.
+            var option = e.ParamName ?? string.Empty;
+            var field = JsonNamingPolicy.CamelCase.ConvertName(option);
+            var problem = e.Message.Replace($" (Parameter '{option}')", string.Empty, StringComparison.Ordinal);
+            if (t.Target != null && Options.GetTypeInfo(typeof(ScenarioTargetOptions)).Properties.Any(p => p.Name == field))
+            {
+                throw d.Error("/topology/target/" + field, problem.Replace($"target option {option} ", string.Empty, StringComparison.Ordinal));
+            }
+
+            throw d.Error(t.Target == null ? "/topology" : "/topology/target", problem.Replace($"option {option} ", $"option {field} ", StringComparison.Ordinal));
         }
     }
 

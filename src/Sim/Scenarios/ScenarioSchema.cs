@@ -54,9 +54,14 @@ public static class ScenarioSchema
     /// <summary>The problem in words: unknown fields and enumerations name what is allowed.</summary>
     private static string Describe(IReadOnlyDictionary<string, string> errors, EvaluationResults detail, string pointer, JsonElement document)
     {
-        if (errors.ContainsKey("enum") && Allowed(detail.SchemaLocation) is { } allowed)
+        if (errors.ContainsKey("enum") && Keyword(detail.SchemaLocation, "enum") is { ValueKind: JsonValueKind.Array } allowed)
         {
-            return $"{Value(document, pointer)} is not one of: {allowed}";
+            return $"{Value(document, pointer)} is not one of: {string.Join(", ", allowed.EnumerateArray().Select(v => v.ToString()))}";
+        }
+
+        if (errors.ContainsKey("type") && Keyword(detail.SchemaLocation, "type") is { ValueKind: JsonValueKind.String } type)
+        {
+            return $"{Value(document, pointer)}: {MustBe(type.GetString())}";
         }
 
         if (errors.ContainsKey(string.Empty) || errors.Values.Any(v => v.Contains("false schema", StringComparison.Ordinal)))
@@ -67,13 +72,13 @@ public static class ScenarioSchema
         return string.Join("; ", errors.Select(e => $"{e.Value} ({e.Key})"));
     }
 
-    /// <summary>The values of the <c>enum</c> at <paramref name="location"/> (the schema location of the failed keyword).</summary>
-    private static string? Allowed(Uri location)
+    /// <summary>The value of <paramref name="keyword"/> in the schema object at <paramref name="location"/> (where a keyword failed).</summary>
+    private static JsonElement? Keyword(Uri location, string keyword)
     {
         var fragment = Uri.UnescapeDataString(location.Fragment.TrimStart('#'));
-        if (!fragment.EndsWith("/enum", StringComparison.Ordinal))
+        if (!fragment.EndsWith("/" + keyword, StringComparison.Ordinal))
         {
-            fragment += "/enum";
+            fragment += "/" + keyword;
         }
 
         var node = SchemaDocument.Value.RootElement;
@@ -85,8 +90,20 @@ public static class ScenarioSchema
             }
         }
 
-        return node.ValueKind == JsonValueKind.Array ? string.Join(", ", node.EnumerateArray().Select(v => v.ToString())) : null;
+        return node;
     }
+
+    /// <summary>A JSON Schema type in words.</summary>
+    private static string MustBe(string? type) => type switch
+    {
+        "integer" => "must be a whole number",
+        "number" => "must be a number",
+        "string" => "must be a string",
+        "boolean" => "must be true or false",
+        "array" => "must be a list ([…])",
+        "object" => "must be an object ({…})",
+        _ => $"must be of JSON type {type}",
+    };
 
     private static string Value(JsonElement document, string pointer)
     {

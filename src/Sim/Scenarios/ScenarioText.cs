@@ -39,6 +39,9 @@ public static class ScenarioText
         return string.Join("; ", parts);
     }
 
+    /// <summary><c>faults[I] (WHAT) never fired</c>: the warning for a scripted fault that did nothing in a run.</summary>
+    public static string NeverFired(Scenario s, int index) => Inv($"faults[{index}] ({Describe(s.Faults![index])}) never fired");
+
     public static string Describe(ScenarioCommand c) => c switch
     {
         WriteCommand w => Inv($"write of {w.Blocks} block{Plural(w.Blocks)} at LBA {w.Lba} on qpair {w.Qpair}"),

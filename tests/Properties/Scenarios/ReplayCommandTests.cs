@@ -7,8 +7,8 @@ namespace Harness.Tests.Properties.Scenarios;
 
 /// <summary>
 /// <c>harness replay</c>: the project's own scenarios as a regression suite (with HARNESS_DEFECT on top, as every test
-/// that runs the transport), one file or a folder, exit codes 0/1/2, bad files named with line and field before
-/// anything runs, and the same scenario giving the same trace hash.
+/// that runs the transport), one file or a folder, exit codes 0/1/2, bad files named with line and field
+/// without hiding the verdicts of the valid ones, and the same scenario giving the same trace hash.
 /// </summary>
 public sealed class ReplayCommandTests : IDisposable
 {
@@ -49,15 +49,35 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_bad_file_in_a_folder_stops_the_suite_before_anything_runs_with_exit_2()
+    public void Bad_files_in_a_folder_are_each_named_and_every_valid_scenario_still_runs_with_exit_2()
     {
-        Copy("retry-exceeded-split-write.json");
+        Copy("retry-exceeded-split-write.json", "retry-exceeded-split-write.defect.json");
+        var notUtf8 = Path.Combine(_dir, "m-latin1.json");
+        File.WriteAllBytes(notUtf8, [.. "{\n  \"format\": 1,\n  \"name\": \"caf"u8, 0xe9, .. "\",\n  \"expect\": \"must-pass\",\n  \"commands\": []\n}\n"u8]);
         var bad = Path.Combine(_dir, "zz-bad.json");
         File.WriteAllText(bad, "{\n  \"format\": 1,\n  \"name\": \"bad\",\n  \"expect\": \"must-pass\",\n  \"commands\": [\n    {\"op\": \"read\", \"qpair\": 1, \"lba\": -1, \"blocks\": 1}\n  ]\n}\n");
+
         var run = HarnessRun.Of("replay", _dir);
+
         Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains($"{notUtf8}:3: name: not UTF-8: byte 0xe9 at line 3", run.Stderr, StringComparison.Ordinal);
         Assert.Contains($"{bad}:6: commands[0].lba: ", run.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("scenario ", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("result: as expected (must-pass): no invariant broken", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("result: as expected (must-detect: request-in-one-queue): detected", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("replay: 4 scenarios, 2 as expected, 0 not as expected, 2 not valid (not run)", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_folder_with_a_bad_file_and_a_missed_expectation_still_exits_2()
+    {
+        Copy("retry-exceeded-split-write.json");
+        File.WriteAllText(Path.Combine(_dir, "zz-bad.json"), "{\"format\": 1, \"name\": \"bad\", \"expect\": \"must-pass\"}\n");
+
+        var run = HarnessRun.Of("replay", _dir, "--defect", KnownDefectNames.PendingReadQueueDoubleInsert);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains("result: NOT AS EXPECTED: expected must-pass, but request-in-one-queue broke", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("replay: 2 scenarios, 0 as expected, 1 not as expected, 1 not valid (not run)", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,7 +74,7 @@ public sealed class ScenarioFileTests
             new Harness.Sim.Faults.AddrChangeFault("host", 4),
             new Harness.Sim.Faults.PortFlapFault("host", 5, 6),
         };
-        var scenario = new Scenario { Name = "all-faults", Commands = new ScenarioCommand[] { new SettleCommand() }, Faults = faults.Select(ScenarioNames.ToSpec).ToArray() };
+        var scenario = new Scenario { Name = "all-faults", Topology = new ScenarioTopology { Qpairs = 2 }, Commands = new ScenarioCommand[] { new SettleCommand() }, Faults = faults.Select(ScenarioNames.ToSpec).ToArray() };
         var loaded = ScenarioFile.Parse(ScenarioFile.ToJson(scenario), "all-faults.json").Scenario;
         Assert.Equal(faults, loaded.Faults!.Select(f => f.ToFault()));
     }
@@ -90,7 +90,7 @@ public sealed class ScenarioFileTests
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"commands\": [],\n  \"faults\": [\n    {\"kind\": \"wc-error\", \"qp\": \"target/1\", \"wr\": \"rdma-read\", \"nth\": 1, \"status\": \"IBV_WC_RETRY_EXCEEDED\"}\n  ]\n}", 7, "faults[0].status", "")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"random\": {\"ios\": 10},\n  \"topology\": {\n    \"srq\": true\n  }\n}", 7, "topology.srq", "command workloads only")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\"\n}", 1, "(document)", "")]
-    [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"topology\": {\"target\": {\"numSharedBuffers\": 2, \"ioUnitSize\": 4096}},\n  \"commands\": []\n}", 5, "topology.target", "NumSharedBuffers")]
+    [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"topology\": {\"target\": {\"numSharedBuffers\": 2, \"ioUnitSize\": 4096}},\n  \"commands\": []\n}", 5, "topology.target.numSharedBuffers", "2 cannot hold one I/O")]
     public void A_bad_file_is_reported_with_its_line_and_field(string text, int line, string field, string problem)
     {
         var e = Assert.Throws<ScenarioFormatException>(() => ScenarioFile.Parse(text, "bad.json"));
