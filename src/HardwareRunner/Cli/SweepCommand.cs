@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Sweep;
 using Harness.Transport.Target;
 
@@ -116,8 +117,15 @@ internal static class SweepCommand
             return unknown;
         }
 
-        return s.RunOf(0).WorkloadOptions(defects).Validate(); // each seed's run: the same workload checks as harness run
+        return s.RunOf(0).WorkloadOptions(defects).Validate() // each seed's run: the same workload checks as harness run
+            ?? CheckOutputs(s);
     }
+
+    /// <summary>Every file the sweep will write, checked before the first seed runs (a bad path would lose its results).</summary>
+    private static string? CheckOutputs(SweepSettings s) =>
+        OutputPath.Problem(s.JunitPath, "--junit", "the report")
+        ?? (s.MinimiseMax > 0 ? OutputPath.FolderProblem(s.OutDir, "--out", "the failing seeds' scenarios") : null); // --minimise 0 writes none
+
 
     private static int Usage(TextWriter stderr, string message)
     {
