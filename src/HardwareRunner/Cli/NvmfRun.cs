@@ -53,26 +53,37 @@ internal static class NvmfRun
         return Run(settings, options, backend, stdout, stderr, interactive);
     }
 
-    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, bool interactive)
+    /// <summary>
+    /// The NVMe-oF workload of a run on <paramref name="backend"/>, as <c>harness run</c> builds it: the note that opens
+    /// the trace, the workload's draws, the host's simulated admin-thread preemptions (their own stream), both sides' log
+    /// lines in the trace. A scenario's random workload is built here too, so that a run in scenario form replays the
+    /// run itself (same events, same trace hash).
+    /// </summary>
+    public static NvmfWorkload CreateWorkload(NvmfWorkloadOptions options, string faults, SimBackend backend)
     {
-        var fabric = backend.Fabric;
-        var world = fabric.World;
+        var world = backend.Fabric.World;
         world.Record(new TraceRecord
         {
             Kind = TraceKind.Note,
             Node = "harness",
             Text = string.Create(CultureInfo.InvariantCulture,
-                $"workload nvmf ios={options.Ios} qpairs={options.Qpairs} qd={options.QueueDepth} io-size={options.IoSize} rw-mix={options.ReadFraction:R} faults={settings.Faults}"),
+                $"workload nvmf ios={options.Ios} qpairs={options.Qpairs} qd={options.QueueDepth} io-size={options.IoSize} rw-mix={options.ReadFraction:R} faults={faults}"),
         });
         var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
         var preemption = world.Random.Stream(PreemptionStream);
-        var workload = new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
+        return new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
             line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }),
             (o, sink) => new NvmeRdmaHostDriver(backend.Host, o with
             {
                 PreemptAdmin = () => preemption.Chance(AdminPreemptionProbability),
                 Log = line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.HostName, Op = "log", Text = line }),
             }, sink));
+    }
+
+    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var fabric = backend.Fabric;
+        var workload = CreateWorkload(options, settings.Faults, backend);
         var meter = new SteadyStateMeter(options.Ios);
         var stats = workload.Stats;
         var wall = Stopwatch.StartNew();
@@ -86,6 +97,13 @@ internal static class NvmfRun
 
         return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o), wall.Elapsed);
     }
+
+    /// <summary>
+    /// What a hang means for the workload. What the field sees: the controller delete never completes ("NVMe path …
+    /// still exists after delete").
+    /// </summary>
+    public static string HangDetail(SimulatedHangException e, NvmfWorkload workload) =>
+        $"{e.Message}; the thread that called it never returns, so the host's teardown cannot finish ({workload.Driver.Describe()})";
 
     /// <summary>Runs until the workload finished or something broke; an exception from the target's checks is the verdict.</summary>
     private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, TextWriter? terminal,
@@ -115,8 +133,7 @@ internal static class NvmfRun
         }
         catch (SimulatedHangException e)
         {
-            // What the field sees: the controller delete never completes ("NVMe path … still exists after delete").
-            return new WorkloadViolation("hang", $"{e.Message}; the thread that called it never returns, so the host's teardown cannot finish ({workload.Driver.Describe()})");
+            return new WorkloadViolation("hang", HangDetail(e, workload));
         }
         catch (Exception e)
         {

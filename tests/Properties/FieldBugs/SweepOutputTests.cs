@@ -97,6 +97,43 @@ public sealed class SweepOutputTests : IDisposable
     }
 
     [Fact]
+    public void A_lingering_defect_seed_is_saved_minimised_as_a_scenario_that_replays_the_hang()
+    {
+        var outDir = Path.Combine(_dir.FullName, "failures");
+
+        var run = HarnessRun.Of("sweep", "--seeds", "7", "--defect", KnownDefectNames.LingeringWithoutCtrlrLock, "--minimise", "1", "--out", outDir);
+
+        Assert.True(run.Exit == 1, run.ToString());
+        Assert.Contains("FAIL seed 7: hang: ", run.Stdout, StringComparison.Ordinal);
+        var scenario = Path.Combine(outDir, "sweep-seed-7.json");
+        Assert.Contains($"  seed 7: scenario saved, minimised (minimised from 500 I/Os", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"its replay breaks hang again): harness replay {scenario}", run.Stdout, StringComparison.Ordinal);
+        var replay = HarnessRun.Of("replay", scenario);
+        Assert.True(replay.Exit == 0, replay.ToString());
+    }
+
+    [Theory]
+    [InlineData(7, KnownDefectNames.LingeringWithoutCtrlrLock, 1)] // the host defect and the admin thread's preemptions matter here
+    [InlineData(3, null, 0)]
+    public void A_run_in_scenario_form_replays_the_run_itself_with_its_trace_hash(int seed, string? defect, int exit)
+    {
+        var file = Path.Combine(_dir.FullName, "run.json");
+        var defects = defect == null ? string.Empty : $"\"defects\": [\"{defect}\"], ";
+        File.WriteAllText(file, $$"""
+            {"format": 1, "name": "run", "seed": {{seed}}, {{defects}}"expect": "must-pass",
+             "topology": {"qpairs": 2, "queueDepth": 16}, "random": {"ios": 500, "ioSize": 4096, "rwMix": 0.5, "faultProfile": "swarm" } }
+            """);
+        var args = new[] { "run", "--seed", seed.ToString(CultureInfo.InvariantCulture), "--ios", "500", "--qpairs", "2", "--qd", "16", "--faults", "swarm" };
+
+        var run = HarnessRun.Of(defect == null ? args : args.Concat(new[] { "--defect", defect }).ToArray());
+        var replay = HarnessRun.Of("replay", file);
+
+        Assert.True(run.Exit == exit, run.ToString());
+        Assert.True(replay.Exit == exit, replay.ToString()); // must-pass: a broken invariant is exit 1, as for the run
+        Assert.Equal(run.TraceHash, replay.TraceHash);
+    }
+
+    [Fact]
     public void A_seed_whose_scenario_does_not_replay_the_failure_saves_nothing_and_says_so()
     {
         var sweep = new SweepSettings { Qpairs = 1, Ios = 60, OutDir = _dir.FullName };
