@@ -49,8 +49,13 @@ internal static class NvmfRun
             return HarnessProgram.ExitUsage;
         }
 
-        using var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan }, trace);
-        return Run(settings, options, backend, stdout, stderr, interactive);
+        int exit;
+        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan }, trace?.Trace))
+        {
+            exit = Run(settings, options, backend, stdout, stderr, interactive);
+        }
+
+        return RunOutputs.CloseTrace(trace, exit, stderr);
     }
 
     /// <summary>

@@ -47,8 +47,13 @@ internal static class PingPongRun
             return HarnessProgram.ExitUsage;
         }
 
-        using var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = plan }, trace);
-        return Run(settings, options, backend, stdout, stderr, interactive);
+        int exit;
+        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = plan }, trace?.Trace))
+        {
+            exit = Run(settings, options, backend, stdout, stderr, interactive);
+        }
+
+        return RunOutputs.CloseTrace(trace, exit, stderr);
     }
 
     private static int Run(RunSettings settings, WorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, bool interactive)

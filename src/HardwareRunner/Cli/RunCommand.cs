@@ -1,6 +1,5 @@
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
-using Harness.Sim.Tracing;
 using Spectre.Console;
 
 namespace Harness.HardwareRunner.Cli;
@@ -36,9 +35,9 @@ internal static class RunCommand
             return Usage(stderr, $"{RunHardwareArguments.FirstHardwareOption(settings)}: only a hardware run takes it (add --backend ibverbs; docs/hardware.md)");
         }
 
-        if (!RunJUnit.CheckPath(settings.JunitPath, stderr))
+        if (RunOutputs.Problem(settings) is { } output)
         {
-            return HarnessProgram.ExitUsage;
+            return Usage(stderr, output); // before the run: a long run must not end in a path that cannot be written
         }
 
         return settings.Workload == WorkloadNames.Rdma
@@ -46,25 +45,16 @@ internal static class RunCommand
             : NvmfRun.Execute(settings, stdout, stderr, interactive);
     }
 
-    /// <summary>Opens the <c>--trace</c> file (or none). False, with the usage error written, when it cannot be written.</summary>
-    public static bool TryOpenTrace(RunSettings settings, TextWriter stderr, out Trace? trace)
+    /// <summary>Opens the <c>--trace</c> file (or none). False, with the usage error written, when it cannot be opened.</summary>
+    public static bool TryOpenTrace(RunSettings settings, TextWriter stderr, out TraceFile? trace)
     {
-        trace = null;
-        if (settings.TracePath == null)
+        if (TraceFile.Open(settings.TracePath, out trace) is { } problem)
         {
-            return true;
-        }
-
-        try
-        {
-            trace = new Trace(new FileStream(settings.TracePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), ownsStream: true);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            Usage(stderr, $"--trace {settings.TracePath}: cannot write the trace there: {e.Message}");
+            Usage(stderr, problem);
             return false;
         }
+
+        return true;
     }
 
     /// <summary>

@@ -3,22 +3,33 @@ using System.Globalization;
 namespace Harness.Tests.Properties.FieldBugs.Support;
 
 /// <summary>
-/// A captured stdout that runs <c>hook</c> once, just before the first line starting with <c>prefix</c> is written: a
+/// A captured stdout that runs <c>hook</c> once, just before the first text containing <c>marker</c> is written: a
 /// test's way to change the file system at a known point of a command (a folder removed between the run and the writes).
 /// </summary>
-internal sealed class HookedWriter(string prefix, Action hook) : StringWriter(CultureInfo.InvariantCulture)
+internal sealed class HookedWriter(string marker, Action hook) : StringWriter(CultureInfo.InvariantCulture)
 {
     private bool _hooked;
 
     /// <inheritdoc/>
+    public override void Write(string? value)
+    {
+        Hook(value);
+        base.Write(value);
+    }
+
+    /// <inheritdoc/>
     public override void WriteLine(string? value)
     {
-        if (!_hooked && value != null && value.StartsWith(prefix, StringComparison.Ordinal))
+        Hook(value);
+        base.WriteLine(value);
+    }
+
+    private void Hook(string? value)
+    {
+        if (!_hooked && value != null && value.Contains(marker, StringComparison.Ordinal))
         {
             _hooked = true;
             hook();
         }
-
-        base.WriteLine(value);
     }
 }
