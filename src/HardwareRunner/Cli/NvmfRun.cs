@@ -28,7 +28,7 @@ internal static class NvmfRun
     /// </summary>
     public const double AdminPreemptionProbability = 0.5;
 
-    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         if (KnownDefectNames.ParseAll(settings.Defects, out var defects) is { } unknown)
         {
@@ -52,7 +52,7 @@ internal static class NvmfRun
         int exit;
         using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan }, trace?.Trace))
         {
-            exit = Run(settings, options, backend, stdout, stderr, interactive);
+            exit = Run(settings, options, backend, stdout, stderr, progress);
         }
 
         return RunOutputs.CloseTrace(trace, exit, stderr);
@@ -85,14 +85,14 @@ internal static class NvmfRun
             }, sink));
     }
 
-    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, bool interactive)
+    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         var fabric = backend.Fabric;
         var workload = CreateWorkload(options, settings.Faults, backend);
         var meter = new SteadyStateMeter(options.Ios);
         var stats = workload.Stats;
         var wall = Stopwatch.StartNew();
-        var violation = RunToEnd(workload, fabric, meter, interactive ? stderr : null, out var baseline);
+        var violation = RunToEnd(workload, fabric, meter, progress, stderr, out var baseline);
         wall.Stop();
         workload.Stop();
         if (violation == null && SimLeakCheck.Find(fabric, baseline) is { } leak)
@@ -111,7 +111,7 @@ internal static class NvmfRun
         $"{e.Message}; the thread that called it never returns, so the host's teardown cannot finish ({workload.Driver.Describe()})";
 
     /// <summary>Runs until the workload finished or something broke; an exception from the target's checks is the verdict.</summary>
-    private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, TextWriter? terminal,
+    private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, RunProgressOptions progress, TextWriter stderr,
         out Dictionary<string, SimResources> baseline)
     {
         baseline = new Dictionary<string, SimResources>();
@@ -120,9 +120,12 @@ internal static class NvmfRun
         {
             workload.Start();
             baseline = SimLeakCheck.Snapshot(fabric, SimBackend.TargetName); // the listener and buffer pool live as long as the target
-            var progress = terminal != null && stats.Ios >= RunCommand.ProgressIosMin ? terminal : null;
-            var outcome = RunCommand.Run(fabric, () => workload.Finished, () => stats.Done, stats.Ios,
-                () => meter.Observe(stats.Done, fabric.World.EventsProcessed), progress);
+            RunOutcome outcome;
+            using (RunProgress.Start(progress, stderr, () => stats.Done, stats.Ios))
+            {
+                outcome = RunCommand.Run(fabric, () => workload.Finished, () => meter.Observe(stats.Done, fabric.World.EventsProcessed));
+            }
+
             if (workload.Violation != null || workload.Finished)
             {
                 return workload.Violation;

@@ -38,14 +38,14 @@ internal sealed class RunCommandLine
     private readonly Option<double?> _watchdog = NumberOption.OptionalDouble("--watchdog", "SECONDS", "ibverbs: a run not finished after this long is reported as hung (exit 1, with the JUnit report) and the process exits.", RunRanges.Seconds);
 
     /// <summary>The <c>run</c> command, whose action runs <see cref="RunCommand.Execute"/>.</summary>
-    public Command Build(TextWriter stdout, TextWriter stderr, bool interactive)
+    public Command Build(TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
             _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _faults, _defect, _trace, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
-        run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, interactive));
+        run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
         return run;
     }
 

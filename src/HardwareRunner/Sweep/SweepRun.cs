@@ -1,7 +1,7 @@
 using System.Globalization;
+using Harness.HardwareRunner.Cli;
 using Harness.HardwareRunner.Reports;
 using Harness.Sim.Scenarios;
-using Spectre.Console;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace Harness.HardwareRunner.Sweep;
@@ -24,7 +24,7 @@ public sealed class SweepRun
     /// <summary>Longest gap between plain progress lines.</summary>
     public const int PlainProgressIntervalMs = 30_000;
 
-    private const int ProgressPollMs = 100;
+    private const int ProgressPollMs = TerminalProgress.PollMs;
 
     private readonly SweepSettings _s;
     private readonly TextWriter _stdout;
@@ -96,25 +96,9 @@ public sealed class SweepRun
         return results;
     }
 
-    private void ProgressBar(List<Thread> threads, int total)
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_stderr) });
-        console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("seeds", maxValue: Math.Max(1, total));
-                while (threads.Any(t => t.IsAlive))
-                {
-                    Thread.Sleep(ProgressPollMs);
-                    task.Value = Volatile.Read(ref _done);
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"seeds ({Volatile.Read(ref _failed)} failed)");
-                }
-
-                task.Value = total;
-            });
-    }
+    private void ProgressBar(List<Thread> threads, int total) =>
+        TerminalProgress.Show(_stderr, total, () => Volatile.Read(ref _done),
+            () => string.Create(CultureInfo.InvariantCulture, $"seeds ({Volatile.Read(ref _failed)} failed)"), () => !threads.Any(t => t.IsAlive));
 
     private void PlainProgress(List<Thread> threads, int total)
     {
