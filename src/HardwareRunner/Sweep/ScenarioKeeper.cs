@@ -21,7 +21,17 @@ public sealed class ScenarioKeeper
     /// <summary>Minimises <paramref name="failed"/> and returns what to keep, each candidate replayed first.</summary>
     public KeptScenario Keep(SeedResult failed)
     {
-        var m = _minimiser.Minimise(failed);
+        MinimisedSeed m;
+        try
+        {
+            m = _minimiser.Minimise(failed);
+        }
+        catch (ScenarioFormatException e)
+        {
+            // A candidate the scenario loader refuses is a gap of the scenario form, not a reason to lose the sweep's report.
+            return new KeptScenario(failed, KeptForm.None, null, null, $"no scenario saved: a scenario of it does not load ({e.Message}); its replay command above does");
+        }
+
         var invariant = failed.Invariant;
         if (m.Smallest == null)
         {
