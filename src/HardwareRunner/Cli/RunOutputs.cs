@@ -11,7 +11,7 @@ internal static class RunOutputs
 {
     /// <summary>Null when every output of <paramref name="s"/> can be written, else the usage error naming the first that cannot.</summary>
     public static string? Problem(RunSettings s) =>
-        OutputPath.Problem(s.JunitPath, "--junit", "the report") ?? OutputPath.Problem(s.TracePath, "--trace", "the trace");
+        OutputPath.Problem(s.JunitPath, "--junit", "the report") ?? OutputPath.InPlaceProblem(s.TracePath, "--trace", "the trace"); // the trace streams: TraceFile
 
     /// <summary>Writes the report of <c>--junit</c>, if given; false, with the error said on <paramref name="stderr"/>, when it could not be written.</summary>
     public static bool WriteJunit(RunSettings s, Func<JUnitReport> report, TextWriter stderr)

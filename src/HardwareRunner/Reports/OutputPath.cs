@@ -56,6 +56,14 @@ public static class OutputPath
     }
 
     /// <summary>
+    /// As <see cref="Problem"/> for a file written in place as the work goes (a trace streamed during a run): an existing
+    /// file that is not a folder is accepted, because it is opened before the work starts, which is its check; a pipe
+    /// or a device (<c>--trace &gt;(gzip &gt; t.gz)</c> names <c>/dev/fd/63</c>) has no folder a probe file could be made in.
+    /// </summary>
+    public static string? InPlaceProblem(string? path, string option, string what) =>
+        path != null && path.Length > 0 && File.Exists(path) ? null : Problem(path, option, what);
+
+    /// <summary>
     /// Null when <paramref name="path"/> is a folder that files can be created in, or can be made one (it and its missing
     /// parents are created when the first file is written), else the usage error: <c>OPTION PATH: cannot write WHAT there: WHY</c>.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipes;
 using Harness.HardwareRunner;
 using Harness.HardwareRunner.Reports;
 using Harness.Tests.Properties.FieldBugs.Support;
@@ -45,6 +46,25 @@ public sealed class RunOutputTests : IDisposable
         Assert.Contains($"{option} {_dir.FullName}: cannot write ", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("it is a directory", run.Stderr, StringComparison.Ordinal);
         Assert.Empty(_dir.GetFileSystemInfos());
+    }
+
+    [Fact]
+    public async Task A_trace_can_stream_into_a_pipe_as_a_shell_hands_one_over()
+    {
+        var file = Path.Combine(_dir.FullName, "t.jsonl");
+        using var pipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+        var received = new MemoryStream();
+        var reader = Task.Run(() => pipe.CopyTo(received));
+        var fd = pipe.ClientSafePipeHandle.DangerousGetHandle().ToInt32();
+
+        var piped = HarnessRun.Of("run", "--ios", "100", "--trace", $"/proc/self/fd/{fd}"); // what `--trace >(gzip > t.gz)` names
+        pipe.DisposeLocalCopyOfClientHandle();
+        await reader.WaitAsync(TimeSpan.FromSeconds(60)); // the pipe's last writer is gone: the reader sees its end
+        var plain = HarnessRun.Of("run", "--ios", "100", "--trace", file);
+
+        Assert.True(piped.Exit == 0, piped.ToString());
+        Assert.Equal(plain.TraceHash, piped.TraceHash);
+        Assert.True(received.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(file)), "the trace read from the pipe differs from the file");
     }
 
     [Theory]
