@@ -15,13 +15,22 @@ public static class HarnessProgram
     public const int ExitInvariantBroken = 1;
     public const int ExitUsage = 2;
 
-    /// <summary>Runs the program with <paramref name="args"/>, writing to the given writers; no progress bar.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, interactive: false);
+    /// <summary>
+    /// Runs the program with <paramref name="args"/>, writing to the given writers (in-process: tests): no progress bar,
+    /// and <c>run</c> shows no progress at all, so what it writes does not depend on how long it took.
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, RunProgressOptions.None);
 
-    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>; <paramref name="interactive"/> (stderr is a terminal) allows a progress bar.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    /// <summary>
+    /// As <see cref="Run(string[], TextWriter, TextWriter)"/>, as the <c>harness</c> program runs: with a progress bar
+    /// when <paramref name="interactive"/> (stderr is a terminal), else plain progress lines on stderr for long work.
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive) => Run(args, stdout, stderr, RunProgressOptions.For(interactive));
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, <c>run</c> showing its progress as <paramref name="progress"/> says (tests).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
-        var root = BuildCommand(stdout, stderr, interactive);
+        var root = BuildCommand(stdout, stderr, progress);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction or null)
         {
@@ -38,16 +47,16 @@ public static class HarnessProgram
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
-    private static RootCommand BuildCommand(TextWriter stdout, TextWriter stderr, bool interactive)
+    private static RootCommand BuildCommand(TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         var root = new RootCommand("Deterministic simulation and fault-injection harness for the NVMe-oF RDMA transport.");
-        root.Add(BuildRun(stdout, stderr, interactive));
+        root.Add(new RunCommandLine().Build(stdout, stderr, progress));
         root.Add(BuildDevices(stdout, stderr));
         root.Add(new ReplayCommandLine().Build(stdout, stderr));
         root.Add(ImportLogCommand.Build(stdout, stderr));
         root.Add(ImportCoreCommand.Build(stdout, stderr));
         root.Add(RenderCommand.Build(stdout, stderr));
-        root.Add(SweepCommand.Build(stdout, stderr, interactive));
+        root.Add(SweepCommand.Build(stdout, stderr, interactive: progress.Style == RunProgressStyle.Bar));
         root.SetAction(_ =>
         {
             stderr.WriteLine("harness: a command is required (run, replay, import-log, import-core, render, sweep, devices)");
@@ -56,9 +65,6 @@ public static class HarnessProgram
         });
         return root;
     }
-
-    private static Command BuildRun(TextWriter stdout, TextWriter stderr, bool interactive) =>
-        new RunCommandLine().Build(stdout, stderr, interactive);
 
     private static Command BuildDevices(TextWriter stdout, TextWriter stderr)
     {

@@ -28,7 +28,7 @@ internal static class NvmfRun
     /// </summary>
     public const double AdminPreemptionProbability = 0.5;
 
-    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         if (KnownDefectNames.ParseAll(settings.Defects, out var defects) is { } unknown)
         {
@@ -49,34 +49,50 @@ internal static class NvmfRun
             return HarnessProgram.ExitUsage;
         }
 
-        using var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan }, trace);
-        return Run(settings, options, backend, stdout, stderr, interactive);
+        int exit;
+        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan }, trace?.Trace))
+        {
+            exit = Run(settings, options, backend, stdout, stderr, progress);
+        }
+
+        return RunOutputs.CloseTrace(trace, exit, stderr);
     }
 
-    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, bool interactive)
+    /// <summary>
+    /// The NVMe-oF workload of a run on <paramref name="backend"/>, as <c>harness run</c> builds it: the note that opens
+    /// the trace, the workload's draws, the host's simulated admin-thread preemptions (their own stream), both sides' log
+    /// lines in the trace. A scenario's random workload is built here too, so that a run in scenario form replays the
+    /// run itself (same events, same trace hash).
+    /// </summary>
+    public static NvmfWorkload CreateWorkload(NvmfWorkloadOptions options, string faults, SimBackend backend)
     {
-        var fabric = backend.Fabric;
-        var world = fabric.World;
+        var world = backend.Fabric.World;
         world.Record(new TraceRecord
         {
             Kind = TraceKind.Note,
             Node = "harness",
             Text = string.Create(CultureInfo.InvariantCulture,
-                $"workload nvmf ios={options.Ios} qpairs={options.Qpairs} qd={options.QueueDepth} io-size={options.IoSize} rw-mix={options.ReadFraction:R} faults={settings.Faults}"),
+                $"workload nvmf ios={options.Ios} qpairs={options.Qpairs} qd={options.QueueDepth} io-size={options.IoSize} rw-mix={options.ReadFraction:R} faults={faults}"),
         });
         var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
         var preemption = world.Random.Stream(PreemptionStream);
-        var workload = new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
+        return new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
             line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }),
             (o, sink) => new NvmeRdmaHostDriver(backend.Host, o with
             {
                 PreemptAdmin = () => preemption.Chance(AdminPreemptionProbability),
                 Log = line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.HostName, Op = "log", Text = line }),
             }, sink));
+    }
+
+    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
+    {
+        var fabric = backend.Fabric;
+        var workload = CreateWorkload(options, settings.Faults, backend);
         var meter = new SteadyStateMeter(options.Ios);
         var stats = workload.Stats;
         var wall = Stopwatch.StartNew();
-        var violation = RunToEnd(workload, fabric, meter, interactive ? stderr : null, out var baseline);
+        var violation = RunToEnd(workload, fabric, meter, progress, stderr, out var baseline);
         wall.Stop();
         workload.Stop();
         if (violation == null && SimLeakCheck.Find(fabric, baseline) is { } leak)
@@ -87,8 +103,15 @@ internal static class NvmfRun
         return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o), wall.Elapsed);
     }
 
+    /// <summary>
+    /// What a hang means for the workload. What the field sees: the controller delete never completes ("NVMe path …
+    /// still exists after delete").
+    /// </summary>
+    public static string HangDetail(SimulatedHangException e, NvmfWorkload workload) =>
+        $"{e.Message}; the thread that called it never returns, so the host's teardown cannot finish ({workload.Driver.Describe()})";
+
     /// <summary>Runs until the workload finished or something broke; an exception from the target's checks is the verdict.</summary>
-    private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, TextWriter? terminal,
+    private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, RunProgressOptions progress, TextWriter stderr,
         out Dictionary<string, SimResources> baseline)
     {
         baseline = new Dictionary<string, SimResources>();
@@ -97,9 +120,12 @@ internal static class NvmfRun
         {
             workload.Start();
             baseline = SimLeakCheck.Snapshot(fabric, SimBackend.TargetName); // the listener and buffer pool live as long as the target
-            var progress = terminal != null && stats.Ios >= RunCommand.ProgressIosMin ? terminal : null;
-            var outcome = RunCommand.Run(fabric, () => workload.Finished, () => stats.Done, stats.Ios,
-                () => meter.Observe(stats.Done, fabric.World.EventsProcessed), progress);
+            RunOutcome outcome;
+            using (RunProgress.Start(progress, stderr, () => stats.Done, stats.Ios))
+            {
+                outcome = RunCommand.Run(fabric, () => workload.Finished, () => meter.Observe(stats.Done, fabric.World.EventsProcessed));
+            }
+
             if (workload.Violation != null || workload.Finished)
             {
                 return workload.Violation;
@@ -115,8 +141,7 @@ internal static class NvmfRun
         }
         catch (SimulatedHangException e)
         {
-            // What the field sees: the controller delete never completes ("NVMe path … still exists after delete").
-            return new WorkloadViolation("hang", $"{e.Message}; the thread that called it never returns, so the host's teardown cannot finish ({workload.Driver.Describe()})");
+            return new WorkloadViolation("hang", HangDetail(e, workload));
         }
         catch (Exception e)
         {

@@ -12,7 +12,7 @@ namespace Harness.HardwareRunner.Cli;
 /// <summary><c>harness run --workload rdma</c>: the plain RDMA ping-pong workload (no NVMe-oF), with its own oracle.</summary>
 internal static class PingPongRun
 {
-    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         var options = new WorkloadOptions
         {
@@ -47,11 +47,16 @@ internal static class PingPongRun
             return HarnessProgram.ExitUsage;
         }
 
-        using var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = plan }, trace);
-        return Run(settings, options, backend, stdout, stderr, interactive);
+        int exit;
+        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = plan }, trace?.Trace))
+        {
+            exit = Run(settings, options, backend, stdout, stderr, progress);
+        }
+
+        return RunOutputs.CloseTrace(trace, exit, stderr);
     }
 
-    private static int Run(RunSettings settings, WorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, bool interactive)
+    private static int Run(RunSettings settings, WorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         var fabric = backend.Fabric;
         fabric.World.Record(new TraceRecord
@@ -68,8 +73,12 @@ internal static class PingPongRun
         try
         {
             workload.Start();
-            var progress = interactive && options.Ios >= RunCommand.ProgressIosMin ? stderr : null;
-            var outcome = RunCommand.Run(fabric, () => workload.Finished, () => workload.Stats.Done, workload.Stats.Ios, null, progress);
+            RunOutcome outcome;
+            using (RunProgress.Start(progress, stderr, () => workload.Stats.Done, workload.Stats.Ios))
+            {
+                outcome = RunCommand.Run(fabric, () => workload.Finished, null);
+            }
+
             violation = workload.Violation;
             if (violation == null && !workload.Finished)
             {

@@ -1,7 +1,5 @@
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
-using Harness.Sim.Tracing;
-using Spectre.Console;
 
 namespace Harness.HardwareRunner.Cli;
 
@@ -15,16 +13,10 @@ internal static class RunCommand
     /// <summary>Virtual time a run may take at most (a safety net behind the workload's own stall detection).</summary>
     public const long VirtualTimeLimitNs = 3_600_000_000_000;
 
-    /// <summary>Runs with fewer operations finish too fast for a progress bar to help.</summary>
-    public const int ProgressIosMin = 10_000;
-
     /// <summary>Failure reasons printed in a summary at most.</summary>
     public const int FailureReasonsShownMax = 8;
 
-    /// <summary>Events simulated between two progress-bar updates.</summary>
-    private const int EventsPerProgressUpdate = 100_000;
-
-    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         if (settings.Backend == BackendNames.Ibverbs)
         {
@@ -36,69 +28,34 @@ internal static class RunCommand
             return Usage(stderr, $"{RunHardwareArguments.FirstHardwareOption(settings)}: only a hardware run takes it (add --backend ibverbs; docs/hardware.md)");
         }
 
-        if (!RunJUnit.CheckPath(settings.JunitPath, stderr))
+        if (RunOutputs.Problem(settings) is { } output)
         {
-            return HarnessProgram.ExitUsage;
+            return Usage(stderr, output); // before the run: a long run must not end in a path that cannot be written
         }
 
         return settings.Workload == WorkloadNames.Rdma
-            ? PingPongRun.Execute(settings, stdout, stderr, interactive)
-            : NvmfRun.Execute(settings, stdout, stderr, interactive);
+            ? PingPongRun.Execute(settings, stdout, stderr, progress)
+            : NvmfRun.Execute(settings, stdout, stderr, progress);
     }
 
-    /// <summary>Opens the <c>--trace</c> file (or none). False, with the usage error written, when it cannot be written.</summary>
-    public static bool TryOpenTrace(RunSettings settings, TextWriter stderr, out Trace? trace)
+    /// <summary>Opens the <c>--trace</c> file (or none). False, with the usage error written, when it cannot be opened.</summary>
+    public static bool TryOpenTrace(RunSettings settings, TextWriter stderr, out TraceFile? trace)
     {
-        trace = null;
-        if (settings.TracePath == null)
+        if (TraceFile.Open(settings.TracePath, out trace) is { } problem)
         {
-            return true;
-        }
-
-        try
-        {
-            trace = new Trace(new FileStream(settings.TracePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16), ownsStream: true);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            Usage(stderr, $"--trace {settings.TracePath}: cannot write the trace there: {e.Message}");
+            Usage(stderr, problem);
             return false;
         }
+
+        return true;
     }
 
     /// <summary>
-    /// Runs the world until <paramref name="finished"/>; calls <paramref name="observe"/> between events. With
-    /// <paramref name="progress"/>, runs in chunks and updates a progress bar on the (terminal) stderr: same events, same order.
+    /// Runs the world until <paramref name="finished"/>; calls <paramref name="observe"/> between events. Progress is shown
+    /// from another thread (<see cref="RunProgress"/>), so this loop is the same with or without it.
     /// </summary>
-    public static RunOutcome Run(SimFabric fabric, Func<bool> finished, Func<long> done, long total, Action? observe, TextWriter? progress)
-    {
-        if (progress == null)
-        {
-            return fabric.Run(VirtualTimeLimitNs, observe == null ? finished : () => { observe(); return finished(); });
-        }
-
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(progress) });
-        var outcome = RunOutcome.Stopped;
-        console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("ios", maxValue: total);
-                while (!finished())
-                {
-                    var budget = EventsPerProgressUpdate;
-                    outcome = fabric.Run(VirtualTimeLimitNs, () => { observe?.Invoke(); return finished() || --budget <= 0; });
-                    task.Value = done();
-                    if (outcome != RunOutcome.Stopped)
-                    {
-                        break;
-                    }
-                }
-            });
-        return outcome;
-    }
+    public static RunOutcome Run(SimFabric fabric, Func<bool> finished, Action? observe) =>
+        fabric.Run(VirtualTimeLimitNs, observe == null ? finished : () => { observe(); return finished(); });
 
     /// <summary>Writes a usage error and returns exit code 2.</summary>
     public static int Usage(TextWriter stderr, string message)

@@ -13,12 +13,12 @@ internal sealed class RunCommandLine
     private readonly Option<string> _workload = Choice("--workload", "nvmf|rdma", WorkloadNames.Nvmf, WorkloadNames.Names, "workload",
         "nvmf: NVMe-oF Reads/Writes through the target transport and a host driver; rdma: the plain RDMA ping-pong.");
 
-    private readonly Option<ulong> _seed = new("--seed") { HelpName = "N", Description = "The seed: it fixes everything on the simulated backend.", DefaultValueFactory = _ => 1 };
-    private readonly Option<int> _ios = new("--ios") { HelpName = "N", Description = "I/Os in total, split across the qpairs.", DefaultValueFactory = _ => 2000 };
-    private readonly Option<int> _qpairs = new("--qpairs") { HelpName = "N", Description = "I/O qpairs, each on its own host thread (all on one shared CM event channel per side).", DefaultValueFactory = _ => 1 };
-    private readonly Option<int> _qd = new("--qd") { HelpName = "N", Description = "Queue depth: I/Os in flight per qpair.", DefaultValueFactory = _ => 16 };
-    private readonly Option<int> _ioSize = new("--io-size") { HelpName = "BYTES", Description = "Bytes per Read/Write (nvmf: a multiple of the 4096-byte block).", DefaultValueFactory = _ => 4096 };
-    private readonly Option<double> _rwMix = new("--rw-mix") { HelpName = "FRACTION", Description = "Fraction of I/Os that are reads (nvmf).", DefaultValueFactory = _ => 0.5 };
+    private readonly Option<ulong> _seed = NumberOption.ULong("--seed", "N", "The seed: it fixes everything on the simulated backend.", 1);
+    private readonly Option<int> _ios = NumberOption.Int("--ios", "N", "I/Os in total, split across the qpairs.", 2000, RunRanges.Ios);
+    private readonly Option<int> _qpairs = NumberOption.Int("--qpairs", "N", "I/O qpairs, each on its own host thread (all on one shared CM event channel per side).", 1, RunRanges.Qpairs);
+    private readonly Option<int> _qd = NumberOption.Int("--qd", "N", "Queue depth: I/Os in flight per qpair.", 16, RunRanges.QueueDepth);
+    private readonly Option<int> _ioSize = NumberOption.Int("--io-size", "BYTES", "Bytes per Read/Write (nvmf: a multiple of the 4096-byte block).", 4096, RunRanges.IoSize);
+    private readonly Option<double> _rwMix = NumberOption.Double("--rw-mix", "FRACTION", "Fraction of I/Os that are reads (nvmf).", 0.5, RunRanges.RwMix);
 
     private readonly Option<string> _faults = Choice("--faults", "PROFILE", FaultProfiles.None, FaultProfiles.Names, "fault profile",
         "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, swarm (the seed picks fault kinds, rates and a mix of the others), or nightly (only faults real hardware can be made to show; see docs/hardware.md). The rdma workload takes none and swarm.");
@@ -33,19 +33,19 @@ internal sealed class RunCommandLine
         "ibverbs: target (serve hosts at --addr), host (run the verified workload against the target at --addr), or loopback (both in one process on one device).");
 
     private readonly Option<string> _addr = new("--addr") { HelpName = "IP:PORT", Description = "ibverbs: where the target listens and the host connects (an address of the device's port; NVMe-oF uses port 4420)." };
-    private readonly Option<int?> _sessions = new("--sessions") { HelpName = "N", Description = "ibverbs target: end after N host sessions ended (default: run until SIGINT/SIGTERM or --duration)." };
-    private readonly Option<double?> _duration = new("--duration") { HelpName = "SECONDS", Description = "ibverbs target: end after this long at most." };
-    private readonly Option<double?> _watchdog = new("--watchdog") { HelpName = "SECONDS", Description = "ibverbs: a run not finished after this long is reported as hung (exit 1, with the JUnit report) and the process exits." };
+    private readonly Option<int?> _sessions = NumberOption.OptionalInt("--sessions", "N", "ibverbs target: end after N host sessions ended (default: run until SIGINT/SIGTERM or --duration).", RunRanges.Sessions);
+    private readonly Option<double?> _duration = NumberOption.OptionalDouble("--duration", "SECONDS", "ibverbs target: end after this long at most.", RunRanges.Seconds);
+    private readonly Option<double?> _watchdog = NumberOption.OptionalDouble("--watchdog", "SECONDS", "ibverbs: a run not finished after this long is reported as hung (exit 1, with the JUnit report) and the process exits.", RunRanges.Seconds);
 
     /// <summary>The <c>run</c> command, whose action runs <see cref="RunCommand.Execute"/>.</summary>
-    public Command Build(TextWriter stdout, TextWriter stderr, bool interactive)
+    public Command Build(TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
             _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _faults, _defect, _trace, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
-        run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, interactive));
+        run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
         return run;
     }
 

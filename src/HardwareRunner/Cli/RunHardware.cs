@@ -1,7 +1,6 @@
 using System.Net;
 using Harness.HardwareRunner.Hardware;
 using Harness.HardwareRunner.Native;
-using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
@@ -90,7 +89,7 @@ internal static class RunHardware
         var applied = faults.Apply(s.WorkloadOptions(defects));
         var workload = applied with { ControllerActions = [] }; // on hardware the executor runs them at their point of the I/O
         var plan = HardwareFaultMapper.Map(faults, s.Ios, s.Qpairs, s.QueueDepth);
-        problem = workload.Validate() ?? (plan.Runnable ? null : HardwareFaultMapper.RefusalMessage(s.Faults, s.Seed, plan)) ?? CheckPaths(s);
+        problem = workload.Validate() ?? (plan.Runnable ? null : HardwareFaultMapper.RefusalMessage(s.Faults, s.Seed, plan)) ?? RunOutputs.Problem(s);
         request = problem == null ? new HardwareRequest(role, address, workload, plan, faults.Description) : null;
         return problem;
     }
@@ -121,15 +120,6 @@ internal static class RunHardware
         return null;
     }
 
-    private static string? CheckPaths(RunSettings s)
-    {
-        if (RunJUnit.PathProblem(s.JunitPath) is { } junit)
-        {
-            return junit;
-        }
-
-        return OutputPath.Problem(s.TracePath, "--trace", "the trace");
-    }
 }
 
 /// <summary>A hardware run's arguments once checked (role and address may still be missing).</summary>

@@ -59,7 +59,7 @@ internal sealed class RunHardwareSession
             return HarnessProgram.ExitUsage;
         }
 
-        using var recorder = new HardwareRecorder(trace ?? new Trace(), _stack.Clock);
+        using var recorder = new HardwareRecorder(trace?.Trace ?? new Trace(), _stack.Clock);
         _recorder = recorder;
         recorder.Note($"harness run {_s.ReplayCommand()}");
         _before = NicCounterReport.Take(Devices());
@@ -75,7 +75,7 @@ internal sealed class RunHardwareSession
             outcome = _session.Run();
         }
 
-        return Report(outcome);
+        return RunOutputs.CloseTrace(trace, Report(outcome), _stderr);
     }
 
     private IEnumerable<string> Devices() => _stack.VerbsImpl.Devices.Select(d => d.Name);
@@ -93,20 +93,16 @@ internal sealed class RunHardwareSession
         var summary = HardwareReport.Summary(_s, _o, outcome, counters, hash);
         _stdout.Write(summary);
         _stdout.Flush();
-        if (_s.JunitPath != null)
+        if (outcome.Violation is { } v)
         {
-            JUnitWriter.WriteFile(HardwareReport.JUnit(_s, _o, outcome, counters, summary, hash), _s.JunitPath);
+            _stderr.WriteLine($"invariant broken: {v}");
+            _stderr.WriteLine($"rerun (same seed, same fault schedule; real time does not repeat): {_s.ReplayCommand()}");
         }
 
-        if (outcome.Violation is not { } v)
-        {
-            return HarnessProgram.ExitOk;
-        }
-
-        _stderr.WriteLine($"invariant broken: {v}");
-        _stderr.WriteLine($"rerun (same seed, same fault schedule; real time does not repeat): {_s.ReplayCommand()}");
+        // Last, so that a report that cannot be written loses nothing of what the run said.
+        var written = RunOutputs.WriteJunit(_s, () => HardwareReport.JUnit(_s, _o, outcome, counters, summary, hash), _stderr);
         _stderr.Flush();
-        return HarnessProgram.ExitInvariantBroken;
+        return !written ? HarnessProgram.ExitUsage : outcome.Violation == null ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
     }
 
     /// <summary>The run outlived <c>--watchdog</c>: report it as a hang (with where it stands) and end the process.</summary>

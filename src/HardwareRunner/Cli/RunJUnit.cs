@@ -7,26 +7,11 @@ namespace Harness.HardwareRunner.Cli;
 /// <summary>
 /// <c>harness run --junit FILE</c>: the run as a JUnit report (the project's <see cref="JUnitWriter"/>, written
 /// atomically). A simulated run is one case; a hardware run adds its fault actions and NIC counters
-/// (<see cref="Hardware.HardwareReport"/>). The file's directory is checked before the run starts, so a bad path is a
-/// usage error (exit 2) and never the end of a long run.
+/// (<see cref="Hardware.HardwareReport"/>). The path is checked before the run starts (<see cref="RunOutputs"/>), so a
+/// bad path is a usage error (exit 2) and never the end of a long run.
 /// </summary>
 internal static class RunJUnit
 {
-    /// <summary>False, with the usage error written, when <c>--junit</c> names a file that cannot be written.</summary>
-    public static bool CheckPath(string? path, TextWriter stderr)
-    {
-        var problem = PathProblem(path);
-        if (problem != null)
-        {
-            RunCommand.Usage(stderr, problem);
-        }
-
-        return problem == null;
-    }
-
-    /// <summary>The usage error of a <c>--junit</c> file that cannot be written, or null.</summary>
-    public static string? PathProblem(string? path) => OutputPath.Problem(path, "--junit", "the report");
-
     /// <summary>The report of a simulated run: one case, its verdict, the summary as its output.</summary>
     public static JUnitReport ForSimulation(RunSettings s, WorkloadViolation? violation, string summary, string traceHash, TimeSpan wall)
     {

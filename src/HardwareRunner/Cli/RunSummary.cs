@@ -1,5 +1,4 @@
 using System.Globalization;
-using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Workloads;
 using Harness.Sim.Fabric;
 using Harness.Sim.Tracing;
@@ -11,7 +10,8 @@ internal static class RunSummary
 {
     /// <summary>
     /// Records <paramref name="violation"/> (if any) in the trace, prints the workload's <paramref name="body"/>, the
-    /// result line and <c>trace-hash</c> (always last); on a violation, names it on stderr with the replay command.
+    /// result line and <c>trace-hash</c> (always last); on a violation, names it on stderr with the replay command; then
+    /// writes the JUnit report (exit 2 when it cannot be written).
     /// </summary>
     public static int Finish(RunSettings settings, SimFabric fabric, WorkloadViolation? violation, TextWriter stdout, TextWriter stderr, Action<TextWriter> body, TimeSpan wall)
     {
@@ -26,19 +26,15 @@ internal static class RunSummary
         summary.WriteLine(violation == null ? "result: ok, no invariant broken" : $"result: INVARIANT BROKEN: {violation.Invariant}");
         summary.WriteLine($"trace-hash: {fabric.Trace.HashHex}");
         stdout.Write(summary.ToString());
-        if (settings.JunitPath != null)
+        if (violation != null)
         {
-            JUnitWriter.WriteFile(RunJUnit.ForSimulation(settings, violation, summary.ToString(), fabric.Trace.HashHex, wall), settings.JunitPath);
+            stderr.WriteLine($"invariant broken: {violation}");
+            stderr.WriteLine($"replay: {settings.ReplayCommand()}");
         }
 
-        if (violation == null)
-        {
-            return HarnessProgram.ExitOk;
-        }
-
-        stderr.WriteLine($"invariant broken: {violation}");
-        stderr.WriteLine($"replay: {settings.ReplayCommand()}");
-        return HarnessProgram.ExitInvariantBroken;
+        // Last, so that a report that cannot be written loses nothing of what the run said.
+        var written = RunOutputs.WriteJunit(settings, () => RunJUnit.ForSimulation(settings, violation, summary.ToString(), fabric.Trace.HashHex, wall), stderr);
+        return !written ? HarnessProgram.ExitUsage : violation == null ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
     }
 
     /// <summary>Prints up to <see cref="RunCommand.FailureReasonsShownMax"/> reasons, indented.</summary>

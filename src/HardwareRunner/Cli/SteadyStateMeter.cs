@@ -4,8 +4,9 @@ namespace Harness.HardwareRunner.Cli;
 
 /// <summary>
 /// Measures the steady state of a run: between <see cref="StartFraction"/> and <see cref="EndFraction"/> of the I/Os
-/// done (connect and teardown excluded), wall time, managed bytes allocated (<c>GC.GetTotalAllocatedBytes(true)</c>)
-/// and simulated events. <see cref="Observe"/> is called between events: two comparisons unless a boundary is crossed.
+/// done (connect and teardown excluded), wall time, managed bytes allocated by the simulation's thread
+/// (<c>GC.GetAllocatedBytesForCurrentThread()</c>: the progress display allocates its lines on its own thread, off the
+/// hot path) and simulated events. <see cref="Observe"/> is called between events: two comparisons unless a boundary is crossed.
 /// </summary>
 internal sealed class SteadyStateMeter
 {
@@ -53,14 +54,14 @@ internal sealed class SteadyStateMeter
         if (_phase == 0 && done >= _startAt)
         {
             _phase = 1;
-            (_startDone, _startEvents, _startBytes) = (done, events, GC.GetTotalAllocatedBytes(true));
+            (_startDone, _startEvents, _startBytes) = (done, events, GC.GetAllocatedBytesForCurrentThread());
             _startTicks = Stopwatch.GetTimestamp();
         }
         else if (_phase == 1 && done >= _endAt)
         {
             _endTicks = Stopwatch.GetTimestamp();
             _phase = 2;
-            (_endDone, _endEvents, _endBytes) = (done, events, GC.GetTotalAllocatedBytes(true));
+            (_endDone, _endEvents, _endBytes) = (done, events, GC.GetAllocatedBytesForCurrentThread());
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Sweep;
 using Harness.Transport.Target;
 
@@ -11,6 +12,11 @@ namespace Harness.HardwareRunner.Cli;
 /// </summary>
 internal static class SweepCommand
 {
+    /// <summary>Seeds run at once at most.</summary>
+    public const int WorkersMax = 1024;
+
+    private static readonly string WorkersRange = string.Create(CultureInfo.InvariantCulture, $"1..{WorkersMax}");
+
     public static Command Build(TextWriter stdout, TextWriter stderr, bool interactive) => Build(stdout, stderr, interactive, Environment.GetEnvironmentVariable);
 
     /// <summary>As <see cref="Build(TextWriter, TextWriter, bool)"/>, reading the shard environment through <paramref name="getenv"/> (tests).</summary>
@@ -21,11 +27,11 @@ internal static class SweepCommand
         var defect = new Option<string[]>("--defect") { HelpName = "NAME", Description = $"Switch on a known defect for every seed (repeatable): {string.Join(", ", KnownDefectNames.All)}." };
         var junit = new Option<string?>("--junit") { HelpName = "FILE", Description = "Write a JUnit XML report (one test case per seed)." };
         var faults = new Option<string>("--faults") { HelpName = "PROFILE", Description = "Fault profile of every seed (default swarm: each seed draws its fault kinds and rates).", DefaultValueFactory = _ => FaultProfiles.Swarm };
-        var ios = new Option<int>("--ios") { HelpName = "N", Description = "I/Os per seed.", DefaultValueFactory = _ => SweepSettings.IosDefault };
-        var qpairs = new Option<int>("--qpairs") { HelpName = "N", Description = "I/O qpairs per seed.", DefaultValueFactory = _ => 2 };
-        var qd = new Option<int>("--qd") { HelpName = "N", Description = "Queue depth per qpair.", DefaultValueFactory = _ => 16 };
-        var ioSize = new Option<int>("--io-size") { HelpName = "BYTES", Description = "Bytes per I/O.", DefaultValueFactory = _ => 4096 };
-        var workers = new Option<int>("--workers") { HelpName = "N", Description = "Seeds run at once (default: the number of cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var ios = NumberOption.Int("--ios", "N", "I/Os per seed.", SweepSettings.IosDefault, RunRanges.Ios);
+        var qpairs = NumberOption.Int("--qpairs", "N", "I/O qpairs per seed.", 2, RunRanges.NvmfQpairs);
+        var qd = NumberOption.Int("--qd", "N", "Queue depth per qpair.", 16, RunRanges.NvmfQueueDepth);
+        var ioSize = NumberOption.Int("--io-size", "BYTES", "Bytes per I/O.", 4096, RunRanges.NvmfIoSize);
+        var workers = NumberOption.Int("--workers", "N", "Seeds run at once (default: the number of cores).", Environment.ProcessorCount, WorkersRange);
         var minimise = new Option<string>("--minimise") { HelpName = "all|N", Description = "Failing seeds minimised and saved as scenarios: all of them (default), or the first N (0: none).", DefaultValueFactory = _ => "all" };
         var outDir = new Option<string>("--out") { HelpName = "DIR", Description = "Folder for the minimised failing scenarios.", DefaultValueFactory = _ => "sweep-failures" };
         var command = new Command("sweep", "Run many seeds with swarm faults on all cores; list failing seeds with the command that replays each, minimise and save them as scenarios.")
@@ -96,9 +102,9 @@ internal static class SweepCommand
             return string.Create(CultureInfo.InvariantCulture, $"--seeds {s.Seeds}: {s.Shard.SeedCount(s.Seeds)} seeds for this process, more than {SweepRun.SeedsPerProcessMax}: split it with --shard");
         }
 
-        if (s.Workers < 1 || s.Workers > 1024)
+        if (s.Workers < 1 || s.Workers > WorkersMax)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"--workers {s.Workers}: must be 1..1024");
+            return string.Create(CultureInfo.InvariantCulture, $"--workers {s.Workers}: must be {WorkersRange}");
         }
 
         if (s.MinimiseMax < 0)
@@ -116,8 +122,15 @@ internal static class SweepCommand
             return unknown;
         }
 
-        return s.RunOf(0).WorkloadOptions(defects).Validate(); // each seed's run: the same workload checks as harness run
+        return s.RunOf(0).WorkloadOptions(defects).Validate() // each seed's run: the same workload checks as harness run
+            ?? CheckOutputs(s);
     }
+
+    /// <summary>Every file the sweep will write, checked before the first seed runs (a bad path would lose its results).</summary>
+    private static string? CheckOutputs(SweepSettings s) =>
+        OutputPath.Problem(s.JunitPath, "--junit", "the report")
+        ?? (s.MinimiseMax > 0 ? OutputPath.FolderProblem(s.OutDir, "--out", "the failing seeds' scenarios") : null); // --minimise 0 writes none
+
 
     private static int Usage(TextWriter stderr, string message)
     {

@@ -5,6 +5,7 @@ namespace Harness.HardwareRunner.Reports;
 /// before the work that produces it, so that a bad path is a usage error (exit 2) at once and never the end of a long
 /// run whose results are then lost. The check creates (and removes) a probe file next to the target, because only
 /// the file system knows whether a directory that exists takes new files (<c>/proc</c>, a read-only mount).
+/// <see cref="FolderProblem"/> is the same check for an option that names a folder of files (<c>sweep --out</c>).
 /// </summary>
 public static class OutputPath
 {
@@ -45,23 +46,110 @@ public static class OutputPath
                 return $"its directory {directory} does not exist";
             }
 
-            var probe = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.probe");
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
-            {
-            }
-
+            Probe(directory, Path.GetFileName(full));
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (IsPathError(e))
         {
-            return e switch
-            {
-                UnauthorizedAccessException => "permission denied",
-                FileNotFoundException or DirectoryNotFoundException => "its directory does not take new files",
-                PathTooLongException => "the path is too long",
-                ArgumentException or NotSupportedException => "not a valid path",
-                _ => e.Message.TrimEnd('.'),
-            };
+            return Reason(e, "its directory does not take new files");
         }
     }
+
+    /// <summary>
+    /// As <see cref="Problem"/> for a file written in place as the work goes (a trace streamed during a run): an existing
+    /// file that is not a folder is accepted, because it is opened before the work starts, which is its check; a pipe
+    /// or a device (<c>--trace &gt;(gzip &gt; t.gz)</c> names <c>/dev/fd/63</c>) has no folder a probe file could be made in.
+    /// </summary>
+    public static string? InPlaceProblem(string? path, string option, string what) =>
+        path != null && path.Length > 0 && File.Exists(path) ? null : Problem(path, option, what);
+
+    /// <summary>
+    /// Null when <paramref name="path"/> is a folder that files can be created in, or can be made one (it and its missing
+    /// parents are created when the first file is written), else the usage error: <c>OPTION PATH: cannot write WHAT there: WHY</c>.
+    /// </summary>
+    public static string? FolderProblem(string? path, string option, string what)
+    {
+        if (path == null)
+        {
+            return null;
+        }
+
+        var why = FolderWhy(path);
+        return why == null ? null : $"{option} {path}: cannot write {what} there: {why}";
+    }
+
+    /// <summary>Null when files can be created in the folder <paramref name="path"/> (made when missing), else why not.</summary>
+    public static string? FolderWhy(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0)
+        {
+            return "an empty path names no folder";
+        }
+
+        try
+        {
+            // The nearest folder that exists must take new entries: the missing ones are created in it.
+            var existing = Path.GetFullPath(path);
+            while (!Directory.Exists(existing))
+            {
+                if (File.Exists(existing))
+                {
+                    return $"{existing} is a file, not a folder";
+                }
+
+                existing = Path.GetDirectoryName(existing);
+                if (existing == null)
+                {
+                    return "no part of it exists";
+                }
+            }
+
+            Probe(existing, "folder");
+            return null;
+        }
+        catch (Exception e) when (IsPathError(e))
+        {
+            return Reason(e, "it does not take new files");
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/>, the (atomic) write of <paramref name="path"/> after its check passed; null when it
+    /// succeeded, else the error naming the option: <c>OPTION PATH: cannot write WHAT: WHY</c> (the disk filled up, the
+    /// folder was removed meanwhile). An atomic write leaves no partial file behind.
+    /// </summary>
+    public static string? WriteProblem(string path, string option, string what, Action write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            write();
+            return null;
+        }
+        catch (Exception e) when (IsPathError(e))
+        {
+            return $"{option} {path}: cannot write {what}: {Reason(e, "its directory no longer exists")}";
+        }
+    }
+
+    /// <summary>Creates and removes a file in <paramref name="directory"/>: only the file system knows whether it takes one.</summary>
+    private static void Probe(string directory, string name)
+    {
+        var probe = Path.Combine(directory, $".{name}.{Environment.ProcessId}.probe");
+        using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+        {
+        }
+    }
+
+    private static bool IsPathError(Exception e) => e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException;
+
+    private static string Reason(Exception e, string missing) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        FileNotFoundException or DirectoryNotFoundException => missing,
+        PathTooLongException => "the path is too long",
+        ArgumentException or NotSupportedException => "not a valid path",
+        _ => e.Message.TrimEnd('.'),
+    };
 }

@@ -15,14 +15,16 @@ namespace Harness.HardwareRunner.Scenarios;
 
 /// <summary>
 /// Runs a scenario's random workload exactly as <c>harness run</c> would with the same parameters (the fault profile's
-/// draws, the NVMe-oF workload and its oracle), with the scenario's own scripted faults and swarm profile added to the
-/// profile's plan.
+/// draws, the NVMe-oF workload built by <see cref="NvmfRun.CreateWorkload"/> with the defects on both sides, and its
+/// oracle), with the scenario's own scripted faults and swarm profile added to the profile's plan: a run in scenario
+/// form (as <c>harness sweep</c> saves it) has the run's trace hash.
 /// </summary>
 internal sealed class RandomRun : IDisposable
 {
     private readonly ScenarioDocument _document;
     private readonly NvmfWorkloadOptions _options;
     private readonly SimBackend _backend;
+    private readonly string _faultProfile;
     private NvmfWorkload? _workload;
 
     public RandomRun(ScenarioDocument document, KnownDefects defects, Trace? trace)
@@ -32,7 +34,8 @@ internal sealed class RandomRun : IDisposable
         var r = s.Random!;
         var t = s.EffectiveTopology;
         var ios = r.Ios ?? 2000;
-        var setup = FaultProfileBuilder.Build(r.FaultProfile ?? FaultProfiles.None, s.EffectiveSeed, t.QpairCount, t.Depth, ios);
+        _faultProfile = r.FaultProfile ?? FaultProfiles.None;
+        var setup = FaultProfileBuilder.Build(_faultProfile, s.EffectiveSeed, t.QpairCount, t.Depth, ios);
         var options = setup.Apply(new NvmfWorkloadOptions
         {
             Ios = ios,
@@ -41,6 +44,7 @@ internal sealed class RandomRun : IDisposable
             IoSize = r.IoSize ?? 4096,
             ReadFraction = r.RwMix ?? 0.5,
             TargetDefects = defects,
+            HostDefects = defects, // as harness run: lingering-without-ctrlr-lock is the host's
             TargetAddress = SimBackend.TargetAddress,
         });
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
@@ -61,10 +65,7 @@ internal sealed class RandomRun : IDisposable
     /// <summary>Runs to the end; null when no invariant broke.</summary>
     public (string Invariant, string Detail)? Run()
     {
-        var world = _backend.Fabric.World;
-        var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
-        _workload = new NvmfWorkload(_options, _backend.Target, _backend.Host, _backend.Reactors, random,
-            line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }));
+        _workload = NvmfRun.CreateWorkload(_options, _faultProfile, _backend);
         var violation = RunToEnd(_workload, out var baseline);
         _workload.Stop();
         if (violation == null && SimLeakCheck.Find(_backend.Fabric, baseline) is { } leak)
@@ -116,7 +117,7 @@ internal sealed class RandomRun : IDisposable
         }
         catch (SimulatedHangException e)
         {
-            return (ScenarioInvariants.Hang, e.Message);
+            return (ScenarioInvariants.Hang, NvmfRun.HangDetail(e, workload));
         }
     }
 

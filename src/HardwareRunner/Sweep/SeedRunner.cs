@@ -24,7 +24,7 @@ public static class SeedRunner
         int exit;
         try
         {
-            exit = RunCommand.Execute(settings, stdout, stderr, interactive: false);
+            exit = RunCommand.Execute(settings, stdout, stderr, RunProgressOptions.None);
         }
         catch (Exception e)
         {

@@ -29,29 +29,41 @@ public sealed class SweepMinimiser
 
     private readonly SweepSettings _sweep;
     private readonly KnownDefects _defects;
+    private readonly Func<ScenarioDocument, ScenarioOutcome> _run;
 
     public SweepMinimiser(SweepSettings sweep)
+        : this(sweep, d => ScenarioRunner.Run(d, new ScenarioRunOptions()))
+    {
+    }
+
+    /// <summary>As <see cref="SweepMinimiser(SweepSettings)"/>, running each loaded scenario through <paramref name="run"/> (tests).</summary>
+    internal SweepMinimiser(SweepSettings sweep, Func<ScenarioDocument, ScenarioOutcome> run)
     {
         _sweep = sweep;
         _defects = KnownDefectNames.Fold(sweep.Defects);
+        _run = run;
     }
 
-    /// <summary>The smallest failing scenario found for <paramref name="failed"/>, with what was removed.</summary>
+    /// <summary>
+    /// The smallest failing scenario found for <paramref name="failed"/>, with what was removed; none when the
+    /// unminimised scenario (the profile form, as <c>harness run</c> ran it) does not break the same invariant.
+    /// </summary>
     public MinimisedSeed Minimise(SeedResult failed)
     {
         var runs = 0;
         var target = failed.Invariant;
+        string? lastBroken = null;
         bool Fails(Scenario s)
         {
             runs++;
-            return Run(s).BrokenInvariant == target;
+            lastBroken = Run(s).BrokenInvariant;
+            return lastBroken == target;
         }
 
         var original = ProfileForm(failed.Seed, _sweep.Ios, swarm: null);
         if (!Fails(original))
         {
-            const string notReproduced = "not reproduced as a scenario; saved unminimised";
-            return new MinimisedSeed(Finish(original, failed, notReproduced), runs, false, notReproduced);
+            return new MinimisedSeed(original, null, runs, lastBroken, "not minimised: the unminimised scenario does not break " + target);
         }
 
         var current = FewerSwarmFaults(original, failed.Seed, Fails, () => runs);
@@ -63,19 +75,22 @@ public sealed class SweepMinimiser
 
         current = FewerIos(current, Fails, () => runs);
         var how = string.Create(CultureInfo.InvariantCulture, $"minimised from {Describe(original, failed.Seed)} to {Describe(current, failed.Seed)} in {runs} runs");
-        return new MinimisedSeed(Finish(current, failed, how), runs, true, how);
+        return new MinimisedSeed(original, current, runs, target, how);
     }
 
     /// <summary>Runs a candidate (loaded through the scenario loader, as a file would be).</summary>
-    public ScenarioOutcome Run(Scenario s)
+    public ScenarioOutcome Run(Scenario s) => Replay(ScenarioFile.ToJson(s), s.Name);
+
+    /// <summary>Replays the scenario file text <paramref name="text"/> (<paramref name="file"/> names it in errors) as <c>harness replay</c> would.</summary>
+    public ScenarioOutcome Replay(string text, string file)
     {
         ScenarioDocument document;
         lock (ParseGate)
         {
-            document = ScenarioFile.Parse(ScenarioFile.ToJson(s), s.Name);
+            document = ScenarioFile.Parse(text, file);
         }
 
-        return ScenarioRunner.Run(document, new ScenarioRunOptions());
+        return _run(document);
     }
 
     private Scenario ProfileForm(ulong seed, int ios, ScenarioSwarm? swarm) => new()
@@ -217,8 +232,11 @@ public sealed class SweepMinimiser
         return string.Create(CultureInfo.InvariantCulture, $"{s.Random!.Ios} I/Os, {scripted} scripted fault(s), {kinds} swarm fault kind(s)");
     }
 
-    /// <summary>The scenario to save: the expectation is what a sweep means by the failure (see docs/reproducing-field-bugs.md).</summary>
-    private Scenario Finish(Scenario s, SeedResult failed, string how)
+    /// <summary>
+    /// The scenario to save, <paramref name="how"/> it was made said in its description: the expectation is what a
+    /// sweep means by the failure (see docs/reproducing-field-bugs.md).
+    /// </summary>
+    public Scenario Finish(Scenario s, SeedResult failed, string how)
     {
         var expect = _defects != KnownDefects.None && failed.Invariant != null
             ? ScenarioExpectation.MustDetectPrefix + failed.Invariant
@@ -231,6 +249,3 @@ public sealed class SweepMinimiser
         };
     }
 }
-
-/// <summary>A failing seed's smallest scenario, how many runs it took, whether the scenario form reproduced it, and what was removed.</summary>
-public sealed record MinimisedSeed(Scenario Scenario, int Runs, bool Reproduced, string How);

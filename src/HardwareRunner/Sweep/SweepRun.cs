@@ -1,7 +1,7 @@
 using System.Globalization;
+using Harness.HardwareRunner.Cli;
 using Harness.HardwareRunner.Reports;
 using Harness.Sim.Scenarios;
-using Spectre.Console;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace Harness.HardwareRunner.Sweep;
@@ -24,7 +24,7 @@ public sealed class SweepRun
     /// <summary>Longest gap between plain progress lines.</summary>
     public const int PlainProgressIntervalMs = 30_000;
 
-    private const int ProgressPollMs = 100;
+    private const int ProgressPollMs = TerminalProgress.PollMs;
 
     private readonly SweepSettings _s;
     private readonly TextWriter _stdout;
@@ -44,7 +44,10 @@ public sealed class SweepRun
     /// <summary>Every seed's result in seed order (after <see cref="Execute"/>).</summary>
     public IReadOnlyList<SeedResult> Results { get; private set; } = Array.Empty<SeedResult>();
 
-    /// <summary>Runs the sweep; returns the exit code.</summary>
+    /// <summary>
+    /// Runs the sweep; returns the exit code: 0 every seed passed, 1 one failed, 2 an output could not be written (the
+    /// failing seeds and their replay commands are printed before any file is written, so they are never lost).
+    /// </summary>
     public int Execute()
     {
         var seeds = _s.Shard.Seeds(_s.Seeds).ToArray();
@@ -54,15 +57,11 @@ public sealed class SweepRun
         Results = RunAll(seeds);
         wall.Stop();
         var failing = Results.Where(r => r.Failed).ToList();
-        var saved = MinimiseAll(failing);
-        Report(failing, saved, wall.Elapsed);
-        if (_s.JunitPath != null)
-        {
-            JUnitWriter.WriteFile(Junit(saved), _s.JunitPath);
-            _stdout.WriteLine($"junit: {_s.JunitPath}");
-        }
-
-        return failing.Count == 0 ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
+        ListFailures(failing);
+        var writesOk = SaveScenarios(failing, out var saved);
+        Summary(failing, wall.Elapsed);
+        writesOk &= WriteJunit(saved);
+        return !writesOk ? HarnessProgram.ExitUsage : failing.Count == 0 ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
     }
 
     private SeedResult[] RunAll(ulong[] seeds)
@@ -97,25 +96,9 @@ public sealed class SweepRun
         return results;
     }
 
-    private void ProgressBar(List<Thread> threads, int total)
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_stderr) });
-        console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("seeds", maxValue: Math.Max(1, total));
-                while (threads.Any(t => t.IsAlive))
-                {
-                    Thread.Sleep(ProgressPollMs);
-                    task.Value = Volatile.Read(ref _done);
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"seeds ({Volatile.Read(ref _failed)} failed)");
-                }
-
-                task.Value = total;
-            });
-    }
+    private void ProgressBar(List<Thread> threads, int total) =>
+        TerminalProgress.Show(_stderr, total, () => Volatile.Read(ref _done),
+            () => string.Create(CultureInfo.InvariantCulture, $"seeds ({Volatile.Read(ref _failed)} failed)"), () => !threads.Any(t => t.IsAlive));
 
     private void PlainProgress(List<Thread> threads, int total)
     {
@@ -137,49 +120,76 @@ public sealed class SweepRun
         }
     }
 
-    /// <summary>The first <see cref="SweepSettings.MinimiseMax"/> failing seeds minimised (in parallel) and saved; seed → saved file.</summary>
-    private Dictionary<ulong, (string Path, MinimisedSeed Result)> MinimiseAll(List<SeedResult> failing)
+    /// <summary>Each failing seed with its fault line and the command that replays it, before anything is written.</summary>
+    private void ListFailures(List<SeedResult> failing)
     {
-        var chosen = failing.Take(_s.MinimiseMax).ToArray();
-        var saved = new Dictionary<ulong, (string, MinimisedSeed)>();
-        if (chosen.Length == 0)
-        {
-            return saved;
-        }
-
-        Directory.CreateDirectory(_s.OutDir);
-        var minimiser = new SweepMinimiser(_s);
-        var results = new MinimisedSeed[chosen.Length];
-        Parallel.For(0, chosen.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _s.Workers) }, i => results[i] = minimiser.Minimise(chosen[i]));
-        for (var i = 0; i < chosen.Length; i++)
-        {
-            var path = Path.Combine(_s.OutDir, results[i].Scenario.Name + ScenarioFile.Extension);
-            AtomicFile.WriteText(path, ScenarioFile.ToJson(results[i].Scenario));
-            saved[chosen[i].Seed] = (path, results[i]);
-        }
-
-        return saved;
-    }
-
-    private void Report(List<SeedResult> failing, Dictionary<ulong, (string Path, MinimisedSeed Result)> saved, TimeSpan wall)
-    {
-        var inv = CultureInfo.InvariantCulture;
         foreach (var f in failing)
         {
-            _stdout.WriteLine(string.Create(inv, $"FAIL seed {f.Seed}: {f.Invariant}: {FirstLine(f.Detail)}"));
+            _stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FAIL seed {f.Seed}: {f.Invariant}: {FirstLine(f.Detail)}"));
             _stdout.WriteLine("  " + f.FaultLine);
             _stdout.WriteLine("  replay: " + f.Replay);
-            if (saved.TryGetValue(f.Seed, out var s))
+        }
+
+        _stdout.Flush();
+    }
+
+    /// <summary>
+    /// The first <see cref="SweepSettings.MinimiseMax"/> failing seeds minimised (in parallel), each scenario kept only
+    /// when it replays (<see cref="ScenarioKeeper"/>), saved and reported; seed → saved file. False when a file could not be written.
+    /// </summary>
+    private bool SaveScenarios(List<SeedResult> failing, out Dictionary<ulong, (string Path, KeptForm Form)> saved)
+    {
+        saved = new Dictionary<ulong, (string, KeptForm)>();
+        var chosen = failing.Take(_s.MinimiseMax).ToArray();
+        var ok = true;
+        if (chosen.Length > 0)
+        {
+            var keeper = new ScenarioKeeper(_s);
+            var kept = new KeptScenario[chosen.Length];
+            Parallel.For(0, chosen.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _s.Workers) }, i => kept[i] = keeper.Keep(chosen[i]));
+            foreach (var k in kept)
             {
-                _stdout.WriteLine($"  {s.Result.How}: harness replay {s.Path}");
+                ok &= Save(k, saved);
             }
         }
 
-        if (failing.Count > saved.Count)
+        if (failing.Count > chosen.Length)
         {
-            _stdout.WriteLine(string.Create(inv, $"({failing.Count - saved.Count} more failing seed(s) not minimised (--minimise {_s.MinimiseMax}); --minimise all saves every one)"));
+            _stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({failing.Count - chosen.Length} more failing seed(s) not minimised (--minimise {_s.MinimiseMax}); --minimise all saves every one)"));
         }
 
+        return ok;
+    }
+
+    /// <summary>Writes one kept scenario and says which was saved and why; false when the file could not be written.</summary>
+    private bool Save(KeptScenario k, Dictionary<ulong, (string Path, KeptForm Form)> saved)
+    {
+        var seed = k.Failed.Seed.ToString(CultureInfo.InvariantCulture);
+        if (k.PathIn(_s.OutDir) is not { } path)
+        {
+            _stdout.WriteLine($"  seed {seed}: {k.Why}");
+            return true;
+        }
+
+        var problem = OutputPath.WriteProblem(path, "--out", $"the scenario of seed {seed}", () =>
+        {
+            Directory.CreateDirectory(_s.OutDir);
+            AtomicFile.WriteText(path, k.Text!);
+        });
+        if (problem != null)
+        {
+            _stderr.WriteLine($"harness sweep: {problem}");
+            return false;
+        }
+
+        saved[k.Failed.Seed] = (path, k.Form);
+        _stdout.WriteLine($"  seed {seed}: {k.Why}: harness replay {path}");
+        return true;
+    }
+
+    private void Summary(List<SeedResult> failing, TimeSpan wall)
+    {
+        var inv = CultureInfo.InvariantCulture;
         var byInvariant = failing.GroupBy(f => f.Invariant ?? "?").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => string.Create(inv, $"{g.Key} {g.Count()}"));
         var count = Results.Count;
@@ -188,7 +198,26 @@ public sealed class SweepRun
         _stdout.WriteLine(failing.Count == 0 ? "result: ok, no invariant broken on any seed" : string.Create(inv, $"result: {failing.Count} seed(s) broke an invariant"));
     }
 
-    private JUnitReport Junit(Dictionary<ulong, (string Path, MinimisedSeed Result)> saved)
+    /// <summary>Writes the JUnit report (whole or not at all); false, with the error said, when it could not be written.</summary>
+    private bool WriteJunit(Dictionary<ulong, (string Path, KeptForm Form)> saved)
+    {
+        if (_s.JunitPath is not { } path)
+        {
+            return true;
+        }
+
+        var problem = OutputPath.WriteProblem(path, "--junit", "the report", () => JUnitWriter.WriteFile(Junit(saved), path));
+        if (problem != null)
+        {
+            _stderr.WriteLine($"harness sweep: {problem}");
+            return false;
+        }
+
+        _stdout.WriteLine($"junit: {path}");
+        return true;
+    }
+
+    private JUnitReport Junit(Dictionary<ulong, (string Path, KeptForm Form)> saved)
     {
         var suite = new JUnitSuite("harness.sweep");
         suite.Properties.Add(new("seeds", _s.Seeds.ToString()));
@@ -198,7 +227,7 @@ public sealed class SweepRun
         suite.Properties.Add(new("ios", _s.Ios.ToString(CultureInfo.InvariantCulture)));
         foreach (var r in Results)
         {
-            var replay = "replay: " + r.Replay + (saved.TryGetValue(r.Seed, out var s) ? $"\nminimised: harness replay {s.Path}" : string.Empty);
+            var replay = "replay: " + r.Replay + (saved.TryGetValue(r.Seed, out var s) ? $"\n{s.Form.ToString().ToLowerInvariant()}: harness replay {s.Path}" : string.Empty);
             suite.Cases.Add(new JUnitCase
             {
                 ClassName = "harness.sweep." + _s.Faults,

@@ -1,4 +1,5 @@
 using Harness.Transport.Target;
+using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Host;
 
@@ -121,11 +122,16 @@ public sealed record HostOptions
         Require(IoQueuesRequested is >= 1 and < ushort.MaxValue, nameof(IoQueuesRequested), "1..65534");
         Require(ResolveTimeoutMs > 0 && CmEventTimeoutNs > 0 && LingeringTimeoutNs >= 0, nameof(CmEventTimeoutNs), "positive timeouts");
         Require(AdminTimeoutNs > 0 && IoTimeoutNs > 0 && ControllerTeardownTimeoutNs > 0, nameof(IoTimeoutNs), "positive timeouts");
-        Require(RnrRetryCount <= 7 && TransportRetryCount <= 7, nameof(RnrRetryCount), "0..7");
+        Require(TransportRetryCount <= VerbsLimits.RetryCountMax, nameof(TransportRetryCount), RetryCountRange("retry_cnt", TransportRetryCount));
+        Require(RnrRetryCount <= VerbsLimits.RetryCountMax, nameof(RnrRetryCount), RetryCountRange("rnr_retry", RnrRetryCount));
         Require(RecvRepostDelayNs >= 0, nameof(RecvRepostDelayNs), "non-negative");
         Require(PendingCmEventsMax >= 0 && StaleConnRetriesMax >= 0, nameof(PendingCmEventsMax), "non-negative");
         Require(CompletionsPerPollMax >= 1 && PollGroupCqEntries >= 2 && PollGroupQpairsMax >= 1, nameof(CompletionsPerPollMax), "positive");
     }
+
+    /// <summary>What a retry count must be, and the value given (3-bit fields of ibv_qp_attr; 7 is "forever" for rnr_retry).</summary>
+    private static string RetryCountRange(string field, byte value) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0..{VerbsLimits.RetryCountMax} (ibv_qp_attr.{field}), not {value}");
 
     private static void Require(bool holds, string name, string what)
     {

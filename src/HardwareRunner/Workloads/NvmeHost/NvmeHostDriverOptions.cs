@@ -100,8 +100,9 @@ public sealed record NvmeHostDriverOptions
             return $"host driver: qpairs {IoQpairs} (≥ 1), queue depth {IoQueueDepth} and admin depth {AdminQueueDepth} (2..{QueueDepthMax})";
         }
 
-        return ReadDepth < 1 || RnrRetryCount > VerbsLimits.RetryCountMax || RetryCount > VerbsLimits.RetryCountMax
-            ? $"host driver: read depth {ReadDepth} (≥ 1), rnr_retry {RnrRetryCount} and retry_cnt {RetryCount} (0..{VerbsLimits.RetryCountMax})"
+        return ReadDepth < 1 ? $"host driver: read depth {ReadDepth}: must be at least 1"
+            : RetryCount > VerbsLimits.RetryCountMax ? $"host driver: transport retry count (retry_cnt) {RetryCount}: must be 0..{VerbsLimits.RetryCountMax}"
+            : RnrRetryCount > VerbsLimits.RetryCountMax ? $"host driver: RNR retry count (rnr_retry) {RnrRetryCount}: must be 0..{VerbsLimits.RetryCountMax}"
             : null;
     }
 }
