@@ -30,7 +30,7 @@ public sealed partial class NvmfRdmaTransport
         ArgumentNullException.ThrowIfNull(snapshot);
         Check.That(_qpairs.Count == 0, InvariantNames.StateTransition, this, _ => "a snapshot is restored into a transport that has no qpairs yet");
         Check.That(_groups.Count == 0, InvariantNames.StateTransition, this, _ => "StartFromSnapshot starts the transport: it must not be started already");
-        Start(reactors, Math.Clamp(snapshot.PollGroups.Count, 1, 64), listenAddress);
+        Start(reactors, Math.Clamp(snapshot.PollGroups.Count, 1, PollGroupsMax), listenAddress);
         new SnapshotRestorer(this, snapshot).Run();
         TargetInvariants.CheckAll(this);
         foreach (var qpair in _qpairs)
