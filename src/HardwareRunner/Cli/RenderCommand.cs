@@ -89,7 +89,7 @@ internal static class RenderCommand
         }
 
         stdout.WriteLine(PrintableText.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"render: {records} records, window {model.Window.Start + 1}..{model.Window.End + 1}, {model.Lanes.All.Count} lanes, {model.Arrows.Count} work requests, {model.Marks.Count} marks -> {outputPath} ({svg.Width:0}x{svg.Height:0} px)")));
+            $"render: {records} records, window {model.Window.Start + 1}..{model.Window.End + 1}{Elided(model.Window, options)}, {model.Lanes.All.Count} lanes, {model.Arrows.Count} work requests, {model.Marks.Count} marks -> {outputPath} ({svg.Width:0}x{svg.Height:0} px)")));
         stdout.WriteLine(PrintableText.Escape(model.Violation == null ? "violation: none in this trace" : $"violation: {model.Violation.Invariant}: {model.Violation.Detail}"));
         if (model.Culprit != null)
         {
@@ -154,6 +154,11 @@ internal static class RenderCommand
 
         return false;
     }
+
+    /// <summary>Says when <see cref="TimelineOptions.RecordsMax"/> capped what is drawn.</summary>
+    private static string Elided(TimelineWindow w, TimelineOptions o) => w.Elided > 0
+        ? string.Create(CultureInfo.InvariantCulture, $" ({w.Elided} records in the middle elided: --records-max {o.RecordsMax})")
+        : string.Empty;
 
     private static bool IsHtml(string path) => path.EndsWith(".html", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".htm", StringComparison.OrdinalIgnoreCase);
 

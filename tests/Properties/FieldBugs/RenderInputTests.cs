@@ -103,6 +103,21 @@ public sealed class RenderInputTests : IDisposable
         Assert.DoesNotContain('\u001b', render.Stdout + render.Stderr);
     }
 
+    [Fact]
+    public void A_window_capped_by_records_max_says_how_many_records_were_elided()
+    {
+        var body = new System.Text.StringBuilder(Header);
+        for (var t = 1; t < 50; t++)
+        {
+            body.Append(System.Globalization.CultureInfo.InvariantCulture, $"{{\"t\":{t * 1000},\"ev\":\"note\",\"node\":\"host\",\"text\":\"x\"}}\n");
+        }
+
+        var render = HarnessRun.Of("render", Trace(body.ToString()), "-o", Svg, "--records-max", "10");
+
+        Assert.True(render.Exit == 0, render.ToString());
+        Assert.Contains("window 1..50 (40 records in the middle elided: --records-max 10)", render.Stdout, StringComparison.Ordinal);
+    }
+
     private string Trace(string text)
     {
         var path = Path.Combine(_dir.FullName, "trace.jsonl");
