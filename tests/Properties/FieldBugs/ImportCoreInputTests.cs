@@ -129,6 +129,17 @@ public sealed class ImportCoreInputTests : IDisposable
         Assert.True(imported > 0, "no hostile snapshot was in range: the cases test only the reader");
     }
 
+    [Theory]
+    [InlineData(new byte[0], "snapshot.json:1: empty: no JSON in it")]
+    [InlineData(new byte[] { (byte)'{', (byte)'\n', 0x7f, 0x45, 0x4c, 0x46, 0xff, 0x1b }, "snapshot.json: not UTF-8: byte 0xff at line 2, column 5")]
+    public void An_empty_or_binary_snapshot_is_named_for_what_it_is(byte[] content, string named)
+    {
+        var path = Path.Combine(_dir.FullName, "snapshot.json");
+        File.WriteAllBytes(path, content);
+
+        AssertRefused(HarnessRun.Of("import-core", path, "-o", Output), named);
+    }
+
     [Fact]
     public void A_directory_given_as_the_snapshot_is_named_as_a_directory()
     {

@@ -23,6 +23,11 @@ internal static partial class SnapshotJsonProblem
         }
 
         message = message.Trim();
+        if (message.StartsWith("The input does not contain any JSON tokens", StringComparison.Ordinal))
+        {
+            return "empty: no JSON in it, not a snapshot";
+        }
+
         if (Converted().Match(message) is { Success: true } c)
         {
             return "must be " + Expected(c.Groups["type"].Value);
@@ -43,7 +48,8 @@ internal static partial class SnapshotJsonProblem
             return $"'{d.Groups["name"].Value}' appears twice (the later value would silently replace the earlier one)";
         }
 
-        return TypeName().Replace(message, "a value of another type");
+        // The reader's own wording otherwise ("'x' is an invalid start of a value"), without a type name or its parameter names.
+        return TypeName().Replace(message, "a value of another type").Replace(", when isFinalBlock is true", string.Empty, StringComparison.Ordinal);
     }
 
     /// <summary>What a value of CLR type <paramref name="type"/> looks like in the snapshot's JSON.</summary>

@@ -52,7 +52,7 @@ public static class TargetSnapshotReader
         }
         catch (JsonException e)
         {
-            var field = e.Path is { Length: > 0 } p ? p : null;
+            var field = e.Path is { Length: > 0 } p && p != "$" ? p : null;
             throw new SnapshotFormatException(name, (int)(e.LineNumber ?? -1) + 1, field, SnapshotJsonProblem.Of(e));
         }
 
