@@ -4,6 +4,7 @@ using System.Text.Json;
 using Harness.HardwareRunner.FieldBugs;
 using Harness.HardwareRunner.Reports;
 using Harness.HardwareRunner.Scenarios;
+using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
 using Harness.Transport.Target;
 using Harness.Transport.Target.Snapshot;
@@ -15,7 +16,8 @@ namespace Harness.HardwareRunner.Cli;
 /// (from an SPDK target's core dump) becomes a scenario whose initial target state is that snapshot. The snapshot is
 /// audited (every inconsistency listed) and run once on the fixed transport: what the invariant checker reports is
 /// the scenario's expectation (<c>must-detect: …</c>), or <c>must-pass</c> when the state drains cleanly. Exit 0 when
-/// written, 2 for a bad snapshot (named by file, line and field) or an unwritable output.
+/// written, 2 for a bad snapshot (named by file, line and field), a bad name or an unwritable output (both checked
+/// before the snapshot is read; the scenario is written whole or not at all).
 /// </summary>
 internal static class ImportCoreCommand
 {
@@ -34,33 +36,28 @@ internal static class ImportCoreCommand
 
     public static int Execute(string path, string outputPath, string? name, TextWriter stdout, TextWriter stderr)
     {
-        TargetSnapshot snapshot;
-        byte[] bytes;
-        try
+        if ((ImportedScenario.NameProblem(name) ?? OutputPath.Problem(outputPath, "--output", "the scenario")) is { } usage)
         {
-            bytes = File.ReadAllBytes(path);
-            snapshot = TargetSnapshotReader.Read(bytes, path);
-        }
-        catch (SnapshotFormatException e)
-        {
-            return Usage(stderr, e.Message);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Usage(stderr, $"{path}: cannot read the snapshot: {e.Message}");
+            return Usage(stderr, usage);
         }
 
-        stdout.WriteLine("import-core: " + SnapshotScenario.Describe(snapshot));
+        if (Read(path, out var bytes, out var snapshot) is { } problem)
+        {
+            return Usage(stderr, problem);
+        }
+
+        stdout.WriteLine(PrintableText.Escape("import-core: " + SnapshotScenario.Describe(snapshot)));
         foreach (var note in snapshot.Notes.Concat(snapshot.Errors.Select(e => "extraction error: " + e)))
         {
-            stdout.WriteLine("  " + note);
+            stdout.WriteLine("  " + PrintableText.Escape(note));
         }
 
-        var findings = TargetSnapshotAudit.Run(snapshot);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"audit: {findings.Count} inconsistenc{(findings.Count == 1 ? "y" : "ies")}"));
+        var findings = TargetSnapshotAudit.Run(snapshot, out var total);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"audit: {Counts.Capped(findings.Count, total, "the snapshot has")} inconsistenc{(total == 1 ? "y" : "ies")}"));
         foreach (var f in findings)
         {
-            stdout.WriteLine("  " + f);
+            stdout.WriteLine("  " + PrintableText.Escape(f.ToString()));
         }
 
         string expect;
@@ -68,9 +65,9 @@ internal static class ImportCoreCommand
         {
             var violation = new SnapshotRun(snapshot, KnownDefects.None).Execute(null, TextWriter.Null, out _);
             expect = violation == null ? ScenarioExpectation.MustPassText : ScenarioExpectation.MustDetectPrefix + violation.Invariant;
-            stdout.WriteLine(violation == null
+            stdout.WriteLine(PrintableText.Escape(violation == null
                 ? "run (fixed transport): every restored qpair drained and was destroyed; no invariant broken"
-                : $"run (fixed transport): invariant broken at once: {violation}");
+                : $"run (fixed transport): invariant broken at once: {violation}"));
         }
         catch (NotSupportedException e)
         {
@@ -80,48 +77,75 @@ internal static class ImportCoreCommand
         var scenario = new Scenario
         {
             Schema = "../docs/scenario.schema.json",
-            Name = name ?? ScenarioName(path),
-            Description = Description(path, snapshot, findings, expect),
+            Name = name ?? ImportedScenario.DefaultName("core-", path),
+            Description = ImportedScenario.Description(Description(path, snapshot, findings, total, expect)),
             Seed = 1,
             Expect = expect,
             Commands = Array.Empty<ScenarioCommand>(),
-            InitialState = JsonDocument.Parse(bytes).RootElement.Clone(),
+            InitialState = InitialState(bytes),
         };
-        return Write(scenario, outputPath, stdout, stderr);
-    }
-
-    private static string Description(string path, TargetSnapshot s, IReadOnlyList<SnapshotFinding> findings, string expect) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"Imported by harness import-core from {Path.GetFileName(path)}: {SnapshotScenario.Describe(s)}. The target starts in that state and is checked at once; then every restored qpair is disconnected and must drain. {findings.Count} inconsistenc{(findings.Count == 1 ? "y" : "ies")} in the snapshot{(findings.Count > 0 ? ", first: " + findings[0] : string.Empty)}. Expected on the fixed transport: {expect}.");
-
-    private static int Write(Scenario scenario, string outputPath, TextWriter stdout, TextWriter stderr)
-    {
-        var json = ScenarioFile.ToJson(scenario);
-        ScenarioFile.Parse(json, outputPath); // what we write must load; a failure here is a bug of the importer
-        try
+        if (ImportedScenario.Write(scenario, outputPath) is { } unwritten)
         {
-            AtomicFile.WriteText(outputPath, json);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Usage(stderr, $"--output {outputPath}: cannot write the scenario there: {e.Message}");
+            return Usage(stderr, unwritten);
         }
 
-        stdout.WriteLine($"wrote {outputPath}: scenario {scenario.Name}, expect {scenario.Expect}");
-        stdout.WriteLine($"replay: harness replay {outputPath}");
+        stdout.WriteLine(PrintableText.Escape($"wrote {outputPath}: scenario {scenario.Name}, expect {scenario.Expect}"));
+        stdout.WriteLine(PrintableText.Escape($"replay: harness replay {outputPath}"));
         return HarnessProgram.ExitOk;
     }
 
-    private static string ScenarioName(string path)
+    /// <summary>Reads and checks the snapshot: null, or what is wrong with it (file, line and field named).</summary>
+    private static string? Read(string path, out byte[] bytes, out TargetSnapshot snapshot)
     {
-        var stem = new string(Path.GetFileNameWithoutExtension(path).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').ToArray());
-        var name = "core-" + stem;
-        return name.Length > 100 ? name[..100] : name;
+        bytes = Array.Empty<byte>();
+        snapshot = null!;
+        try
+        {
+            // The snapshot is embedded in the scenario, so it can be no larger than a scenario file.
+            bytes = InputFile.ReadAllBytes(path, ScenarioFile.FileBytesMax, "snapshot to embed in a scenario");
+        }
+        catch (InputFileException e)
+        {
+            return e.Message;
+        }
+
+        if (bytes.AsSpan().StartsWith(Utf8Bom))
+        {
+            bytes = bytes[Utf8Bom.Length..];
+        }
+
+        if (InputFile.Utf8Problem(bytes, out _) is { } notUtf8)
+        {
+            return $"{path}: {notUtf8}";
+        }
+
+        try
+        {
+            snapshot = TargetSnapshotReader.Read(bytes, path);
+            return null;
+        }
+        catch (SnapshotFormatException e)
+        {
+            return e.Message;
+        }
     }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>The snapshot as the scenario's <c>initialState</c> (the reader accepted it, so it parses with the same rules).</summary>
+    private static JsonElement InitialState(byte[] bytes)
+    {
+        using var document = JsonDocument.Parse(bytes, InputFile.JsonOptions(TargetSnapshotReader.DepthMax));
+        return document.RootElement.Clone();
+    }
+
+    private static string Description(string path, TargetSnapshot s, IReadOnlyList<SnapshotFinding> findings, int total, string expect) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"Imported by harness import-core from {Path.GetFileName(path)}: {SnapshotScenario.Describe(s)}. The target starts in that state and is checked at once; then every restored qpair is disconnected and must drain. {Counts.Capped(findings.Count, total, "the snapshot has")} inconsistenc{(total == 1 ? "y" : "ies")} in the snapshot{(findings.Count > 0 ? ", first: " + findings[0] : string.Empty)}. Expected on the fixed transport: {expect}.");
 
     private static int Usage(TextWriter stderr, string message)
     {
-        stderr.WriteLine($"harness import-core: {message}");
+        stderr.WriteLine($"harness import-core: {PrintableText.Escape(message)}");
         stderr.WriteLine("usage: harness import-core --help");
         return HarnessProgram.ExitUsage;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Harness.HardwareRunner.FieldBugs;
 using Harness.HardwareRunner.Reports;
+using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
 using Harness.Transport.Verbs;
 
@@ -10,13 +11,17 @@ namespace Harness.HardwareRunner.Cli;
 /// <summary>
 /// <c>harness import-log LOGFILE [--counters FILE] -o scenario.json</c>: SPDK target/host log lines and NIC counters
 /// become a scenario with the same kinds, order and proportions of failures (<see cref="FieldScenarioBuilder"/>).
-/// Unknown lines are counted and shown, never fatal. Exit 0 when the scenario was written; 2 when a file cannot be
-/// read or holds no failure at all (nothing is written then).
+/// Unknown lines are counted and shown, never fatal; whatever the input holds is printed escaped. Exit 0 when the
+/// scenario was written; 2 when a file cannot be read, the name or output is bad (checked first) or the log holds no
+/// failure at all (nothing is written then).
 /// </summary>
 internal static class ImportLogCommand
 {
     /// <summary>Largest log read (a week of a busy target's log is far less).</summary>
     public const long LogBytesMax = 4L << 30;
+
+    /// <summary>Events listed one per line in the report (the rest are counted).</summary>
+    public const int EventsListedMax = 20;
 
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
@@ -34,87 +39,117 @@ internal static class ImportLogCommand
 
     public static int Execute(string logPath, string? countersPath, string outputPath, string? name, TextWriter stdout, TextWriter stderr)
     {
-        var report = new FieldReport();
-        if (Read(logPath, "LOGFILE", p => SpdkLogParser.ReadFile(p, report), stderr) is { } bad)
+        if ((ImportedScenario.NameProblem(name) ?? OutputPath.Problem(outputPath, "--output", "the scenario")) is { } usage)
         {
-            return bad;
+            return Usage(stderr, usage);
         }
 
-        if (countersPath != null && Read(countersPath, "--counters", p => NicCounterFile.ReadFile(p, report), stderr) is { } badCounters)
+        var report = new FieldReport();
+        if ((Read(logPath, "LOGFILE", p => SpdkLogParser.ReadFile(p, report)) ??
+             (countersPath == null ? null : Read(countersPath, "--counters", p => NicCounterFile.ReadFile(p, report)))) is { } unreadable)
         {
-            return badCounters;
+            return Usage(stderr, unreadable);
         }
 
         PrintReport(report, logPath, countersPath, stdout);
         var plan = new List<string>();
-        var scenarioName = name ?? ScenarioName(logPath);
-        var scenario = FieldScenarioBuilder.Build(report, scenarioName, Path.GetFileName(logPath) + (countersPath != null ? " and " + Path.GetFileName(countersPath) : string.Empty), plan);
+        var source = Path.GetFileName(logPath) + (countersPath != null ? " and " + Path.GetFileName(countersPath) : string.Empty);
+        var scenario = FieldScenarioBuilder.Build(report, name ?? ImportedScenario.DefaultName("field-", logPath), source, plan);
+        scenario = scenario with { Description = ImportedScenario.Description(scenario.Description ?? string.Empty) };
         if (scenario.Faults!.Count == 0 && !scenario.Commands!.Any(c => c is not (SettleCommand or WriteCommand or ReadCommand)))
         {
             return Usage(stderr, string.Create(CultureInfo.InvariantCulture,
-                $"{logPath}: no failure recognised ({report.Lines} lines, {report.Unknown} unknown, no error completion, CM or async event{(countersPath != null ? " and no error counter" : string.Empty)}); nothing written"));
+                $"{logPath}: no failure recognised ({report.Lines} lines, {report.Unknown} unknown, no error completion, CM or async event, no controller delete that hung{(countersPath != null ? " and no error counter" : string.Empty)}); nothing written"));
         }
 
         stdout.WriteLine("plan:");
         foreach (var line in plan)
         {
-            stdout.WriteLine("  " + line);
+            stdout.WriteLine("  " + PrintableText.Escape(line));
         }
 
-        return Write(scenario, outputPath, stdout, stderr);
+        if (ImportedScenario.Write(scenario, outputPath) is { } unwritten)
+        {
+            return Usage(stderr, unwritten);
+        }
+
+        stdout.WriteLine(PrintableText.Escape($"wrote {outputPath}: scenario {scenario.Name}, expect {scenario.Expect}, {scenario.Commands!.Count} command(s), {scenario.Faults!.Count} fault(s)"));
+        stdout.WriteLine(PrintableText.Escape($"replay: harness replay {outputPath}"));
+        foreach (var defect in FieldScenarioBuilder.SuspectedDefects(scenario))
+        {
+            stdout.WriteLine(PrintableText.Escape($"  with the pre-fix transport: harness replay {outputPath} --defect {defect}"));
+        }
+
+        return HarnessProgram.ExitOk;
     }
 
-    private static int? Read(string path, string what, Action<string> read, TextWriter stderr)
+    /// <summary>Reads one input; null, or why it cannot be read (<paramref name="what"/> names the argument).</summary>
+    private static string? Read(string path, string what, Action<string> read)
     {
+        if (File.Exists(path) && new FileInfo(path).Length > LogBytesMax)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{what} {path}: {new FileInfo(path).Length} bytes, more than {LogBytesMax} (cut the log around the failure)");
+        }
+
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                return Usage(stderr, $"{what} {path}: no such file");
-            }
-
-            if (info.Length > LogBytesMax)
-            {
-                return Usage(stderr, string.Create(CultureInfo.InvariantCulture, $"{what} {path}: {info.Length} bytes, more than {LogBytesMax} (cut the log around the failure)"));
-            }
-
             read(path);
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            return Usage(stderr, $"{what} {path}: cannot read it: {e.Message}");
+            return $"{what} {e.Message}";
+        }
+        catch (IOException e)
+        {
+            return $"{what} {path}: cannot read it: {e.Message}";
         }
     }
 
     private static void PrintReport(FieldReport r, string logPath, string? countersPath, TextWriter o)
     {
         var inv = CultureInfo.InvariantCulture;
-        var count = (FieldEventKind k) => r.Events.Count(e => e.Kind == k);
-        o.WriteLine(string.Create(inv,
-            $"import-log: {logPath}: {r.Lines} lines: {count(FieldEventKind.WcError)} error completion(s), {r.Flushes} flush(es), {count(FieldEventKind.CmEvent)} CM event(s), {count(FieldEventKind.AsyncEvent)} async event(s), {count(FieldEventKind.DeleteHang)} delete hang(s); {r.Benign} other SPDK line(s); {r.Unknown} unknown line(s)"));
+        Print(o, string.Create(inv,
+            $"import-log: {logPath}: {r.Lines} lines: {r.CountOf(FieldEventKind.WcError)} error completion(s), {r.Flushes} flush(es), {r.CountOf(FieldEventKind.CmEvent)} CM event(s), {r.CountOf(FieldEventKind.AsyncEvent)} async event(s), {r.CountOf(FieldEventKind.DeleteHang)} delete hang(s); {r.Benign} other SPDK line(s); {r.Unknown} unknown line(s)"));
+        if (r.CutLines > 0)
+        {
+            Print(o, string.Create(inv, $"  {r.CutLines} line(s) longer than {SpdkLogParser.LineCharsMax} characters: read up to that length"));
+        }
+
         foreach (var (line, text) in r.UnknownSamples)
         {
-            o.WriteLine(string.Create(inv, $"  unknown line {line}: {text}"));
+            Print(o, string.Create(inv, $"  unknown line {line}: {text}"));
         }
 
         if (r.Unknown > r.UnknownSamples.Count)
         {
-            o.WriteLine(string.Create(inv, $"  … and {r.Unknown - r.UnknownSamples.Count} more unknown lines"));
+            Print(o, string.Create(inv, $"  … and {r.Unknown - r.UnknownSamples.Count} more unknown lines"));
         }
 
-        foreach (var e in r.Events.Take(20))
+        if (r.Reordered)
         {
-            o.WriteLine(string.Create(inv, $"  line {e.Line}: {e.Side.ToString().ToLowerInvariant()} {Describe(e)}"));
+            Print(o, "  the log's lines are not in time order: events taken in timestamp order");
+        }
+
+        foreach (var e in r.Events.Take(EventsListedMax))
+        {
+            Print(o, string.Create(inv, $"  line {e.Line}: {e.Side.ToString().ToLowerInvariant()} {Describe(e)}"));
+        }
+
+        var unlisted = Enum.GetValues<FieldEventKind>().Sum(r.Seen) - Math.Min(EventsListedMax, r.Events.Count);
+        if (unlisted > 0)
+        {
+            Print(o, string.Create(inv, $"  … and {unlisted} more event(s)"));
         }
 
         if (countersPath != null)
         {
-            var errors = r.Counters.Where(c => Native.NicCounters.ErrorCounters.Contains(c.Key) && c.Value > 0).Select(c => string.Create(inv, $"{c.Key} {c.Value}"));
-            o.WriteLine(string.Create(inv, $"counters: {countersPath}: {r.Counters.Count} counter(s), error counters: {string.Join(", ", errors)}; {r.UnknownCounterLines} line(s) not understood"));
+            var errors = r.Counters.Where(c => Native.NicCounters.ErrorCounters.Contains(c.Key) && c.Value > 0).Select(c => $"{c.Key} {r.CounterText(c.Key)}");
+            Print(o, string.Create(inv, $"counters: {countersPath}: {r.Counters.Count} counter(s), error counters: {string.Join(", ", errors)}; {r.UnknownCounterLines} line(s) not understood"));
         }
     }
+
+    private static void Print(TextWriter o, string line) => o.WriteLine(PrintableText.Escape(line));
 
     private static string Describe(FieldEvent e) => e.Kind switch
     {
@@ -123,35 +158,9 @@ internal static class ImportLogCommand
         _ => e.Event ?? "?",
     };
 
-    private static int Write(Scenario scenario, string outputPath, TextWriter stdout, TextWriter stderr)
-    {
-        var json = ScenarioFile.ToJson(scenario);
-        ScenarioFile.Parse(json, outputPath); // what we write must load; a failure here is a bug of the importer, not of the log
-        try
-        {
-            AtomicFile.WriteText(outputPath, json);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Usage(stderr, $"--output {outputPath}: cannot write the scenario there: {e.Message}");
-        }
-
-        stdout.WriteLine($"wrote {outputPath}: scenario {scenario.Name}, expect {scenario.Expect}, {scenario.Commands!.Count} command(s), {scenario.Faults!.Count} fault(s)");
-        stdout.WriteLine($"replay: harness replay {outputPath}");
-        stdout.WriteLine($"  with the pre-fix transport: harness replay {outputPath} --defect pending-read-queue-double-insert");
-        return HarnessProgram.ExitOk;
-    }
-
-    private static string ScenarioName(string path)
-    {
-        var stem = new string(Path.GetFileNameWithoutExtension(path).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').ToArray());
-        var name = "field-" + stem;
-        return name.Length > 100 ? name[..100] : name;
-    }
-
     private static int Usage(TextWriter stderr, string message)
     {
-        stderr.WriteLine($"harness import-log: {message}");
+        stderr.WriteLine($"harness import-log: {PrintableText.Escape(message)}");
         stderr.WriteLine("usage: harness import-log --help");
         return HarnessProgram.ExitUsage;
     }

@@ -15,6 +15,9 @@ public sealed record FieldEvent
     /// <summary>1-based line in the log.</summary>
     public required int Line { get; init; }
 
+    /// <summary>The line's SPDK timestamp (<c>[2024-03-11 09:12:44.100231]</c>), null when it has none.</summary>
+    public DateTime? Time { get; init; }
+
     /// <summary>WC errors: DATA, SEND or RECV (the target's <c>type</c>; the host's numeric type mapped).</summary>
     public string? WrType { get; init; }
 

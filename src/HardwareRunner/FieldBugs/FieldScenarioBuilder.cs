@@ -1,5 +1,6 @@
 using System.Globalization;
 using Harness.Sim.Scenarios;
+using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 
 namespace Harness.HardwareRunner.FieldBugs;
@@ -17,9 +18,15 @@ namespace Harness.HardwareRunner.FieldBugs;
 /// <item>flushes tell what was queued: receive flushes the queue depth, send-side flushes the commands behind the
 /// failed one (one-block reads, two WRs each); without flush lines, the counters' flush-per-error ratio is used;</item>
 /// <item>CM and async events become the matching command at their place in the order (a DISCONNECTED right after an
-/// error on that side is its consequence, not a separate fault).</item>
+/// error on that side is its consequence, not a separate fault);</item>
+/// <item>a controller delete that did not finish (<c>NVMe path … still exists after delete</c>, SPDK #3347's symptom)
+/// is a delete while a qpair lingers: a write in flight, the host's I/O completions late
+/// (<see cref="LingerCqDelayNs"/>) so the qpair lingers past the CM timewait and its late CM event waits on the shared
+/// channel, then <c>delete-controller</c>; the DISCONNECTED and TIMEWAIT_EXIT lines of such a log are that late event,
+/// not faults of their own.</item>
 /// </list>
-/// The expectation is <c>must-pass</c>: the fixed transport must survive what the field saw.
+/// The expectation is <c>must-pass</c>: the fixed transport must survive what the field saw. <see cref="SuspectedDefects"/>
+/// names the known defects whose pre-fix transport the scenario should fail on.
 /// </summary>
 public static class FieldScenarioBuilder
 {
@@ -37,6 +44,19 @@ public static class FieldScenarioBuilder
 
     /// <summary>LBAs between the incidents' regions (so their writes and reads never overlap).</summary>
     public const long LbaStride = 64;
+
+    /// <summary>
+    /// How late the host's I/O completions are in a controller-delete hang: longer than the CM's timewait (1 ms), so
+    /// the qpair still lingers when its late event arrives; half the host's admin poll period (10 ms), so no admin poll
+    /// reaps that event before the qpair's destroy does.
+    /// </summary>
+    public const long LingerCqDelayNs = 5_000_000;
+
+    /// <summary>Until when the host's completions are late: the scenario format's longest time (an hour), i.e. the whole run.</summary>
+    public const long LingerWindowNs = 3_600_000_000_000;
+
+    /// <summary>Offset in its qpair's LBA region of the write in flight when the controller is deleted (clear of the incident's blocks).</summary>
+    public const long DeleteWriteLbaOffset = LbaStride / 2;
 
     /// <summary>Counters that name an error kind, and the incident each stands for.</summary>
     public static readonly IReadOnlyList<(string Counter, FieldSide Side, string WrType, WcStatus Status)> CounterKinds = new[]
@@ -58,6 +78,7 @@ public static class FieldScenarioBuilder
         var faults = new List<FaultSpec>();
         var qpairs = Math.Max(1, incidents.Count);
         var current = 0;
+        var hang = report.Events.FirstOrDefault(e => e.Kind == FieldEventKind.DeleteHang);
         foreach (var e in report.Events)
         {
             if (e.Kind == FieldEventKind.WcError)
@@ -69,9 +90,13 @@ public static class FieldScenarioBuilder
                     AddIncident(incidents[index], index + 1, depth, commands, faults, plan);
                 }
             }
+            else if (e.Kind == FieldEventKind.DeleteHang)
+            {
+                AddDeleteHang(e, e == hang, current + 1, qpairs, commands, faults, plan);
+            }
             else
             {
-                AddEvent(e, report, current + 1, commands, plan);
+                AddEvent(e, report, current + 1, hang != null, commands, plan);
             }
         }
 
@@ -110,9 +135,9 @@ public static class FieldScenarioBuilder
     private static List<Incident> Incidents(FieldReport report, IList<string> plan)
     {
         var fromLog = report.WcErrors.Take(IncidentsMax).Select(e => new Incident(e, e.Side, e.WrType ?? "DATA", e.Status, e.FlushedRecvs, e.FlushedSends, $"log line {e.Line}")).ToList();
-        if (report.WcErrors.Count() > IncidentsMax)
+        if (report.Seen(FieldEventKind.WcError) > IncidentsMax)
         {
-            plan.Add(string.Create(CultureInfo.InvariantCulture, $"the log has {report.WcErrors.Count()} error completions; the first {IncidentsMax} are reproduced"));
+            plan.Add(string.Create(CultureInfo.InvariantCulture, $"the log has {report.Seen(FieldEventKind.WcError)} error completions; the first {IncidentsMax} are reproduced"));
         }
 
         var perError = FlushesPerError(report);
@@ -139,19 +164,22 @@ public static class FieldScenarioBuilder
         return fromLog;
     }
 
+    /// <summary>Flushes per error the counters may give at most (each is a WR queued behind the failed one: a queue's worth).</summary>
+    public const int FlushesPerErrorMax = 1024;
+
     /// <summary>Mean flushes per error from the counters (requester and responder), 0 without them.</summary>
     private static int FlushesPerError(FieldReport r)
     {
-        var errors = r.Counter("req_cqe_error") + r.Counter("resp_cqe_error");
-        var flushes = r.Counter("req_cqe_flush_error") + r.Counter("resp_cqe_flush_error");
-        return errors > 0 ? (int)Math.Round((double)flushes / errors, MidpointRounding.AwayFromZero) : 0;
+        var errors = (double)r.Counter("req_cqe_error") + r.Counter("resp_cqe_error"); // double: two counters near long.MaxValue must not overflow
+        var flushes = (double)r.Counter("req_cqe_flush_error") + r.Counter("resp_cqe_flush_error");
+        return errors > 0 ? (int)Math.Min(FlushesPerErrorMax, Math.Round(flushes / errors, MidpointRounding.AwayFromZero)) : 0;
     }
 
     /// <summary>Largest-remainder apportionment of <paramref name="seats"/> by <paramref name="weights"/>.</summary>
     public static int[] Apportion(IReadOnlyList<long> weights, int seats)
     {
         var result = new int[weights.Count];
-        var total = weights.Sum();
+        var total = weights.Sum(w => (double)w); // counters near long.MaxValue must not overflow the sum
         if (seats <= 0 || total <= 0)
         {
             return result;
@@ -198,9 +226,60 @@ public static class FieldScenarioBuilder
             $"incident {qpair} ({incident.Origin}): {side} {incident.WrType} {status} -> {ScenarioText.Describe(io)}, whose {wr.ToUpperInvariant()} (#{nth} of {qp}) fails; {behind} one-block read(s) queued behind it ({incident.FlushedSends} send-side flushes)"));
     }
 
-    private static void AddEvent(FieldEvent e, FieldReport report, int qpair, List<ScenarioCommand> commands, IList<string> plan)
+    /// <summary>The known defects whose pre-fix transport <paramref name="scenario"/> (as built here) should fail on.</summary>
+    public static IReadOnlyList<string> SuspectedDefects(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var defects = new List<string>();
+        if (scenario.Faults?.Any(f => f is WcErrorSpec { Wr: "rdma-read" } w && w.Qp.StartsWith("target/", StringComparison.Ordinal)) == true)
+        {
+            defects.Add(KnownDefectNames.PendingReadQueueDoubleInsert);
+        }
+
+        if (scenario.Commands?.Any(c => c is DeleteControllerCommand) == true)
+        {
+            defects.Add(KnownDefectNames.LingeringWithoutCtrlrLock);
+        }
+
+        return defects;
+    }
+
+    /// <summary>
+    /// A controller delete that did not finish: a write in flight on <paramref name="qpair"/>, the host's I/O completions
+    /// late on every qpair (so the qpair lingers past the CM timewait and its late event waits on the shared channel),
+    /// then the delete. Built once, at the first such line.
+    /// </summary>
+    private static void AddDeleteHang(FieldEvent e, bool first, int qpair, int qpairs, List<ScenarioCommand> commands, List<FaultSpec> faults, IList<string> plan)
+    {
+        var line = e.Line.ToString(CultureInfo.InvariantCulture);
+        if (!first)
+        {
+            plan.Add($"log line {line}: the controller delete did not finish again: the delete above reproduces it");
+            return;
+        }
+
+        for (var cq = 1; cq <= qpairs; cq++)
+        {
+            faults.Add(new DelayCqSpec("host", cq, LingerCqDelayNs, 0, LingerWindowNs));
+        }
+
+        var io = new WriteCommand(qpair, ((qpair - 1) * LbaStride) + DeleteWriteLbaOffset, 1);
+        commands.Add(io);
+        commands.Add(new DeleteControllerCommand());
+        plan.Add(string.Create(CultureInfo.InvariantCulture,
+            $"log line {line}: the controller delete did not finish (SPDK #3347's symptom) -> {ScenarioText.Describe(io)}, then the host deletes the controller while it is in flight; host I/O completions {LingerCqDelayNs / 1e6:0.#} ms late, so the qpair lingers past the CM timewait and its late CM event waits on the shared channel: the fixed host finishes the delete, the pre-fix one (--defect {KnownDefectNames.LingeringWithoutCtrlrLock}) parks the event unacked and hangs in rdma_destroy_id"));
+    }
+
+    private static void AddEvent(FieldEvent e, FieldReport report, int qpair, bool deleting, List<ScenarioCommand> commands, IList<string> plan)
     {
         var side = e.Side == FieldSide.Target ? "target" : "host";
+        if (deleting && e.Event is "RDMA_CM_EVENT_DISCONNECTED" or "RDMA_CM_EVENT_TIMEWAIT_EXIT")
+        {
+            plan.Add(string.Create(CultureInfo.InvariantCulture,
+                $"log line {e.Line}: {e.Event} on the {side} while the controller is deleted: the late event of a qpair being destroyed (SPDK #3347 parks it unacked), reproduced by the delete, no fault of its own"));
+            return;
+        }
+
         var qp = string.Create(CultureInfo.InvariantCulture, $"{side}/{qpair}");
         ScenarioCommand? command = (e.Kind, e.Event) switch
         {
@@ -218,10 +297,8 @@ public static class FieldScenarioBuilder
             return;
         }
 
-        var line = e.Line.ToString(CultureInfo.InvariantCulture);
-        plan.Add(e.Kind == FieldEventKind.DeleteHang
-            ? $"log line {line}: a controller delete did not finish (SPDK #3347's symptom); the scenario ends by deleting the controller, which must finish (replay with --defect lingering-without-ctrlr-lock to see the hang)"
-            : $"log line {line}: {e.Event} on the {side}: {(e.Event == "RDMA_CM_EVENT_DISCONNECTED" ? "the consequence of the error before it" : "part of normal connection handling")}, no fault");
+        plan.Add(string.Create(CultureInfo.InvariantCulture,
+            $"log line {e.Line}: {e.Event} on the {side}: {(e.Event == "RDMA_CM_EVENT_DISCONNECTED" ? "the consequence of the error before it" : "part of normal connection handling")}, no fault"));
     }
 
     /// <summary>True when an error completion on the same side was logged before <paramref name="e"/> (with no other event between).</summary>
@@ -238,13 +315,17 @@ public static class FieldScenarioBuilder
         var inv = CultureInfo.InvariantCulture;
         var parts = new List<string>
         {
-            string.Create(inv, $"Imported by harness import-log from {source}: {r.Lines} lines: {r.WcErrors.Count()} error completion(s), {r.Flushes} flush(es), {r.Events.Count(e => e.Kind == FieldEventKind.CmEvent)} CM event(s), {r.Events.Count(e => e.Kind == FieldEventKind.AsyncEvent)} async event(s), {r.Events.Count(e => e.Kind == FieldEventKind.DeleteHang)} delete hang(s), {r.Unknown} unknown line(s)."),
+            string.Create(inv, $"Imported by harness import-log from {source}: {r.Lines} lines: {r.CountOf(FieldEventKind.WcError)} error completion(s), {r.Flushes} flush(es), {r.CountOf(FieldEventKind.CmEvent)} CM event(s), {r.CountOf(FieldEventKind.AsyncEvent)} async event(s), {r.CountOf(FieldEventKind.DeleteHang)} delete hang(s), {r.Unknown} unknown line(s)."),
         };
+        if (r.Reordered)
+        {
+            parts.Add("The log's lines are not in time order: its events are taken in timestamp order.");
+        }
         parts.AddRange(incidents.Select((i, n) => string.Create(inv,
             $"Incident {n + 1} ({i.Origin}): {i.Side.ToString().ToLowerInvariant()} {i.WrType} {i.Status.ToIbvName()}, {i.FlushedRecvs} receive and {i.FlushedSends} send-side flushes after it.")));
         if (r.Counters.Count > 0)
         {
-            var shown = r.Counters.Where(c => Native.NicCounters.ErrorCounters.Contains(c.Key) && c.Value > 0).Select(c => string.Create(inv, $"{c.Key} {c.Value}"));
+            var shown = r.Counters.Where(c => Native.NicCounters.ErrorCounters.Contains(c.Key) && c.Value > 0).Select(c => $"{c.Key} {r.CounterText(c.Key)}");
             parts.Add("NIC counters: " + string.Join(", ", shown) + ".");
         }
 

@@ -37,30 +37,15 @@ public sealed class SnapshotRun
         _faults = faults ?? FaultPlan.None;
     }
 
-    /// <summary>The target options a snapshot implies (its transport opts; one SGE geometry as SPDK's default).</summary>
-    public static TargetOptions OptionsFor(TargetSnapshot s, KnownDefects defects)
-    {
-        var depth = s.PollGroups.SelectMany(g => g.Pollers).SelectMany(p => p.Qpairs).Select(q => q.MaxQueueDepth).DefaultIfEmpty(2).Max();
-        return new TargetOptions
-        {
-            MaxQueueDepth = Math.Max(Math.Max(2, s.Transport.MaxQueueDepth), depth),
-            InCapsuleDataSize = s.Transport.InCapsuleDataSize,
-            MaxIoSize = s.Transport.MaxIoSize,
-            IoUnitSize = s.Transport.IoUnitSize,
-            NumSharedBuffers = s.Transport.NumSharedBuffers,
-            Defects = defects,
-        };
-    }
-
     /// <summary>
     /// Runs; writes the summary to <paramref name="stdout"/>. Returns the violation, or null when everything drained
     /// cleanly. Throws <see cref="NotSupportedException"/> for snapshots the simulated target cannot hold (SRQ, several devices).
     /// </summary>
     public WorkloadViolation? Execute(Trace? trace, TextWriter stdout, out string traceHash)
     {
-        using var backend = new SimBackend(new SimOptions { Seed = _seed, Faults = _faults }, trace);
+        using var backend = new SimBackend(DeviceFor(_snapshot) with { Seed = _seed, Faults = _faults }, trace);
         var world = backend.Fabric.World;
-        var options = OptionsFor(_snapshot, _defects);
+        var options = SnapshotOptions.For(_snapshot, _defects);
         var controller = new NvmfTarget(NvmfTargetOptions.ForTransport(options), backend.Target.Clock);
         var observer = new TargetObserver(line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }));
         var transport = new NvmfRdmaTransport(backend.Target, options, controller, observer);
@@ -87,6 +72,14 @@ public sealed class SnapshotRun
 
         traceHash = backend.Fabric.Trace.HashHex;
         return violation;
+    }
+
+    /// <summary>The simulated NIC of the snapshot's target: its QPs' read depths are what the field's NIC allowed.</summary>
+    private static SimOptions DeviceFor(TargetSnapshot s)
+    {
+        var device = new SimOptions();
+        var reads = s.PollGroups.SelectMany(g => g.Pollers).SelectMany(p => p.Qpairs).Select(q => q.MaxReadDepth).DefaultIfEmpty(0).Max();
+        return device with { MaxQpRdAtom = Math.Max(device.MaxQpRdAtom, reads) };
     }
 
     private WorkloadViolation? Drive(SimBackend backend, NvmfRdmaTransport transport)

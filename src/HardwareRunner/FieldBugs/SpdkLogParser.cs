@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
+using Harness.Sim.Files;
 using Harness.Transport.RdmaCm;
 using Harness.Transport.Verbs;
 
@@ -13,79 +15,83 @@ namespace Harness.HardwareRunner.FieldBugs;
 /// <item><c>nvmf_rdma_log_wc_status</c>: <c>Error on CQ 0x…, (qp state N ibv_state M) request 0x…, type DATA, status: (12): …</c>
 /// (both the 2024 form and the current <c>qp state N, in_error M</c>); status 5 (flush) is attached to the error before it;</item>
 /// <item><c>nvme_rdma_log_wc_status</c> (host): <c>WC error, qp state N, request 0x… type T, status: (S): …</c>;</item>
-/// <item>CM events (<c>Acceptor Event: RDMA_CM_EVENT_…</c>, <c>Expected … but received RDMA_CM_EVENT_… </c>, any line naming one);</item>
+/// <item>CM events by name (<c>Acceptor Event: RDMA_CM_EVENT_…</c>, <c>Expected … but received RDMA_CM_EVENT_…</c>, any
+/// line naming one) or by number (<c>Unexpected Acceptor Event [10, 0]</c>: <c>enum rdma_cm_event_type</c>'s values);</item>
 /// <item>async events (<c>Async event: local work queue catastrophic error</c>, by rdma-core's text or <c>IBV_EVENT_…</c> name);</item>
 /// <item><c>bdev_nvme_delete_complete_poll: NVMe path '…' still exists after delete</c> (a controller delete that hangs).</item>
 /// </list>
-/// Other SPDK lines count as benign; anything else is counted and sampled as unknown. Nothing in a log is fatal.
+/// A line's side is its source file's (<c>nvme_rdma.c</c>, <c>bdev_nvme.c</c>, <c>nvme_*.c</c>: the host; <c>rdma.c</c>,
+/// <c>nvmf*.c</c>: the target), else its function's. Events are put in timestamp order when every one has SPDK's
+/// timestamp. Other SPDK lines count as benign; anything else is counted and sampled as unknown. Nothing in a log is
+/// fatal, binary junk included: lines are read at most <see cref="LineCharsMax"/> characters long.
 /// </summary>
 public static partial class SpdkLogParser
 {
     /// <summary>Longest log line considered (longer ones are cut).</summary>
     public const int LineCharsMax = 8192;
 
-    /// <summary>Events kept at most (a log of a flapping cluster may hold millions).</summary>
-    public const int EventsMax = 10_000;
-
     /// <summary>Parses the log at <paramref name="path"/> into <paramref name="report"/>.</summary>
+    /// <exception cref="InputFileException">The file cannot be read (missing, a directory, permission).</exception>
     public static void ReadFile(string path, FieldReport report)
     {
-        using var reader = new StreamReader(path);
+        using var stream = InputFile.OpenRead(path, "log");
+        using var reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
         Read(reader, report);
     }
 
-    /// <summary>Parses every line of <paramref name="reader"/>.</summary>
+    /// <summary>Parses every line of <paramref name="reader"/>, then orders the events by time.</summary>
     public static void Read(TextReader reader, FieldReport report)
     {
-        while (reader.ReadLine() is { } raw)
+        ArgumentNullException.ThrowIfNull(report);
+        var lines = new BoundedLineReader(reader, LineCharsMax);
+        while (lines.ReadLine(out var cut) is { } raw)
         {
             report.Lines++;
-            var line = raw.Length > LineCharsMax ? raw[..LineCharsMax] : raw;
-            if (line.Trim().Length == 0)
+            report.CutLines += cut ? 1 : 0;
+            var line = raw.Trim();
+            if (line.Length > 0 && !Parse(line, report.Lines, report))
             {
-                continue;
-            }
-
-            if (!Parse(line.Trim(), report.Lines, report))
-            {
-                report.AddUnknown(report.Lines, line.Trim());
+                report.AddUnknown(report.Lines, line);
             }
         }
+
+        report.OrderByTime();
     }
 
     /// <summary>True when the line is an SPDK line this importer knows (failure or benign).</summary>
     private static bool Parse(string line, int number, FieldReport report)
     {
         var spdk = SpdkLine().Match(line);
-        var function = spdk.Success ? spdk.Groups["function"].Value : string.Empty;
+        var side = spdk.Success ? SideOf(spdk.Groups["file"].Value, spdk.Groups["function"].Value) : null;
         var message = spdk.Success ? spdk.Groups["message"].Value : line;
+        var time = Timestamp(line);
         if (TargetWc().Match(message) is { Success: true } t)
         {
-            Wc(report, FieldSide.Target, t.Groups["type"].Value, t.Groups["status"].Value, number, line);
+            Wc(report, FieldSide.Target, t.Groups["type"].Value, t.Groups["status"].Value, number, line, time);
             return true;
         }
 
         if (HostWc().Match(message) is { Success: true } h)
         {
-            Wc(report, FieldSide.Host, h.Groups["type"].Value == "0" ? "RECV" : "SEND", h.Groups["status"].Value, number, line);
+            Wc(report, FieldSide.Host, h.Groups["type"].Value == "0" ? "RECV" : "SEND", h.Groups["status"].Value, number, line, time);
             return true;
         }
 
         if (message.Contains("still exists after delete", StringComparison.Ordinal))
         {
-            Add(report, new FieldEvent { Kind = FieldEventKind.DeleteHang, Side = FieldSide.Host, Line = number, Text = line });
+            report.Add(new FieldEvent { Kind = FieldEventKind.DeleteHang, Side = FieldSide.Host, Line = number, Time = time, Text = line });
             return true;
         }
 
         if (CmEventName(message) is { } cm)
         {
-            Add(report, new FieldEvent { Kind = FieldEventKind.CmEvent, Side = Side(function, message), Line = number, Event = cm, Text = line });
+            report.Add(new FieldEvent { Kind = FieldEventKind.CmEvent, Side = side ?? GuessSide(message), Line = number, Time = time, Event = cm, Text = line });
             return true;
         }
 
         if (message.Contains("Async", StringComparison.Ordinal) && AsyncEventName(message) is { } async)
         {
-            Add(report, new FieldEvent { Kind = FieldEventKind.AsyncEvent, Side = Side(function, message), Line = number, Event = async, Text = line });
+            report.Add(new FieldEvent { Kind = FieldEventKind.AsyncEvent, Side = side ?? GuessSide(message), Line = number, Time = time, Event = async, Text = line });
             return true;
         }
 
@@ -98,40 +104,22 @@ public static partial class SpdkLogParser
         return false;
     }
 
-    private static void Wc(FieldReport report, FieldSide side, string type, string statusText, int number, string line)
+    private static void Wc(FieldReport report, FieldSide side, string type, string statusText, int number, string line, DateTime? time)
     {
         var status = (WcStatus)int.Parse(statusText, CultureInfo.InvariantCulture);
         if (status == WcStatus.WrFlushErr)
         {
-            var owner = report.Events.LastOrDefault(e => e.Kind == FieldEventKind.WcError && e.Side == side);
-            if (owner != null && type == "RECV")
-            {
-                owner.FlushedRecvs++;
-            }
-            else if (owner != null)
-            {
-                owner.FlushedSends++;
-            }
-            else
-            {
-                report.OrphanFlushes++;
-            }
-
+            report.AddFlush(side, type);
             return;
         }
 
-        Add(report, new FieldEvent { Kind = FieldEventKind.WcError, Side = side, Line = number, WrType = type, Status = status, Text = line });
+        report.Add(new FieldEvent { Kind = FieldEventKind.WcError, Side = side, Line = number, Time = time, WrType = type, Status = status, Text = line });
     }
 
-    private static void Add(FieldReport report, FieldEvent e)
-    {
-        if (report.Events.Count < EventsMax)
-        {
-            report.Events.Add(e);
-        }
-    }
-
-    /// <summary>The CM event a line reports as received (<c>but received X</c> wins over <c>Expected Y</c>).</summary>
+    /// <summary>
+    /// The CM event a line reports as received: by name (<c>but received X</c> wins over <c>Expected Y</c>), else by
+    /// number (<c>Event [10, 0]</c>, <c>event (10)</c>) when the number is an <c>enum rdma_cm_event_type</c> value.
+    /// </summary>
     private static string? CmEventName(string message)
     {
         var received = ReceivedCmEvent().Match(message);
@@ -141,7 +129,15 @@ public static partial class SpdkLogParser
         }
 
         var any = CmEvent().Match(message);
-        return any.Success && Enum.GetValues<CmEventType>().Any(t => "RDMA_CM_EVENT_" + t.ToName() == any.Value) ? any.Value : null;
+        if (any.Success && Enum.GetValues<CmEventType>().Any(t => t.ToVerbsString() == any.Value))
+        {
+            return any.Value;
+        }
+
+        var number = NumberedCmEvent().Match(message);
+        return number.Success && int.TryParse(number.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && Enum.IsDefined((CmEventType)n)
+            ? ((CmEventType)n).ToVerbsString()
+            : null;
     }
 
     /// <summary><c>IBV_EVENT_…</c> for an async-event line, by name or by rdma-core's text.</summary>
@@ -159,16 +155,54 @@ public static partial class SpdkLogParser
         return null;
     }
 
-    private static FieldSide Side(string function, string message) =>
-        function.StartsWith("nvmf_", StringComparison.Ordinal) || message.Contains("Acceptor", StringComparison.Ordinal) ? FieldSide.Target : FieldSide.Host;
+    /// <summary>
+    /// The side a source file (<c>nvme_rdma</c> of <c>nvme_rdma.c</c>) or, without one, a function belongs to: SPDK's
+    /// host is lib/nvme (<c>nvme_*.c</c>) and module/bdev/nvme (<c>bdev_nvme*.c</c>), its target lib/nvmf
+    /// (<c>rdma.c</c>, <c>nvmf*.c</c>, <c>ctrlr.c</c>…, functions <c>nvmf_…</c>); null when neither tells.
+    /// </summary>
+    private static FieldSide? SideOf(string file, string function)
+    {
+        if (file.StartsWith("nvme", StringComparison.Ordinal) || file.StartsWith("bdev_nvme", StringComparison.Ordinal))
+        {
+            return FieldSide.Host;
+        }
 
-    [GeneratedRegex(@"(?<function>[A-Za-z_][A-Za-z0-9_]*): \*(?<level>ERROR|WARNING|NOTICE|INFO|DEBUG)\*: (?<message>.*)$")]
+        if (file is "rdma" or "ctrlr" or "subsystem" or "transport" || file.StartsWith("nvmf", StringComparison.Ordinal))
+        {
+            return FieldSide.Target;
+        }
+
+        return function.StartsWith("nvme_", StringComparison.Ordinal) || function.StartsWith("bdev_nvme", StringComparison.Ordinal) || function.StartsWith("spdk_nvme_", StringComparison.Ordinal)
+            ? FieldSide.Host
+            : function.StartsWith("nvmf_", StringComparison.Ordinal) || function.StartsWith("spdk_nvmf_", StringComparison.Ordinal) ? FieldSide.Target : null;
+    }
+
+    /// <summary>A line that names neither file nor function: the target's acceptor is the target, the rest the host.</summary>
+    private static FieldSide GuessSide(string message) => message.Contains("Acceptor", StringComparison.Ordinal) ? FieldSide.Target : FieldSide.Host;
+
+    /// <summary>SPDK's <c>[2024-03-11 09:12:44.100231]</c> line prefix as a time, or null.</summary>
+    private static DateTime? Timestamp(string line)
+    {
+        var m = TimestampPrefix().Match(line);
+        if (!m.Success)
+        {
+            return null;
+        }
+
+        var text = m.Groups["date"].Value + " " + m.Groups["time"].Value + (m.Groups["fraction"].Success ? "." + m.Groups["fraction"].Value[..Math.Min(7, m.Groups["fraction"].Length)] : string.Empty);
+        return DateTime.TryParseExact(text, ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time) ? time : null;
+    }
+
+    [GeneratedRegex(@"(?:(?<file>[A-Za-z_][A-Za-z0-9_]*)\.c:\s*\d+:\s*)?(?<function>[A-Za-z_][A-Za-z0-9_]*): \*(?<level>ERROR|WARNING|NOTICE|INFO|DEBUG)\*: (?<message>.*)$")]
     private static partial Regex SpdkLine();
 
-    [GeneratedRegex(@"Error on CQ (?:0x[0-9a-fA-F]+|\(nil\)), \(qp state -?\d+,? (?:ibv_state|in_error) -?\d+\) request 0x[0-9a-fA-F]+, type (?<type>[A-Z]+), status: \((?<status>\d+)\)")]
+    [GeneratedRegex(@"^\[(?<date>\d{4}-\d{2}-\d{2})[ T](?<time>\d{2}:\d{2}:\d{2})(?:\.(?<fraction>\d{1,9}))?\]")]
+    private static partial Regex TimestampPrefix();
+
+    [GeneratedRegex(@"Error on CQ (?:0x[0-9a-fA-F]+|\(nil\)), \(qp state -?\d+,? (?:ibv_state|in_error) -?\d+\) request 0x[0-9a-fA-F]+, type (?<type>[A-Z]+), status: \((?<status>\d{1,9})\)")]
     private static partial Regex TargetWc();
 
-    [GeneratedRegex(@"WC error, qp state -?\d+, request 0x[0-9a-fA-F]+ type (?<type>\d+), status: \((?<status>\d+)\)")]
+    [GeneratedRegex(@"WC error, qp state -?\d+, request 0x[0-9a-fA-F]+ type (?<type>\d+), status: \((?<status>\d{1,9})\)")]
     private static partial Regex HostWc();
 
     [GeneratedRegex(@"but received (RDMA_CM_EVENT_[A-Z_]+)")]
@@ -176,4 +210,7 @@ public static partial class SpdkLogParser
 
     [GeneratedRegex(@"RDMA_CM_EVENT_[A-Z_]+")]
     private static partial Regex CmEvent();
+
+    [GeneratedRegex(@"\b[Ee]vent:?\s*[\[(](?<n>\d{1,3})(?:\s*,\s*-?\d+)?[\])]")]
+    private static partial Regex NumberedCmEvent();
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using Harness.Sim.Files;
 
 namespace Harness.HardwareRunner.Render;
 
@@ -77,7 +78,7 @@ public sealed class SvgTimeline
             w.WriteStartElement("meta");
             w.WriteAttributeString("charset", "utf-8");
             w.WriteEndElement();
-            w.WriteElementString("title", $"harness render: {_options.Title}");
+            w.WriteElementString("title", PrintableText.Escape($"harness render: {_options.Title}"));
             w.WriteEndElement();
             w.WriteStartElement("body");
         }
@@ -96,7 +97,7 @@ public sealed class SvgTimeline
         w.WriteAttributeString("width", F(Width));
         w.WriteAttributeString("height", F(Height));
         w.WriteAttributeString("viewBox", $"0 0 {F(Width)} {F(Height)}");
-        w.WriteElementString("title", $"harness render: {_options.Title}");
+        w.WriteElementString("title", PrintableText.Escape($"harness render: {_options.Title}"));
         w.WriteElementString("style", Style);
         Defs(w);
         Header(w);
@@ -224,7 +225,7 @@ public sealed class SvgTimeline
         Attr(w, "x2", x2);
         Attr(w, "y2", y2);
         w.WriteAttributeString("marker-end", a.Highlight ? "url(#arrow-culprit)" : failed ? "url(#arrow-failed)" : "url(#arrow)");
-        w.WriteElementString("title", a.Title);
+        w.WriteElementString("title", PrintableText.Escape(a.Title));
         w.WriteEndElement();
     }
 
@@ -233,7 +234,7 @@ public sealed class SvgTimeline
         var x = _axis.X(m.Record);
         var y = LaneY(m.Lane);
         var (cls, important) = Shape(w, m.Kind, x, y);
-        w.WriteElementString("title", m.Title);
+        w.WriteElementString("title", PrintableText.Escape(m.Title));
         w.WriteEndElement();
         if (m.Label.Length > 0)
         {
@@ -381,7 +382,7 @@ public sealed class SvgTimeline
 
         Attr(w, "x", x);
         Attr(w, "y", y);
-        w.WriteString(text);
+        w.WriteString(PrintableText.Escape(text));
         w.WriteEndElement();
     }
 

@@ -9,6 +9,15 @@ public sealed record TimelineOptions
     /// <summary>Default of <see cref="RecordsMax"/>.</summary>
     public const int RecordsMaxDefault = 4000;
 
+    /// <summary>Largest <see cref="RecordsMax"/> (the picture's width grows with the records drawn).</summary>
+    public const int RecordsMaxLimit = 1_000_000;
+
+    /// <summary>Smallest <see cref="RecordsMax"/> (the first and the last record).</summary>
+    public const int RecordsMaxMin = 2;
+
+    /// <summary>Latest window bound in µs: a trace's times are 64-bit nanoseconds (about 9.2e15 µs).</summary>
+    public const double TimeUsMax = 9e15;
+
     /// <summary>Records shown before the first fault or error completion.</summary>
     public int ContextRecords { get; init; } = ContextRecordsDefault;
 

@@ -37,6 +37,9 @@ internal sealed partial class CommandRun
             case ResetCommand:
                 Controller.Reset();
                 break;
+            case DeleteControllerCommand:
+                DeleteController();
+                break;
             case ReconnectCommand c:
                 if (c.Qpair <= _qpairs.Length)
                 {
@@ -163,11 +166,21 @@ internal sealed partial class CommandRun
         }
     }
 
-    /// <summary>Deletes the controller; the target must then destroy everything and both sides hold nothing more.</summary>
-    private void Teardown()
+    /// <summary>The host deletes the controller now and the run waits until the deletion finished (bounded).</summary>
+    private void DeleteController()
     {
         Controller.Delete();
         RunUntil(() => Controller.State == ControllerState.Deleted, TeardownLimitNs, "the controller deletion on the host");
+    }
+
+    /// <summary>Deletes the controller (unless a step did); the target must then destroy everything and both sides hold nothing more.</summary>
+    private void Teardown()
+    {
+        if (Controller.State != ControllerState.Deleted)
+        {
+            DeleteController();
+        }
+
         foreach (var group in _groups)
         {
             group.Dispose();

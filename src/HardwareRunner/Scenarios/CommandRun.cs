@@ -32,6 +32,12 @@ internal sealed partial class CommandRun : IDisposable
     /// <summary>Virtual time the teardown of both sides may take.</summary>
     public const long TeardownLimitNs = 30_000_000_000;
 
+    /// <summary>
+    /// The host's admin-queue poll period once the controller is ready: bdev_nvme's <c>nvme_adminq_poll_period_us</c>
+    /// default, as <c>harness run</c>'s host has it, so a late CM event waits on the shared channel between polls.
+    /// </summary>
+    public const long AdminPollPeriodNs = 10_000_000;
+
     /// <summary>Target log error lines kept as notes.</summary>
     public const int LogNotesMax = 4;
 
@@ -64,7 +70,7 @@ internal sealed partial class CommandRun : IDisposable
         _observer = new Observer(this);
         Transport = new NvmfRdmaTransport(targetMachine, options, Nvmf, _observer);
         Model = new TargetBookkeepingModel(_fabric, Transport, targetMachine.HostName);
-        var hostOptions = new HostOptions { Defects = defects, IoQueueSize = _topology.Depth + 1 };
+        var hostOptions = new HostOptions { Defects = defects, IoQueueSize = _topology.Depth + 1, AdminPollPeriodNs = AdminPollPeriodNs, Interleaving = new AdminPreemption(this) };
         Controller = new NvmeRdmaController(_hostMachine, _fabric.Reactors.CreateReactor("host.admin"), TargetAddress, hostOptions);
         HostOptions = hostOptions;
     }
@@ -193,6 +199,24 @@ internal sealed partial class CommandRun : IDisposable
         var qpairs = string.Join(", ", _qpairs.Select(q => $"{q.Qid}: {q.State.ToSpdkName()} ({q.Outstanding} outstanding)"));
         var live = Transport.Qpairs.Count(q => !q.Destroyed);
         return $"host: controller {Controller.State}, I/O qpairs [{qpairs}]; target: {live} qpair(s) live, {Nvmf.Controllers.Count} controller(s)";
+    }
+
+    /// <summary>
+    /// The host's admin thread runs where an I/O qpair's destroy has acked its parked CM events and not yet destroyed
+    /// its CM id, as it may on another core. With the fix the destroying thread holds the controller lock and the
+    /// admin thread gets nothing done; with lingering-without-ctrlr-lock it drains the shared channel and parks a late
+    /// event for the qpair being destroyed (SPDK #3347). Always at that point, so a command list that makes a qpair
+    /// linger while its late event waits reproduces the hang on every replay.
+    /// </summary>
+    private sealed class AdminPreemption(CommandRun run) : IHostInterleaving
+    {
+        public void At(HostInterleavingPoint point, NvmeRdmaQpair qpair)
+        {
+            if (point == HostInterleavingPoint.QpairDestroyAfterEventSweep && qpair.Qid != 0)
+            {
+                run.Controller.ProcessAdminCompletions();
+            }
+        }
     }
 
     /// <summary>Forwards the target's reports to the model, the leak check and the notes.</summary>

@@ -11,7 +11,7 @@ namespace Harness.Sim.Files;
 /// and column of the first bad byte). Every reader of user input goes through here, so the messages are the same
 /// everywhere and no <see cref="IOException"/> reaches the command line.
 /// </summary>
-public static class InputFile
+public static partial class InputFile
 {
     /// <summary>
     /// The options every JSON input is parsed with: comments allowed (people annotate scenarios), a duplicated
@@ -110,6 +110,29 @@ public static class InputFile
         return Inv($"not UTF-8: byte 0x{value:x2} at line {line}, column {offset - lineStart + 1} (byte offset {offset}) does not start a valid character");
     }
 
+    /// <summary>
+    /// What a <see cref="JsonException"/> says is wrong, without its <c>Path: … | LineNumber: … | BytePositionInLine: …</c>
+    /// tail: the caller names the place in its own words (file, line, field).
+    /// </summary>
+    public static string JsonProblem(JsonException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var message = e.Message;
+        foreach (var tail in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(tail, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        var duplicate = DuplicateProperty().Match(message);
+        return duplicate.Success
+            ? $"property '{duplicate.Groups["name"].Value}' appears twice (the later value would silently replace the earlier one)"
+            : message.TrimEnd();
+    }
+
     /// <summary>True for the exceptions that mean "this path cannot be read as a file" rather than a bug.</summary>
     public static bool IsFileProblem(Exception e) =>
         e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException;
@@ -141,6 +164,9 @@ public static class InputFile
             throw new InputFileException(path, "no such file");
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Duplicate property '(?<name>.*)' encountered")]
+    private static partial System.Text.RegularExpressions.Regex DuplicateProperty();
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

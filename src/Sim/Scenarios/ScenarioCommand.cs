@@ -5,7 +5,7 @@ namespace Harness.Sim.Scenarios;
 /// <summary>
 /// One step of an explicit command list, executed in order (docs/scenarios.md "commands"). I/O steps submit on a host
 /// I/O qpair (1-based); <c>wait</c> lets virtual time pass; fault steps fire the named fault of the simulator's
-/// vocabulary at that point of the sequence; host steps reset the controller or reconnect a failed qpair.
+/// vocabulary at that point of the sequence; host steps reset or delete the controller or reconnect a failed qpair.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
 [JsonDerivedType(typeof(WriteCommand), "write")]
@@ -20,6 +20,7 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(PortFlapCommand), "port-flap")]
 [JsonDerivedType(typeof(ResetCommand), "reset")]
 [JsonDerivedType(typeof(ReconnectCommand), "reconnect")]
+[JsonDerivedType(typeof(DeleteControllerCommand), "delete-controller")]
 public abstract record ScenarioCommand;
 
 /// <summary>An NVM Write of <paramref name="Blocks"/> 4 KiB blocks at <paramref name="Lba"/> on I/O qpair <paramref name="Qpair"/>.</summary>
@@ -57,3 +58,10 @@ public sealed record ResetCommand : ScenarioCommand;
 
 /// <summary>The host reconnects I/O qpair <paramref name="Qpair"/> (1-based) after it failed.</summary>
 public sealed record ReconnectCommand(int Qpair) : ScenarioCommand;
+
+/// <summary>
+/// The host deletes the controller now (bdev_nvme's path delete: every qpair disconnects, lingers until quiet and is
+/// destroyed) and the run waits until the deletion finished; a deletion that never finishes is the field's
+/// "NVMe path … still exists after delete".
+/// </summary>
+public sealed record DeleteControllerCommand : ScenarioCommand;

@@ -56,6 +56,7 @@ public static class ScenarioText
         PortFlapCommand p => Inv($"port of {p.Host} down for {p.DownNs / 1e3:0.###} µs"),
         ResetCommand => "host resets the controller",
         ReconnectCommand r => Inv($"host reconnects qpair {r.Qpair}"),
+        DeleteControllerCommand => "host deletes the controller",
         _ => c.ToString(),
     };
 

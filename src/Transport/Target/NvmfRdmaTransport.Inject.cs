@@ -30,7 +30,7 @@ public sealed partial class NvmfRdmaTransport
         ArgumentNullException.ThrowIfNull(snapshot);
         Check.That(_qpairs.Count == 0, InvariantNames.StateTransition, this, _ => "a snapshot is restored into a transport that has no qpairs yet");
         Check.That(_groups.Count == 0, InvariantNames.StateTransition, this, _ => "StartFromSnapshot starts the transport: it must not be started already");
-        Start(reactors, Math.Clamp(snapshot.PollGroups.Count, 1, 64), listenAddress);
+        Start(reactors, Math.Clamp(snapshot.PollGroups.Count, 1, PollGroupsMax), listenAddress);
         new SnapshotRestorer(this, snapshot).Run();
         TargetInvariants.CheckAll(this);
         foreach (var qpair in _qpairs)
@@ -82,8 +82,7 @@ public sealed partial class NvmfRdmaTransport
         var pool = qpair.Poller!.Buffers;
         Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} already holds {r.BufferCount} buffers when its snapshot state is restored");
         Check.That(req.Wrs[1] == null, InvariantNames.NoLeakOnDestroy, req, r => $"{r} already holds pooled data WRs when its snapshot state is restored");
-        var wrs = Math.Clamp(numWrs, 1, RdmaRequest.DataWrsMax);
-        var buffers = Math.Min(RdmaRequest.BuffersMax, Math.Max(BuffersFor(req.Length), wrs));
+        var (wrs, buffers) = RestoredData(req.Length, numWrs, Options.IoUnitSize);
         if ((wrs > 1 && !_dataWrPool.TryTake(req, wrs)) || !pool.TryGet(req.Buffers.AsSpan(0, buffers)))
         {
             throw new InvalidOperationException($"{req}: the snapshot holds more data buffers or WRs than the pool has");
@@ -109,6 +108,17 @@ public sealed partial class NvmfRdmaTransport
                 offset += len;
             }
         }
+    }
+
+    /// <summary>
+    /// The data WRs and buffers <see cref="RestoreBuffers"/> gives a request of <paramref name="length"/> bytes that
+    /// held <paramref name="numWrs"/> WRs (the snapshot reader checks that the pools hold them all).
+    /// </summary>
+    internal static (int Wrs, int Buffers) RestoredData(uint length, int numWrs, int ioUnitSize)
+    {
+        var wrs = Math.Clamp(numWrs, 1, RdmaRequest.DataWrsMax);
+        var buffers = (int)Math.Min(RdmaRequest.BuffersMax, Math.Max((length + (long)ioUnitSize - 1) / ioUnitSize, wrs));
+        return (wrs, buffers);
     }
 
     internal void SubmitRestored(RdmaQpair qpair, ReadOnlySpan<SendWorkRequest> wrs)

@@ -16,6 +16,12 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Resources ids are never reused within a transport (stale completions must not find new objects).</summary>
     public const int ResourcesMax = 1 << 20;
 
+    /// <summary>Poll groups (reactors) one transport runs at most.</summary>
+    public const int PollGroupsMax = 64;
+
+    /// <summary>Entries of a poll group's CQ per queue slot of <see cref="TargetOptions.MaxQueueDepth"/> (room for every qpair's receives and sends).</summary>
+    public const int CqEntriesPerQueueSlot = 3 * 64;
+
     private readonly IRdmaStack _stack;
     private readonly IClock _clock;
     private readonly INvmfRequestHandler _handler;
@@ -62,7 +68,7 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Opens the first device, allocates the PD and the shared buffer pool, and creates the poll groups.</summary>
     public void Start(IReactorRuntime reactors, int pollGroups, IPEndPoint listenAddress)
     {
-        Check.That(pollGroups is >= 1 and <= 64, InvariantNames.StateTransition, pollGroups, n => $"{n} poll groups");
+        Check.That(pollGroups is >= 1 and <= PollGroupsMax, InvariantNames.StateTransition, pollGroups, n => $"{n} poll groups");
         var rc = _stack.Verbs.GetDeviceList(out var devices);
         if (rc != Errno.Ok || devices.Count == 0)
         {
@@ -87,7 +93,7 @@ public sealed partial class NvmfRdmaTransport
     private RdmaPollGroup CreatePollGroup(IReactorRuntime reactors, int index)
     {
         var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}");
-        Require(_context!.CreateCq(Options.MaxQueueDepth * 3 * 64, group, out var cq), "ibv_create_cq");
+        Require(_context!.CreateCq(Options.MaxQueueDepth * CqEntriesPerQueueSlot, group, out var cq), "ibv_create_cq");
         var poller = new RdmaPoller(group, _context, _pd!, cq!, _buffers!);
         if (Options.UseSrq)
         {

@@ -100,7 +100,7 @@ internal sealed class SnapshotRestorer
             _requests[TargetSnapshotReader.Address(q.Resources.Requests[i].Address)] = qpair.Resources.Reqs[i];
         }
 
-        qpair.GenericState = GenericState(q.State);
+        qpair.GenericState = SnapshotStateNames.QpairStates.GetValueOrDefault(q.State, NvmfQpairState.Uninitialized);
         qpair.IbvInErrorState = q.IbvInErrorState;
         qpair.ToClose = q.ToClose;
         qpair.LastWqeReached = q.LastWqeReached;
@@ -123,7 +123,7 @@ internal sealed class SnapshotRestorer
             req.Xfer = Xfer(rs.Xfer);
             req.Length = rs.Length;
             RestoreCommand(req, rs);
-            if (HoldsData(state) && req.Length > 0 && req.Xfer is NvmeDataTransfer.HostToController or NvmeDataTransfer.ControllerToHost)
+            if (HoldsBuffers(rs))
             {
                 _t.RestoreBuffers(req, qpair, rs.NumWrs);
             }
@@ -234,12 +234,7 @@ internal sealed class SnapshotRestorer
             Require(qp.PostRecv(posted, out _), "ibv_post_recv");
         }
 
-        var target = q.IbvState switch
-        {
-            "IBV_QPS_ERR" or "IBV_QPS_SQE" => QpState.Err,
-            "IBV_QPS_RESET" or "IBV_QPS_INIT" or null => QpState.Init,
-            _ => QpState.Rts,
-        };
+        var target = q.IbvState == null ? QpState.Init : SnapshotStateNames.IbvStates.GetValueOrDefault(q.IbvState, QpState.Rts);
         if (target == QpState.Err)
         {
             Require(qp.Modify(new QpAttr { QpState = QpState.Err }, QpAttrMask.State), "ibv_modify_qp(ERR)");
@@ -305,6 +300,11 @@ internal sealed class SnapshotRestorer
         return null;
     }
 
+    /// <summary>True when restoring gives the request data buffers and WRs: a state that holds data, a length, a direction.</summary>
+    internal static bool HoldsBuffers(RequestSnapshot rs) =>
+        RdmaRequestStateNames.TryParse(rs.State, out var state) && HoldsData(state) && rs.Length > 0 &&
+        Xfer(rs.Xfer) is NvmeDataTransfer.HostToController or NvmeDataTransfer.ControllerToHost;
+
     private static bool HoldsData(RdmaRequestState s) => s is >= RdmaRequestState.HaveBuffer and <= RdmaRequestState.Completed;
 
     private static NvmeDataTransfer Xfer(string name) => name switch
@@ -313,15 +313,6 @@ internal sealed class SnapshotRestorer
         "SPDK_NVME_DATA_CONTROLLER_TO_HOST" => NvmeDataTransfer.ControllerToHost,
         "SPDK_NVME_DATA_BIDIRECTIONAL" => NvmeDataTransfer.Bidirectional,
         _ => NvmeDataTransfer.None,
-    };
-
-    private static NvmfQpairState GenericState(string name) => name switch
-    {
-        "SPDK_NVMF_QPAIR_CONNECTING" or "SPDK_NVMF_QPAIR_AUTHENTICATING" => NvmfQpairState.Connecting,
-        "SPDK_NVMF_QPAIR_ENABLED" => NvmfQpairState.Enabled,
-        "SPDK_NVMF_QPAIR_DEACTIVATING" => NvmfQpairState.Deactivating,
-        "SPDK_NVMF_QPAIR_ERROR" => NvmfQpairState.Error,
-        _ => NvmfQpairState.Uninitialized,
     };
 
     private static void Require(int rc, string call)

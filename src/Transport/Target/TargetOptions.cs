@@ -6,6 +6,15 @@ namespace Harness.Transport.Target;
 /// </summary>
 public sealed record TargetOptions
 {
+    /// <summary>Smallest <see cref="MaxQueueDepth"/> (an NVMe queue has at least two entries).</summary>
+    public const int MaxQueueDepthMin = 2;
+
+    /// <summary>Smallest <see cref="IoUnitSize"/>, in bytes.</summary>
+    public const int IoUnitSizeMin = 512;
+
+    /// <summary>Largest <see cref="InCapsuleDataSize"/>, in bytes.</summary>
+    public const int InCapsuleDataSizeMax = 65536;
+
     /// <summary>Largest queue depth a qpair negotiates (<c>max_queue_depth</c>).</summary>
     public int MaxQueueDepth { get; init; } = 128;
 
@@ -57,14 +66,14 @@ public sealed record TargetOptions
     /// </summary>
     public void Validate()
     {
-        Require(MaxQueueDepth >= 2, nameof(MaxQueueDepth), "must be at least 2");
-        Require(IoUnitSize >= 512 && MaxIoSize >= IoUnitSize, nameof(IoUnitSize), $"must be at least 512 and at most {nameof(MaxIoSize)}");
+        Require(MaxQueueDepth >= MaxQueueDepthMin, nameof(MaxQueueDepth), $"must be at least {MaxQueueDepthMin}");
+        Require(IoUnitSize >= IoUnitSizeMin && MaxIoSize >= IoUnitSize, nameof(IoUnitSize), $"must be at least {IoUnitSizeMin} and at most {nameof(MaxIoSize)}");
         Require(MaxSendSge is >= 1 and <= 16, nameof(MaxSendSge), "must be 1..16");
         Require(BuffersPerIoMax <= RdmaRequest.BuffersMax, nameof(MaxIoSize), $"needs more than {RdmaRequest.BuffersMax} buffers of {IoUnitSize} bytes");
         Require(NumSharedBuffers >= BuffersPerIoMax, nameof(NumSharedBuffers), $"{NumSharedBuffers} cannot hold one I/O of {MaxIoSize} bytes ({BuffersPerIoMax} buffers)");
         var extraWrs = Math.Max((BuffersPerIoMax + MaxSendSge - 1) / MaxSendSge, Nvme.SglDescriptor.MaxInCapsuleDescriptors) - 1;
         Require(DataWrPoolSize >= extraWrs, nameof(DataWrPoolSize), $"{DataWrPoolSize} cannot hold the {extraWrs} extra data WRs of the largest transfer");
-        Require(InCapsuleDataSize is >= 0 and <= 65536, nameof(InCapsuleDataSize), "must be 0..65536");
+        Require(InCapsuleDataSize is >= 0 and <= InCapsuleDataSizeMax, nameof(InCapsuleDataSize), $"must be 0..{InCapsuleDataSizeMax}");
     }
 
     private static void Require(bool condition, string option, string problem)

@@ -17,7 +17,13 @@ public static class TargetSnapshotAudit
     public const int FindingsMax = 256;
 
     /// <summary>Audits <paramref name="snapshot"/>; an empty list means consistent.</summary>
-    public static IReadOnlyList<SnapshotFinding> Run(TargetSnapshot snapshot)
+    public static IReadOnlyList<SnapshotFinding> Run(TargetSnapshot snapshot) => Run(snapshot, out _);
+
+    /// <summary>
+    /// Audits <paramref name="snapshot"/>: the first <see cref="FindingsMax"/> findings, and in <paramref name="total"/>
+    /// how many there are in all (more than the list holds when capped).
+    /// </summary>
+    public static IReadOnlyList<SnapshotFinding> Run(TargetSnapshot snapshot, out int total)
     {
         var findings = new List<SnapshotFinding>();
         var index = new SnapshotIndex(snapshot);
@@ -42,6 +48,7 @@ public static class TargetSnapshotAudit
             Counters(scope, findings);
         }
 
+        total = findings.Count;
         return findings.Count > FindingsMax ? findings.Take(FindingsMax).ToList() : findings;
     }
 
