@@ -35,6 +35,13 @@ internal static class NvmfRun
             return RunCommand.Usage(stderr, unknown);
         }
 
+        // The options first: the fault profile draws qpair numbers and WR counts from them (--qpairs -3 must be a usage
+        // error, not an exception in the draw); then again with what the profile changed.
+        if (settings.WorkloadOptions(defects).Validate() is { } bad)
+        {
+            return RunCommand.Usage(stderr, bad);
+        }
+
         var setup = FaultProfileBuilder.Build(settings.Faults, settings.Seed, settings.Qpairs, settings.QueueDepth, settings.Ios);
         var options = setup.Apply(settings.WorkloadOptions(defects) with { TargetAddress = SimBackend.TargetAddress });
         var invalid = options.Validate();

@@ -23,6 +23,8 @@ public sealed partial class RunOptionMessageTests
     [InlineData("run --duration 10s", "harness: --duration 10s: must be a positive number of seconds")]
     [InlineData("run --watchdog x", "harness: --watchdog x: must be a positive number of seconds")]
     [InlineData("run --qpairs 0", "harness run: --qpairs 0: must be 1..127 (the I/O queues one controller gets)")]
+    [InlineData("run --qpairs -3 --faults retry-exceeded", "harness run: --qpairs -3: must be 1..127 (the I/O queues one controller gets)")]
+    [InlineData("run --qd 0 --faults swarm", "harness run: --qd 0: must be 1..128 (the target's max_queue_depth)")]
     [InlineData("run --workload rdma --qd 2000", "harness run: --qd 2000: must be 1..1024")]
     [InlineData("sweep --seeds 1 --workers x", "harness: --workers x: must be a whole number in 1..1024")]
     [InlineData("sweep --seeds 1 --workers 5000", "harness sweep: --workers 5000: must be 1..1024")]
