@@ -32,7 +32,6 @@ public static class SnapshotScenario
             throw document.Error("/initialState/poll_groups", e.Message);
         }
 
-        trace.Flush();
         return new ScenarioOutcome
         {
             Name = s.Name,

@@ -16,6 +16,7 @@ public sealed class Trace : IDisposable
     private readonly XxHash3 _hash = new();
     private readonly Stream? _jsonl;
     private readonly Utf8JsonWriter? _writer;
+    private bool _disposed;
     private readonly bool _ownsStream;
     private readonly List<TraceRecord>? _memory;
     private readonly int _memoryLimit;
@@ -71,9 +72,14 @@ public sealed class Trace : IDisposable
         }
     }
 
-    /// <summary>Flushes the JSONL output.</summary>
+    /// <summary>Flushes the JSONL output (nothing once disposed: the fabric disposes the trace it was given).</summary>
     public void Flush()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         _writer?.Flush();
         _jsonl?.Flush();
     }
@@ -81,7 +87,13 @@ public sealed class Trace : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         Flush();
+        _disposed = true;
         _writer?.Dispose();
         if (_ownsStream)
         {

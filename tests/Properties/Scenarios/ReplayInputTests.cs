@@ -16,6 +16,17 @@ public sealed class ReplayInputTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    public void A_snapshot_scenario_replays_with_its_trace_written()
+    {
+        // The fabric closes the trace it is given; the snapshot runner flushed it again afterwards and crashed
+        // (ObjectDisposedException, found by the hostile-input property).
+        var trace = Path.Combine(_dir, "core.jsonl");
+        var run = HarnessRun.Of("replay", Path.Combine(RepoPaths.Scenarios, "core-spdk-3463-before-drain.json"), "--trace", trace);
+        Assert.True(run.Exit == 0, run.ToString());
+        Assert.True(File.ReadAllLines(trace).Length > 10, run.ToString());
+    }
+
+    [Fact]
     public void A_string_that_is_not_UTF8_exits_2_naming_the_file_the_line_and_the_field()
     {
         var file = Write("latin1.json", Bytes("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"description\": \"caf", 0xe9, "\",\n  \"expect\": \"must-pass\",\n  \"commands\": [{\"op\": \"settle\"}]\n}\n"));
