@@ -20,6 +20,13 @@ public static class ScenarioSchema
     /// <summary>Null when <paramref name="document"/> conforms, else (JSON Pointer of the field, problem).</summary>
     public static (string Pointer, string Problem)? FirstProblem(JsonElement document)
     {
+        // JsonSchema.Net compares numbers as decimals and throws on one that does not fit (1e300): no field of the
+        // schema takes such a number, so it is the first problem, named before the schema is evaluated.
+        if (FirstOutOfRangeNumber(document, string.Empty) is { } huge)
+        {
+            return huge;
+        }
+
         var results = Schema.Value.Evaluate(document, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (results.IsValid)
         {
@@ -45,6 +52,39 @@ public static class ScenarioSchema
         }
 
         return best ?? (string.Empty, "does not conform to the scenario schema");
+    }
+
+    /// <summary>The first number (depth first, in document order) that no decimal can hold, with its JSON Pointer.</summary>
+    private static (string Pointer, string Problem)? FirstOutOfRangeNumber(JsonElement element, string pointer)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Number when !element.TryGetDecimal(out _):
+                return (pointer, $"{element.GetRawText()}: out of range for every field of a scenario (none takes a number beyond ±2^64)");
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (FirstOutOfRangeNumber(property.Value, $"{pointer}/{property.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FirstOutOfRangeNumber(item, $"{pointer}/{i++}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>An <c>if</c> that did not hold selects another branch: it is not a problem of the document.</summary>
