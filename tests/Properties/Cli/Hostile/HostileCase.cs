@@ -99,7 +99,7 @@ internal sealed record HostileCase(HostileCommand Command, int Sample, FileMutat
                 AddDefect(inv);
                 break;
             case HostileCommand.Sweep:
-                inv.Args.AddRange(new[] { "sweep", "--seeds", SweepSeeds[Choice(0, SweepSeeds.Length)] });
+                inv.Args.AddRange(new[] { "sweep", "--seeds", Choices[0] % 2 == 0 ? SweepSeeds[0] : SweepSeeds[Choice(0, SweepSeeds.Length)] });
                 AddOptions(inv, SweepOptions, offset: 1);
                 // Both outputs always named (a defect's failing seeds would otherwise be saved in the test's working
                 // folder): one of the case's kind, the other a fresh path.
@@ -122,21 +122,28 @@ internal sealed record HostileCase(HostileCommand Command, int Sample, FileMutat
 
     private byte[] Pick(IReadOnlyList<byte[]> samples) => samples[Sample % samples.Count];
 
+    /// <summary>
+    /// Each option: a third of the cases leave it out, a third give its ordinary value (the table's first), a third any
+    /// value of the table; so a good share of cases runs for real instead of stopping at the first bad option.
+    /// </summary>
     private void AddOptions(HostileInvocation inv, string[][] table, int offset)
     {
         for (var i = 0; i < table.Length; i++)
         {
-            var choice = Choice(offset + i, table[i].Length);
-            if (choice > 0)
+            var choice = Choices[(offset + i) % Choices.Length];
+            if (choice % 3 == 0)
             {
-                inv.Args.AddRange(new[] { table[i][0], table[i][choice] });
+                continue;
             }
+
+            var value = choice % 3 == 1 ? table[i][1] : table[i][1 + (choice / 3 % (table[i].Length - 1))];
+            inv.Args.AddRange(new[] { table[i][0], value });
         }
     }
 
     private void AddDefect(HostileInvocation inv)
     {
-        var choice = Choice(Choices.Length - 1, Defects.Length * 3);
+        var choice = Choice(Choices.Length - 1, Defects.Length * 4);
         if (choice < Defects.Length)
         {
             inv.Args.AddRange(new[] { "--defect", Defects[choice] });
@@ -145,10 +152,10 @@ internal sealed record HostileCase(HostileCommand Command, int Sample, FileMutat
 
     private void AddName(HostileInvocation inv)
     {
-        var choice = Choice(Choices.Length - 2, Names.Length + 1);
-        if (choice > 0)
+        var choice = Choice(Choices.Length - 2, Names.Length * 3);
+        if (choice < Names.Length)
         {
-            inv.Args.AddRange(new[] { "--name", Names[choice - 1] });
+            inv.Args.AddRange(new[] { "--name", Names[choice] });
         }
     }
 

@@ -11,7 +11,7 @@ internal static class HostileGen
 
     public static Gen<FileMutation> Mutation { get; } =
         from kind in Gen.Frequency(
-            (3, Gen.Constant(FileMutationKind.None)),
+            (12, Gen.Constant(FileMutationKind.None)),
             (2, Gen.Constant(FileMutationKind.Truncate)),
             (2, Gen.Constant(FileMutationKind.FlipByte)),
             (3, Gen.Constant(FileMutationKind.InvalidUtf8)),
@@ -32,7 +32,7 @@ internal static class HostileGen
         from input in Mutation
         from extra in Mutation
         from output in Gen.Frequency(
-            (4, Gen.Constant(OutputKind.Fresh)),
+            (8, Gen.Constant(OutputKind.Fresh)),
             (1, Gen.Constant(OutputKind.Existing)),
             (1, Gen.Constant(OutputKind.MissingFolder)),
             (1, Gen.Constant(OutputKind.Unwritable)),
