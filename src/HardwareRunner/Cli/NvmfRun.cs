@@ -42,7 +42,7 @@ internal static class NvmfRun
             return RunCommand.Usage(stderr, bad);
         }
 
-        var setup = FaultProfileBuilder.Build(settings.Faults, settings.Seed, settings.Qpairs, settings.QueueDepth, settings.Ios);
+        var setup = settings.FaultSetup();
         var options = setup.Apply(settings.WorkloadOptions(defects) with { TargetAddress = SimBackend.TargetAddress });
         var invalid = options.Validate();
         if (invalid != null)
@@ -95,7 +95,9 @@ internal static class NvmfRun
     private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
         var fabric = backend.Fabric;
-        var workload = CreateWorkload(options, settings.Faults, backend);
+        // A plan file draws nothing from the seed: the trace names no profile (nor the file's path), so the run is the
+        // scenario {"random": …, "faults": [the plan]} event for event, and a copy of the file replays with the same hash.
+        var workload = CreateWorkload(options, settings.FaultPlan == null ? settings.Faults : FaultProfiles.None, backend);
         var meter = new SteadyStateMeter(options.Ios);
         var stats = workload.Stats;
         var wall = Stopwatch.StartNew();
@@ -107,8 +109,17 @@ internal static class NvmfRun
             violation = new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak);
         }
 
-        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o), wall.Elapsed);
+        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o), wall.Elapsed,
+            NeverFired(settings, fabric));
     }
+
+    /// <summary>
+    /// <c>FILE:LINE: warning: faults[I] (WHAT) never fired</c> for each scripted fault of the plan file that did nothing (a
+    /// WR, event or QP it selects never came): it tested nothing, whatever the verdict. None for a profile, whose draws are
+    /// the harness's, not the user's.
+    /// </summary>
+    private static IReadOnlyList<string> NeverFired(RunSettings settings, Sim.Fabric.SimFabric fabric) =>
+        settings.FaultPlan is { } plan ? fabric.Faults.NeverFired().Select(plan.NeverFiredWarning).ToArray() : [];
 
     /// <summary>
     /// What a hang means for the workload. What the field sees: the controller delete never completes ("NVMe path …

@@ -28,6 +28,11 @@ internal static class PingPongRun
             return RunCommand.Usage(stderr, invalid);
         }
 
+        if (settings.FaultPlan != null)
+        {
+            return RunCommand.Usage(stderr, $"--faults {settings.Faults}: the rdma workload does not take a fault plan file, only {string.Join(" or ", FaultProfiles.PingPongNames)} (a plan's QP numbers and WR kinds are the NVMe-oF transport's: --workload nvmf)");
+        }
+
         if (!FaultProfiles.PingPongNames.Contains(settings.Faults, StringComparer.Ordinal))
         {
             return RunCommand.Usage(stderr, $"--faults {settings.Faults}: the rdma workload takes only {string.Join(" or ", FaultProfiles.PingPongNames)} (the others drive the NVMe-oF transport: --workload nvmf)");

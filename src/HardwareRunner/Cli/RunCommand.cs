@@ -18,6 +18,11 @@ internal static class RunCommand
 
     public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
+        if (FaultsValue.Resolve(settings, out settings) is { } faults)
+        {
+            return Usage(stderr, faults); // a plan file is read before anything runs, on every backend
+        }
+
         if (settings.Backend == BackendNames.Ibverbs)
         {
             return RunHardware.Execute(settings, stdout, stderr);

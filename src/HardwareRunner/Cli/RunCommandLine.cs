@@ -20,8 +20,13 @@ internal sealed class RunCommandLine
     private readonly Option<int> _ioSize = NumberOption.Int("--io-size", "BYTES", "Bytes per Read/Write (nvmf: a multiple of the 4096-byte block).", 4096, RunRanges.IoSize);
     private readonly Option<double> _rwMix = NumberOption.Double("--rw-mix", "FRACTION", "Fraction of I/Os that are reads (nvmf).", 0.5, RunRanges.RwMix);
 
-    private readonly Option<string> _faults = Choice("--faults", "PROFILE", FaultProfiles.None, FaultProfiles.Names, "fault profile",
-        "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, swarm (the seed picks fault kinds, rates and a mix of the others), or nightly (only faults real hardware can be made to show; see docs/hardware.md). The rdma workload takes none and swarm.");
+    // Not a Choice: a value that is no profile's name is a fault plan file, read and checked before the run (FaultsValue).
+    private readonly Option<string> _faults = new("--faults")
+    {
+        HelpName = "PROFILE|FILE",
+        Description = "Fault profile: none, retry-exceeded, flush-storm, rnr, disconnects, swarm (the seed picks fault kinds, rates and a mix of the others), or nightly (only faults real hardware can be made to show; see docs/hardware.md). Or a fault plan file: JSON {\"faults\": [...], \"swarm\": {...}} in the scenario vocabulary, run as written (docs/scenarios.md, \"Fault plan files\"; a file named like a profile: ./NAME). The rdma workload takes none and swarm.",
+        DefaultValueFactory = _ => FaultProfiles.None,
+    };
 
     private readonly Option<string[]> _defect = Defects();
     private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE." };

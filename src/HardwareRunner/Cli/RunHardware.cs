@@ -10,8 +10,8 @@ namespace Harness.HardwareRunner.Cli;
 
 /// <summary>
 /// <c>harness run --backend ibverbs --role target|host|loopback --addr IP:PORT [--device NAME] …</c>. In this order:
-/// everything given is checked (values, the workload, a <c>--role</c> without <c>--addr</c> or the reverse, the fault
-/// profile's mapping to hardware actions, the output paths); then the native stack is opened, which fails fast with the
+/// everything given is checked (values, the workload, a <c>--role</c> without <c>--addr</c> or the reverse, the mapping
+/// of the fault profile's draw or the fault plan file's faults to hardware actions, the output paths); then the native stack is opened, which fails fast with the
 /// reason <c>harness devices</c> gives (exit 2; a bare <c>--backend ibverbs</c> gets that answer first); then a missing
 /// <c>--role</c>/<c>--addr</c> is an error; then the run (<see cref="HardwareSession"/>) with the
 /// NIC counters read before and after, the summary, the JUnit report and the exit code of a simulated run.
@@ -85,14 +85,18 @@ internal static class RunHardware
             return problem;
         }
 
-        var faults = FaultProfileBuilder.Build(s.Faults, s.Seed, s.Qpairs, s.QueueDepth, s.Ios);
+        var faults = s.FaultSetup();
         var applied = faults.Apply(s.WorkloadOptions(defects));
         var workload = applied with { ControllerActions = [] }; // on hardware the executor runs them at their point of the I/O
         var plan = HardwareFaultMapper.Map(faults, s.Ios, s.Qpairs, s.QueueDepth);
-        problem = workload.Validate() ?? (plan.Runnable ? null : HardwareFaultMapper.RefusalMessage(s.Faults, s.Seed, plan)) ?? RunOutputs.Problem(s);
+        problem = workload.Validate() ?? (plan.Runnable ? null : Refusal(s, plan)) ?? RunOutputs.Problem(s);
         request = problem == null ? new HardwareRequest(role, address, workload, plan, faults.Description) : null;
         return problem;
     }
+
+    /// <summary>Why the faults cannot run on hardware: a profile's draw (another seed may do) or a plan file's faults (the file must change).</summary>
+    private static string Refusal(RunSettings s, HardwareFaultPlan plan) =>
+        s.FaultPlan != null ? HardwareFaultMapper.PlanFileRefusalMessage(s.Faults, plan) : HardwareFaultMapper.RefusalMessage(s.Faults, s.Seed, plan);
 
     /// <summary>What a hardware run cannot do without. Null or the usage error.</summary>
     internal static string? CheckRequired(RunSettings s, HardwareRequest request, out HardwareRunOptions? options)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Harness.HardwareRunner.Workloads.Nvmf;
+using Harness.Sim.Scenarios;
 using Harness.Transport.Target;
 
 namespace Harness.HardwareRunner.Cli;
@@ -25,7 +26,11 @@ public sealed record RunSettings
     /// <summary>Fraction of I/Os that are reads.</summary>
     public double RwMix { get; init; } = 0.5;
 
+    /// <summary><c>--faults</c> as given: a profile's name (<see cref="FaultProfiles"/>) or the path of a fault plan file.</summary>
     public string Faults { get; init; } = FaultProfiles.None;
+
+    /// <summary>The fault plan file <see cref="Faults"/> names, once loaded (<see cref="FaultsValue.Resolve"/>); null for a profile.</summary>
+    public FaultPlanFile? FaultPlan { get; init; }
 
     public IReadOnlyList<string> Defects { get; init; } = Array.Empty<string>();
 
@@ -68,7 +73,13 @@ public sealed record RunSettings
         HostDefects = defects,
     };
 
-    /// <summary>The command line that replays this run exactly (without <c>--trace</c>).</summary>
+    /// <summary>
+    /// The run's faults: the plan file's as written, or the profile's drawn from the seed for this workload's shape.
+    /// </summary>
+    public FaultSetup FaultSetup() =>
+        FaultPlan != null ? FaultProfileBuilder.FromFile(FaultPlan) : FaultProfileBuilder.Build(Faults, Seed, Qpairs, QueueDepth, Ios);
+
+    /// <summary>The command line that replays this run exactly (without <c>--trace</c>; a plan file's path as given, quoted for a shell).</summary>
     public string ReplayCommand()
     {
         var sb = new StringBuilder("harness run");
@@ -78,7 +89,7 @@ public sealed record RunSettings
             sb.Append(CultureInfo.InvariantCulture, $" --rw-mix {RwMix:R}");
         }
 
-        sb.Append(" --faults ").Append(Faults);
+        sb.Append(" --faults ").Append(ShellWord.Quote(Faults));
         foreach (var defect in Defects)
         {
             sb.Append(" --defect ").Append(defect);

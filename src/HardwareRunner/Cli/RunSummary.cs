@@ -10,11 +10,14 @@ internal static class RunSummary
 {
     /// <summary>
     /// Records <paramref name="violation"/> (if any) in the trace, prints the workload's <paramref name="body"/>, the
-    /// result line and <c>trace-hash</c> (always last); on a violation, names it on stderr with the replay command; then
-    /// writes the JUnit report (exit 2 when it cannot be written).
+    /// <paramref name="warnings"/>, the result line and <c>trace-hash</c> (always last); says each warning on stderr too
+    /// (a CI log shows stderr); on a violation, names it on stderr with the replay command; then writes the JUnit report
+    /// (exit 2 when it cannot be written). A warning does not change the exit code.
     /// </summary>
-    public static int Finish(RunSettings settings, SimFabric fabric, WorkloadViolation? violation, TextWriter stdout, TextWriter stderr, Action<TextWriter> body, TimeSpan wall)
+    public static int Finish(RunSettings settings, SimFabric fabric, WorkloadViolation? violation, TextWriter stdout, TextWriter stderr, Action<TextWriter> body, TimeSpan wall,
+        IReadOnlyList<string>? warnings = null)
     {
+        warnings ??= [];
         if (violation != null)
         {
             var firstLine = violation.Detail.Split('\n', 2)[0];
@@ -23,9 +26,19 @@ internal static class RunSummary
 
         var summary = new StringWriter(CultureInfo.InvariantCulture);
         body(summary);
+        foreach (var warning in warnings)
+        {
+            summary.WriteLine(warning);
+        }
+
         summary.WriteLine(violation == null ? "result: ok, no invariant broken" : $"result: INVARIANT BROKEN: {violation.Invariant}");
         summary.WriteLine($"trace-hash: {fabric.Trace.HashHex}");
         stdout.Write(summary.ToString());
+        foreach (var warning in warnings)
+        {
+            stderr.WriteLine($"harness run: {warning}");
+        }
+
         if (violation != null)
         {
             stderr.WriteLine($"invariant broken: {violation}");

@@ -85,13 +85,22 @@ public static class HardwareFaultMapper
         };
     }
 
-    /// <summary>The refusal message of <c>harness run</c> (exit 2).</summary>
+    /// <summary>The refusal message of <c>harness run</c> (exit 2) for a profile's draw.</summary>
     public static string RefusalMessage(string profile, ulong seed, HardwareFaultPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var lines = string.Join("; ", plan.Refused);
         return string.Create(CultureInfo.InvariantCulture,
             $"--faults {profile} (seed {seed}): {plan.Refused.Count} fault(s) have no hardware counterpart and are not run: {lines}. On --backend ibverbs use --faults nightly (or none, retry-exceeded, flush-storm, rnr), or a seed whose draw has none of these; docs/hardware.md lists what maps");
+    }
+
+    /// <summary>The refusal message of <c>harness run</c> (exit 2) for a fault plan file: the seed draws nothing there, the file must change.</summary>
+    public static string PlanFileRefusalMessage(string file, HardwareFaultPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var lines = string.Join("; ", plan.Refused);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"--faults {file}: {plan.Refused.Count} fault(s) of the fault plan file have no hardware counterpart and are not run: {lines}. On --backend ibverbs a plan file may hold only faults that map (docs/hardware.md lists them); the simulator (--backend sim) runs them all");
     }
 
     private static Func<long, double> Fraction(long fromNs, long untilNs) =>

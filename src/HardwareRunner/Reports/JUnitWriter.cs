@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using Harness.Sim.Files;
 
 namespace Harness.HardwareRunner.Reports;
 
@@ -8,12 +9,13 @@ namespace Harness.HardwareRunner.Reports;
 /// Writes a <see cref="JUnitReport"/> as JUnit XML (the de-facto schema of Ant/Maven Surefire that CI systems parse):
 /// <c>testsuites</c> → <c>testsuite</c> (tests, failures, errors, skipped, time, properties) → <c>testcase</c>
 /// (classname, name, time; <c>failure</c>/<c>error</c>/<c>skipped</c>; <c>system-out</c>). Characters XML 1.0 cannot hold
-/// are replaced, so any output of a run can go in. Deterministic for a given report; the file is written atomically.
+/// are replaced, so any output of a run can go in. Deterministic for a given report; the file is written through
+/// <see cref="OutputFile"/> (whole or not at all; <c>/dev/null</c> or a pipe in place).
 /// </summary>
 public static class JUnitWriter
 {
     /// <summary>Writes <paramref name="report"/> to <paramref name="path"/> (whole file or nothing).</summary>
-    public static void WriteFile(JUnitReport report, string path) => AtomicFile.Write(path, s => Write(report, s));
+    public static void WriteFile(JUnitReport report, string path) => OutputFile.Write(path, s => Write(report, s));
 
     /// <summary>Writes <paramref name="report"/> to <paramref name="output"/>.</summary>
     public static void Write(JUnitReport report, Stream output)

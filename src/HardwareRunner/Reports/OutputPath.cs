@@ -1,10 +1,15 @@
+using Harness.Sim.Files;
+
 namespace Harness.HardwareRunner.Reports;
 
 /// <summary>
 /// Whether a file the user asked for (<c>--junit</c>, <c>--trace</c>, <c>-o</c>, <c>--out</c>) can be written, checked
 /// before the work that produces it, so that a bad path is a usage error (exit 2) at once and never the end of a long
-/// run whose results are then lost. The check creates (and removes) a probe file next to the target, because only
-/// the file system knows whether a directory that exists takes new files (<c>/proc</c>, a read-only mount).
+/// run whose results are then lost. It answers for the write <see cref="OutputFile"/> will make: a regular file (or a
+/// new one) is replaced through a temporary file next to it (next to a link's final target), so the check creates (and
+/// removes) a probe file there, because only the file system knows whether a directory that exists takes new files
+/// (<c>/proc</c>, a read-only mount); a character device or a pipe (<c>/dev/null</c>, <c>/dev/fd/N</c>) is written in
+/// place, so it must be writable itself; anything else (a directory, a block device, a socket) is refused.
 /// <see cref="FolderProblem"/> is the same check for an option that names a folder of files (<c>sweep --out</c>).
 /// </summary>
 public static class OutputPath
@@ -35,18 +40,24 @@ public static class OutputPath
         try
         {
             var full = Path.GetFullPath(path);
-            if (Directory.Exists(full))
+            if (OutputFile.Refusal(full) is { } refusal)
             {
-                return "it is a directory";
+                return refusal;
             }
 
-            var directory = Path.GetDirectoryName(full);
+            if (OutputFile.WritesInPlace(full))
+            {
+                return OutputFile.MayWrite(full) ? null : "permission denied";
+            }
+
+            var target = OutputFile.FinalPath(full);
+            var directory = Path.GetDirectoryName(target);
             if (directory == null || !Directory.Exists(directory))
             {
                 return $"its directory {directory} does not exist";
             }
 
-            Probe(directory, Path.GetFileName(full));
+            Probe(directory, Path.GetFileName(target));
             return null;
         }
         catch (Exception e) when (IsPathError(e))
@@ -57,11 +68,12 @@ public static class OutputPath
 
     /// <summary>
     /// As <see cref="Problem"/> for a file written in place as the work goes (a trace streamed during a run): an existing
-    /// file that is not a folder is accepted, because it is opened before the work starts, which is its check; a pipe
-    /// or a device (<c>--trace &gt;(gzip &gt; t.gz)</c> names <c>/dev/fd/63</c>) has no folder a probe file could be made in.
+    /// regular file is accepted, because it is opened before the work starts, which is its check (its folder need not
+    /// take new files); a pipe or a device (<c>--trace &gt;(gzip &gt; t.gz)</c> names <c>/dev/fd/63</c>) as by
+    /// <see cref="Problem"/>: writable, and never a block device or a socket.
     /// </summary>
     public static string? InPlaceProblem(string? path, string option, string what) =>
-        path != null && path.Length > 0 && File.Exists(path) ? null : Problem(path, option, what);
+        path != null && path.Length > 0 && FileKinds.Of(path) == FileKind.Regular ? null : Problem(path, option, what);
 
     /// <summary>
     /// Null when <paramref name="path"/> is a folder that files can be created in, or can be made one (it and its missing

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Harness.HardwareRunner.Cli;
 using Harness.HardwareRunner.Reports;
+using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
@@ -174,7 +175,7 @@ public sealed class SweepRun
         var problem = OutputPath.WriteProblem(path, "--out", $"the scenario of seed {seed}", () =>
         {
             Directory.CreateDirectory(_s.OutDir);
-            AtomicFile.WriteText(path, k.Text!);
+            OutputFile.WriteText(path, k.Text!);
         });
         if (problem != null)
         {

@@ -124,13 +124,11 @@ public static class ScenarioFile
         return sb.Append('\n').ToString();
     }
 
-    /// <summary>Writes <paramref name="scenario"/> to <paramref name="path"/> (whole file or nothing: a temporary file is renamed).</summary>
-    public static void Save(Scenario scenario, string path)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, ToJson(scenario), new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>
+    /// Writes <paramref name="scenario"/> to <paramref name="path"/> through <see cref="OutputFile"/>: whole file or nothing,
+    /// a temporary file of its own per write (two writers of one path never mix their bytes), none left after a failure.
+    /// </summary>
+    public static void Save(Scenario scenario, string path) => OutputFile.WriteText(path, ToJson(scenario));
 
     /// <summary>Exactly one workload (the schema's <c>oneOf</c>, said so that a person understands it).</summary>
     private static void CheckWorkloadKind(JsonElement root, string file)
