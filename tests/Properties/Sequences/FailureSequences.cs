@@ -29,7 +29,8 @@ public static class FailureSequences
     private static readonly string[] WcStatuses = { "IBV_WC_RETRY_EXC_ERR", "IBV_WC_RETRY_EXC_ERR", "IBV_WC_RETRY_EXC_ERR", "IBV_WC_REM_ACCESS_ERR", "IBV_WC_RNR_RETRY_EXC_ERR", "IBV_WC_LOC_LEN_ERR" };
     private static readonly string[] AsyncEvents = { "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_LAST_WQE_REACHED", "IBV_EVENT_QP_REQ_ERR", "IBV_EVENT_SQ_DRAINED" };
     private static readonly string[] CmEvents = { "RDMA_CM_EVENT_DISCONNECTED", "RDMA_CM_EVENT_ESTABLISHED", "RDMA_CM_EVENT_TIMEWAIT_EXIT" };
-    private static readonly long[] Waits = { 1_000, 2_000, 4_000, 8_000, 20_000, 100_000, 1_000_000 };
+    // Up to 10 ms: the host polls its admin queue every 10 ms (bdev_nvme's period), so a reset's reconnects happen there.
+    private static readonly long[] Waits = { 1_000, 2_000, 4_000, 8_000, 20_000, 100_000, 1_000_000, 10_000_000 };
 
     /// <summary>Any failure sequence.</summary>
     public static Gen<Scenario> Any { get; } =
@@ -78,6 +79,7 @@ public static class FailureSequences
         (1, from qp in Qp(qpairs) from e in Gen.Elements(AsyncEvents) select (ScenarioCommand)new AsyncEventCommand(qp, e)),
         (1, from side in Gen.Elements("host", "target") select (ScenarioCommand)new DeviceRemovalCommand(side)),
         (1, Gen.Constant((ScenarioCommand)new ResetCommand())),
+        (1, Gen.Constant((ScenarioCommand)new DeleteControllerCommand())),
         (1, from q in Gen.Choose(1, qpairs) select (ScenarioCommand)new ReconnectCommand(q)));
 
     /// <summary>WR-level faults of the plan: the Nth WR of a kind on a QP fails, loses packets, or a CM event is late.</summary>
