@@ -15,13 +15,15 @@ public sealed partial class RunProgressTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
+    // A period of 1 ms: the runs take far longer than that on any machine, so lines always appear (with 20 ms a fast,
+    // idle machine could finish first and fail the test).
     [Theory]
     [InlineData("nvmf", "4000")]
     [InlineData("rdma", "20000")]
     public void A_long_run_prints_progress_lines_on_stderr_and_the_same_stdout_and_trace_as_without(string workload, string ios)
     {
         var quiet = Run(RunProgressOptions.None, workload, ios, "quiet.jsonl");
-        var shown = Run(new RunProgressOptions { Style = RunProgressStyle.Lines, Period = TimeSpan.FromMilliseconds(20) }, workload, ios, "shown.jsonl");
+        var shown = Run(new RunProgressOptions { Style = RunProgressStyle.Lines, Period = TimeSpan.FromMilliseconds(1) }, workload, ios, "shown.jsonl");
 
         Assert.True(quiet.Exit == 0 && shown.Exit == 0, shown.ToString());
         Assert.Equal(string.Empty, quiet.Stderr);
@@ -48,7 +50,7 @@ public sealed partial class RunProgressTests : IDisposable
     [Fact]
     public void The_lines_measure_wall_time_on_the_injected_clock()
     {
-        var options = new RunProgressOptions { Style = RunProgressStyle.Lines, Period = TimeSpan.FromMilliseconds(20), Clock = new SteppingClock(TimeSpan.FromSeconds(10)) };
+        var options = new RunProgressOptions { Style = RunProgressStyle.Lines, Period = TimeSpan.FromMilliseconds(1), Clock = new SteppingClock(TimeSpan.FromSeconds(10)) };
 
         var run = Run(options, "nvmf", "4000", "clock.jsonl");
 
