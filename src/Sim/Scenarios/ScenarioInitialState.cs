@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Harness.Transport.Json;
 using Harness.Transport.Target.Snapshot;
 
 namespace Harness.Sim.Scenarios;
@@ -25,7 +26,7 @@ public static class ScenarioInitialState
         }
         catch (SnapshotFormatException e)
         {
-            var pointer = Pointer(e.Field);
+            var pointer = JsonPointer.FromPath(e.Field);
             throw document.Error("/initialState" + pointer, InJsonWords(e.Problem, element, pointer));
         }
     }
@@ -61,22 +62,5 @@ public static class ScenarioInitialState
 
         var snapshot = Snapshot(d);
         FaultReach.OfSnapshot(snapshot.PollGroups.SelectMany(g => g.Pollers).Sum(p => p.Qpairs.Count)).Check(d);
-    }
-
-    /// <summary><c>$.poll_groups[0].pollers[0]</c> → <c>/poll_groups/0/pollers/0</c>.</summary>
-    private static string Pointer(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || path == "$")
-        {
-            return string.Empty;
-        }
-
-        var sb = new StringBuilder();
-        foreach (var part in path.TrimStart('$').Replace("[", ".", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries))
-        {
-            sb.Append('/').Append(JsonLineMap.Escape(part.Trim('\'')));
-        }
-
-        return sb.ToString();
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Harness.Sim.Scenarios;
+namespace Harness.Transport.Json;
 
 /// <summary>
 /// What a JSON value must be, in JSON's words ("must be a whole number between 0 and 2^64-1"), for the field
@@ -35,7 +35,7 @@ public static class JsonExpectedValue
         var info = options.GetTypeInfo(root);
         foreach (var raw in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            var segment = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            var segment = JsonPointer.Unescape(raw);
             info = Derived(options, info, node);
             if (info.Kind == JsonTypeInfoKind.Enumerable && node.ValueKind == JsonValueKind.Array
                 && int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < node.GetArrayLength())
