@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Harness.Transport.Json;
 using Harness.Transport.Target.Snapshot;
 
@@ -13,9 +12,6 @@ namespace Harness.Sim.Scenarios;
 /// </summary>
 public static class ScenarioInitialState
 {
-    /// <summary>How the snapshot format names fields (as TargetSnapshotReader reads them: SPDK's snake_case).</summary>
-    private static readonly JsonSerializerOptions SnapshotFieldNames = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     /// <summary>The snapshot of <paramref name="document"/>; problems name the scenario's file, line and field.</summary>
     public static TargetSnapshot Snapshot(ScenarioDocument document)
     {
@@ -26,19 +22,9 @@ public static class ScenarioInitialState
         }
         catch (SnapshotFormatException e)
         {
-            var pointer = JsonPointer.FromPath(e.Field);
-            throw document.Error("/initialState" + pointer, InJsonWords(e.Problem, element, pointer));
+            throw document.Error("/initialState" + JsonPointer.FromPath(e.Field), e.Problem);
         }
     }
-
-    /// <summary>
-    /// The snapshot reader passes System.Text.Json's "could not be converted to System.…" through; a scenario's reader
-    /// is told what the value must be instead (the field's type, found with the reader's naming of fields).
-    /// </summary>
-    private static string InJsonWords(string problem, JsonElement snapshot, string pointer) =>
-        problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal)
-            ? JsonExpectedValue.Describe(SnapshotFieldNames, typeof(TargetSnapshot), snapshot, pointer)
-            : problem;
 
     /// <summary>The load-time checks of a scenario with an initial state (called by <see cref="ScenarioFile"/>).</summary>
     internal static void Check(ScenarioDocument d)
