@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Harness.Transport.Json;
 
 namespace Harness.Sim.Scenarios;
 
@@ -105,7 +106,7 @@ public sealed class JsonLineMap
         var sb = new StringBuilder();
         foreach (var raw in pointer[1..].Split('/'))
         {
-            var part = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            var part = JsonPointer.Unescape(raw);
             if (part.Length > 0 && part.All(char.IsAsciiDigit))
             {
                 sb.Append('[').Append(part).Append(']');
@@ -120,7 +121,7 @@ public sealed class JsonLineMap
     }
 
     /// <summary>Escapes one pointer segment (RFC 6901).</summary>
-    public static string Escape(string segment) => segment.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+    public static string Escape(string segment) => JsonPointer.Escape(segment);
 
     /// <summary>
     /// Reads <paramref name="utf8"/> token by token and tells <paramref name="visit"/> each value and each property

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Harness.Sim.Files;
+using Harness.Transport.Json;
 using Harness.Transport.Target;
 
 namespace Harness.Sim.Scenarios;
@@ -72,7 +73,7 @@ public static class ScenarioFile
         {
             // The schema let it through, so the value is of the right JSON type but does not fit the field's
             // (a number beyond its range, 5.0 for a whole number): say so in JSON's words, not .NET's.
-            var pointer = PathToPointer(e.Path);
+            var pointer = JsonPointer.FromPath(e.Path);
             throw new ScenarioFormatException(file, lines.LineOf(pointer), JsonLineMap.FieldName(pointer),
                 JsonExpectedValue.Describe(Options, typeof(Scenario), root, pointer));
         }
@@ -266,23 +267,6 @@ public static class ScenarioFile
             UseSrq = t.Srq ?? false,
             MaxSrqDepth = o.MaxSrqDepth ?? ScenarioTargetOptions.MaxSrqDepthDefault,
         };
-    }
-
-    /// <summary>STJ's <c>$.commands[2].blocks</c> → <c>/commands/2/blocks</c>.</summary>
-    private static string PathToPointer(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || path == "$")
-        {
-            return string.Empty;
-        }
-
-        var sb = new StringBuilder();
-        foreach (var part in path.TrimStart('$').Replace("[", ".", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries))
-        {
-            sb.Append('/').Append(JsonLineMap.Escape(part.Trim('\'')));
-        }
-
-        return sb.ToString();
     }
 
     private static string FirstSentence(string message)

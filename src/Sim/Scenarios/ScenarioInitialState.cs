@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json;
+using Harness.Transport.Json;
 using Harness.Transport.Target.Snapshot;
 
 namespace Harness.Sim.Scenarios;
@@ -12,9 +12,6 @@ namespace Harness.Sim.Scenarios;
 /// </summary>
 public static class ScenarioInitialState
 {
-    /// <summary>How the snapshot format names fields (as TargetSnapshotReader reads them: SPDK's snake_case).</summary>
-    private static readonly JsonSerializerOptions SnapshotFieldNames = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     /// <summary>The snapshot of <paramref name="document"/>; problems name the scenario's file, line and field.</summary>
     public static TargetSnapshot Snapshot(ScenarioDocument document)
     {
@@ -25,19 +22,9 @@ public static class ScenarioInitialState
         }
         catch (SnapshotFormatException e)
         {
-            var pointer = Pointer(e.Field);
-            throw document.Error("/initialState" + pointer, InJsonWords(e.Problem, element, pointer));
+            throw document.Error("/initialState" + JsonPointer.FromPath(e.Field), e.Problem);
         }
     }
-
-    /// <summary>
-    /// The snapshot reader passes System.Text.Json's "could not be converted to System.…" through; a scenario's reader
-    /// is told what the value must be instead (the field's type, found with the reader's naming of fields).
-    /// </summary>
-    private static string InJsonWords(string problem, JsonElement snapshot, string pointer) =>
-        problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal)
-            ? JsonExpectedValue.Describe(SnapshotFieldNames, typeof(TargetSnapshot), snapshot, pointer)
-            : problem;
 
     /// <summary>The load-time checks of a scenario with an initial state (called by <see cref="ScenarioFile"/>).</summary>
     internal static void Check(ScenarioDocument d)
@@ -61,22 +48,5 @@ public static class ScenarioInitialState
 
         var snapshot = Snapshot(d);
         FaultReach.OfSnapshot(snapshot.PollGroups.SelectMany(g => g.Pollers).Sum(p => p.Qpairs.Count)).Check(d);
-    }
-
-    /// <summary><c>$.poll_groups[0].pollers[0]</c> → <c>/poll_groups/0/pollers/0</c>.</summary>
-    private static string Pointer(string? path)
-    {
-        if (string.IsNullOrEmpty(path) || path == "$")
-        {
-            return string.Empty;
-        }
-
-        var sb = new StringBuilder();
-        foreach (var part in path.TrimStart('$').Replace("[", ".", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries))
-        {
-            sb.Append('/').Append(JsonLineMap.Escape(part.Trim('\'')));
-        }
-
-        return sb.ToString();
     }
 }

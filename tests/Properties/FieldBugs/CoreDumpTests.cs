@@ -131,7 +131,7 @@ public sealed class CoreDumpTests
     [Theory]
     [InlineData("\"state\": \"FREE\"", "\"state\": \"LIMBO\"", "state: 'LIMBO' is not a request state")]
     [InlineData("\"format\": \"spdk-nvmf-rdma-snapshot\"", "\"format\": \"other\"", "field $.format")]
-    [InlineData("\"qid\": 1,", "\"qid\": \"one\",", "$.poll_groups[0].pollers[0].qpairs[1].qid")]
+    [InlineData("\"qid\": 1,", "\"qid\": \"one\",", "$.poll_groups[0].pollers[0].qpairs[1].qid: \"one\": must be a whole number between -2^31 and 2^31-1")]
     [InlineData("\"max_read_depth\"", "\"max_read_deepth\"", "max_read_deepth")]
     public void A_bad_snapshot_is_named_by_file_line_and_field_and_exits_2(string from, string to, string named)
     {

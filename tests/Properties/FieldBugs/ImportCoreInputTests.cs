@@ -38,7 +38,13 @@ public sealed class ImportCoreInputTests : IDisposable
         { "qpairs[1].qid", "70000", "qpairs[1].qid: 70000: must be 0..65535" },
         { "qpairs[1].state", "\"SPDK_NVMF_QPAIR_BANANA\"", "qpairs[1].state: 'SPDK_NVMF_QPAIR_BANANA' is not a qpair state" },
         { "qpairs[1].ibv_state", "\"IBV_QPS_LIMBO\"", "qpairs[1].ibv_state: 'IBV_QPS_LIMBO' is not a QP state" },
-        { "qpairs[1].qid", "\"one\"", "qpairs[1].qid: must be a whole number" },
+        { "qpairs[1].qid", "\"one\"", "qpairs[1].qid: \"one\": must be a whole number between -2^31 and 2^31-1" },
+        { "qpairs[1].qp_num", "-1", "qpairs[1].qp_num: -1: must be a whole number between 0 and 2^32-1" },
+        { "qpairs[1].max_queue_depth", "16.0", "qpairs[1].max_queue_depth: 16.0: must be a whole number between -2^31 and 2^31-1, written without a fraction or exponent" },
+        { "qpairs[1].to_close", "1", "qpairs[1].to_close: 1: must be true or false" },
+        { "requests[0].recv", "\"none\"", "resources.requests[0].recv: \"none\": must be a whole number between -2^31 and 2^31-1" },
+        { "request_states", "\"FREE\"", "$.request_states: \"FREE\": must be a list ([…])" },
+        { "source", "[]", "$.source: []: must be an object ({…})" },
         { "transport.in_capsule_data_size", "7", "$.transport.in_capsule_data_size: 7: must be a multiple of 16" },
         { "transport.num_shared_buffers", "2000000000", "$.transport.num_shared_buffers: 16384000000000 bytes of data buffers" },
         { "transport.max_io_size", "1073741824", "$.transport.max_io_size: 1073741824: must be 4096..16773120" },
@@ -85,6 +91,20 @@ public sealed class ImportCoreInputTests : IDisposable
         File.WriteAllText(path, text.Replace("\"version\": 1,", "\"version\": 1,\n  \"version\": 1,", StringComparison.Ordinal));
 
         AssertRefused(HarnessRun.Of("import-core", path, "-o", Output), "snapshot.json:4: field $.version: 'version' appears twice");
+    }
+
+    /// <summary>
+    /// The deserializer stops at a value it cannot convert, before the rest of the file, which may not be JSON at all:
+    /// the field and what it must be are still named (the value is not, there being no document to take it from).
+    /// </summary>
+    [Fact]
+    public void A_value_of_the_wrong_kind_in_a_file_cut_short_is_named_by_what_it_must_be()
+    {
+        var path = Path.Combine(_dir.FullName, "snapshot.json");
+        var text = SnapshotFiles.BeforeDrain().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        File.WriteAllText(path, text.Replace("\"version\": 1,", "\"version\": \"one\",", StringComparison.Ordinal)[..(text.Length / 2)]);
+
+        AssertRefused(HarnessRun.Of("import-core", path, "-o", Output), "snapshot.json:3: field $.version: must be a whole number between -2^31 and 2^31-1");
     }
 
     [Fact]
@@ -277,6 +297,7 @@ public sealed class ImportCoreInputTests : IDisposable
         Assert.True(run.Exit == 2, run.ToString());
         Assert.Contains(named, run.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Harness.", run.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Output), "a scenario was written");
         Assert.Empty(_dir.GetFiles("*.tmp", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true }));
     }

@@ -68,7 +68,7 @@ public sealed class ReplayInputTests : IDisposable
     [InlineData("\"swarm\": {\"packetLossRate\": \"high\"},", "swarm.packetLossRate: \"high\": must be a number")]
     [InlineData("\"faults\": [{\"kind\": \"wc-error\", \"qp\": \"target/1\", \"wr\": \"any\", \"nth\": 99999999999, \"status\": \"IBV_WC_REM_ACCESS_ERR\"}],", "faults[0].nth: 99999999999: must be a whole number between -2^31 and 2^31-1")]
     [InlineData("\"topology\": {\"target\": {\"numSharedBuffers\": 2}},", "topology.target.numSharedBuffers: 2 cannot hold one I/O")]
-    [InlineData("\"initialState\": {\"format\": \"spdk-nvmf-rdma-snapshot\", \"poll_groups\": 5},", "initialState.poll_groups: must be an array")]
+    [InlineData("\"initialState\": {\"format\": \"spdk-nvmf-rdma-snapshot\", \"poll_groups\": 5},", "initialState.poll_groups: 5: must be a list ([…])")]
     [InlineData("\"seed\": 1e300,", "seed: 1e300: out of range for every field of a scenario")]
     [InlineData("\"topology\": {\"qpairs\": -1e300},", "topology.qpairs: -1e300: out of range for every field of a scenario")]
     public void A_value_of_the_wrong_kind_is_named_in_JSON_words_without_NET_type_names(string field, string message)

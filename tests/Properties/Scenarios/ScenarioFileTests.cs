@@ -91,6 +91,9 @@ public sealed class ScenarioFileTests
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"random\": {\"ios\": 10},\n  \"topology\": {\n    \"srq\": true\n  }\n}", 7, "topology.srq", "command workloads only")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\"\n}", 1, "(document)", "")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"topology\": {\"target\": {\"numSharedBuffers\": 2, \"ioUnitSize\": 4096}},\n  \"commands\": []\n}", 5, "topology.target.numSharedBuffers", "2 cannot hold one I/O")]
+    [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"seed\": 18446744073709551616,\n  \"commands\": []\n}", 5, "seed", "18446744073709551616: must be a whole number between 0 and 2^64-1")]
+    [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"commands\": [],\n  \"initialState\": {\"format\": \"spdk-nvmf-rdma-snapshot\",\n    \"poll_groups\": 5}\n}", 7, "initialState.poll_groups", "5: must be a list ([…])")]
+    [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"commands\": [],\n  \"initialState\": {\"format\": \"spdk-nvmf-rdma-snapshot\",\n    \"request_states\": [\"FREE\",\n      7]}\n}", 8, "initialState.request_states[1]", "7: must be a string")]
     public void A_bad_file_is_reported_with_its_line_and_field(string text, int line, string field, string problem)
     {
         var e = Assert.Throws<ScenarioFormatException>(() => ScenarioFile.Parse(text, "bad.json"));

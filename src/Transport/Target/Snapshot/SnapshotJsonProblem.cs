@@ -4,33 +4,24 @@ using System.Text.RegularExpressions;
 namespace Harness.Transport.Target.Snapshot;
 
 /// <summary>
-/// A <see cref="JsonException"/> of the snapshot's deserializer in a person's words: without the location tail (the
-/// reader names file, line and field itself) and without .NET type names ("must be a whole number", not
-/// <c>System.Int32</c>; "unknown field", not a CLR type).
+/// A <see cref="JsonException"/> of the snapshot's deserializer in a person's words, for the kinds of problem that are
+/// about the document's shape (no JSON at all, a required field missing, an unknown or repeated field): without the
+/// location tail (the reader names file, line and field itself) and without .NET type names. A value the deserializer
+/// could not convert (<see cref="IsUnconvertibleValue"/>) is a question about its field's type instead, which
+/// <see cref="Json.JsonExpectedValue"/> answers for the reader from the document.
 /// </summary>
 internal static partial class SnapshotJsonProblem
 {
+    /// <summary>Whether <paramref name="e"/> is System.Text.Json's "The JSON value could not be converted to …".</summary>
+    public static bool IsUnconvertibleValue(JsonException e) => Converted().IsMatch(Sentence(e));
+
+    /// <summary>The problem <paramref name="e"/> reports, said without .NET's names.</summary>
     public static string Of(JsonException e)
     {
-        var message = e.Message;
-        foreach (var tail in new[] { " Path:", " LineNumber:" })
-        {
-            var cut = message.IndexOf(tail, StringComparison.Ordinal);
-            if (cut > 0)
-            {
-                message = message[..cut];
-            }
-        }
-
-        message = message.Trim();
+        var message = Sentence(e);
         if (message.StartsWith("The input does not contain any JSON tokens", StringComparison.Ordinal))
         {
             return "empty: no JSON in it, not a snapshot";
-        }
-
-        if (Converted().Match(message) is { Success: true } c)
-        {
-            return "must be " + Expected(c.Groups["type"].Value);
         }
 
         if (Missing().Match(message) is { Success: true } m)
@@ -52,21 +43,23 @@ internal static partial class SnapshotJsonProblem
         return TypeName().Replace(message, "a value of another type").Replace(", when isFinalBlock is true", string.Empty, StringComparison.Ordinal);
     }
 
-    /// <summary>What a value of CLR type <paramref name="type"/> looks like in the snapshot's JSON.</summary>
-    private static string Expected(string type) => type switch
+    /// <summary>The exception's message without its location tail (<c> Path: … | LineNumber: …</c>).</summary>
+    private static string Sentence(JsonException e)
     {
-        _ when type.StartsWith("System.Nullable`1[", StringComparison.Ordinal) => Expected(type["System.Nullable`1[".Length..^1]) + " or null",
-        "System.Int32" => "a whole number from -2147483648 to 2147483647",
-        "System.UInt32" => "a whole number from 0 to 4294967295",
-        "System.Int64" => "a whole number",
-        "System.Boolean" => "true or false",
-        "System.String" => "a string",
-        _ when type.Contains("IReadOnlyList", StringComparison.Ordinal) => "an array",
-        _ when type.StartsWith("Harness.", StringComparison.Ordinal) => "an object",
-        _ => "a value of another type",
-    };
+        var message = e.Message;
+        foreach (var tail in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(tail, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
 
-    [GeneratedRegex(@"could not be converted to (?<type>\S+?)\.?$")]
+        return message.Trim();
+    }
+
+    [GeneratedRegex(@"could not be converted to \S+?\.?$")]
     private static partial Regex Converted();
 
     [GeneratedRegex(@"missing required properties including: (?<names>.*)$")]

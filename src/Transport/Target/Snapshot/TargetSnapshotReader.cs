@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Harness.Transport.Json;
 
 namespace Harness.Transport.Target.Snapshot;
 
@@ -53,7 +54,13 @@ public static class TargetSnapshotReader
         catch (JsonException e)
         {
             var field = e.Path is { Length: > 0 } p && p != "$" ? p : null;
-            throw new SnapshotFormatException(name, (int)(e.LineNumber ?? -1) + 1, field, SnapshotJsonProblem.Of(e));
+
+            // A value of the wrong kind or beyond its field's range: what it must be follows from the field's type,
+            // which the contract has and the message only names in .NET's words.
+            var problem = SnapshotJsonProblem.IsUnconvertibleValue(e)
+                ? JsonExpectedValue.Describe(Options, typeof(TargetSnapshot), json, JsonPointer.FromPath(e.Path))
+                : SnapshotJsonProblem.Of(e);
+            throw new SnapshotFormatException(name, (int)(e.LineNumber ?? -1) + 1, field, problem);
         }
 
         if (snapshot == null)

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Harness.Sim.Scenarios;
+namespace Harness.Transport.Json;
 
 /// <summary>
 /// What a JSON value must be, in JSON's words ("must be a whole number between 0 and 2^64-1"), for the field
@@ -15,7 +15,43 @@ public static class JsonExpectedValue
     /// <c>VALUE: must be …</c> for the value at <paramref name="pointer"/> of <paramref name="document"/>, read as
     /// <paramref name="root"/> with <paramref name="options"/>.
     /// </summary>
-    public static string Describe(JsonSerializerOptions options, Type root, JsonElement document, string pointer)
+    public static string Describe(JsonSerializerOptions options, Type root, JsonElement document, string pointer) =>
+        Words(options, root, document, pointer);
+
+    /// <summary>
+    /// <see cref="Describe(JsonSerializerOptions, Type, JsonElement, string)"/> for a document still in bytes, as a reader
+    /// that deserializes straight from them has it. The serializer reads no further than the value it cannot bind, so
+    /// the rest of the document may not be JSON at all: then the value is left out and the field's type alone says
+    /// what it must be (<c>must be …</c>).
+    /// </summary>
+    public static string Describe(JsonSerializerOptions options, Type root, ReadOnlyMemory<byte> utf8, string pointer)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8, new JsonDocumentOptions
+            {
+                AllowTrailingCommas = options.AllowTrailingCommas,
+                CommentHandling = options.ReadCommentHandling == JsonCommentHandling.Disallow ? JsonCommentHandling.Disallow : JsonCommentHandling.Skip,
+                MaxDepth = options.MaxDepth,
+
+                // With a name repeated, the document's value would be the last one, not necessarily the one refused.
+                AllowDuplicateProperties = false,
+            });
+        }
+        catch (JsonException)
+        {
+            return Words(options, root, null, pointer);
+        }
+
+        using (document)
+        {
+            return Words(options, root, document.RootElement, pointer);
+        }
+    }
+
+    private static string Words(JsonSerializerOptions options, Type root, JsonElement? document, string pointer)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.TypeInfoResolver == null)
@@ -29,32 +65,62 @@ public static class JsonExpectedValue
         return text + (type == null ? "is not a value this field can hold" : MustBe(type, value));
     }
 
-    /// <summary>The type bound at <paramref name="pointer"/> and the value there (null where the walk loses either).</summary>
-    private static (Type? Type, JsonElement? Value) Find(JsonSerializerOptions options, Type root, JsonElement node, string pointer)
+    /// <summary>
+    /// The type bound at <paramref name="pointer"/> and the value there (null where the walk loses either). Without a
+    /// <paramref name="document"/> the walk follows the contract alone (no discriminator to choose a derived type by).
+    /// </summary>
+    private static (Type? Type, JsonElement? Value) Find(JsonSerializerOptions options, Type root, JsonElement? document, string pointer)
     {
         var info = options.GetTypeInfo(root);
+        var node = document;
         foreach (var raw in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            var segment = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
-            info = Derived(options, info, node);
-            if (info.Kind == JsonTypeInfoKind.Enumerable && node.ValueKind == JsonValueKind.Array
-                && int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < node.GetArrayLength())
+            var segment = JsonPointer.Unescape(raw);
+            if (node is { } here)
             {
-                (info, node) = (options.GetTypeInfo(info.ElementType!), node[i]);
+                info = Derived(options, info, here);
             }
-            else if (info.Kind == JsonTypeInfoKind.Object && node.ValueKind == JsonValueKind.Object
-                && info.Properties.FirstOrDefault(p => p.Name == segment) is { } property && node.TryGetProperty(segment, out var child))
-            {
-                (info, node) = (options.GetTypeInfo(property.PropertyType), child);
-            }
-            else
+
+            var next = Member(options, info, segment);
+            if (next == null)
             {
                 return (null, null);
             }
+
+            if (node is { } parent)
+            {
+                if (Child(parent, segment) is not { } child)
+                {
+                    return (null, null);
+                }
+
+                node = child;
+            }
+
+            info = next;
         }
 
         return (info.Type, node);
     }
+
+    /// <summary>The contract of an element (<paramref name="segment"/> an index) or of a property, or null.</summary>
+    private static JsonTypeInfo? Member(JsonSerializerOptions options, JsonTypeInfo info, string segment) => info.Kind switch
+    {
+        JsonTypeInfoKind.Enumerable when Index(segment) >= 0 => options.GetTypeInfo(info.ElementType!),
+        JsonTypeInfoKind.Object when info.Properties.FirstOrDefault(p => p.Name == segment) is { } property => options.GetTypeInfo(property.PropertyType),
+        _ => null,
+    };
+
+    /// <summary>The element or property <paramref name="segment"/> of <paramref name="node"/>, or null.</summary>
+    private static JsonElement? Child(JsonElement node, string segment) => node.ValueKind switch
+    {
+        JsonValueKind.Array when Index(segment) is var i and >= 0 && i < node.GetArrayLength() => node[i],
+        JsonValueKind.Object when node.TryGetProperty(segment, out var child) => child,
+        _ => null,
+    };
+
+    private static int Index(string segment) =>
+        int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : -1;
 
     /// <summary>The derived type a polymorphic object names with its discriminator (<c>"kind": "wc-error"</c>).</summary>
     private static JsonTypeInfo Derived(JsonSerializerOptions options, JsonTypeInfo info, JsonElement node)
