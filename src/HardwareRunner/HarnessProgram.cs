@@ -30,6 +30,9 @@ public static class HarnessProgram
     /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, <c>run</c> showing its progress as <paramref name="progress"/> says (tests).</summary>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
+        // Everything any subcommand prints goes through one escaping writer: no text from an input reaches the terminal raw.
+        stdout = PrintableWriter.Wrap(stdout);
+        stderr = PrintableWriter.Wrap(stderr);
         var root = BuildCommand(stdout, stderr, progress);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction or null)

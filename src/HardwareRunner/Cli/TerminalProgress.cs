@@ -18,7 +18,8 @@ internal static class TerminalProgress
     /// </summary>
     public static void Show(TextWriter terminal, long total, Func<long> done, Func<string> describe, Func<bool> finished)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(terminal) });
+        // The bar speaks ANSI on purpose: it writes under the escaping writer, to the terminal itself.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(PrintableWriter.Unwrap(terminal)) });
         console.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

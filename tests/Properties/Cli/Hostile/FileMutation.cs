@@ -27,6 +27,9 @@ internal enum FileMutationKind
     /// <summary>A line repeated, or a line of control characters and ANSI escapes inserted.</summary>
     JunkLine,
 
+    /// <summary>A JSON string given control characters through escapes (valid JSON: <c>"\u001b[2J"</c>).</summary>
+    EscapedControl,
+
     /// <summary>Replaced by random bytes.</summary>
     RandomBytes,
 
@@ -48,6 +51,8 @@ internal sealed partial record FileMutation(FileMutationKind Kind, int Where, in
         "-5", "-1", "0", "1000000000", "2147483648", "9223372036854775808", "18446744073709551616", "1e300", "-1e300",
         "0.5", "NaN", "\"7\"", "null", "true", "[]", "{}", "99999999999999999999999999999999",
     };
+
+    private static readonly string[] EscapedControls = { "\\u001b[2J\\u001b]0;pwned\\u0007", "\\u0000", "\\r\\u001b[1A", "\\u0085\\u009b31m" };
 
     private static readonly byte[][] InvalidSequences =
     {
@@ -84,6 +89,7 @@ internal sealed partial record FileMutation(FileMutationKind Kind, int Where, in
             FileMutationKind.HostileNumber => ReplaceMatch(sample, Number(), HostileNumbers[What % HostileNumbers.Length]),
             FileMutationKind.DuplicateKey => DuplicateProperty(sample),
             FileMutationKind.JunkLine => InsertLine(sample),
+            FileMutationKind.EscapedControl => InsertAfter(sample, (byte)'"', Encoding.ASCII.GetBytes(EscapedControls[What % EscapedControls.Length])),
             FileMutationKind.RandomBytes => RandomBytes(),
             FileMutationKind.Empty => Array.Empty<byte>(),
             _ => sample,

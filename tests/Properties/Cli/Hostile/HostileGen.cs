@@ -18,6 +18,7 @@ internal static class HostileGen
             (4, Gen.Constant(FileMutationKind.HostileNumber)),
             (3, Gen.Constant(FileMutationKind.DuplicateKey)),
             (2, Gen.Constant(FileMutationKind.JunkLine)),
+            (2, Gen.Constant(FileMutationKind.EscapedControl)),
             (1, Gen.Constant(FileMutationKind.RandomBytes)),
             (1, Gen.Constant(FileMutationKind.Empty)),
             (1, Gen.Constant(FileMutationKind.Directory)),
