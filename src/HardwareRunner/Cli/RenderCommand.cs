@@ -81,7 +81,7 @@ internal static class RenderCommand
         var svg = new SvgTimeline(model, options);
         try
         {
-            AtomicFile.Write(outputPath, s => svg.Write(s, html));
+            OutputFile.Write(outputPath, s => svg.Write(s, html));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

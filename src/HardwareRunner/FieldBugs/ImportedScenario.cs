@@ -64,7 +64,7 @@ public static partial class ImportedScenario
 
         try
         {
-            AtomicFile.WriteText(outputPath, json);
+            OutputFile.WriteText(outputPath, json);
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
