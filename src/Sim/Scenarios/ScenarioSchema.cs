@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Harness.Transport.Json;
 using Json.Schema;
 
 namespace Harness.Sim.Scenarios;
@@ -64,7 +65,7 @@ public static class ScenarioSchema
             case JsonValueKind.Object:
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (FirstOutOfRangeNumber(property.Value, $"{pointer}/{property.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)}") is { } found)
+                    if (FirstOutOfRangeNumber(property.Value, $"{pointer}/{JsonPointer.Escape(property.Name)}") is { } found)
                     {
                         return found;
                     }
@@ -124,7 +125,7 @@ public static class ScenarioSchema
         var node = SchemaDocument.Value.RootElement;
         foreach (var part in fragment.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(part.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal), out node))
+            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(JsonPointer.Unescape(part), out node))
             {
                 return null;
             }
