@@ -53,6 +53,7 @@ public sealed class ImportCoreInputTests : IDisposable
         { "requests[0].num_wrs", "65", "resources.requests[0].num_wrs: 65: must be 0..64" },
         { "recvs[3].index", "9", "resources.recvs[3].index: 9: recvs must be listed in array order" },
         { "resources.depth", "17", "qpairs[1].resources.depth: 17, but the qpair's max_queue_depth is 16" },
+        { "qpairs[1].state", "null", "qpairs[1].state: null: this field must have a value" },
     };
 
     [Theory]

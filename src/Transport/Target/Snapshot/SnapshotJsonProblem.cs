@@ -34,6 +34,11 @@ internal static partial class SnapshotJsonProblem
             return $"unknown field '{u.Groups["name"].Value}'";
         }
 
+        if (message.Contains("doesn't allow setting null values", StringComparison.Ordinal))
+        {
+            return "null: this field must have a value";
+        }
+
         if (Duplicate().Match(message) is { Success: true } d)
         {
             return $"'{d.Groups["name"].Value}' appears twice (the later value would silently replace the earlier one)";
