@@ -90,7 +90,7 @@ internal static class ImportCoreCommand
         }
 
         stdout.WriteLine(PrintableText.Escape($"wrote {outputPath}: scenario {scenario.Name}, expect {scenario.Expect}"));
-        stdout.WriteLine(PrintableText.Escape($"replay: harness replay {outputPath}"));
+        stdout.WriteLine(PrintableText.Escape($"replay: harness replay {ShellWord.Quote(outputPath)}"));
         return HarnessProgram.ExitOk;
     }
 

@@ -74,10 +74,10 @@ internal static class ImportLogCommand
         }
 
         stdout.WriteLine(PrintableText.Escape($"wrote {outputPath}: scenario {scenario.Name}, expect {scenario.Expect}, {scenario.Commands!.Count} command(s), {scenario.Faults!.Count} fault(s)"));
-        stdout.WriteLine(PrintableText.Escape($"replay: harness replay {outputPath}"));
+        stdout.WriteLine(PrintableText.Escape($"replay: harness replay {ShellWord.Quote(outputPath)}"));
         foreach (var defect in FieldScenarioBuilder.SuspectedDefects(scenario))
         {
-            stdout.WriteLine(PrintableText.Escape($"  with the pre-fix transport: harness replay {outputPath} --defect {defect}"));
+            stdout.WriteLine(PrintableText.Escape($"  with the pre-fix transport: harness replay {ShellWord.Quote(outputPath)} --defect {defect}"));
         }
 
         return HarnessProgram.ExitOk;

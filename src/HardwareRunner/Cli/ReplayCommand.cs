@@ -157,7 +157,7 @@ internal static class ReplayCommand
             stderr.WriteLine($"invariant broken: {outcome.BrokenInvariant}: {outcome.Detail}");
         }
 
-        stderr.WriteLine($"replay: harness replay {document.File}{string.Concat(defectNames.Select(d => " --defect " + d))}");
+        stderr.WriteLine($"replay: harness replay {ShellWord.Quote(document.File)}{string.Concat(defectNames.Select(d => " --defect " + d))}");
         return HarnessProgram.ExitInvariantBroken;
     }
 

@@ -184,7 +184,7 @@ public sealed class SweepRun
         }
 
         saved[k.Failed.Seed] = (path, k.Form);
-        _stdout.WriteLine($"  seed {seed}: {k.Why}: harness replay {path}");
+        _stdout.WriteLine($"  seed {seed}: {k.Why}: harness replay {ShellWord.Quote(path)}");
         return true;
     }
 
@@ -228,7 +228,7 @@ public sealed class SweepRun
         suite.Properties.Add(new("ios", _s.Ios.ToString(CultureInfo.InvariantCulture)));
         foreach (var r in Results)
         {
-            var replay = "replay: " + r.Replay + (saved.TryGetValue(r.Seed, out var s) ? $"\n{s.Form.ToString().ToLowerInvariant()}: harness replay {s.Path}" : string.Empty);
+            var replay = "replay: " + r.Replay + (saved.TryGetValue(r.Seed, out var s) ? $"\n{s.Form.ToString().ToLowerInvariant()}: harness replay {ShellWord.Quote(s.Path)}" : string.Empty);
             suite.Cases.Add(new JUnitCase
             {
                 ClassName = "harness.sweep." + _s.Faults,
