@@ -48,5 +48,6 @@ public static class StreamNames
     public const string CmFaults = "faults.cm";
     public const string CmOrder = "cm.order";
     public const string Keys = "nic.keys";
+    public const string WcUndefinedFields = "nic.wc-undefined-fields";
     public const string Workload = "workload";
 }

@@ -8,12 +8,17 @@ namespace Harness.Sim.Nic;
 /// A simulated completion queue: a ring of <see cref="Cqe"/> entries. Each entry carries the virtual time from which
 /// it is visible (delayed-completion faults); visibility times never decrease, so the ring stays FIFO.
 /// Overrun (more completions than entries) raises async CQ_ERR and further completions are lost, as on hardware.
+/// As in rdma-core's mlx5 provider, a queue slot is given back to its QP or SRQ when the completion is polled (the
+/// provider advances the work queue's tail in ibv_poll_cq), not when the NIC writes it: a consumer that reposts before
+/// polling, or counts a WR as gone when it merely finished, gets ENOMEM as on hardware. An error completion carries only
+/// what the verbs spec guarantees (wr_id, status, qp_num, vendor_err); every other field holds seeded garbage.
 /// </summary>
 public sealed class SimCq : ICompletionQueue, ISimEventTarget
 {
     private const int EvVisible = 1;
     private readonly WorkCompletion[] _ring;
     private readonly long[] _visibleAtNs;
+    private readonly SlotRelease[] _releases;
     private readonly SimContext _context;
     private int _head;
     private int _count;
@@ -26,6 +31,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
         _context = context;
         _ring = new WorkCompletion[cqe];
         _visibleAtNs = new long[cqe];
+        _releases = new SlotRelease[cqe];
         CqContext = cqContext;
         Ordinal = ordinal;
     }
@@ -60,6 +66,8 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
             while (n < wcs.Length && _count > 0 && _visibleAtNs[_head] <= now)
             {
                 wcs[n++] = _ring[_head];
+                _releases[_head].Apply();
+                _releases[_head] = default;
                 _head = (_head + 1) % _ring.Length;
                 _count--;
             }
@@ -81,8 +89,11 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
 
     internal void RemoveUser() => _users--;
 
-    /// <summary>Writes a completion (caller holds the gate) and traces it.</summary>
-    internal void Push(in WorkCompletion wc, string host)
+    /// <summary>
+    /// Writes a completion (caller holds the gate) and traces it; <paramref name="release"/> is the queue slot the
+    /// completion gives back when it is polled.
+    /// </summary>
+    internal void Push(in WorkCompletion wc, string host, in SlotRelease release)
     {
         World.Record(new TraceRecord
         {
@@ -113,9 +124,32 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
         _lastVisibleNs = visible;
         var tail = (_head + _count) % _ring.Length;
         _ring[tail] = wc;
+        if (wc.Status != WcStatus.Success)
+        {
+            FillUndefinedFields(ref _ring[tail]);
+        }
+
+        _releases[tail] = release;
         _visibleAtNs[tail] = visible;
         _count++;
         ScheduleVisibility(visible);
+    }
+
+    /// <summary>
+    /// ibv_poll_cq(3): "Not all wc attributes are always valid. If the completion status is other than
+    /// IBV_WC_SUCCESS, only the following attributes are valid: wr_id, status, qp_num, and vendor_err." A consumer
+    /// that reads the opcode or length of a failed completion reads whatever the NIC left there; so does it here.
+    /// </summary>
+    private void FillUndefinedFields(ref WorkCompletion wc)
+    {
+        var r = World.Random.Stream(StreamNames.WcUndefinedFields);
+        var bits = r.NextUInt64();
+        wc.Opcode = (WcOpcode)(byte)bits;
+        wc.WcFlags = (WcFlags)(byte)(bits >> 8);
+        wc.ByteLen = (uint)(bits >> 32);
+        bits = r.NextUInt64();
+        wc.ImmDataOrInvalidatedRkey = (uint)bits;
+        wc.SrcQp = (uint)(bits >> 40);
     }
 
     /// <inheritdoc/>
@@ -146,6 +180,7 @@ public sealed class SimSrq : ISharedReceiveQueue
     private readonly SimPd _pd;
     private int _head;
     private int _count;
+    private int _unpolled;
 
     internal SimSrq(SimPd pd, int maxWr, int maxSge, object? context)
     {
@@ -180,9 +215,9 @@ public sealed class SimSrq : ISharedReceiveQueue
                     return Errno.EINVAL;
                 }
 
-                if (_count == _ring.Length)
+                if (_count + _unpolled == _ring.Length)
                 {
-                    badWrIndex = i;
+                    badWrIndex = i; // full, counting WQEs consumed whose completions are not polled yet
                     return Errno.ENOMEM;
                 }
 
@@ -230,6 +265,17 @@ public sealed class SimSrq : ISharedReceiveQueue
         wr = _ring[_head];
         _head = (_head + 1) % _ring.Length;
         _count--;
+        _unpolled++;
         return true;
     }
+
+    /// <summary>The completion of a WQE taken from this SRQ was polled: its slot is free (caller holds the gate).</summary>
+    internal void ReleasePolled()
+    {
+        SimCheck.That(_unpolled > 0, _pd.World, "srq-slot-release", this, "a polled completion gives back an SRQ slot that was not taken");
+        _unpolled--;
+    }
+
+    /// <summary>The SRQ's WQE that <see cref="TryTake"/> gave out now has its completion: where it gives the slot back.</summary>
+    internal SlotRelease Release() => SlotRelease.SrqRecv(this);
 }

@@ -177,7 +177,7 @@ public sealed partial class SimQp
                         ByteLen = isRead && status == WcStatus.Success ? (uint)slot.Wr.TotalLength() : 0,
                         QpNum = QpNum,
                     };
-                    _sendCq.Push(wc, HostName);
+                    _sendCq.Push(wc, HostName, SlotRelease.Send(this, _sqHead + 1, _epoch));
                 }
 
                 slot = default;
@@ -254,6 +254,18 @@ public sealed partial class SimQp
 
     private void PushRecvCompletion(ulong wrId, WcStatus status, uint byteLen, WcFlags flags, uint immOrInv, uint srcQp)
     {
+        SlotRelease release;
+        if (_srq != null)
+        {
+            // With an SRQ, every receive completion is for a WQE the responder took from it (TryTakeRecv).
+            release = _srq!.Release();
+        }
+        else
+        {
+            _rqUnpolled++;
+            release = SlotRelease.Recv(this, _epoch);
+        }
+
         var wc = new WorkCompletion
         {
             WrId = wrId,
@@ -265,6 +277,6 @@ public sealed partial class SimQp
             WcFlags = flags,
             ImmDataOrInvalidatedRkey = immOrInv,
         };
-        _recvCq.Push(wc, HostName);
+        _recvCq.Push(wc, HostName, release);
     }
 }

@@ -94,9 +94,9 @@ public sealed partial class SimQp
             return Errno.EINVAL;
         }
 
-        if (_sqTail - _sqHead == _sq.Length)
+        if (_sqTail - _sqFree == _sq.Length)
         {
-            return Errno.ENOMEM;
+            return Errno.ENOMEM; // full, counting finished WRs whose completions are not polled yet (mlx5)
         }
 
         var index = SlotIndex(_sqTail);
@@ -179,9 +179,9 @@ public sealed partial class SimQp
             return Errno.EINVAL;
         }
 
-        if (_rqCount == _rq.Length)
+        if (_rqCount + _rqUnpolled == _rq.Length)
         {
-            return Errno.ENOMEM;
+            return Errno.ENOMEM; // full, counting consumed receives whose completions are not polled yet (mlx5)
         }
 
         World.Record(new TraceRecord { Kind = TraceKind.PostRecv, Node = HostName, Qp = QpNum, WrId = wr.WrId, Op = "RECV", Length = wr.TotalLength() });
@@ -259,8 +259,9 @@ public sealed partial class SimQp
     private void ResetQueues()
     {
         Array.Clear(_sq);
-        _sqHead = _sqStart = _sqTail = 0;
-        _rqHead = _rqCount = 0;
+        _sqFree = _sqHead = _sqStart = _sqTail = 0;
+        _rqHead = _rqCount = _rqUnpolled = 0;
+        _epoch++; // completions written before the reset give back nothing: their queue is gone
         _readsInFlight = 0;
         _txFreeNs = 0;
         _attr = default;

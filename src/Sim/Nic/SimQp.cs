@@ -28,11 +28,14 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
     private readonly byte[][]? _inline;
     private readonly int[] _kindCounts = new int[5];
     private QpAttr _attr;
+    private long _sqFree;
     private long _sqHead;
     private long _sqStart;
     private long _sqTail;
     private int _rqHead;
     private int _rqCount;
+    private int _rqUnpolled;
+    private int _epoch;
     private long _txFreeNs;
     private int _readsInFlight;
     private long _ticketSeq;
@@ -95,6 +98,9 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
 
     /// <summary>Receives posted to this QP's own receive queue and not yet consumed.</summary>
     public int OutstandingRecvs => _rqCount;
+
+    /// <summary>Send-queue slots taken: posted WRs plus finished ones whose completion (or a later one) is not polled yet.</summary>
+    public int SendSlotsInUse => (int)(_sqTail - _sqFree);
 
     /// <summary>RDMA READs on the wire (bounded by max_rd_atomic).</summary>
     public int ReadsInFlight => _readsInFlight;
@@ -237,6 +243,33 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
     }
 
     private long NewTicket() => ++_ticketSeq;
+
+    /// <summary>
+    /// A send completion was polled: every slot up to and including its WQE is free again (unsignaled WRs before it
+    /// included, as mlx5 moves the SQ tail to the polled WQE). Caller holds the gate.
+    /// </summary>
+    internal void ReleaseSendSlots(long freeTo, int epoch)
+    {
+        if (Destroyed || epoch != _epoch || freeTo <= _sqFree)
+        {
+            return;
+        }
+
+        SimCheck.That(freeTo <= _sqHead, World, "sq-slot-release", this, "a polled completion frees send slots that were never reported");
+        _sqFree = freeTo;
+    }
+
+    /// <summary>A receive completion of this QP's own receive queue was polled. Caller holds the gate.</summary>
+    internal void ReleaseRecvSlot(int epoch)
+    {
+        if (Destroyed || epoch != _epoch)
+        {
+            return;
+        }
+
+        SimCheck.That(_rqUnpolled > 0, World, "rq-slot-release", this, "a polled completion frees a receive slot that was not consumed");
+        _rqUnpolled--;
+    }
 
     private int SlotIndex(long seq) => (int)(seq % _sq.Length);
 
