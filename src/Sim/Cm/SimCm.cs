@@ -1,3 +1,4 @@
+using Harness.Sim.Contract;
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
 using Harness.Sim.Tracing;
@@ -52,7 +53,8 @@ public sealed class SimCm : IRdmaCm
     {
         lock (World.Gate)
         {
-            if (ev.Acked || ev.Id is not SimCmId id)
+            VerbsContract.That(!ev.Acked, World, VerbsContract.AckedTwice, ev.Id, $"rdma_ack_cm_event({ev.EventType.ToName()})");
+            if (ev.Id is not SimCmId id)
             {
                 return Errno.EINVAL;
             }

@@ -1,3 +1,4 @@
+using Harness.Sim.Contract;
 using Harness.Sim.Fabric;
 using System.Net;
 using Harness.Sim.Nic;
@@ -14,6 +15,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_bind_addr");
             if (State != CmIdState.Idle)
             {
                 return Errno.EINVAL;
@@ -36,6 +38,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_listen");
             if (State != CmIdState.Bound || backlog < 0)
             {
                 return Errno.EINVAL;
@@ -57,6 +60,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_resolve_addr");
             if (State is not (CmIdState.Idle or CmIdState.Bound) || timeoutMs <= 0)
             {
                 return Errno.EINVAL;
@@ -78,6 +82,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_resolve_route");
             if (State != CmIdState.AddrResolved || timeoutMs <= 0)
             {
                 return Errno.EINVAL;
@@ -94,6 +99,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_create_qp");
             if (Verbs == null || QpImpl != null || pd is not SimPd simPd || simPd.Context.Device != Cm.Host.Device)
             {
                 return Errno.EINVAL;
@@ -125,6 +131,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_destroy_qp");
             if (QpImpl != null)
             {
                 QpImpl.ErrorEntered = null;
@@ -139,6 +146,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_connect");
             var rc = State != CmIdState.RouteResolved || QpImpl == null ? Errno.EINVAL
                 : param.PrivateData.Length > VerbsLimits.ConnectPrivateDataBytesMax ? Errno.EINVAL : Errno.Ok;
             TraceCall("connect", rc);
@@ -173,6 +181,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_accept");
             var rc = State != CmIdState.ConnectRequest || QpImpl == null || Peer == null ? Errno.EINVAL
                 : param.PrivateData.Length > VerbsLimits.AcceptPrivateDataBytesMax ? Errno.EINVAL : Errno.Ok;
             if (rc == Errno.Ok)
@@ -199,6 +208,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_reject");
             var rc = State != CmIdState.ConnectRequest || Peer == null ? Errno.EINVAL
                 : privateData.Length > VerbsLimits.RejectPrivateDataBytesMax ? Errno.EINVAL : Errno.Ok;
             TraceCall("reject", rc);
@@ -218,6 +228,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_disconnect");
             var rc = DisconnectLocked();
             TraceCall("disconnect", rc);
             return rc;
@@ -229,10 +240,7 @@ public sealed partial class SimCmId
     {
         lock (World.Gate)
         {
-            if (Destroyed)
-            {
-                return Errno.EINVAL;
-            }
+            VerbsContract.That(!Destroyed, World, VerbsContract.DestroyedTwice, this, "rdma_destroy_id");
 
             TraceCall("destroy_id", Errno.Ok);
             WaitUntilAcked();

@@ -1,3 +1,4 @@
+using Harness.Sim.Contract;
 using Harness.Sim.Core;
 using Harness.Sim.Tracing;
 using Harness.Transport.Verbs;
@@ -105,6 +106,11 @@ public sealed class SimContext : IVerbsContext
             if (_asyncEvents.TryDequeue(out ev))
             {
                 UnackedAsyncEvents++;
+                if (ev.Qp is SimQp qp)
+                {
+                    qp.UnackedAsyncEvents++;
+                }
+
                 return Errno.Ok;
             }
 
@@ -117,12 +123,14 @@ public sealed class SimContext : IVerbsContext
     {
         lock (World.Gate)
         {
-            if (UnackedAsyncEvents <= 0)
-            {
-                throw new InvalidOperationException($"{Device}: async event {ev.EventType.ToName()} acked but none was outstanding");
-            }
-
+            VerbsContract.That(UnackedAsyncEvents > 0, World, VerbsContract.AckedTwice, Device, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event outstanding");
             UnackedAsyncEvents--;
+            if (ev.Qp is SimQp qp)
+            {
+                VerbsContract.That(qp.UnackedAsyncEvents > 0, World, VerbsContract.AckedTwice, qp, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event of this QP outstanding");
+                qp.UnackedAsyncEvents--;
+                System.Threading.Monitor.PulseAll(World.Gate); // wakes an ibv_destroy_qp waiting for this ack
+            }
         }
     }
 

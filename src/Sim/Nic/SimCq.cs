@@ -1,3 +1,4 @@
+using Harness.Sim.Contract;
 using Harness.Sim.Core;
 using Harness.Sim.Tracing;
 using Harness.Transport.Verbs;
@@ -48,6 +49,9 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
     /// <summary>True once the CQ overran.</summary>
     public bool Overrun { get; private set; }
 
+    /// <summary>True after a successful <see cref="Destroy"/>.</summary>
+    public bool Destroyed { get; private set; }
+
     /// <summary>Completions waiting to be polled (visible or not yet).</summary>
     public int Count => _count;
 
@@ -61,6 +65,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_poll_cq");
             var now = World.NowNs;
             var n = 0;
             while (n < wcs.Length && _count > 0 && _visibleAtNs[_head] <= now)
@@ -81,7 +86,14 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
     {
         lock (World.Gate)
         {
-            return _users > 0 ? Errno.EBUSY : Errno.Ok;
+            VerbsContract.That(!Destroyed, World, VerbsContract.DestroyedTwice, this, "ibv_destroy_cq");
+            if (_users > 0)
+            {
+                return Errno.EBUSY; // a QP still uses it: the one errno the man page documents
+            }
+
+            Destroyed = true;
+            return Errno.Ok;
         }
     }
 
@@ -158,6 +170,9 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
         // A delayed completion became visible: nothing to do but let time get here (pollers see it now).
     }
 
+    /// <inheritdoc/>
+    public override string ToString() => $"{_context.Device.Host.HostName}/cq {Ordinal}";
+
     /// <summary>
     /// Threaded mode has no idle reactor ticks: virtual time moves only from event to event, so a completion that becomes
     /// visible later needs an event at that time, or a world with nothing else scheduled would never reach it. (The
@@ -195,6 +210,9 @@ public sealed class SimSrq : ISharedReceiveQueue
 
     public int MaxSge { get; }
 
+    /// <summary>True after a successful <see cref="Destroy"/>.</summary>
+    public bool Destroyed { get; private set; }
+
     /// <summary>Receives posted and not yet consumed.</summary>
     public int Count => _count;
 
@@ -207,19 +225,13 @@ public sealed class SimSrq : ISharedReceiveQueue
     {
         lock (_pd.World.Gate)
         {
+            VerbsContract.That(!Destroyed, _pd.World, VerbsContract.UseAfterDestroy, this, "ibv_post_srq_recv");
             for (var i = 0; i < wrs.Length; i++)
             {
-                if (wrs[i].NumSge < 0 || wrs[i].NumSge > MaxSge)
-                {
-                    badWrIndex = i;
-                    return Errno.EINVAL;
-                }
+                VerbsContract.That(wrs[i].NumSge >= 0 && wrs[i].NumSge <= MaxSge, _pd.World, VerbsContract.PostBeyondCaps, this, "ibv_post_srq_recv: num_sge past max_sge");
 
-                if (_count + _unpolled == _ring.Length)
-                {
-                    badWrIndex = i; // full, counting WQEs consumed whose completions are not polled yet
-                    return Errno.ENOMEM;
-                }
+                // Full, counting WQEs consumed whose completions are not polled yet (mlx5 frees them in ibv_poll_cq).
+                VerbsContract.That(_count + _unpolled < _ring.Length, _pd.World, VerbsContract.PostBeyondCaps, this, "ibv_post_srq_recv: max_wr receives already in the SRQ");
 
                 _ring[(_head + _count) % _ring.Length] = wrs[i];
                 _count++;
@@ -243,15 +255,20 @@ public sealed class SimSrq : ISharedReceiveQueue
     {
         lock (_pd.World.Gate)
         {
+            VerbsContract.That(!Destroyed, _pd.World, VerbsContract.DestroyedTwice, this, "ibv_destroy_srq");
             if (Users > 0)
             {
                 return Errno.EBUSY;
             }
 
+            Destroyed = true;
             _pd.Release();
             return Errno.Ok;
         }
     }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{_pd.Context.Device.Host.HostName}/srq";
 
     /// <summary>Takes the oldest receive (caller holds the gate).</summary>
     internal bool TryTake(out RecvWorkRequest wr)

@@ -1,3 +1,4 @@
+using Harness.Sim.Contract;
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
 using Harness.Sim.Tracing;
@@ -142,6 +143,9 @@ public sealed class SimMr : IMemoryRegion
     /// <summary>False after deregistration or remote invalidation.</summary>
     public bool Valid { get; internal set; } = true;
 
+    /// <inheritdoc/>
+    public override string ToString() => $"{Pd.Context.Device}/mr 0x{Addr:x}+{Length}";
+
     /// <summary>True when [addr, addr+length) lies inside the region.</summary>
     public bool Contains(ulong addr, ulong length) => addr >= Addr && length <= Length && addr - Addr <= Length - length;
 
@@ -153,10 +157,7 @@ public sealed class SimMr : IMemoryRegion
     {
         lock (Pd.World.Gate)
         {
-            if (!Valid && Lkey == 0)
-            {
-                return Errno.EINVAL;
-            }
+            VerbsContract.That(Lkey != 0, Pd.World, VerbsContract.DestroyedTwice, this, "ibv_dereg_mr");
 
             Valid = false;
             Pd.Context.Device.RemoveMr(Lkey);

@@ -1,3 +1,4 @@
+using Harness.Sim.Contract;
 using Harness.Sim.Faults;
 using Harness.Sim.Tracing;
 using Harness.Transport.Verbs;
@@ -12,6 +13,7 @@ public sealed partial class SimQp
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_post_send");
             for (var i = 0; i < wrs.Length; i++)
             {
                 var rc = PostOneSend(wrs[i]);
@@ -34,6 +36,7 @@ public sealed partial class SimQp
     {
         lock (World.Gate)
         {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_post_recv");
             for (var i = 0; i < wrs.Length; i++)
             {
                 var rc = PostOneRecv(wrs[i]);
@@ -54,11 +57,7 @@ public sealed partial class SimQp
     {
         lock (World.Gate)
         {
-            if (Destroyed)
-            {
-                return Errno.EINVAL;
-            }
-
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_modify_qp");
             var current = State;
             var next = (mask & QpAttrMask.State) != 0 ? attr.QpState : current;
             if ((mask & QpAttrMask.CurState) != 0 && attr.CurQpState != current)
@@ -89,15 +88,15 @@ public sealed partial class SimQp
             return Errno.EINVAL;
         }
 
-        if (wr.NumSge < 0 || wr.NumSge > _cap.MaxSendSge || !IsSupported(wr.Opcode))
+        VerbsContract.That(wr.NumSge >= 0 && wr.NumSge <= _cap.MaxSendSge, World, VerbsContract.PostBeyondCaps, this, "ibv_post_send: num_sge past max_send_sge");
+        if (!IsSupported(wr.Opcode))
         {
             return Errno.EINVAL;
         }
 
-        if (_sqTail - _sqFree == _sq.Length)
-        {
-            return Errno.ENOMEM; // full, counting finished WRs whose completions are not polled yet (mlx5)
-        }
+        // Full, counting finished WRs whose completions are not polled yet (mlx5): a consumer that keeps its send depth
+        // within max_send_wr never sees this; SPDK counts exactly for that.
+        VerbsContract.That(_sqTail - _sqFree < _sq.Length, World, VerbsContract.PostBeyondCaps, this, "ibv_post_send: max_send_wr WRs already in the send queue");
 
         var index = SlotIndex(_sqTail);
         ref var slot = ref _sq[index];
@@ -174,15 +173,10 @@ public sealed partial class SimQp
             return Errno.EINVAL;
         }
 
-        if (wr.NumSge < 0 || wr.NumSge > _cap.MaxRecvSge)
-        {
-            return Errno.EINVAL;
-        }
+        VerbsContract.That(wr.NumSge >= 0 && wr.NumSge <= _cap.MaxRecvSge, World, VerbsContract.PostBeyondCaps, this, "ibv_post_recv: num_sge past max_recv_sge");
 
-        if (_rqCount + _rqUnpolled == _rq.Length)
-        {
-            return Errno.ENOMEM; // full, counting consumed receives whose completions are not polled yet (mlx5)
-        }
+        // Full, counting consumed receives whose completions are not polled yet (mlx5).
+        VerbsContract.That(_rqCount + _rqUnpolled < _rq.Length, World, VerbsContract.PostBeyondCaps, this, "ibv_post_recv: max_recv_wr receives already in the receive queue");
 
         World.Record(new TraceRecord { Kind = TraceKind.PostRecv, Node = HostName, Qp = QpNum, WrId = wr.WrId, Op = "RECV", Length = wr.TotalLength() });
         if (State == QpState.Err)

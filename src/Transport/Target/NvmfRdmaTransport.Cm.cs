@@ -20,8 +20,11 @@ public sealed partial class NvmfRdmaTransport
 
         while (_context!.GetAsyncEvent(out var async) == Errno.Ok)
         {
-            HandleAsyncEvent(async);
+            // SPDK hands LAST_WQE_REACHED to the poll group's thread by message and acks before that message runs; the
+            // port handles it inline, so it acks first. Acking after would destroy the QP with its event unacked, and
+            // rdma-core's ibv_destroy_qp waits for that ack forever (the simulator reports it: verbs-contract).
             _context.AckAsyncEvent(async);
+            HandleAsyncEvent(async);
             work++;
         }
 

@@ -121,7 +121,8 @@ public sealed class CmSharedChannelTests
         Assert.False(id.Destroyed, "a destroy that hung must not have destroyed the id");
 
         ConnectedPair.Check(bed.Client.Host.Cm.AckEvent(ev), "ack");
-        Assert.True(bed.Client.Host.Cm.AckEvent(ev) == Errno.EINVAL, "acking the same event twice must fail");
+        var twice = Assert.Throws<Harness.Transport.Invariants.InvariantViolationException>(() => bed.Client.Host.Cm.AckEvent(ev));
+        Assert.Contains(Harness.Sim.Contract.VerbsContract.AckedTwice, twice.Message, StringComparison.Ordinal);
         Assert.True(id.Destroy() == Errno.Ok, "destroy after the ack");
         Assert.True(id.Destroyed, "id not destroyed");
 
