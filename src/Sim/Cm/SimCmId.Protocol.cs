@@ -181,7 +181,7 @@ public sealed partial class SimCmId
     /// <summary>The QP entered ERR on its own: the connection is torn down after a bounded delay.</summary>
     private void OnQpError(Nic.SimQp qp)
     {
-        if (State is CmIdState.Connected or CmIdState.Accepting)
+        if (Fabric.Options.QpErrorDisconnectDelayNs >= 0 && State is CmIdState.Connected or CmIdState.Accepting)
         {
             World.Schedule(Fabric.Options.QpErrorDisconnectDelayNs, this, EvAutoDisconnect);
         }

@@ -27,10 +27,15 @@ public sealed record SimOptions
     public long CmTimewaitNs { get; init; } = 1_000_000;
 
     /// <summary>
-    /// When a connected QP enters ERR without rdma_disconnect, the CM disconnects it after this long (as the
-    /// transports do on a fatal error), so the peer sees DISCONNECTED within a bounded virtual time.
+    /// When a connected QP enters ERR without rdma_disconnect, the CM disconnects it after this long; negative (the
+    /// default, as on hardware): never. The CM does not watch QP states: a QP that fails by itself sends no DREQ, and the
+    /// peer learns of it only through its own retries, timeouts or an explicit rdma_disconnect. A non-negative value is
+    /// a friendlier fabric, for tests of what follows a disconnect.
     /// </summary>
-    public long QpErrorDisconnectDelayNs { get; init; } = 100_000;
+    public long QpErrorDisconnectDelayNs { get; init; } = QpErrorDisconnectNever;
+
+    /// <summary><see cref="QpErrorDisconnectDelayNs"/> value for "the CM never disconnects by itself".</summary>
+    public const long QpErrorDisconnectNever = -1;
 
     /// <summary>ACK timeout exponent the CM programs on connect (4.096 µs × 2^n; 14 ≈ 67 ms, librdmacm's default).</summary>
     public byte DefaultAckTimeoutExponent { get; init; } = 14;

@@ -179,19 +179,29 @@ public sealed class AccessViolationTests
         Assert.True(c.Qp.State == QpState.Err && s.Qp.State == QpState.Err, $"QPs are {c.Qp.State.ToName()} (client) / {s.Qp.State.ToName()} (server), expected ERR");
     }
 
+    /// <summary>
+    /// The CM does not watch QP states: a QP that enters ERR by itself sends no DREQ, so neither side sees DISCONNECTED
+    /// until one of them calls rdma_disconnect (the transports do on an error completion); then both do, promptly.
+    /// </summary>
     [Fact]
-    public void Qp_error_tears_the_connection_down_so_both_sides_see_disconnected()
+    public void Qp_error_alone_sends_no_dreq_and_rdma_disconnect_then_tears_the_connection_down()
     {
+        const long quietNs = 1_000_000_000;
         using var pair = ConnectedPair.Create();
         var c = pair.Client;
         var s = pair.Server;
         ConnectedPair.Check(c.PostSend(WrOpcode.RdmaWrite, 1, c.Sge(0, 8), s.Buffer.Address, s.Mr.Rkey ^ 0x5500), "post_send");
         pair.PollUntil((cl, _) => cl.Count == 1, what: "the failed WRITE");
+        pair.RunIdle(quietNs);
+        Assert.True(c.Channel.GetEvent(out var ce) == Errno.EAGAIN, $"the client got {ce?.EventType.ToName()} with no rdma_disconnect");
+        Assert.True(s.Channel.GetEvent(out var se) == Errno.EAGAIN, $"the server got {se?.EventType.ToName()} with no rdma_disconnect");
+
+        ConnectedPair.Check(c.Id.Disconnect(), "rdma_disconnect");
         var t = pair.Fabric.World.NowNs;
         c.ExpectEvent(pair, CmEventType.Disconnected);
         s.ExpectEvent(pair, CmEventType.Disconnected);
-        var bound = pair.Fabric.Options.QpErrorDisconnectDelayNs + (4 * (pair.Fabric.Options.CmEventLatencyNs + pair.Fabric.Options.CmEventJitterNsMax));
-        Assert.True(pair.Fabric.World.NowNs - t <= bound, $"DISCONNECTED took {pair.Fabric.World.NowNs - t} ns after the QP error, bound {bound} ns");
+        var bound = 4 * (pair.Fabric.Options.CmEventLatencyNs + pair.Fabric.Options.CmEventJitterNsMax + pair.Fabric.Options.LinkLatencyNs);
+        Assert.True(pair.Fabric.World.NowNs - t <= bound, $"DISCONNECTED took {pair.Fabric.World.NowNs - t} ns after rdma_disconnect, bound {bound} ns");
         c.ExpectEvent(pair, CmEventType.TimewaitExit);
         s.ExpectEvent(pair, CmEventType.TimewaitExit);
     }
