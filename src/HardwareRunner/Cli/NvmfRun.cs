@@ -4,6 +4,7 @@ using Harness.HardwareRunner.Workloads;
 using Harness.HardwareRunner.Workloads.NvmeHost;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Cm;
+using Harness.Sim.Coverage;
 using Harness.Sim.Core;
 using Harness.Sim.Tracing;
 using Harness.Transport.Invariants;
@@ -69,9 +70,10 @@ internal static class NvmfRun
     /// The NVMe-oF workload of a run on <paramref name="backend"/>, as <c>harness run</c> builds it: the note that opens
     /// the trace, the workload's draws, the host's simulated admin-thread preemptions (their own stream), both sides' log
     /// lines in the trace. A scenario's random workload is built here too, so that a run in scenario form replays the
-    /// run itself (same events, same trace hash).
+    /// run itself (same events, same trace hash). <paramref name="coverage"/>, if given, counts what both transports and
+    /// the fault injector reach (it observes only: the run and its trace hash are the same with or without it).
     /// </summary>
-    public static NvmfWorkload CreateWorkload(NvmfWorkloadOptions options, string faults, SimBackend backend)
+    public static NvmfWorkload CreateWorkload(NvmfWorkloadOptions options, string faults, SimBackend backend, CoverageMap? coverage = null)
     {
         var world = backend.Fabric.World;
         world.Record(new TraceRecord
@@ -83,13 +85,16 @@ internal static class NvmfRun
         });
         var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
         var preemption = world.Random.Stream(PreemptionStream);
+        coverage?.Attach(backend.Fabric);
         return new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
             line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }),
             (o, sink) => new NvmeRdmaHostDriver(backend.Host, o with
             {
                 PreemptAdmin = () => preemption.Chance(AdminPreemptionProbability),
                 Log = line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.HostName, Op = "log", Text = line }),
-            }, sink));
+                Observer = coverage?.Host,
+            }, sink),
+            coverage?.Target);
     }
 
     private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
@@ -97,7 +102,7 @@ internal static class NvmfRun
         var fabric = backend.Fabric;
         // A plan file draws nothing from the seed: the trace names no profile (nor the file's path), so the run is the
         // scenario {"random": …, "faults": [the plan]} event for event, and a copy of the file replays with the same hash.
-        var workload = CreateWorkload(options, settings.FaultPlan == null ? settings.Faults : FaultProfiles.None, backend);
+        var workload = CreateWorkload(options, settings.FaultPlan == null ? settings.Faults : FaultProfiles.None, backend, settings.Coverage);
         var meter = new SteadyStateMeter(options.Ios);
         var stats = workload.Stats;
         var wall = Stopwatch.StartNew();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Harness.HardwareRunner.Workloads.Nvmf;
+using Harness.Sim.Coverage;
 using Harness.Sim.Scenarios;
 using Harness.Transport.Target;
 
@@ -36,6 +37,12 @@ public sealed record RunSettings
 
     /// <summary>Where to write the JSONL trace, or null.</summary>
     public string? TracePath { get; init; }
+
+    /// <summary>
+    /// Counts what the run reached (state transitions, fault sites, error paths, events × states) into this map, or null
+    /// (the default: nothing is counted). Set by <c>harness sweep --coverage</c> for each seed; not part of the replay command.
+    /// </summary>
+    public CoverageMap? Coverage { get; init; }
 
     /// <summary>Where to write a JUnit XML report of the run, or null.</summary>
     public string? JunitPath { get; init; }

@@ -7,7 +7,7 @@ using Harness.Transport.Target;
 namespace Harness.HardwareRunner.Cli;
 
 /// <summary>
-/// <c>harness sweep --seeds A..B [--defect NAME] [--shard I/N] [--junit FILE]</c> (contract: DESIGN.md "The harness
+/// <c>harness sweep --seeds A..B [--defect NAME] [--shard I/N] [--junit FILE] [--coverage]</c> (contract: DESIGN.md "The harness
 /// command"): many seeds of <c>harness run</c> with swarm faults on all cores (<see cref="SweepRun"/>).
 /// </summary>
 internal static class SweepCommand
@@ -33,10 +33,11 @@ internal static class SweepCommand
         var ioSize = NumberOption.Int("--io-size", "BYTES", "Bytes per I/O.", 4096, RunRanges.NvmfIoSize);
         var workers = NumberOption.Int("--workers", "N", "Seeds run at once (default: the number of cores).", Environment.ProcessorCount, WorkersRange);
         var minimise = new Option<string>("--minimise") { HelpName = "all|N", Description = "Failing seeds minimised and saved as scenarios: all of them (default), or the first N (0: none).", DefaultValueFactory = _ => "all" };
+        var coverage = new Option<bool>("--coverage") { Description = "Count what the seeds reached (state transitions, fault sites, error completions, events × states) and print it, with what they never reached." };
         var outDir = new Option<string>("--out") { HelpName = "DIR", Description = "Folder for the minimised failing scenarios.", DefaultValueFactory = _ => "sweep-failures" };
         var command = new Command("sweep", "Run many seeds with swarm faults on all cores; list failing seeds with the command that replays each, minimise and save them as scenarios.")
         {
-            seeds, shard, defect, junit, faults, ios, qpairs, qd, ioSize, workers, minimise, outDir,
+            seeds, shard, defect, junit, faults, ios, qpairs, qd, ioSize, workers, minimise, outDir, coverage,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +66,7 @@ internal static class SweepCommand
                 Workers = parse.GetValue(workers),
                 MinimiseMax = minimiseMax,
                 OutDir = parse.GetValue(outDir)!,
+                Coverage = parse.GetValue(coverage),
             };
             return Execute(settings, stdout, stderr, interactive);
         });

@@ -1,3 +1,5 @@
+using Harness.Sim.Coverage;
+
 namespace Harness.HardwareRunner.Sweep;
 
 /// <summary>What one seed of a sweep gave (the fields of <c>harness run</c>'s output that matter).</summary>
@@ -26,6 +28,9 @@ public sealed record SeedResult
 
     /// <summary>What <c>harness run</c> wrote (stdout and stderr), for the JUnit report.</summary>
     public required string Output { get; init; }
+
+    /// <summary>What the seed reached, when the sweep counts coverage; else null.</summary>
+    public CoverageMap? Coverage { get; init; }
 
     public bool Failed => Exit != 0;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Harness.HardwareRunner.Cli;
+using Harness.Sim.Coverage;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace Harness.HardwareRunner.Sweep;
@@ -17,7 +18,8 @@ public static class SeedRunner
 
     public static SeedResult Run(SweepSettings sweep, ulong seed)
     {
-        var settings = sweep.RunOf(seed);
+        var coverage = sweep.Coverage ? new CoverageMap() : null;
+        var settings = sweep.RunOf(seed) with { Coverage = coverage };
         var stdout = new StringWriter(CultureInfo.InvariantCulture);
         var stderr = new StringWriter(CultureInfo.InvariantCulture);
         var wall = Stopwatch.StartNew();
@@ -49,6 +51,7 @@ public static class SeedRunner
             Wall = wall.Elapsed,
             Replay = settings.ReplayCommand(),
             Output = stdout.ToString() + stderr,
+            Coverage = coverage,
         };
     }
 

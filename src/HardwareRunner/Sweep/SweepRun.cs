@@ -1,6 +1,7 @@
 using System.Globalization;
 using Harness.HardwareRunner.Cli;
 using Harness.HardwareRunner.Reports;
+using Harness.Sim.Coverage;
 using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
 using Stopwatch = System.Diagnostics.Stopwatch;
@@ -42,6 +43,9 @@ public sealed class SweepRun
         _interactive = interactive;
     }
 
+    /// <summary>What the seeds reached, merged (after <see cref="Execute"/> with <see cref="SweepSettings.Coverage"/>), else null.</summary>
+    public CoverageMap? Coverage { get; private set; }
+
     /// <summary>Every seed's result in seed order (after <see cref="Execute"/>).</summary>
     public IReadOnlyList<SeedResult> Results { get; private set; } = Array.Empty<SeedResult>();
 
@@ -61,6 +65,7 @@ public sealed class SweepRun
         ListFailures(failing);
         var writesOk = SaveScenarios(failing, out var saved);
         Summary(failing, wall.Elapsed);
+        PrintCoverage();
         writesOk &= WriteJunit(saved);
         return !writesOk ? HarnessProgram.ExitUsage : failing.Count == 0 ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
     }
@@ -197,6 +202,30 @@ public sealed class SweepRun
         _stdout.WriteLine(string.Create(inv,
             $"sweep: {count} seed(s) run, {failing.Count} failed{(failing.Count > 0 ? " (" + string.Join(", ", byInvariant) + ")" : string.Empty)}; wall {wall.TotalSeconds:0.0} s on {_s.Workers} worker(s): {count / Math.Max(wall.TotalSeconds, 1e-9):0.00} seeds/s"));
         _stdout.WriteLine(failing.Count == 0 ? "result: ok, no invariant broken on any seed" : string.Create(inv, $"result: {failing.Count} seed(s) broke an invariant"));
+    }
+
+    /// <summary>
+    /// With <c>--coverage</c>: every seed's coverage merged (in seed order; the counts are sums, so the worker count does
+    /// not change them), then the table.
+    /// </summary>
+    private void PrintCoverage()
+    {
+        if (!_s.Coverage)
+        {
+            return;
+        }
+
+        Coverage = new CoverageMap();
+        foreach (var r in Results)
+        {
+            if (r.Coverage != null)
+            {
+                Coverage.Merge(r.Coverage);
+            }
+        }
+
+        _stdout.Write(CoverageTable.Render(Coverage));
+        _stdout.Flush();
     }
 
     /// <summary>Writes the JUnit report (whole or not at all); false, with the error said, when it could not be written.</summary>

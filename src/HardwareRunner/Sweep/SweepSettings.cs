@@ -39,6 +39,9 @@ public sealed record SweepSettings
     /// <summary>Failing seeds minimised and saved at most (the first ones by seed); 0: none; default all.</summary>
     public int MinimiseMax { get; init; } = int.MaxValue;
 
+    /// <summary>Count what the seeds reached and print the coverage table (<see cref="CoverageTable"/>).</summary>
+    public bool Coverage { get; init; }
+
     /// <summary>The <c>harness run</c> settings of one seed.</summary>
     public RunSettings RunOf(ulong seed) => new()
     {

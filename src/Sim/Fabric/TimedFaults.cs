@@ -54,14 +54,14 @@ internal static class TimedFaults
             case DisconnectFault f:
                 return ForEachQp(fabric, f.Target, qp => DisconnectOwner(fabric, qp));
             case ForceQpErrorFault f:
-                return ForEachQp(fabric, f.Target, qp => Record(fabric, qp, "force_qp_error", null, qp.ForceError));
+                return ForEachQp(fabric, f.Target, qp => Record(fabric, qp, FaultSites.ForceQpError, null, qp.ForceError));
             case AsyncEventFault f:
                 return ForEachQp(fabric, f.Target, qp => RaiseAsync(fabric, qp, f.EventType));
             case DeviceRemovalFault f:
                 RemoveDevice(fabric, Host(fabric, f.Host));
                 return true;
             case AddrChangeFault f:
-                fabric.Faults.RecordFault(f.Host, 0, "addr_change", null, 0);
+                fabric.Faults.RecordFault(f.Host, 0, FaultSites.AddrChange, null, 0);
                 Host(fabric, f.Host).CmImpl.RaiseAddrChange();
                 return true;
             case PortFlapFault f:
@@ -108,7 +108,7 @@ internal static class TimedFaults
         {
             if (!id.Destroyed && id.QpImpl == qp)
             {
-                fabric.Faults.RecordFault(qp.HostName, qp.QpNum, "disconnect", null, qp.Ordinal);
+                fabric.Faults.RecordFault(qp.HostName, qp.QpNum, FaultSites.Disconnect, null, qp.Ordinal);
                 id.Disconnect();
                 any = true;
             }
@@ -119,7 +119,7 @@ internal static class TimedFaults
 
     private static bool RaiseAsync(SimFabric fabric, SimQp qp, AsyncEventType type)
     {
-        fabric.Faults.RecordFault(qp.HostName, qp.QpNum, "async_event", type.ToName(), qp.Ordinal);
+        fabric.Faults.RecordFault(qp.HostName, qp.QpNum, FaultSites.AsyncEvent, type.ToName(), qp.Ordinal);
         qp.RaiseAsync(type);
         if (type is AsyncEventType.QpFatal or AsyncEventType.QpReqErr or AsyncEventType.QpAccessErr)
         {
@@ -131,7 +131,7 @@ internal static class TimedFaults
 
     private static void RemoveDevice(SimFabric fabric, SimHost host)
     {
-        fabric.Faults.RecordFault(host.HostName, 0, "device_removal", null, 0);
+        fabric.Faults.RecordFault(host.HostName, 0, FaultSites.DeviceRemoval, null, 0);
         host.Device.RaiseDeviceEvent(AsyncEventType.DeviceFatal);
         host.Device.Removed = true;
         foreach (var qp in host.AllQps)
@@ -144,7 +144,7 @@ internal static class TimedFaults
 
     private static void PortDown(SimFabric fabric, SimHost host, long downNs)
     {
-        fabric.Faults.RecordFault(host.HostName, 0, "port_down", null, downNs);
+        fabric.Faults.RecordFault(host.HostName, 0, FaultSites.PortDown, null, downNs);
         host.Device.PortState = PortState.Down;
         host.Device.RaiseDeviceEvent(AsyncEventType.PortErr);
         fabric.World.Schedule(downNs, fabric, EvPortUp, fabric.Hosts.ToList().IndexOf(host));

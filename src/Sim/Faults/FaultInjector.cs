@@ -47,7 +47,7 @@ public sealed class FaultInjector
             {
                 _fired[i] = true;
                 status = f.Status;
-                RecordFault(host, qpNum, "wc_error", status.ToIbvName(), nth);
+                RecordFault(host, qpNum, FaultSites.WcError, status.ToIbvName(), nth);
                 return true;
             }
         }
@@ -59,7 +59,7 @@ public sealed class FaultInjector
             if (r.Chance(swarm.WcErrorRate))
             {
                 status = swarm.WcErrorStatuses[r.NextInt(swarm.WcErrorStatuses.Count)];
-                RecordFault(host, qpNum, "wc_error", status.ToIbvName(), nth);
+                RecordFault(host, qpNum, FaultSites.WcError, status.ToIbvName(), nth);
                 return true;
             }
         }
@@ -78,7 +78,7 @@ public sealed class FaultInjector
             if (fault is PacketDropFault f && f.Nth == nth && KindMatches(f.Kind, kind) && f.Target.Matches(host, qpOrdinal))
             {
                 _fired[i] = true;
-                RecordFault(host, qpNum, "packet_drop", null, f.Drops);
+                RecordFault(host, qpNum, FaultSites.PacketDrop, null, f.Drops);
                 return f.Drops;
             }
         }
@@ -98,7 +98,7 @@ public sealed class FaultInjector
 
         if (drops > 0)
         {
-            RecordFault(host, qpNum, "packet_drop", null, drops);
+            RecordFault(host, qpNum, FaultSites.PacketDrop, null, drops);
         }
 
         return drops;
@@ -117,14 +117,14 @@ public sealed class FaultInjector
             if (fault is DropCmEventFault d && d.EventType == type && d.Nth == count && HostMatches(d.Host, host))
             {
                 _fired[i] = true;
-                RecordFault(host, 0, "cm_drop", type.ToName(), count);
+                RecordFault(host, 0, FaultSites.CmDrop, type.ToName(), count);
                 return -1;
             }
 
             if (fault is DelayCmEventFault y && y.EventType == type && y.Nth == count && HostMatches(y.Host, host))
             {
                 _fired[i] = true;
-                RecordFault(host, 0, "cm_delay", type.ToName(), y.DelayNs);
+                RecordFault(host, 0, FaultSites.CmDelay, type.ToName(), y.DelayNs);
                 return y.DelayNs;
             }
         }
@@ -136,7 +136,7 @@ public sealed class FaultInjector
             if (r.Chance(swarm.CmEventDelayRate))
             {
                 var delay = 1 + (long)(r.NextDouble() * swarm.CmEventDelayNsMax);
-                RecordFault(host, 0, "cm_delay", type.ToName(), delay);
+                RecordFault(host, 0, FaultSites.CmDelay, type.ToName(), delay);
                 return delay;
             }
         }

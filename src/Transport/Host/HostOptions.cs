@@ -111,6 +111,9 @@ public sealed record HostOptions
     /// </summary>
     public IHostInterleaving? Interleaving { get; init; }
 
+    /// <summary>Told of state changes, CM events and error completions (null in production: nothing is done).</summary>
+    public IHostObserver? Observer { get; init; }
+
     /// <summary>Log sink for SPDK-style lines (null: no logging).</summary>
     public Action<string>? Log { get; init; }
 

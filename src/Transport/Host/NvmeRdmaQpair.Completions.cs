@@ -17,6 +17,11 @@ public sealed partial class NvmeRdmaQpair
     /// </summary>
     internal QpairFailureReason OnWorkCompletion(in WorkCompletion wc)
     {
+        if (wc.Status != WcStatus.Success)
+        {
+            _options.Observer?.OnErrorCompletion(this, HostWrId.IsRecv(wc.WrId) ? NvmeRdmaWrType.Recv : NvmeRdmaWrType.Send, wc.Status);
+        }
+
         if (Resources is not { } r || HostWrId.Generation(wc.WrId) != Generation)
         {
             StaleCompletions++;

@@ -126,6 +126,7 @@ public sealed partial class NvmeRdmaQpair
 
         Check.That(ReferenceEquals(ev.Id.Context, this) && ReferenceEquals(ev.Id, CmId), InvariantNames.StateTransition, (this, ev),
             s => $"{s.Item1.Name}: CM event {s.ev} in the slot is not for this qpair's current id");
+        _options.Observer?.OnCmEvent(this, ev);
         var rc = Errno.Ok;
         switch (ev.EventType)
         {

@@ -180,6 +180,8 @@ public sealed partial class NvmeRdmaQpair
         {
             _history.Add(next);
         }
+
+        _options.Observer?.OnQpairState(this, from);
     }
 
     private (bool Holds, string What) Precondition(NvmeRdmaQpairState from, NvmeRdmaQpairState next)

@@ -198,6 +198,7 @@ public sealed partial class NvmfRdmaTransport
     {
         _log.Notice(ev.Qp?.QpContext as RdmaQpair, $"Async event: {ev.EventType.ToVerbsString()}");
         var qpair = ev.Qp?.QpContext as RdmaQpair;
+        _observer?.OnAsyncEvent(qpair, ev.EventType);
         switch (ev.EventType)
         {
             case AsyncEventType.QpFatal when qpair != null:

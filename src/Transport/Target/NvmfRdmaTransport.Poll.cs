@@ -35,6 +35,11 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Handles one completion; true when it was an error completion.</summary>
     private bool HandleCompletion(RdmaPoller poller, in WorkCompletion wc)
     {
+        if (wc.Status != WcStatus.Success)
+        {
+            _observer?.OnErrorCompletion(RdmaWrId.Type(wc.WrId), wc.Status);
+        }
+
         var resources = FindResources(RdmaWrId.ResourcesId(wc.WrId));
         if (resources == null)
         {

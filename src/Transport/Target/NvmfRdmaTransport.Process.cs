@@ -200,31 +200,11 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Every state change goes through here: the precondition of each transition is asserted.</summary>
     private void SetState(RdmaRequest req, RdmaRequestState next)
     {
-        Check.That(IsLegal(req.State, next), InvariantNames.StateTransition, (req, next), s => $"{s.req}: illegal transition to {s.next.ToName()}");
+        var from = req.State;
+        Check.That(RdmaRequestTransitions.IsLegal(from, next), InvariantNames.StateTransition, (req, next), s => $"{s.req}: illegal transition to {s.next.ToName()}");
         req.State = next;
-        _observer?.OnRequestState(req);
+        _observer?.OnRequestState(req, from);
     }
 
     private bool Defective(KnownDefects defect) => (Options.Defects & defect) != 0;
-
-    private static bool IsLegal(RdmaRequestState from, RdmaRequestState to) => to switch
-    {
-        RdmaRequestState.Completed => from != RdmaRequestState.Free,
-        RdmaRequestState.Free => from == RdmaRequestState.Completed,
-        RdmaRequestState.New => from == RdmaRequestState.Free,
-        RdmaRequestState.NeedDataWr => from == RdmaRequestState.New,
-        RdmaRequestState.NeedBuffer => from is RdmaRequestState.New or RdmaRequestState.NeedDataWr,
-        RdmaRequestState.HaveBuffer => from == RdmaRequestState.NeedBuffer,
-        RdmaRequestState.DataTransferToControllerPending => from is RdmaRequestState.HaveBuffer or RdmaRequestState.TransferringHostToController,
-        RdmaRequestState.TransferringHostToController => from == RdmaRequestState.DataTransferToControllerPending,
-        RdmaRequestState.ReadyToExecute => from is RdmaRequestState.New or RdmaRequestState.HaveBuffer or RdmaRequestState.TransferringHostToController,
-        RdmaRequestState.Executing => from == RdmaRequestState.ReadyToExecute,
-        RdmaRequestState.Executed => from == RdmaRequestState.Executing,
-        RdmaRequestState.DataTransferToHostPending => from == RdmaRequestState.Executed,
-        RdmaRequestState.ReadyToCompletePending => from is RdmaRequestState.Executed or RdmaRequestState.New or RdmaRequestState.NeedBuffer
-            or RdmaRequestState.TransferringHostToController,
-        RdmaRequestState.ReadyToComplete => from is RdmaRequestState.DataTransferToHostPending or RdmaRequestState.ReadyToCompletePending,
-        RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing => from == RdmaRequestState.ReadyToComplete,
-        _ => false,
-    };
 }

@@ -1,20 +1,7 @@
 using System.Globalization;
-using Harness.Transport.RdmaCm;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Target;
-
-/// <summary>What the simulator (or a test) observes of the target: request states, CM events, log lines.</summary>
-public interface ITargetObserver
-{
-    void OnRequestState(RdmaRequest request);
-
-    void OnCmEvent(CmEvent ev);
-
-    void OnQpairDestroying(RdmaQpair qpair);
-
-    void OnLog(string line);
-}
 
 /// <summary>
 /// The target's log, in SPDK's format (<c>function: *ERROR*: text</c>), so field logs and simulated logs read alike and

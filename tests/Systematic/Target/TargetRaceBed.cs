@@ -182,7 +182,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
 
     public void Dispose() => Fabric.Dispose();
 
-    void ITargetObserver.OnRequestState(RdmaRequest request)
+    void ITargetObserver.OnRequestState(RdmaRequest request, RdmaRequestState from)
     {
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Harness.Transport.Host;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 
@@ -91,6 +92,9 @@ public sealed record NvmeHostDriverOptions
 
     /// <summary>Log sink for the host's SPDK-style lines (null: none).</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>Told of the host transport's qpair states, CM events and error completions (coverage; null: none).</summary>
+    public IHostObserver? Observer { get; init; }
 
     /// <summary>Checks the values; null or what is wrong.</summary>
     public string? Validate()

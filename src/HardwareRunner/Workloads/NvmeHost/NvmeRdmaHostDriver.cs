@@ -225,6 +225,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         Defects = o.Defects,
         Interleaving = interleaving,
         Log = o.Log,
+        Observer = o.Observer,
     };
 
     private void OnIoDone(IoContext ctx, in NvmeCompletion cpl)

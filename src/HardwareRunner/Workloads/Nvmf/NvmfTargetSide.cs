@@ -18,14 +18,17 @@ public sealed class NvmfTargetSide
     private readonly NvmfWorkloadOptions _o;
     private bool _started;
 
-    /// <summary>Builds the target on <paramref name="stack"/>; <paramref name="log"/> receives its SPDK-format log lines.</summary>
-    public NvmfTargetSide(NvmfWorkloadOptions options, IRdmaStack stack, Action<string>? log = null)
+    /// <summary>
+    /// Builds the target on <paramref name="stack"/>; <paramref name="log"/> receives its SPDK-format log lines,
+    /// <paramref name="probe"/> (coverage) every event of the transport.
+    /// </summary>
+    public NvmfTargetSide(NvmfWorkloadOptions options, IRdmaStack stack, Action<string>? log = null, ITargetObserver? probe = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(stack);
         _o = options;
         Stack = stack;
-        Observer = new TargetObserver(log);
+        Observer = new TargetObserver(log, probe);
         var targetOptions = options.ToTargetOptions();
         Controller = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), stack.Clock);
         Transport = new NvmfRdmaTransport(stack, targetOptions, Controller, Observer);

@@ -41,11 +41,12 @@ public sealed partial class NvmfWorkload : INvmeHostSink
 
     /// <summary>
     /// Builds both sides; <paramref name="driverFactory"/> makes the host from the options this workload derives (default:
-    /// <see cref="NvmeRdmaHostDriver"/>, the host transport of src/Transport/Host).
+    /// <see cref="NvmeRdmaHostDriver"/>, the host transport of src/Transport/Host); <paramref name="targetProbe"/> sees
+    /// every event of the target transport (coverage).
     /// </summary>
     public NvmfWorkload(NvmfWorkloadOptions options, IRdmaStack target, IRdmaStack host, IReactorRuntime reactors, IWorkloadRandom random,
-        Action<string>? targetLog = null, Func<NvmeHostDriverOptions, INvmeHostSink, INvmeHostDriver>? driverFactory = null)
-        : this(options, () => new NvmfTargetSide(options, target ?? throw new ArgumentNullException(nameof(target)), targetLog), host, reactors, random, driverFactory)
+        Action<string>? targetLog = null, Func<NvmeHostDriverOptions, INvmeHostSink, INvmeHostDriver>? driverFactory = null, ITargetObserver? targetProbe = null)
+        : this(options, () => new NvmfTargetSide(options, target ?? throw new ArgumentNullException(nameof(target)), targetLog, targetProbe), host, reactors, random, driverFactory)
     {
     }
 

@@ -140,13 +140,7 @@ public sealed class TargetBed : IDisposable
 
     private sealed class Observer(List<string> log, HashSet<(RdmaRequestState, RdmaRequestState)> transitions) : ITargetObserver
     {
-        private readonly Dictionary<RdmaRequest, RdmaRequestState> _last = new();
-
-        public void OnRequestState(RdmaRequest request)
-        {
-            transitions.Add((_last.GetValueOrDefault(request, RdmaRequestState.Free), request.State));
-            _last[request] = request.State;
-        }
+        public void OnRequestState(RdmaRequest request, RdmaRequestState from) => transitions.Add((from, request.State));
 
         public void OnCmEvent(CmEvent ev)
         {
