@@ -8,6 +8,9 @@ public sealed record SimOptions
     /// <summary>The seed: with the same binary, it fixes everything.</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>The provider the NIC behaves as where providers differ (vendor id, LAST_WQE_REACHED).</summary>
+    public Nic.SimProvider Provider { get; init; } = Nic.SimProvider.Mlx5;
+
     /// <summary>One-way wire + switch latency.</summary>
     public long LinkLatencyNs { get; init; } = 1_000;
 

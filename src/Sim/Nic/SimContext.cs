@@ -33,7 +33,7 @@ public sealed class SimContext : IVerbsContext
         {
             FwVer = "16.35.2000 (sim)",
             NodeGuid = Device.Guid,
-            VendorId = 0x02c9,
+            VendorId = Device.Host.Fabric.Options.Provider == SimProvider.Rxe ? VerbsVendors.RxeVendorIdNew : VerbsVendors.MellanoxVendorId,
             VendorPartId = 4123,
             MaxQp = 131_072,
             MaxQpWr = o.MaxQpWr,

@@ -237,9 +237,9 @@ public sealed partial class SimQp
             PushRecvCompletion(wr.WrId, WcStatus.WrFlushErr, 0, WcFlags.None, 0, 0);
         }
 
-        if (_srq != null)
+        if (_srq != null && Device.Host.Fabric.Options.Provider != SimProvider.Rxe)
         {
-            RaiseAsync(AsyncEventType.QpLastWqeReached);
+            RaiseAsync(AsyncEventType.QpLastWqeReached); // rxe (and iWARP) never raise it
         }
     }
 

@@ -271,9 +271,11 @@ public sealed partial class NvmfRdmaTransport
             return;
         }
 
+        // In the SRQ path the receives are not the qpair's to count: it waits for LAST_WQE_REACHED instead, on devices
+        // that raise it (SPDK's nvmf_rdma_device_supports_last_wqe_reached: not rxe, not iWARP).
         var drained = qpair.Poller == null || qpair.Poller.NeedDestroy ||
             (qpair.CurrentSendDepth == 0 && qpair.Executing == 0 &&
-             (qpair.Poller.Srq == null ? qpair.CurrentRecvDepth == qpair.MaxQueueDepth : qpair.LastWqeReached));
+             (qpair.Poller.Srq == null ? qpair.CurrentRecvDepth == qpair.MaxQueueDepth : qpair.LastWqeReached || !SupportsLastWqeReached));
         if (drained)
         {
             DestroyQpair(qpair);

@@ -37,6 +37,9 @@ public sealed partial class NvmfRdmaTransport
     private ICmEventChannel? _channel;
     private ICmId? _listenId;
     private DeviceAttr _deviceAttr;
+
+    /// <summary>SPDK's <c>nvmf_rdma_device_supports_last_wqe_reached</c>: Soft-RoCE never raises the event.</summary>
+    private bool SupportsLastWqeReached => !VerbsVendors.IsRxe(_deviceAttr);
     private int _nextResourcesId = 1;
     private int _nextGroup;
 
