@@ -146,6 +146,7 @@ public sealed class SimSrq : ISharedReceiveQueue
     private readonly SimPd _pd;
     private int _head;
     private int _count;
+    private int _postCalls;
 
     internal SimSrq(SimPd pd, int maxWr, int maxSge, object? context)
     {
@@ -153,7 +154,11 @@ public sealed class SimSrq : ISharedReceiveQueue
         _ring = new RecvWorkRequest[maxWr];
         MaxSge = maxSge;
         SrqContext = context;
+        Ordinal = pd.Context.Device.Host.NextSrqOrdinal();
     }
+
+    /// <summary>Creation order on its host: what a post-error fault on the <c>srq</c> queue selects by.</summary>
+    public int Ordinal { get; }
 
     /// <inheritdoc/>
     public object? SrqContext { get; }
@@ -172,8 +177,16 @@ public sealed class SimSrq : ISharedReceiveQueue
     {
         lock (_pd.World.Gate)
         {
+            var host = _pd.Context.Device.Host;
+            var failAt = host.Fabric.Faults.TryPostError(host.HostName, Ordinal, 0, Faults.PostQueue.Srq, ++_postCalls, wrs.Length, out var bad, out var injected) ? bad : -1;
             for (var i = 0; i < wrs.Length; i++)
             {
+                if (i == failAt)
+                {
+                    badWrIndex = i;
+                    return injected;
+                }
+
                 if (wrs[i].NumSge < 0 || wrs[i].NumSge > MaxSge)
                 {
                     badWrIndex = i;

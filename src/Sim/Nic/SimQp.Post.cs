@@ -12,9 +12,10 @@ public sealed partial class SimQp
     {
         lock (World.Gate)
         {
+            var failAt = PostFaultAt(PostQueue.Send, wrs.Length, out var injected);
             for (var i = 0; i < wrs.Length; i++)
             {
-                var rc = PostOneSend(wrs[i]);
+                var rc = i == failAt ? injected : PostOneSend(wrs[i]);
                 if (rc != Errno.Ok)
                 {
                     badWrIndex = i;
@@ -34,9 +35,10 @@ public sealed partial class SimQp
     {
         lock (World.Gate)
         {
+            var failAt = PostFaultAt(PostQueue.Recv, wrs.Length, out var injected);
             for (var i = 0; i < wrs.Length; i++)
             {
-                var rc = PostOneRecv(wrs[i]);
+                var rc = i == failAt ? injected : PostOneRecv(wrs[i]);
                 if (rc != Errno.Ok)
                 {
                     badWrIndex = i;
