@@ -76,9 +76,10 @@ public sealed class FaultInjector
     /// Site "post call": whether call <paramref name="nth"/> (1-based, per queue) posting a chain of
     /// <paramref name="chainLength"/> WRs fails, and if so at which WR (<paramref name="badWr"/>) with which errno. The
     /// caller posts the WRs before <paramref name="badWr"/> and none from it on, as <c>ibv_post_send</c> does with
-    /// <c>bad_wr</c>. Allocation-free; one field test when the plan has no post fault.
+    /// <c>bad_wr</c>, and records the failure with <see cref="RecordPostError"/> when it reaches it. Allocation-free; one
+    /// field test when the plan has no post fault.
     /// </summary>
-    public bool TryPostError(string host, int ordinal, uint qpNum, PostQueue queue, int nth, int chainLength, out int badWr, out int errno)
+    public bool TryPostError(string host, int ordinal, PostQueue queue, int nth, int chainLength, out int badWr, out int errno)
     {
         badWr = -1;
         errno = Errno.Ok;
@@ -93,7 +94,9 @@ public sealed class FaultInjector
             if (scripted[i] is PostErrorFault f && f.Queue == queue && f.Nth == nth && f.Target.Matches(host, ordinal))
             {
                 _fired[i] = true;
-                return PostError(host, qpNum, Math.Min(f.Wr, chainLength - 1), f.Errno, out badWr, out errno);
+                badWr = Math.Min(f.Wr, chainLength - 1);
+                errno = f.Errno;
+                return true;
             }
         }
 
@@ -104,12 +107,21 @@ public sealed class FaultInjector
             if (r.Chance(swarm.PostErrorRate))
             {
                 // A full work queue is the error a running transport meets (mlx5: ENOMEM); EINVAL needs a bad WR.
-                return PostError(host, qpNum, r.NextInt(chainLength), Errno.ENOMEM, out badWr, out errno);
+                badWr = r.NextInt(chainLength);
+                errno = Errno.ENOMEM;
+                return true;
             }
         }
 
         return false;
     }
+
+    /// <summary>
+    /// Writes an injected post failure to the trace: site <c>post_error</c>, the errno, the index of <c>bad_wr</c> in its
+    /// chain and its wr_id (so an observer knows which request's WRs stopped there).
+    /// </summary>
+    public void RecordPostError(string host, uint qpNum, int badWr, ulong badWrId, int errno) =>
+        _world.Record(new TraceRecord { Kind = TraceKind.Fault, Node = host, Qp = qpNum, WrId = badWrId, Op = "post_error", Status = Errno.Name(errno), Arg = badWr });
 
     /// <summary>Site "packet sent": how many transmission attempts of this WR are lost in a row.</summary>
     public int PacketDrops(string host, int qpOrdinal, uint qpNum, WrKind kind, int nth, int retryCnt)
@@ -204,14 +216,6 @@ public sealed class FaultInjector
         }
 
         return 0;
-    }
-
-    private bool PostError(string host, uint qpNum, int wr, int code, out int badWr, out int errno)
-    {
-        badWr = wr;
-        errno = code;
-        RecordFault(host, qpNum, "post_error", Errno.Name(code), wr);
-        return true;
     }
 
     /// <summary>Writes a fault record to the trace.</summary>

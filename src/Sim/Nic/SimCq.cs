@@ -178,11 +178,12 @@ public sealed class SimSrq : ISharedReceiveQueue
         lock (_pd.World.Gate)
         {
             var host = _pd.Context.Device.Host;
-            var failAt = host.Fabric.Faults.TryPostError(host.HostName, Ordinal, 0, Faults.PostQueue.Srq, ++_postCalls, wrs.Length, out var bad, out var injected) ? bad : -1;
+            var failAt = host.Fabric.Faults.TryPostError(host.HostName, Ordinal, Faults.PostQueue.Srq, ++_postCalls, wrs.Length, out var bad, out var injected) ? bad : -1;
             for (var i = 0; i < wrs.Length; i++)
             {
                 if (i == failAt)
                 {
+                    host.Fabric.Faults.RecordPostError(host.HostName, 0, i, wrs[i].WrId, injected);
                     badWrIndex = i;
                     return injected;
                 }

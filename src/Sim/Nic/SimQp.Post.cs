@@ -15,7 +15,7 @@ public sealed partial class SimQp
             var failAt = PostFaultAt(PostQueue.Send, wrs.Length, out var injected);
             for (var i = 0; i < wrs.Length; i++)
             {
-                var rc = i == failAt ? injected : PostOneSend(wrs[i]);
+                var rc = i == failAt ? PostFailed(i, wrs[i].WrId, injected) : PostOneSend(wrs[i]);
                 if (rc != Errno.Ok)
                 {
                     badWrIndex = i;
@@ -38,7 +38,7 @@ public sealed partial class SimQp
             var failAt = PostFaultAt(PostQueue.Recv, wrs.Length, out var injected);
             for (var i = 0; i < wrs.Length; i++)
             {
-                var rc = i == failAt ? injected : PostOneRecv(wrs[i]);
+                var rc = i == failAt ? PostFailed(i, wrs[i].WrId, injected) : PostOneRecv(wrs[i]);
                 if (rc != Errno.Ok)
                 {
                     badWrIndex = i;

@@ -15,6 +15,13 @@ public sealed partial class SimQp
     private int PostFaultAt(PostQueue queue, int chainLength, out int errno)
     {
         var nth = queue == PostQueue.Send ? ++_postSendCalls : ++_postRecvCalls;
-        return Device.Host.Fabric.Faults.TryPostError(HostName, Ordinal, QpNum, queue, nth, chainLength, out var badWr, out errno) ? badWr : -1;
+        return Device.Host.Fabric.Faults.TryPostError(HostName, Ordinal, queue, nth, chainLength, out var badWr, out errno) ? badWr : -1;
+    }
+
+    /// <summary>The post call reached its failing WR: trace it and return the errno (the WR is not posted).</summary>
+    private int PostFailed(int index, ulong wrId, int errno)
+    {
+        Device.Host.Fabric.Faults.RecordPostError(HostName, QpNum, index, wrId, errno);
+        return errno;
     }
 }
