@@ -47,9 +47,9 @@ public static class HardwareFaultMapper
         var actions = new List<HardwareAction>();
         var refused = new List<string>();
         var silences = false;
-        if (setup.Plan.Swarm is { } swarm && (swarm.PacketLossRate > 0 || swarm.WcErrorRate > 0 || swarm.CmEventDelayRate > 0))
+        if (setup.Plan.Swarm is { } swarm && (swarm.PacketLossRate > 0 || swarm.WcErrorRate > 0 || swarm.CmEventDelayRate > 0 || swarm.PostErrorRate > 0))
         {
-            refused.Add($"swarm rates ({swarm.Describe()["faults: ".Length..]}): the simulated NIC draws them per packet, WR and CM event; a real NIC has no such knob");
+            refused.Add($"swarm rates ({swarm.Describe()["faults: ".Length..]}): the simulated NIC draws them per packet, WR, CM event and post call; a real NIC has no such knob");
         }
 
         foreach (var fault in setup.Plan.Scripted)
@@ -132,6 +132,9 @@ public static class HardwareFaultMapper
                 return null;
             case AsyncEventFault:
                 reason = "async events are raised by the NIC and the kernel; an application cannot raise one";
+                return null;
+            case PostErrorFault:
+                reason = "a post call fails inside the provider library (a full work queue, a bad WR); rdma-core has no switch to make one fail";
                 return null;
             default:
                 reason = "device removal, address changes and port flaps need root and the machine's network: an operator's step (docs/hardware.md gives the commands), not the harness's";

@@ -114,14 +114,14 @@ public sealed class SweepMinimiser
             return s;
         }
 
-        var off = new ScenarioSwarm { PacketLossRate = 0, WcErrorRate = 0, CmEventDelayRate = 0 };
+        var off = new ScenarioSwarm { PacketLossRate = 0, WcErrorRate = 0, CmEventDelayRate = 0, PostErrorRate = 0 };
         if (fails(s with { Swarm = off }))
         {
             return s with { Swarm = off };
         }
 
         var current = ToScenarioSwarm(drawn);
-        foreach (var without in new Func<ScenarioSwarm, ScenarioSwarm>[] { w => w with { PacketLossRate = 0 }, w => w with { WcErrorRate = 0 }, w => w with { CmEventDelayRate = 0 } })
+        foreach (var without in new Func<ScenarioSwarm, ScenarioSwarm>[] { w => w with { PacketLossRate = 0 }, w => w with { WcErrorRate = 0 }, w => w with { CmEventDelayRate = 0 }, w => w with { PostErrorRate = 0 } })
         {
             var candidate = without(current);
             if (candidate != current && runs() < RunsMax && fails(s with { Swarm = candidate }))
@@ -219,6 +219,7 @@ public sealed class SweepMinimiser
         PacketLossRate = p.PacketLossRate,
         WcErrorRate = p.WcErrorRate,
         CmEventDelayRate = p.CmEventDelayRate,
+        PostErrorRate = p.PostErrorRate,
         CmEventDelayNsMax = p.CmEventDelayNsMax,
         WcErrorStatuses = p.WcErrorStatuses.Select(x => x.ToIbvName()).ToArray(),
     };
@@ -228,7 +229,7 @@ public sealed class SweepMinimiser
         var setup = Setup(s, seed);
         var scripted = setup.Plan.Scripted.Count + (s.Faults?.Count ?? 0);
         var swarm = s.Swarm ?? (setup.Plan.Swarm is { } d ? ToScenarioSwarm(d) : null);
-        var kinds = swarm == null ? 0 : new[] { swarm.PacketLossRate, swarm.WcErrorRate, swarm.CmEventDelayRate }.Count(r => r > 0);
+        var kinds = swarm == null ? 0 : new[] { swarm.PacketLossRate, swarm.WcErrorRate, swarm.CmEventDelayRate, swarm.PostErrorRate }.Count(r => r > 0);
         return string.Create(CultureInfo.InvariantCulture, $"{s.Random!.Ios} I/Os, {scripted} scripted fault(s), {kinds} swarm fault kind(s)");
     }
 

@@ -46,6 +46,8 @@ public static class StreamNames
     public const string PacketLoss = "faults.packet-loss";
     public const string WcError = "faults.wc-error";
     public const string CmFaults = "faults.cm";
+    public const string PostErrorDraw = "faults.swarm-draw.post-error";
+    public const string PostError = "faults.post-error";
     public const string CmOrder = "cm.order";
     public const string Keys = "nic.keys";
     public const string WcUndefinedFields = "nic.wc-undefined-fields";

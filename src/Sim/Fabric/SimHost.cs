@@ -14,6 +14,7 @@ public sealed class SimHost : IRdmaStack, IVerbsProvider
     private readonly List<SimQp> _qps = new();
     private int _nextQpOrdinal;
     private int _nextCqOrdinal;
+    private int _nextSrqOrdinal;
     private SimContext? _cmContext;
 
     internal SimHost(SimFabric fabric, string name, IPAddress address, int index)
@@ -88,6 +89,8 @@ public sealed class SimHost : IRdmaStack, IVerbsProvider
     internal int NextQpOrdinal() => _nextQpOrdinal++;
 
     internal int NextCqOrdinal() => _nextCqOrdinal++;
+
+    internal int NextSrqOrdinal() => _nextSrqOrdinal++;
 
     internal void Register(SimQp qp) => _qps.Add(qp);
 }

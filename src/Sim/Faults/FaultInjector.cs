@@ -17,11 +17,15 @@ public sealed class FaultInjector
     /// <summary>Per scripted fault of the plan: whether it has done what it says at least once.</summary>
     private readonly bool[] _fired;
 
+    /// <summary>Whether the plan can fail a post call at all, so a post pays one test when it cannot.</summary>
+    private readonly bool _postErrors;
+
     public FaultInjector(SimWorld world, FaultPlan plan)
     {
         _world = world;
         Plan = plan;
         _fired = new bool[plan.Scripted.Count];
+        _postErrors = plan.Scripted.Any(f => f is PostErrorFault) || plan.Swarm?.PostErrorRate > 0;
     }
 
     public FaultPlan Plan { get; }
@@ -67,6 +71,57 @@ public sealed class FaultInjector
         status = WcStatus.Success;
         return false;
     }
+
+    /// <summary>
+    /// Site "post call": whether call <paramref name="nth"/> (1-based, per queue) posting a chain of
+    /// <paramref name="chainLength"/> WRs fails, and if so at which WR (<paramref name="badWr"/>) with which errno. The
+    /// caller posts the WRs before <paramref name="badWr"/> and none from it on, as <c>ibv_post_send</c> does with
+    /// <c>bad_wr</c>, and records the failure with <see cref="RecordPostError"/> when it reaches it. Allocation-free; one
+    /// field test when the plan has no post fault.
+    /// </summary>
+    public bool TryPostError(string host, int ordinal, PostQueue queue, int nth, int chainLength, out int badWr, out int errno)
+    {
+        badWr = -1;
+        errno = Errno.Ok;
+        if (!_postErrors || chainLength <= 0)
+        {
+            return false;
+        }
+
+        var scripted = Plan.Scripted;
+        for (var i = 0; i < scripted.Count; i++) // index loop: foreach over IReadOnlyList would allocate per post
+        {
+            if (scripted[i] is PostErrorFault f && f.Queue == queue && f.Nth == nth && f.Target.Matches(host, ordinal))
+            {
+                _fired[i] = true;
+                badWr = Math.Min(f.Wr, chainLength - 1);
+                errno = f.Errno;
+                return true;
+            }
+        }
+
+        var swarm = Plan.Swarm;
+        if (swarm != null && swarm.PostErrorRate > 0)
+        {
+            var r = _world.Random.Stream(StreamNames.PostError);
+            if (r.Chance(swarm.PostErrorRate))
+            {
+                // A full work queue is the error a running transport meets (mlx5: ENOMEM); EINVAL needs a bad WR.
+                badWr = r.NextInt(chainLength);
+                errno = Errno.ENOMEM;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Writes an injected post failure to the trace: site <c>post_error</c>, the errno, the index of <c>bad_wr</c> in its
+    /// chain and its wr_id (so an observer knows which request's WRs stopped there).
+    /// </summary>
+    public void RecordPostError(string host, uint qpNum, int badWr, ulong badWrId, int errno) =>
+        _world.Record(new TraceRecord { Kind = TraceKind.Fault, Node = host, Qp = qpNum, WrId = badWrId, Op = FaultSites.PostError, Status = Errno.Name(errno), Arg = badWr });
 
     /// <summary>Site "packet sent": how many transmission attempts of this WR are lost in a row.</summary>
     public int PacketDrops(string host, int qpOrdinal, uint qpNum, WrKind kind, int nth, int retryCnt)

@@ -39,6 +39,15 @@ public sealed record WcErrorFault(QpSelector Target, WrKind Kind, int Nth, WcSta
 /// <summary>The packets of the <paramref name="Nth"/> WR of kind <paramref name="Kind"/> are lost <paramref name="Drops"/> times in a row (more than retry_cnt → RETRY_EXC_ERR).</summary>
 public sealed record PacketDropFault(QpSelector Target, WrKind Kind, int Nth, int Drops) : ScriptedFault;
 
+/// <summary>
+/// The <paramref name="Nth"/> (1-based) post call on <paramref name="Queue"/> of each selected QP (for
+/// <see cref="PostQueue.Srq"/>: of the selected host's SRQ with that creation ordinal) fails with
+/// <paramref name="Errno"/> at WR <paramref name="Wr"/> of its chain (0-based, clamped to the chain's last WR), as
+/// rdma-core's providers fail: the WRs before it are posted and complete, it and every WR after it are not posted and
+/// <c>bad_wr</c> points at it.
+/// </summary>
+public sealed record PostErrorFault(QpSelector Target, PostQueue Queue, int Nth, int Wr, int Errno) : ScriptedFault;
+
 /// <summary>At <paramref name="AtNs"/>, the CM id owning each selected QP calls rdma_disconnect.</summary>
 public sealed record DisconnectFault(QpSelector Target, long AtNs) : ScriptedFault;
 

@@ -11,11 +11,20 @@ namespace Harness.Sim.Faults;
 /// </summary>
 public sealed record SwarmProfile
 {
+    /// <summary>Smallest post-error rate a seed draws (per post call).</summary>
+    public const double PostErrorRateMin = 1e-4;
+
+    /// <summary>Largest post-error rate a seed draws (per post call): a few failed posts in a sweep seed's 500 I/Os.</summary>
+    public const double PostErrorRateMax = 3e-3;
+
     /// <summary>Probability that a packet (one transmission attempt of a WR) is lost.</summary>
     public double PacketLossRate { get; init; }
 
     /// <summary>Probability that a send-queue WR completes with an error drawn from <see cref="WcErrorStatuses"/>.</summary>
     public double WcErrorRate { get; init; }
+
+    /// <summary>Probability that a verbs post call (send, recv or SRQ recv) fails with ENOMEM at a WR of its chain.</summary>
+    public double PostErrorRate { get; init; }
 
     /// <summary>Probability that a CM event is delayed by up to <see cref="CmEventDelayNsMax"/>.</summary>
     public double CmEventDelayRate { get; init; }
@@ -31,11 +40,15 @@ public sealed record SwarmProfile
     public static SwarmProfile Draw(RandomStreams random)
     {
         var r = random.Stream(StreamNames.SwarmDraw);
+
+        // Kinds added later draw from their own stream, so the older kinds keep each seed's rates.
+        var post = random.Stream(StreamNames.PostErrorDraw);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
             WcErrorRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-3) : 0,
             CmEventDelayRate = r.Chance(0.5) ? r.LogUniform(1e-2, 0.5) : 0,
+            PostErrorRate = post.Chance(0.5) ? post.LogUniform(PostErrorRateMin, PostErrorRateMax) : 0,
         };
     }
 
@@ -48,6 +61,8 @@ public sealed record SwarmProfile
         Append(sb, "wc-error", WcErrorRate);
         sb.Append(' ');
         Append(sb, "cm-delay", CmEventDelayRate);
+        sb.Append(' ');
+        Append(sb, "post-error", PostErrorRate);
         return sb.ToString();
     }
 

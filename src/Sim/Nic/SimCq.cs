@@ -196,6 +196,7 @@ public sealed class SimSrq : ISharedReceiveQueue
     private int _head;
     private int _count;
     private int _unpolled;
+    private int _postCalls;
 
     internal SimSrq(SimPd pd, int maxWr, int maxSge, object? context)
     {
@@ -203,7 +204,11 @@ public sealed class SimSrq : ISharedReceiveQueue
         _ring = new RecvWorkRequest[maxWr];
         MaxSge = maxSge;
         SrqContext = context;
+        Ordinal = pd.Context.Device.Host.NextSrqOrdinal();
     }
+
+    /// <summary>Creation order on its host: what a post-error fault on the <c>srq</c> queue selects by.</summary>
+    public int Ordinal { get; }
 
     /// <inheritdoc/>
     public object? SrqContext { get; }
@@ -226,8 +231,17 @@ public sealed class SimSrq : ISharedReceiveQueue
         lock (_pd.World.Gate)
         {
             VerbsContract.That(!Destroyed, _pd.World, VerbsContract.UseAfterDestroy, this, "ibv_post_srq_recv");
+            var host = _pd.Context.Device.Host;
+            var failAt = host.Fabric.Faults.TryPostError(host.HostName, Ordinal, Faults.PostQueue.Srq, ++_postCalls, wrs.Length, out var bad, out var injected) ? bad : -1;
             for (var i = 0; i < wrs.Length; i++)
             {
+                if (i == failAt)
+                {
+                    host.Fabric.Faults.RecordPostError(host.HostName, 0, i, wrs[i].WrId, injected);
+                    badWrIndex = i;
+                    return injected;
+                }
+
                 VerbsContract.That(wrs[i].NumSge >= 0 && wrs[i].NumSge <= MaxSge, _pd.World, VerbsContract.PostBeyondCaps, this, "ibv_post_srq_recv: num_sge past max_sge");
 
                 // Full, counting WQEs consumed whose completions are not polled yet (mlx5 frees them in ibv_poll_cq).

@@ -14,9 +14,10 @@ public sealed partial class SimQp
         lock (World.Gate)
         {
             VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_post_send");
+            var failAt = PostFaultAt(PostQueue.Send, wrs.Length, out var injected);
             for (var i = 0; i < wrs.Length; i++)
             {
-                var rc = PostOneSend(wrs[i]);
+                var rc = i == failAt ? PostFailed(i, wrs[i].WrId, injected) : PostOneSend(wrs[i]);
                 if (rc != Errno.Ok)
                 {
                     badWrIndex = i;
@@ -37,9 +38,10 @@ public sealed partial class SimQp
         lock (World.Gate)
         {
             VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_post_recv");
+            var failAt = PostFaultAt(PostQueue.Recv, wrs.Length, out var injected);
             for (var i = 0; i < wrs.Length; i++)
             {
-                var rc = PostOneRecv(wrs[i]);
+                var rc = i == failAt ? PostFailed(i, wrs[i].WrId, injected) : PostOneRecv(wrs[i]);
                 if (rc != Errno.Ok)
                 {
                     badWrIndex = i;

@@ -24,6 +24,9 @@ public sealed partial class TargetBookkeepingModel
     /// <summary>The invariant name this model reports.</summary>
     public const string InvariantName = "model-agreement";
 
+    /// <summary>The trace site of an injected post failure (<c>FaultInjector.RecordPostError</c>).</summary>
+    private const string PostErrorSite = Faults.FaultSites.PostError;
+
     /// <summary>Notes kept (evidence for reports).</summary>
     public const int NotesMax = 16;
 
@@ -157,6 +160,13 @@ public sealed partial class TargetBookkeepingModel
         if (r.Kind == TraceKind.PostSend)
         {
             OnPosted(r);
+        }
+        else if (r.Kind == TraceKind.Fault && r.Op == PostErrorSite && FindQpair(r.Qp) is not null && RdmaWrId.Type(r.WrId) == RdmaWrType.Data &&
+            FindRequest(r.WrId) is { } stopped)
+        {
+            // ibv_post_send failed at this request's WR: SPDK's bad_wr reset ends its transfer from the host, so it
+            // posts no more READs (and leaves the READ queue) whatever is left.
+            stopped.TransferStopped = true;
         }
         else if (r.Kind == TraceKind.Completion && FindQpair(r.Qp) is { Poller.Cq: SimCq cq })
         {
@@ -311,14 +321,18 @@ public sealed partial class TargetBookkeepingModel
 
         public string? DataOp { get; set; }
 
-        /// <summary>Data WRs of a H2C transfer not yet posted.</summary>
-        public int ReadsToPost => Math.Max(0, TotalWrs - ReadsPosted);
+        /// <summary>A post of its WRs failed: it posts no more (the transport's bad_wr reset).</summary>
+        public bool TransferStopped { get; set; }
+
+        /// <summary>Data WRs of a H2C transfer not yet posted (and still to be).</summary>
+        public int ReadsToPost => TransferStopped ? 0 : Math.Max(0, TotalWrs - ReadsPosted);
 
         public void StartCommand(RdmaQpair? qpair)
         {
             Qpair = qpair;
             TotalWrs = ReadsPosted = ReadsOutstanding = WritesOpen = 0;
             RspOpen = false;
+            TransferStopped = false;
             DataOp = null;
         }
     }

@@ -71,6 +71,7 @@ public sealed record FaultReach(int TargetOrdinalMax, int HostOrdinalMax, string
         DisconnectSpec f => f.Qp,
         ForceQpErrorSpec f => f.Qp,
         AsyncEventSpec f => f.Qp,
+        PostErrorSpec { Queue: not "srq" } f => f.Qp, // an SRQ fault's number is the SRQ's, not a QP's
         _ => null,
     };
 

@@ -20,6 +20,7 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(DeviceRemovalSpec), "device-removal")]
 [JsonDerivedType(typeof(AddrChangeSpec), "addr-change")]
 [JsonDerivedType(typeof(PortFlapSpec), "port-flap")]
+[JsonDerivedType(typeof(PostErrorSpec), "post-error")]
 public abstract record FaultSpec
 {
     /// <summary>The simulator's fault (names already validated by the loader).</summary>
@@ -90,4 +91,18 @@ public sealed record AddrChangeSpec(string Host, long AtNs) : FaultSpec
 public sealed record PortFlapSpec(string Host, long AtNs, long DownNs) : FaultSpec
 {
     public override ScriptedFault ToFault() => new PortFlapFault(Host, AtNs, DownNs);
+}
+
+/// <summary>
+/// <see cref="PostErrorFault"/>: post call <paramref name="Nth"/> on <paramref name="Queue"/> (<c>send</c>, <c>recv</c>,
+/// <c>srq</c>) of <paramref name="Qp"/> (for <c>srq</c>: the host's SRQ of that creation ordinal) fails with
+/// <paramref name="Errno"/> (default <c>ENOMEM</c>) at WR <paramref name="Wr"/> of its chain (default 0, clamped to the last).
+/// </summary>
+public sealed record PostErrorSpec(string Qp, string Queue, int Nth, int? Wr, string? Errno) : FaultSpec
+{
+    /// <summary>The errno a post fault returns when the file names none: a full work queue, as mlx5 reports it.</summary>
+    public const string ErrnoDefault = "ENOMEM";
+
+    public override ScriptedFault ToFault() =>
+        new PostErrorFault(ScenarioNames.ParseQp(Qp), ScenarioNames.ParsePostQueue(Queue), Nth, Wr ?? 0, ScenarioNames.ParsePostErrno(Errno ?? ErrnoDefault));
 }

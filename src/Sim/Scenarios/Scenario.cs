@@ -145,6 +145,9 @@ public sealed record ScenarioSwarm
 
     public double? CmEventDelayRate { get; init; }
 
+    /// <summary>Probability that a post call fails with ENOMEM at a WR of its chain.</summary>
+    public double? PostErrorRate { get; init; }
+
     public long? CmEventDelayNsMax { get; init; }
 
     /// <summary><c>IBV_WC_*</c> names a swarm WC error draws from.</summary>

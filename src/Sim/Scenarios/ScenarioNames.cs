@@ -55,6 +55,30 @@ public static class ScenarioNames
             ? status
             : throw new ArgumentException($"unknown work completion status '{text}'", nameof(text));
 
+    /// <summary><c>send</c>, <c>recv</c>, <c>srq</c> → the post call a post-error fault selects.</summary>
+    public static PostQueue ParsePostQueue(string text) => text switch
+    {
+        "send" => PostQueue.Send,
+        "recv" => PostQueue.Recv,
+        "srq" => PostQueue.Srq,
+        _ => throw new ArgumentException($"unknown post queue '{text}'", nameof(text)),
+    };
+
+    public static string FormatPostQueue(PostQueue queue) => queue switch
+    {
+        PostQueue.Send => "send",
+        PostQueue.Recv => "recv",
+        _ => "srq",
+    };
+
+    /// <summary>The errnos a post fault may return: those rdma-core's mlx5 provider returns from its post calls.</summary>
+    public static int ParsePostErrno(string text) => text switch
+    {
+        "ENOMEM" => Errno.ENOMEM,
+        "EINVAL" => Errno.EINVAL,
+        _ => throw new ArgumentException($"'{text}' is not an errno a post call returns (ENOMEM, EINVAL)", nameof(text)),
+    };
+
     public static AsyncEventType ParseAsyncEvent(string text)
     {
         for (var t = AsyncEventType.CqErr; t <= AsyncEventType.WqFatal; t++)
@@ -89,6 +113,7 @@ public static class ScenarioNames
         DeviceRemovalFault f => new DeviceRemovalSpec(f.Host, f.AtNs),
         AddrChangeFault f => new AddrChangeSpec(f.Host, f.AtNs),
         PortFlapFault f => new PortFlapSpec(f.Host, f.AtNs, f.DownNs),
+        PostErrorFault f => new PostErrorSpec(FormatQp(f.Target), FormatPostQueue(f.Queue), f.Nth, f.Wr, Errno.Name(f.Errno)),
         _ => throw new ArgumentException($"no scenario form for {fault}", nameof(fault)),
     };
 
@@ -116,6 +141,7 @@ public static class ScenarioNames
             PacketLossRate = s.PacketLossRate ?? 0,
             WcErrorRate = s.WcErrorRate ?? 0,
             CmEventDelayRate = s.CmEventDelayRate ?? 0,
+            PostErrorRate = s.PostErrorRate ?? 0,
         };
         if (s.CmEventDelayNsMax is long max)
         {

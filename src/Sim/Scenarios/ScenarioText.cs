@@ -33,7 +33,7 @@ public static class ScenarioText
         var parts = (s.Faults ?? Array.Empty<FaultSpec>()).Select(Describe).ToList();
         if (s.Swarm is { } w)
         {
-            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}"));
+            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}, post-error {w.PostErrorRate ?? 0:0.######}"));
         }
 
         return string.Join("; ", parts);
@@ -73,6 +73,7 @@ public static class ScenarioText
         DeviceRemovalSpec d => Inv($"device removal on {d.Host} at {d.AtNs / 1e3:0.###} µs"),
         AddrChangeSpec a => Inv($"address change on {a.Host} at {a.AtNs / 1e3:0.###} µs"),
         PortFlapSpec p => Inv($"port of {p.Host} down at {p.AtNs / 1e3:0.###} µs for {p.DownNs / 1e3:0.###} µs"),
+        PostErrorSpec p => Inv($"{PostCall(p.Queue)} #{p.Nth} on {p.Qp} fails {p.Errno ?? PostErrorSpec.ErrnoDefault} at WR {p.Wr ?? 0}"),
         _ => f.ToString(),
     };
 
@@ -83,6 +84,13 @@ public static class ScenarioText
         "send" => "SEND",
         "recv" => "RECV",
         _ => "WR",
+    };
+
+    private static string PostCall(string queue) => queue switch
+    {
+        "send" => "ibv_post_send",
+        "recv" => "ibv_post_recv",
+        _ => "ibv_post_srq_recv",
     };
 
     private static string Plural(long n) => n == 1 ? string.Empty : "s";

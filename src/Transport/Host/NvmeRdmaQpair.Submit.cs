@@ -11,7 +11,8 @@ namespace Harness.Transport.Host;
 public sealed partial class NvmeRdmaQpair
 {
     /// <summary>Submits <paramref name="command"/> (its CID and data pointer are filled in). 0, or: ENOTCONN when not
-    /// running, EAGAIN when every request is outstanding, EINVAL for a bad buffer range or size, or the post's errno.</summary>
+    /// running or when posting the capsule failed (the qpair is then failed), EAGAIN when every request is outstanding,
+    /// EINVAL for a bad buffer range or size.</summary>
     public int Submit(in NvmeCommand command, DmaBuffer? buffer, int offset, int length, NvmeCompletionCallback callback, object? context)
     {
         if (_state != NvmeRdmaQpairState.Running)
@@ -111,8 +112,13 @@ public sealed partial class NvmeRdmaQpair
         var rc = qp.PostSend(new ReadOnlySpan<SendWorkRequest>(in wr), out _);
         if (rc != Errno.Ok)
         {
+            // The capsule never left: the request goes back to the free list (SPDK HEAD leaves it outstanding, pointing
+            // at a request its caller frees: docs/findings/003). The send accounting said there was room, so the QP is
+            // not usable: fail the qpair, as SPDK's batched submission does (nvme_rdma_qpair_process_completions).
             r.Put(req);
-            return rc;
+            Log($"ibv_post_send failed: {Errno.Name(rc)}");
+            Fail(QpairFailureReason.Local);
+            return Errno.ENOTCONN;
         }
 
         req.SendPosted = true;

@@ -161,19 +161,50 @@ public sealed partial class NvmfRdmaTransport
         qpair.Poller = poller;
         qpair.Resources = poller.SrqResources ?? NewResources(qpair.Name, qpair.MaxQueueDepth);
         poller.Add(qpair);
-        if (poller.Srq == null)
+        if (poller.Srq == null && !PostInitialRecvs(qpair, poller))
         {
-            foreach (var recv in qpair.Resources.Recvs)
-            {
-                recv.Qpair = qpair;
-                QueueRecv(qpair, recv);
-            }
-
-            PostRecvBatch(poller, qpair);
-            poller.PendingRecv.Remove(qpair);
+            AbandonSetup(qpair, poller);
+            return false;
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_resources_create</c>'s receives. A failed post fails the setup, as in SPDK: the connection is not
+    /// accepted, so no disconnect could flush the receives that were posted; destroying the QP discards them.
+    /// </summary>
+    private bool PostInitialRecvs(RdmaQpair qpair, RdmaPoller poller)
+    {
+        foreach (var recv in qpair.Resources!.Recvs)
+        {
+            recv.Qpair = qpair;
+            QueueRecv(qpair, recv);
+        }
+
+        poller.PendingRecv.Remove(qpair);
+        var batch = qpair.RecvBatch.AsSpan(0, qpair.RecvBatchCount);
+        qpair.RecvBatchCount = 0;
+        var rc = qpair.Qp!.PostRecv(batch, out _);
+        if (rc != Errno.Ok)
+        {
+            _log.Error(qpair, $"Unable to post capsule for RDMA RECV: {Errno.Name(rc)}");
+        }
+
+        return rc == Errno.Ok;
+    }
+
+    /// <summary>Undoes <see cref="AddToPollGroup"/> after its QP was created: the caller rejects the connection.</summary>
+    private void AbandonSetup(RdmaQpair qpair, RdmaPoller poller)
+    {
+        poller.Remove(qpair);
+        qpair.CmId.DestroyQp();
+        _observer?.OnQpairDestroying(qpair);
+        _resources.Remove(qpair.Resources!.Id);
+        qpair.Resources.Dispose();
+        qpair.Resources = null;
+        qpair.Qp = null;
+        qpair.Poller = null;
     }
 
     /// <summary>

@@ -131,18 +131,23 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
-    /// <summary>Posts every batched WR: receives first, then sends (as SPDK's poller does).</summary>
+    /// <summary>
+    /// Posts every batched WR: receives first, then sends (as SPDK's poller does). Index loops, not foreach: undoing a
+    /// failed post can queue a response on a qpair (an error completion) and so put that qpair back on the poller's list
+    /// while the list is being flushed; it is then flushed by this same loop. (SPDK HEAD re-inserts the qpair at the tail
+    /// of <c>qpairs_pending_send</c> while it is still the head: docs/findings/002.)
+    /// </summary>
     private void SubmitBatched(RdmaPoller poller)
     {
-        foreach (var qpair in poller.PendingRecv)
+        for (var i = 0; i < poller.PendingRecv.Count; i++)
         {
-            PostRecvBatch(poller, qpair);
+            PostRecvBatch(poller, poller.PendingRecv[i]);
         }
 
         poller.PendingRecv.Clear();
-        foreach (var qpair in poller.PendingSend)
+        for (var i = 0; i < poller.PendingSend.Count; i++)
         {
-            PostSendBatch(qpair);
+            PostSendBatch(poller.PendingSend[i]);
         }
 
         poller.PendingSend.Clear();
@@ -189,10 +194,14 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
-    /// <summary><c>_qp_reset_failed_sends</c>: undo the accounting of WRs that never reached the NIC.</summary>
+    /// <summary>
+    /// <c>_qp_reset_failed_sends</c>: undo the accounting of the WRs from <c>bad_wr</c> on (they never reached the NIC),
+    /// then settle each request they belonged to. The WRs before <c>bad_wr</c> are on the wire and will complete (the
+    /// qpair is disconnected next, so they flush): a request with some of them outstanding is settled by their
+    /// completions, not now, or it would be freed (or answered) with WRs still on the wire.
+    /// </summary>
     private void ResetFailedSends(RdmaQpair qpair, ReadOnlySpan<SendWorkRequest> failed)
     {
-        RdmaRequest? previous = null;
         foreach (ref readonly var wr in failed)
         {
             var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
@@ -211,27 +220,58 @@ public sealed partial class NvmfRdmaTransport
             {
                 req.NumOutstandingDataWr--;
             }
+        }
 
-            if (req != previous)
+        CheckDepths(qpair);
+
+        // Settling a request may queue its error response, which reuses the batch array the failed WRs are read from:
+        // take the requests first. A request's WRs are contiguous in the batch, so comparing with the last one is enough.
+        var requests = qpair.Poller!.FailedRequests;
+        requests.Clear();
+        foreach (ref readonly var wr in failed)
+        {
+            var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
+            if (requests.Count == 0 || requests[^1] != req)
             {
-                previous = req;
-                FailUnsent(req, qpair);
+                requests.Add(req);
             }
         }
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            FailUnsent(requests[i], qpair);
+        }
+
+        requests.Clear();
     }
 
+    /// <summary>
+    /// A request some of whose WRs were not posted. A transfer from the host stops: out of the READ queue if READs were
+    /// still to come (as SPDK 4e45c5636b does on a READ error), answered INTERNAL_DEVICE_ERROR when none of its READs is
+    /// on the wire. A response that was not posted completes the request when none of its WRITEs is on the wire.
+    /// Otherwise the request waits for the completions of the WRs that were posted.
+    /// </summary>
     private void FailUnsent(RdmaRequest req, RdmaQpair qpair)
     {
         if (req.State == RdmaRequestState.TransferringHostToController)
         {
-            CompleteWithStatus(req, qpair, NvmeStatus.InternalDeviceError);
+            if (req.NumRemainingDataWr != 0)
+            {
+                req.NumRemainingDataWr = 0;
+                qpair.PendingRdmaReadQueue.Remove(req);
+            }
+
+            if (req.NumOutstandingDataWr == 0)
+            {
+                CompleteWithStatus(req, qpair, NvmeStatus.InternalDeviceError);
+                ProcessRequest(req);
+            }
         }
-        else if (req.State is RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing)
+        else if (req.State is RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing && !req.RspPosted && req.NumOutstandingDataWr == 0)
         {
             SetState(req, RdmaRequestState.Completed);
+            ProcessRequest(req);
         }
-
-        ProcessRequest(req);
     }
 
     /// <summary><c>spdk_nvmf_qpair_disconnect</c> + <c>nvmf_rdma_close_qpair</c>: deactivate, rdma_disconnect, try to destroy.</summary>

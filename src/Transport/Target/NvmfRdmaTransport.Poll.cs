@@ -155,6 +155,12 @@ public sealed partial class NvmfRdmaTransport
         {
             ReadFailed(req, qpair);
         }
+        else if (!isRead && !req.RspPosted && req.NumOutstandingDataWr == 0)
+        {
+            // The WRITEs of a response whose SEND was never posted (a failed post): nothing else will complete it.
+            SetState(req, RdmaRequestState.Completed);
+            ProcessRequest(req);
+        }
     }
 
     /// <summary>

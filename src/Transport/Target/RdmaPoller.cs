@@ -48,6 +48,9 @@ public sealed class RdmaPoller
 
     internal List<RdmaQpair> PendingRecv { get; } = new();
 
+    /// <summary>Scratch: the requests of the WRs a failed <c>ibv_post_send</c> did not post (reused, no allocation per failure).</summary>
+    internal List<RdmaRequest> FailedRequests { get; } = new();
+
     /// <summary>Scratch for iterating qpairs while the set may change.</summary>
     internal List<RdmaQpair> Scratch { get; } = new();
 

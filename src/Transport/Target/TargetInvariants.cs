@@ -45,7 +45,9 @@ public static class TargetInvariants
             if (req.State != RdmaRequestState.Free && req.Qpair == qpair)
             {
                 active++;
-                sendWrs += req.OutstandingReads + (req.RspPosted ? 1 + req.NumOutstandingDataWr : 0);
+                // WRITEs are on the wire from the response's post on: with it, or alone when the post failed at the SEND.
+                var writes = req.RspPosted || req.State == RdmaRequestState.TransferringControllerToHost ? req.NumOutstandingDataWr : 0;
+                sendWrs += req.OutstandingReads + writes + (req.RspPosted ? 1 : 0);
                 reads += req.OutstandingReads;
             }
         }

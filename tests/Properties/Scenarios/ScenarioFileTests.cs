@@ -73,6 +73,8 @@ public sealed class ScenarioFileTests
             new Harness.Sim.Faults.DeviceRemovalFault("target", 3),
             new Harness.Sim.Faults.AddrChangeFault("host", 4),
             new Harness.Sim.Faults.PortFlapFault("host", 5, 6),
+            new Harness.Sim.Faults.PostErrorFault(new("target", 1), Harness.Sim.Faults.PostQueue.Send, 3, 2, Harness.Transport.Verbs.Errno.ENOMEM),
+            new Harness.Sim.Faults.PostErrorFault(new("target", 0), Harness.Sim.Faults.PostQueue.Srq, 1, 0, Harness.Transport.Verbs.Errno.EINVAL),
         };
         var scenario = new Scenario { Name = "all-faults", Topology = new ScenarioTopology { Qpairs = 2 }, Commands = new ScenarioCommand[] { new SettleCommand() }, Faults = faults.Select(ScenarioNames.ToSpec).ToArray() };
         var loaded = ScenarioFile.Parse(ScenarioFile.ToJson(scenario), "all-faults.json").Scenario;
@@ -88,6 +90,8 @@ public sealed class ScenarioFileTests
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"commands\": [\n    {\"op\": \"write\", \"qpair\": 2, \"lba\": 0, \"blocks\": 2}\n  ]\n}", 6, "commands[0].qpair", "does not exist")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-detect: request-in-two-queues\",\n  \"commands\": []\n}", 4, "expect", "unknown invariant")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"commands\": [],\n  \"faults\": [\n    {\"kind\": \"wc-error\", \"qp\": \"target/1\", \"wr\": \"rdma-read\", \"nth\": 1, \"status\": \"IBV_WC_RETRY_EXCEEDED\"}\n  ]\n}", 7, "faults[0].status", "")]
+    [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"commands\": [],\n  \"faults\": [\n    {\"kind\": \"post-error\", \"qp\": \"target/1\", \"queue\": \"send\", \"nth\": 1, \"errno\": \"EIO\"}\n  ]\n}", 7, "faults[0].errno", "")]
+    [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"commands\": [],\n  \"faults\": [\n    {\"kind\": \"post-error\", \"qp\": \"target/1\", \"queue\": \"cq\", \"nth\": 1}\n  ]\n}", 7, "faults[0].queue", "")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"random\": {\"ios\": 10},\n  \"topology\": {\n    \"srq\": true\n  }\n}", 7, "topology.srq", "command workloads only")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\"\n}", 1, "(document)", "")]
     [InlineData("{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"expect\": \"must-pass\",\n  \"topology\": {\"target\": {\"numSharedBuffers\": 2, \"ioUnitSize\": 4096}},\n  \"commands\": []\n}", 5, "topology.target.numSharedBuffers", "2 cannot hold one I/O")]

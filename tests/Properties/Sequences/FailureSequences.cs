@@ -82,7 +82,7 @@ public static class FailureSequences
         (1, Gen.Constant((ScenarioCommand)new DeleteControllerCommand())),
         (1, from q in Gen.Choose(1, qpairs) select (ScenarioCommand)new ReconnectCommand(q)));
 
-    /// <summary>WR-level faults of the plan: the Nth WR of a kind on a QP fails, loses packets, or a CM event is late.</summary>
+    /// <summary>WR-level faults of the plan: the Nth WR of a kind on a QP fails, loses packets, a CM event is late, or a post call fails at a WR of its chain.</summary>
     public static Gen<FaultSpec> Fault(int qpairs) => Gen.Frequency(
         (6, from qp in TargetQp(qpairs)
             from wr in Gen.Elements("rdma-read", "rdma-read", "rdma-read", "rdma-write", "send", "recv")
@@ -98,7 +98,13 @@ public static class FailureSequences
             from e in Gen.Elements(CmEvents)
             from nth in Gen.Choose(1, 3)
             from delay in Gen.Elements(10_000L, 200_000L, 2_000_000L)
-            select (FaultSpec)new DelayCmEventSpec(host, e, nth, delay)));
+            select (FaultSpec)new DelayCmEventSpec(host, e, nth, delay)),
+        (1, from qp in Qp(qpairs)
+            from queue in Gen.Elements("send", "send", "recv")
+            from nth in Gen.Choose(1, 12)
+            from wr in Gen.Choose(0, 4)
+            from errno in Gen.Elements("ENOMEM", "ENOMEM", "EINVAL")
+            select (FaultSpec)new PostErrorSpec(qp, queue, nth, wr, errno)));
 
     private static Gen<string> TargetQp(int qpairs) => from q in Gen.Choose(1, qpairs) select $"target/{q}";
 
@@ -215,6 +221,7 @@ public static class FailureSequences
             .Concat(e.Status != "IBV_WC_RETRY_EXC_ERR" ? new[] { (FaultSpec)(e with { Status = "IBV_WC_RETRY_EXC_ERR" }) } : Array.Empty<FaultSpec>()),
         PacketDropSpec p => SmallerNth(p.Nth).Select(n => (FaultSpec)(p with { Nth = n })),
         DelayCmEventSpec d => SmallerNth(d.Nth).Select(n => (FaultSpec)(d with { Nth = n })),
+        PostErrorSpec p => SmallerNth(p.Nth).Select(n => (FaultSpec)(p with { Nth = n })),
         _ => Array.Empty<FaultSpec>(),
     };
 
