@@ -262,6 +262,7 @@ public static class FaultProfileBuilder
         public void Swarm(SwarmProfile swarm)
         {
             _swarm = swarm;
+            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider };
             _parts.Add(swarm.Describe()["faults: ".Length..]);
             if (r.Chance(0.5))
             {

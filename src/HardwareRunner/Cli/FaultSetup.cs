@@ -32,6 +32,12 @@ public sealed record FaultSetup
     /// <summary>rnr_retry the host gives the target.</summary>
     public byte RnrRetryCount { get; init; } = VerbsLimits.RetryCountMax;
 
+    /// <summary>The target uses a shared receive queue per poller (the swarm's topology draw).</summary>
+    public bool TargetSrq { get; init; }
+
+    /// <summary>The provider the simulated NIC behaves as (the swarm's draw).</summary>
+    public Sim.Nic.SimProvider Provider { get; init; } = Sim.Nic.SimProvider.Mlx5;
+
     /// <summary>Controller resets and deletions the host performs in the middle of the I/O, in time order.</summary>
     public IReadOnlyList<ControllerAction> ControllerActions { get; init; } = [];
 
@@ -44,5 +50,6 @@ public sealed record FaultSetup
         HostRecvRepostDelayNs = RecvRepostDelayNs,
         HostRnrRetryCount = RnrRetryCount,
         ControllerActions = ControllerActions,
+        TargetSrq = TargetSrq || options.TargetSrq,
     };
 }

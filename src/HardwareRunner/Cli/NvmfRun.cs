@@ -58,7 +58,7 @@ internal static class NvmfRun
         }
 
         int exit;
-        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan }, trace?.Trace))
+        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan, Provider = setup.Provider }, trace?.Trace))
         {
             exit = Run(settings, options, backend, stdout, stderr, progress);
         }

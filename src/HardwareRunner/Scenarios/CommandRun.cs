@@ -61,7 +61,13 @@ internal sealed partial class CommandRun : IDisposable
     {
         _scenario = scenario;
         _topology = scenario.EffectiveTopology;
-        var sim = new SimOptions { Seed = scenario.EffectiveSeed, Faults = ScenarioNames.ToPlan(scenario), MaxQpRdAtom = _topology.Reads };
+        var sim = new SimOptions
+        {
+            Seed = scenario.EffectiveSeed,
+            Faults = ScenarioNames.ToPlan(scenario),
+            MaxQpRdAtom = _topology.Reads,
+            Provider = _topology.Provider is { } p ? ScenarioNames.ParseProvider(p) : Sim.Nic.SimProvider.Mlx5,
+        };
         _fabric = new SimFabric(sim, trace);
         var targetMachine = _fabric.AddHost("target", TargetAddress.Address);
         _hostMachine = _fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));

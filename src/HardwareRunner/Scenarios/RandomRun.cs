@@ -47,6 +47,8 @@ internal sealed class RandomRun : IDisposable
             HostDefects = defects, // as harness run: lingering-without-ctrlr-lock is the host's
             TargetAddress = SimBackend.TargetAddress,
         });
+        options = t.Srq is bool srq ? options with { TargetSrq = srq } : options;
+        var provider = t.Provider is { } p ? ScenarioNames.ParseProvider(p) : setup.Provider;
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
         if (_options.Validate() is { } problem)
         {
@@ -54,7 +56,7 @@ internal sealed class RandomRun : IDisposable
         }
 
         FaultLine = setup.Description + (s.Faults is { Count: > 0 } || s.Swarm != null ? "; scenario: " + ScenarioText.DescribeFaults(s) : string.Empty);
-        _backend = new SimBackend(new SimOptions { Seed = s.EffectiveSeed, Faults = ScenarioNames.ToPlan(s, setup.Plan.Scripted, setup.Plan.Swarm) }, trace);
+        _backend = new SimBackend(new SimOptions { Seed = s.EffectiveSeed, Faults = ScenarioNames.ToPlan(s, setup.Plan.Scripted, setup.Plan.Swarm), Provider = provider }, trace);
     }
 
     /// <summary>The fault line printed first (profile draws and the scenario's own faults).</summary>

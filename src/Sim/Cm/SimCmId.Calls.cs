@@ -171,6 +171,14 @@ public sealed partial class SimCmId
                 return Errno.Ok;
             }
 
+            if (Fabric.Faults.StaleConnReject(HostName))
+            {
+                // As the kernel CM's cm_req_handler on a REQ whose QPN it still has connected: it rejects the REQ itself
+                // (IB_CM_REJ_STALE_CONN), the listener never hears of it.
+                World.Schedule(Fabric.Options.LinkLatencyNs * 2, this, EvRejArrived, CmRejectReason.StaleConn);
+                return Errno.Ok;
+            }
+
             World.Schedule(Fabric.Options.LinkLatencyNs, listener, EvReqArrived, Serial);
             return Errno.Ok;
         }

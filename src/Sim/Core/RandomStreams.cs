@@ -48,6 +48,9 @@ public static class StreamNames
     public const string CmFaults = "faults.cm";
     public const string PostErrorDraw = "faults.swarm-draw.post-error";
     public const string PostError = "faults.post-error";
+    public const string ReachDraw = "faults.swarm-draw.reach";
+    public const string TimedSwarm = "faults.swarm-timed";
+    public const string StaleConn = "faults.stale-conn";
     public const string CmOrder = "cm.order";
     public const string Keys = "nic.keys";
     public const string WcUndefinedFields = "nic.wc-undefined-fields";

@@ -58,15 +58,15 @@ internal static class TimedFaults
             case AsyncEventFault f:
                 return ForEachQp(fabric, f.Target, qp => RaiseAsync(fabric, qp, f.EventType));
             case DeviceRemovalFault f:
-                RemoveDevice(fabric, Host(fabric, f.Host));
-                return true;
+                // A device is removed once: a second removal of the same host (a swarm draw after the first) is nothing.
+                return RemoveDevice(fabric, Host(fabric, f.Host));
             case AddrChangeFault f:
                 fabric.Faults.RecordFault(f.Host, 0, FaultSites.AddrChange, null, 0);
                 Host(fabric, f.Host).CmImpl.RaiseAddrChange();
                 return true;
             case PortFlapFault f:
-                PortDown(fabric, Host(fabric, f.Host), f.DownNs);
-                return true;
+                // A port already down stays down until its own PORT_ACTIVE: a flap meeting it is nothing.
+                return PortDown(fabric, Host(fabric, f.Host), f.DownNs);
             default:
                 return false;
         }
@@ -129,8 +129,13 @@ internal static class TimedFaults
         return true;
     }
 
-    private static void RemoveDevice(SimFabric fabric, SimHost host)
+    private static bool RemoveDevice(SimFabric fabric, SimHost host)
     {
+        if (host.Device.Removed)
+        {
+            return false;
+        }
+
         fabric.Faults.RecordFault(host.HostName, 0, FaultSites.DeviceRemoval, null, 0);
         host.Device.RaiseDeviceEvent(AsyncEventType.DeviceFatal);
         host.Device.Removed = true;
@@ -140,13 +145,20 @@ internal static class TimedFaults
         }
 
         host.CmImpl.RaiseDeviceRemoval();
+        return true;
     }
 
-    private static void PortDown(SimFabric fabric, SimHost host, long downNs)
+    private static bool PortDown(SimFabric fabric, SimHost host, long downNs)
     {
+        if (host.Device.PortState != PortState.Active)
+        {
+            return false;
+        }
+
         fabric.Faults.RecordFault(host.HostName, 0, FaultSites.PortDown, null, downNs);
         host.Device.PortState = PortState.Down;
         host.Device.RaiseDeviceEvent(AsyncEventType.PortErr);
         fabric.World.Schedule(downNs, fabric, EvPortUp, fabric.Hosts.ToList().IndexOf(host));
+        return true;
     }
 }

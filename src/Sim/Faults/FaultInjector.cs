@@ -13,6 +13,7 @@ public sealed class FaultInjector
 {
     private readonly SimWorld _world;
     private readonly Dictionary<(string Host, CmEventType Type), int> _cmEventCounts = new();
+    private readonly Dictionary<string, int> _connectCounts = new(StringComparer.Ordinal);
 
     /// <summary>Per scripted fault of the plan: whether it has done what it says at least once.</summary>
     private readonly bool[] _fired;
@@ -26,7 +27,11 @@ public sealed class FaultInjector
         Plan = plan;
         _fired = new bool[plan.Scripted.Count];
         _postErrors = plan.Scripted.Any(f => f is PostErrorFault) || plan.Swarm?.PostErrorRate > 0;
+        _timedSwarm = plan.Swarm?.HasTimedFaults == true;
     }
+
+    /// <summary>Whether the swarm draws faults that happen at a time (async events, port flaps, device removal, address change).</summary>
+    private readonly bool _timedSwarm;
 
     public FaultPlan Plan { get; }
 
@@ -197,6 +202,81 @@ public sealed class FaultInjector
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Site "send WR starts", for the swarm's faults that happen at a time: whether one happens now, and which (an async
+    /// event on this QP, a port flap, device removal or address change of this host). The caller hands it to
+    /// <see cref="Fabric.SimFabric.Inject"/>, so it fires as an event of its own after the WR's start, as any timed fault
+    /// does. Draws from its own stream; one field test when the swarm has none of these kinds.
+    /// </summary>
+    public ScriptedFault? SwarmTimedFault(string host, int qpOrdinal)
+    {
+        if (!_timedSwarm)
+        {
+            return null;
+        }
+
+        var swarm = Plan.Swarm!;
+        var r = _world.Random.Stream(StreamNames.TimedSwarm);
+
+        // One draw per kind, always in this order, so a kind's draws do not depend on the others' rates.
+        var async = r.NextDouble() < swarm.AsyncEventRate;
+        var flap = r.NextDouble() < swarm.PortFlapRate;
+        var removal = r.NextDouble() < swarm.DeviceRemovalRate;
+        var addr = r.NextDouble() < swarm.AddrChangeRate;
+        if (removal)
+        {
+            return new DeviceRemovalFault(host, _world.NowNs);
+        }
+
+        if (flap)
+        {
+            var down = (long)r.LogUniform(SwarmProfile.PortDownNsMin, SwarmProfile.PortDownNsMax);
+            return new PortFlapFault(host, _world.NowNs, down);
+        }
+
+        if (addr)
+        {
+            return new AddrChangeFault(host, _world.NowNs);
+        }
+
+        if (async)
+        {
+            var type = SwarmProfile.AsyncEventTypes[r.NextInt(SwarmProfile.AsyncEventTypes.Count)];
+            return new AsyncEventFault(new QpSelector(host, qpOrdinal), type, _world.NowNs);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Site "rdma_connect": whether the peer's CM answers this connect (the host's Nth, 1-based) with REJECTED, reason
+    /// IB_CM_REJ_STALE_CONN, instead of passing the REQ to its listener.
+    /// </summary>
+    public bool StaleConnReject(string host)
+    {
+        _connectCounts.TryGetValue(host, out var count);
+        _connectCounts[host] = ++count;
+        var scripted = Plan.Scripted;
+        for (var i = 0; i < scripted.Count; i++)
+        {
+            if (scripted[i] is StaleConnFault f && f.Nth == count && HostMatches(f.Host, host))
+            {
+                _fired[i] = true;
+                RecordFault(host, 0, FaultSites.StaleConn, "IB_CM_REJ_STALE_CONN", count);
+                return true;
+            }
+        }
+
+        var swarm = Plan.Swarm;
+        if (swarm != null && swarm.StaleConnRate > 0 && _world.Random.Stream(StreamNames.StaleConn).Chance(swarm.StaleConnRate))
+        {
+            RecordFault(host, 0, FaultSites.StaleConn, "IB_CM_REJ_STALE_CONN", count);
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Extra visibility delay for a completion written now to CQ <paramref name="cqOrdinal"/> on <paramref name="host"/>.</summary>

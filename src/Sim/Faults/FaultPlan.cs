@@ -75,6 +75,13 @@ public sealed record AddrChangeFault(string Host, long AtNs) : ScriptedFault;
 /// <summary>At <paramref name="AtNs"/>, the host's port goes down (PORT_ERR) and comes back after <paramref name="DownNs"/> (PORT_ACTIVE); packets are lost meanwhile.</summary>
 public sealed record PortFlapFault(string Host, long AtNs, long DownNs) : ScriptedFault;
 
+/// <summary>
+/// The <paramref name="Nth"/> (1-based) rdma_connect on host <paramref name="Host"/> (null = any) is answered by the
+/// peer's CM with RDMA_CM_EVENT_REJECTED, status 10 (IB_CM_REJ_STALE_CONN), as the kernel CM does when it still holds a
+/// connection with that QPN: its listener never sees the REQ.
+/// </summary>
+public sealed record StaleConnFault(string? Host, int Nth) : ScriptedFault;
+
 /// <summary>Faults for one run: scripted ones and an optional swarm profile.</summary>
 public sealed record FaultPlan(IReadOnlyList<ScriptedFault> Scripted, SwarmProfile? Swarm)
 {

@@ -36,12 +36,15 @@ public static class FaultSites
     /// <summary>A host's port goes down for a while.</summary>
     public const string PortDown = "port_down";
 
+    /// <summary>The CM answers a connect with REJECTED, reason 10 (IB_CM_REJ_STALE_CONN).</summary>
+    public const string StaleConn = "stale_conn";
+
     /// <summary>ibv_post_send / ibv_post_recv / ibv_post_srq_recv fail at one WR of a chain (bad_wr).</summary>
     public const string PostError = "post_error";
 
     /// <summary>Every site, in the order the coverage table lists them (the WR sites first, then CM, then timed ones).</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        WcError, PacketDrop, PostError, CmDrop, CmDelay, ForceQpError, Disconnect, AsyncEvent, DeviceRemoval, AddrChange, PortDown,
+        WcError, PacketDrop, PostError, CmDrop, CmDelay, ForceQpError, Disconnect, AsyncEvent, DeviceRemoval, AddrChange, PortDown, StaleConn,
     ];
 }

@@ -17,6 +17,98 @@ public sealed record SwarmProfile
     /// <summary>Largest post-error rate a seed draws (per post call): a few failed posts in a sweep seed's 500 I/Os.</summary>
     public const double PostErrorRateMax = 3e-3;
 
+    /// <summary>Probability that a seed's target uses a shared receive queue per poller.</summary>
+    public const double TargetSrqChance = 0.5;
+
+    /// <summary>Probability that a seed's NIC behaves as Soft-RoCE (rxe: no LAST_WQE_REACHED) rather than mlx5.</summary>
+    public const double RxeChance = 0.25;
+
+    /// <summary>Probability that a seed draws async events; their rate is log-uniform in [<see cref="AsyncEventRateMin"/>, <see cref="AsyncEventRateMax"/>].</summary>
+    public const double AsyncEventChance = 0.5;
+
+    /// <summary>Smallest async-event rate a seed draws (per send-queue WR).</summary>
+    public const double AsyncEventRateMin = 1e-4;
+
+    /// <summary>Largest async-event rate a seed draws (per send-queue WR): a few events in a sweep seed's 500 I/Os.</summary>
+    public const double AsyncEventRateMax = 2e-3;
+
+    /// <summary>Probability that a seed draws port flaps.</summary>
+    public const double PortFlapChance = 0.25;
+
+    /// <summary>Smallest port-flap rate a seed draws (per send-queue WR).</summary>
+    public const double PortFlapRateMin = 5e-5;
+
+    /// <summary>Largest port-flap rate a seed draws (per send-queue WR).</summary>
+    public const double PortFlapRateMax = 1e-3;
+
+    /// <summary>Shortest time a flapping port stays down: far below the ACK timeout, retransmission hides it.</summary>
+    public const long PortDownNsMin = 10_000;
+
+    /// <summary>Longest time a flapping port stays down: beyond retry_cnt × the ACK timeout, WRs end in RETRY_EXC_ERR.</summary>
+    public const long PortDownNsMax = 1_000_000_000;
+
+    /// <summary>Probability that a seed draws device removal (rare: it ends the run's use of that side's device).</summary>
+    public const double DeviceRemovalChance = 0.1;
+
+    /// <summary>Smallest device-removal rate a seed draws (per send-queue WR).</summary>
+    public const double DeviceRemovalRateMin = 1e-4;
+
+    /// <summary>Largest device-removal rate a seed draws (per send-queue WR).</summary>
+    public const double DeviceRemovalRateMax = 1e-3;
+
+    /// <summary>Probability that a seed draws address changes.</summary>
+    public const double AddrChangeChance = 0.25;
+
+    /// <summary>Smallest address-change rate a seed draws (per send-queue WR).</summary>
+    public const double AddrChangeRateMin = 5e-5;
+
+    /// <summary>Largest address-change rate a seed draws (per send-queue WR).</summary>
+    public const double AddrChangeRateMax = 1e-3;
+
+    /// <summary>Probability that a seed draws stale-connection rejects.</summary>
+    public const double StaleConnChance = 0.5;
+
+    /// <summary>Smallest stale-connection reject rate a seed draws (per rdma_connect).</summary>
+    public const double StaleConnRateMin = 0.05;
+
+    /// <summary>
+    /// Largest stale-connection reject rate a seed draws (per rdma_connect): the host retries
+    /// NVME_RDMA_STALE_CONN_RETRY_MAX (5) times, so six rejects in a row (0.3⁶ ≈ 0.07 %) fail a connect.
+    /// </summary>
+    public const double StaleConnRateMax = 0.3;
+
+    /// <summary>
+    /// Async events the swarm raises: those that flag an error or a state change of one QP and make no CM event (no
+    /// disconnect). QP_REQ_ERR and QP_ACCESS_ERR move the QP to ERR (its WRs flush); the others leave it as it is.
+    /// QP_FATAL stays scripted, LAST_WQE_REACHED and SQ_DRAINED are the NIC's own answers to a state.
+    /// </summary>
+    public static IReadOnlyList<AsyncEventType> AsyncEventTypes { get; } =
+        new[] { AsyncEventType.QpReqErr, AsyncEventType.QpAccessErr, AsyncEventType.CommEst, AsyncEventType.PathMig, AsyncEventType.PathMigErr };
+
+    /// <summary>The target uses an SRQ per poller (a topology draw: the run's workload options, not a fault site).</summary>
+    public bool TargetSrq { get; init; }
+
+    /// <summary>The provider the simulated NIC behaves as (<see cref="SimOptions.Provider"/>).</summary>
+    public Nic.SimProvider Provider { get; init; } = Nic.SimProvider.Mlx5;
+
+    /// <summary>Probability that a send-queue WR's start raises an async event from <see cref="AsyncEventTypes"/> on its QP.</summary>
+    public double AsyncEventRate { get; init; }
+
+    /// <summary>Probability that a send-queue WR's start takes its host's port down (PORT_ERR) for a drawn while.</summary>
+    public double PortFlapRate { get; init; }
+
+    /// <summary>Probability that a send-queue WR's start removes its host's device (DEVICE_REMOVAL, DEVICE_FATAL).</summary>
+    public double DeviceRemovalRate { get; init; }
+
+    /// <summary>Probability that a send-queue WR's start changes its host's address (ADDR_CHANGE on its ids).</summary>
+    public double AddrChangeRate { get; init; }
+
+    /// <summary>Probability that an rdma_connect is answered with REJECTED, IB_CM_REJ_STALE_CONN.</summary>
+    public double StaleConnRate { get; init; }
+
+    /// <summary>True when any of the swarm faults that happen at a time (async, port, device, address) is on.</summary>
+    public bool HasTimedFaults => AsyncEventRate > 0 || PortFlapRate > 0 || DeviceRemovalRate > 0 || AddrChangeRate > 0;
+
     /// <summary>Probability that a packet (one transmission attempt of a WR) is lost.</summary>
     public double PacketLossRate { get; init; }
 
@@ -43,14 +135,34 @@ public sealed record SwarmProfile
 
         // Kinds added later draw from their own stream, so the older kinds keep each seed's rates.
         var post = random.Stream(StreamNames.PostErrorDraw);
+        var reach = random.Stream(StreamNames.ReachDraw);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
             WcErrorRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-3) : 0,
             CmEventDelayRate = r.Chance(0.5) ? r.LogUniform(1e-2, 0.5) : 0,
             PostErrorRate = post.Chance(0.5) ? post.LogUniform(PostErrorRateMin, PostErrorRateMax) : 0,
+            TargetSrq = reach.Chance(TargetSrqChance),
+            Provider = reach.Chance(RxeChance) ? Nic.SimProvider.Rxe : Nic.SimProvider.Mlx5,
+            AsyncEventRate = reach.Chance(AsyncEventChance) ? reach.LogUniform(AsyncEventRateMin, AsyncEventRateMax) : 0,
+            PortFlapRate = reach.Chance(PortFlapChance) ? reach.LogUniform(PortFlapRateMin, PortFlapRateMax) : 0,
+            DeviceRemovalRate = reach.Chance(DeviceRemovalChance) ? reach.LogUniform(DeviceRemovalRateMin, DeviceRemovalRateMax) : 0,
+            AddrChangeRate = reach.Chance(AddrChangeChance) ? reach.LogUniform(AddrChangeRateMin, AddrChangeRateMax) : 0,
+            StaleConnRate = reach.Chance(StaleConnChance) ? reach.LogUniform(StaleConnRateMin, StaleConnRateMax) : 0,
         };
     }
+
+    /// <summary>This profile with only the kinds a seed drew before the reach draws (rates of packets, WRs, CM delays, posts).</summary>
+    public SwarmProfile WithoutReachFaults() => this with
+    {
+        TargetSrq = false,
+        Provider = Nic.SimProvider.Mlx5,
+        AsyncEventRate = 0,
+        PortFlapRate = 0,
+        DeviceRemovalRate = 0,
+        AddrChangeRate = 0,
+        StaleConnRate = 0,
+    };
 
     /// <summary>One line listing the drawn rates (printed first for each seed).</summary>
     public string Describe()
@@ -63,6 +175,18 @@ public sealed record SwarmProfile
         Append(sb, "cm-delay", CmEventDelayRate);
         sb.Append(' ');
         Append(sb, "post-error", PostErrorRate);
+        sb.Append(' ');
+        Append(sb, "async-event", AsyncEventRate);
+        sb.Append(' ');
+        Append(sb, "port-flap", PortFlapRate);
+        sb.Append(' ');
+        Append(sb, "device-removal", DeviceRemovalRate);
+        sb.Append(' ');
+        Append(sb, "addr-change", AddrChangeRate);
+        sb.Append(' ');
+        Append(sb, "stale-conn", StaleConnRate);
+        sb.Append(" srq=").Append(TargetSrq ? "on" : "off");
+        sb.Append(" provider=").Append(Provider == Nic.SimProvider.Rxe ? "rxe" : "mlx5");
         return sb.ToString();
     }
 

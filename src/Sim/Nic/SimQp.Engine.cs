@@ -77,6 +77,11 @@ public sealed partial class SimQp
             slot.DropsLeft = faults.PacketDrops(HostName, Ordinal, QpNum, slot.Kind, nth, _attr.RetryCnt);
         }
 
+        if (faults.SwarmTimedFault(HostName, Ordinal) is { } timed)
+        {
+            Device.Host.Fabric.Inject(timed);
+        }
+
         var bytes = isRead ? 0UL : slot.Wr.TotalLength();
         var tx = Math.Max(World.NowNs + proc, _txFreeNs);
         _txFreeNs = tx + SerializationNs(bytes);

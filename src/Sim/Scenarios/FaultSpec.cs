@@ -21,6 +21,7 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(AddrChangeSpec), "addr-change")]
 [JsonDerivedType(typeof(PortFlapSpec), "port-flap")]
 [JsonDerivedType(typeof(PostErrorSpec), "post-error")]
+[JsonDerivedType(typeof(StaleConnRejectSpec), "stale-conn-reject")]
 public abstract record FaultSpec
 {
     /// <summary>The simulator's fault (names already validated by the loader).</summary>
@@ -105,4 +106,13 @@ public sealed record PostErrorSpec(string Qp, string Queue, int Nth, int? Wr, st
 
     public override ScriptedFault ToFault() =>
         new PostErrorFault(ScenarioNames.ParseQp(Qp), ScenarioNames.ParsePostQueue(Queue), Nth, Wr ?? 0, ScenarioNames.ParsePostErrno(Errno ?? ErrnoDefault));
+}
+
+/// <summary>
+/// <see cref="StaleConnFault"/>: the <paramref name="Nth"/> rdma_connect on <paramref name="Host"/> (null = any) is
+/// answered with RDMA_CM_EVENT_REJECTED, status 10 (IB_CM_REJ_STALE_CONN).
+/// </summary>
+public sealed record StaleConnRejectSpec(string? Host, int Nth) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new StaleConnFault(Host, Nth);
 }

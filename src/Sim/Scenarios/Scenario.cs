@@ -83,8 +83,14 @@ public sealed record ScenarioTopology
     /// <summary>Target poll groups (command workloads).</summary>
     public int? PollGroups { get; init; }
 
-    /// <summary>Target uses one shared receive queue per poller (command workloads).</summary>
+    /// <summary>Target uses one shared receive queue per poller (random workloads: overrides the fault profile's draw).</summary>
     public bool? Srq { get; init; }
+
+    /// <summary>
+    /// <c>mlx5</c> or <c>rxe</c>: the provider the simulated NIC behaves as (null: mlx5, or the fault profile's draw for a
+    /// random workload).
+    /// </summary>
+    public string? Provider { get; init; }
 
     public ScenarioTargetOptions? Target { get; init; }
 
@@ -149,6 +155,21 @@ public sealed record ScenarioSwarm
     public double? PostErrorRate { get; init; }
 
     public long? CmEventDelayNsMax { get; init; }
+
+    /// <summary>Probability that a send WR's start raises an async event (QP_REQ_ERR, QP_ACCESS_ERR, COMM_EST, PATH_MIG, PATH_MIG_ERR) on its QP.</summary>
+    public double? AsyncEventRate { get; init; }
+
+    /// <summary>Probability that a send WR's start takes its host's port down for a drawn while.</summary>
+    public double? PortFlapRate { get; init; }
+
+    /// <summary>Probability that a send WR's start removes its host's device.</summary>
+    public double? DeviceRemovalRate { get; init; }
+
+    /// <summary>Probability that a send WR's start changes its host's address.</summary>
+    public double? AddrChangeRate { get; init; }
+
+    /// <summary>Probability that an rdma_connect is rejected with IB_CM_REJ_STALE_CONN.</summary>
+    public double? StaleConnRate { get; init; }
 
     /// <summary><c>IBV_WC_*</c> names a swarm WC error draws from.</summary>
     public IReadOnlyList<string>? WcErrorStatuses { get; init; }

@@ -202,11 +202,6 @@ public static class ScenarioFile
             throw d.Error("/topology/pollGroups", "applies to command workloads only (the random workload chooses its poll groups)");
         }
 
-        if (t?.Srq != null)
-        {
-            throw d.Error("/topology/srq", "applies to command workloads only");
-        }
-
         if (t?.Target != null)
         {
             throw d.Error("/topology/target", "applies to command workloads only (the random workload uses the options of harness run)");

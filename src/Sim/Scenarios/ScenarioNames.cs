@@ -99,6 +99,16 @@ public static class ScenarioNames
             ? type
             : throw new ArgumentException($"unknown CM event '{text}'", nameof(text));
 
+    /// <summary><c>mlx5</c> or <c>rxe</c> → the provider the simulated NIC behaves as.</summary>
+    public static Nic.SimProvider ParseProvider(string text) => text switch
+    {
+        "mlx5" => Nic.SimProvider.Mlx5,
+        "rxe" => Nic.SimProvider.Rxe,
+        _ => throw new ArgumentException($"unknown provider '{text}' (mlx5, rxe)", nameof(text)),
+    };
+
+    public static string FormatProvider(Nic.SimProvider provider) => provider == Nic.SimProvider.Rxe ? "rxe" : "mlx5";
+
     /// <summary>The scenario form of a simulator fault (what <c>import-log</c> or a sweep writes back out).</summary>
     public static FaultSpec ToSpec(ScriptedFault fault) => fault switch
     {
@@ -113,6 +123,7 @@ public static class ScenarioNames
         DeviceRemovalFault f => new DeviceRemovalSpec(f.Host, f.AtNs),
         AddrChangeFault f => new AddrChangeSpec(f.Host, f.AtNs),
         PortFlapFault f => new PortFlapSpec(f.Host, f.AtNs, f.DownNs),
+        StaleConnFault f => new StaleConnRejectSpec(f.Host, f.Nth),
         PostErrorFault f => new PostErrorSpec(FormatQp(f.Target), FormatPostQueue(f.Queue), f.Nth, f.Wr, Errno.Name(f.Errno)),
         _ => throw new ArgumentException($"no scenario form for {fault}", nameof(fault)),
     };
@@ -142,6 +153,11 @@ public static class ScenarioNames
             WcErrorRate = s.WcErrorRate ?? 0,
             CmEventDelayRate = s.CmEventDelayRate ?? 0,
             PostErrorRate = s.PostErrorRate ?? 0,
+            AsyncEventRate = s.AsyncEventRate ?? 0,
+            PortFlapRate = s.PortFlapRate ?? 0,
+            DeviceRemovalRate = s.DeviceRemovalRate ?? 0,
+            AddrChangeRate = s.AddrChangeRate ?? 0,
+            StaleConnRate = s.StaleConnRate ?? 0,
         };
         if (s.CmEventDelayNsMax is long max)
         {

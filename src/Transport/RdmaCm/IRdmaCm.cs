@@ -149,6 +149,12 @@ public static class CmRejectReason
     /// <summary>IB_CM_REJ_TIMEOUT: the active side gave up on the connection (destroyed its id before the REP came).</summary>
     public const int Timeout = 1;
 
+    /// <summary>
+    /// IB_CM_REJ_STALE_CONN: the passive side's CM still has a connection with the REQ's QPN (or one in timewait) and
+    /// rejects the REQ itself, without telling its listener.
+    /// </summary>
+    public const int StaleConn = 10;
+
     /// <summary>No listener on that service id (port).</summary>
     public const int InvalidServiceId = 8;
 

@@ -63,6 +63,9 @@ public sealed record NvmfWorkloadOptions
     /// <summary>Delay before the host re-posts a response receive (0 = at once).</summary>
     public long HostRecvRepostDelayNs { get; init; }
 
+    /// <summary>The target uses one shared receive queue per poller (SPDK's default on a device with SRQs).</summary>
+    public bool TargetSrq { get; init; }
+
     /// <summary>Known defects the target runs with.</summary>
     public KnownDefects TargetDefects { get; init; }
 
@@ -113,7 +116,16 @@ public sealed record NvmfWorkloadOptions
         MaxQueueDepth = QueueDepthMax,
         MaxIoSize = IoBytesMax,
         Defects = TargetDefects,
+        UseSrq = TargetSrq,
+        MaxSrqDepth = SrqDepth,
     };
+
+    /// <summary>
+    /// Receives of the target's SRQ: two per command slot of every qpair (admin included), at least 64. SPDK's 4096 would
+    /// be posted and checked by the target's invariants after every poll, for nothing: the workload never has more
+    /// commands in flight than its qpairs' slots.
+    /// </summary>
+    public int SrqDepth => Math.Clamp(2 * (Qpairs + 1) * (HostQueueEntries + 1), 64, 4096);
 
     /// <summary>Checks the parameters; returns null or what is wrong (naming the option).</summary>
     public string? Validate()
