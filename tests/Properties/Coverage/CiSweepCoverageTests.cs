@@ -18,9 +18,13 @@ public sealed class CiSweepCoverageTests
 {
     /// <summary>
     /// The seeds CI sweeps, with the sweep's defaults (500 I/Os, 2 qpairs, swarm faults): the shortest run of consecutive
-    /// seeds found (scanning 1..60) that reaches every transition 1..200 reaches; about 5 s on two busy cores.
+    /// seeds found (scanning 1..59 one seed at a time) that reaches every transition the earlier window 25..32 reached
+    /// and what the swarm's stale-connection rejects added. Since the swarm draws SRQs, port flaps, device removal and
+    /// stale-connection retries (each costs virtual time the reactors poll through) seeds are slower, and
+    /// TRANSFERRING_HOST_TO_CONTROLLER → READY_TO_COMPLETE_PENDING (a failed READ post) is reached by seed 8 alone of 1..59,
+    /// FABRIC_CONNECT_SEND → EXITING by 32, 48 and 58: hence 8..32.
     /// </summary>
-    public static readonly SeedRange Seeds = new(25, 32);
+    public static readonly SeedRange Seeds = new(8, 32);
 
     private static readonly Lazy<CoverageMap> Reached = new(RunCiSweep);
 
@@ -45,7 +49,6 @@ public sealed class CiSweepCoverageTests
 
         // Transient states: one nvmf_rdma_request_process call moves the request on, so a qpair error cannot meet it there.
         [(S.HaveBuffer, S.Completed)] = "HAVE_BUFFER is transient",
-        [(S.ReadyToExecute, S.Completed)] = "READY_TO_EXECUTE is transient",
         [(S.ReadyToComplete, S.Completed)] = "READY_TO_COMPLETE is transient",
 
         // The table allows COMPLETED from anything but FREE; completing twice is what the oracle forbids.
@@ -55,13 +58,8 @@ public sealed class CiSweepCoverageTests
     /// <summary>Host qpair transitions the table allows that the CI sweep does not reach, and why.</summary>
     private static readonly IReadOnlyDictionary<(H From, H To), string> KnownUnreachedHost = new Dictionary<(H, H), string>
     {
-        // STALE_CONN follows a REJECTED with the stale-connection status, which the simulated target never sends (SPDK's
-        // target does not either: the host's retry is for other targets).
-        [(H.Exiting, H.StaleConn)] = "no stale-connection reject",
-        [(H.StaleConn, H.Initializing)] = "no stale-connection reject",
-        [(H.StaleConn, H.Exiting)] = "no stale-connection reject",
-
-        // A qpair is disconnected only after its connect started: the supervisor never frees a never-connected qpair.
+        // A qpair is disconnected only after its connect started: the supervisor never frees a never-connected qpair (a
+        // stale-connection reject of the first connect arrives in INITIALIZING, so its retry starts from there).
         [(H.Invalid, H.Exiting)] = "no disconnect before the first connect",
     };
 

@@ -27,7 +27,8 @@ public static class FailureSequences
     public const int LbasMax = 16;
 
     private static readonly string[] WcStatuses = { "IBV_WC_RETRY_EXC_ERR", "IBV_WC_RETRY_EXC_ERR", "IBV_WC_RETRY_EXC_ERR", "IBV_WC_REM_ACCESS_ERR", "IBV_WC_RNR_RETRY_EXC_ERR", "IBV_WC_LOC_LEN_ERR" };
-    private static readonly string[] AsyncEvents = { "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_LAST_WQE_REACHED", "IBV_EVENT_QP_REQ_ERR", "IBV_EVENT_SQ_DRAINED" };
+    private static readonly string[] AsyncEvents = { "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_LAST_WQE_REACHED", "IBV_EVENT_QP_REQ_ERR", "IBV_EVENT_SQ_DRAINED",
+        "IBV_EVENT_QP_ACCESS_ERR", "IBV_EVENT_COMM_EST", "IBV_EVENT_PATH_MIG", "IBV_EVENT_PATH_MIG_ERR" };
     private static readonly string[] CmEvents = { "RDMA_CM_EVENT_DISCONNECTED", "RDMA_CM_EVENT_ESTABLISHED", "RDMA_CM_EVENT_TIMEWAIT_EXIT" };
     // Up to 10 ms: the host polls its admin queue every 10 ms (bdev_nvme's period), so a reset's reconnects happen there.
     private static readonly long[] Waits = { 1_000, 2_000, 4_000, 8_000, 20_000, 100_000, 1_000_000, 10_000_000 };
@@ -40,6 +41,7 @@ public static class FailureSequences
         from readDepth in Gen.Elements(1, 2, 2, 4, 16)
         from srq in Gen.Frequency((5, Gen.Constant(false)), (1, Gen.Constant(true)))
         from buffers in Gen.Frequency((4, Gen.Constant(256)), (1, Gen.Constant(32)))
+        from rxe in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
         from commands in Gen.Choose(1, CommandsMax).SelectMany(n => Gen.ArrayOf(Command(qpairs), n))
         from faults in Gen.Choose(0, FaultsMax).SelectMany(n => Gen.ArrayOf(Fault(qpairs), n))
         select New((ulong)seed, new ScenarioTopology
@@ -48,6 +50,7 @@ public static class FailureSequences
             QueueDepth = depth,
             ReadDepth = readDepth,
             Srq = srq ? true : null,
+            Provider = rxe ? "rxe" : null,
             Target = new ScenarioTargetOptions { NumSharedBuffers = buffers, InCapsuleDataSize = 0 },
         }, commands, faults);
 
@@ -82,7 +85,10 @@ public static class FailureSequences
         (1, Gen.Constant((ScenarioCommand)new DeleteControllerCommand())),
         (1, from q in Gen.Choose(1, qpairs) select (ScenarioCommand)new ReconnectCommand(q)));
 
-    /// <summary>WR-level faults of the plan: the Nth WR of a kind on a QP fails, loses packets, a CM event is late, or a post call fails at a WR of its chain.</summary>
+    /// <summary>
+    /// Faults of the plan: the Nth WR of a kind on a QP fails, loses packets, a CM event is late, a post call fails at a
+    /// WR of its chain, or the host's Nth connect is rejected as a stale connection.
+    /// </summary>
     public static Gen<FaultSpec> Fault(int qpairs) => Gen.Frequency(
         (6, from qp in TargetQp(qpairs)
             from wr in Gen.Elements("rdma-read", "rdma-read", "rdma-read", "rdma-write", "send", "recv")
@@ -104,7 +110,9 @@ public static class FailureSequences
             from nth in Gen.Choose(1, 12)
             from wr in Gen.Choose(0, 4)
             from errno in Gen.Elements("ENOMEM", "ENOMEM", "EINVAL")
-            select (FaultSpec)new PostErrorSpec(qp, queue, nth, wr, errno)));
+            select (FaultSpec)new PostErrorSpec(qp, queue, nth, wr, errno)),
+        (1, from nth in Gen.Choose(1, 4)
+            select (FaultSpec)new StaleConnRejectSpec("host", nth)));
 
     private static Gen<string> TargetQp(int qpairs) => from q in Gen.Choose(1, qpairs) select $"target/{q}";
 
