@@ -50,8 +50,15 @@ public static class CoverageUniverse
     /// <summary>CM events the simulated CM can deliver to a connected or connecting id at any time.</summary>
     private static readonly CmEventType[] AnytimeEvents = [CmEventType.Disconnected, CmEventType.DeviceRemoval, CmEventType.AddrChange, CmEventType.TimewaitExit];
 
-    /// <summary>Async events about a QP that the simulated NIC or a fault raises and the target acts on.</summary>
-    private static readonly AsyncEventType[] QpAsyncEvents = [AsyncEventType.QpFatal, AsyncEventType.QpReqErr, AsyncEventType.QpAccessErr, AsyncEventType.QpLastWqeReached];
+    /// <summary>
+    /// Async events about a QP that the simulated NIC or a fault raises and the target acts on (COMM_EST, PATH_MIG and
+    /// PATH_MIG_ERR: the swarm's events that change nothing but the target's view of the QP state).
+    /// </summary>
+    private static readonly AsyncEventType[] QpAsyncEvents =
+    [
+        AsyncEventType.QpFatal, AsyncEventType.QpReqErr, AsyncEventType.QpAccessErr, AsyncEventType.QpLastWqeReached,
+        AsyncEventType.CommEst, AsyncEventType.PathMig, AsyncEventType.PathMigErr,
+    ];
 
     /// <summary>Async events of the device or a CQ (no qpair).</summary>
     private static readonly AsyncEventType[] DeviceAsyncEvents = [AsyncEventType.CqErr, AsyncEventType.DeviceFatal, AsyncEventType.PortActive, AsyncEventType.PortErr];
