@@ -159,9 +159,10 @@ public sealed partial class NvmfRdmaTransport
         {
             ReadFailed(req, qpair);
         }
-        else if (!isRead && !req.RspPosted && req.NumOutstandingDataWr == 0)
+        else if (!isRead && !req.RspPosted && req.NumOutstandingDataWr == 0 && !Defective(KnownDefects.TargetPostFailureReset))
         {
-            // The WRITEs of a response whose SEND was never posted (a failed post): nothing else will complete it.
+            // The WRITEs of a response whose SEND was never posted (a failed post): nothing else will complete it. (SPDK
+            // HEAD completed the request in the bad_wr reset already, with these WRITEs on the wire.)
             SetState(req, RdmaRequestState.Completed);
             ProcessRequest(req);
         }
