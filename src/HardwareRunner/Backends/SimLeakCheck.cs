@@ -4,7 +4,7 @@ namespace Harness.HardwareRunner.Backends;
 
 /// <summary>
 /// After a run, asks the simulator itself (not the workload's own bookkeeping) whether anything was left behind:
-/// QPs, CM ids, memory regions, DMA buffers, CM events got and never acked. A host may be given a baseline (what it
+/// QPs, CQs, SRQs, CM ids, memory regions, DMA buffers, CM and async events got and never acked. A host may be given a baseline (what it
 /// holds for its whole life, e.g. a target's listener and buffer pool); anything beyond it is a leak.
 /// </summary>
 internal static class SimLeakCheck
@@ -30,6 +30,9 @@ internal static class SimLeakCheck
             Add(leaks, now.UnackedCmEvents - b.UnackedCmEvents, $"{name}: {{0}} CM event(s) got and never acked");
             Add(leaks, now.Mrs - b.Mrs, $"{name}: {{0}} memory region(s) still registered");
             Add(leaks, now.Buffers - b.Buffers, $"{name}: {{0}} DMA buffer(s) ({now.BufferBytes - b.BufferBytes} bytes) not freed");
+            Add(leaks, now.Cqs - b.Cqs, $"{name}: {{0}} CQ(s) not destroyed");
+            Add(leaks, now.Srqs - b.Srqs, $"{name}: {{0}} SRQ(s) not destroyed");
+            Add(leaks, now.UnackedAsyncEvents - b.UnackedAsyncEvents, $"{name}: {{0}} async event(s) got and never acked");
         }
 
         return leaks.Count == 0 ? null : string.Join("; ", leaks);

@@ -5,7 +5,7 @@ using Harness.Sim.Nic;
 namespace Harness.HardwareRunner.Backends;
 
 /// <summary>What one simulated host holds, as the simulator itself counts it (not the workload's bookkeeping).</summary>
-internal readonly record struct SimResources(int Qps, int CmIds, int UnackedCmEvents, int Mrs, int Buffers, long BufferBytes)
+internal readonly record struct SimResources(int Qps, int CmIds, int UnackedCmEvents, int Mrs, int Buffers, long BufferBytes, int Cqs, int Srqs, int UnackedAsyncEvents)
 {
     /// <summary>Counts what <paramref name="host"/> holds now.</summary>
     public static SimResources Of(SimHost host)
@@ -18,6 +18,8 @@ internal readonly record struct SimResources(int Qps, int CmIds, int UnackedCmEv
         }
 
         var memory = host.Memory as SimMemory;
-        return new SimResources(host.AllQps.Count(q => !q.Destroyed), ids, unacked, host.Device.Mrs.Count, memory?.AllocatedBuffers ?? 0, memory?.AllocatedBytes ?? 0);
+        var device = host.Device;
+        return new SimResources(host.AllQps.Count(q => !q.Destroyed), ids, unacked, device.Mrs.Count, memory?.AllocatedBuffers ?? 0, memory?.AllocatedBytes ?? 0,
+            device.LiveCqs, device.LiveSrqs, device.UnackedAsyncEvents);
     }
 }

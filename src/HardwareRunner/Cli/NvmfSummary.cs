@@ -45,9 +45,9 @@ internal static class NvmfSummary
             return "defects: none";
         }
 
-        var parts = defects.Select(d => d == KnownDefectNames.PendingReadQueueDoubleInsert
-            ? $"{d} (target transport: on)"
-            : $"{d} (host transport: on)");
+        var parts = defects.Select(d => KnownDefectNames.TryParse(d, out var flag) && (flag & KnownDefectNames.HostDefects) != 0
+            ? $"{d} (host transport: on)"
+            : $"{d} (target transport: on)");
         return "defects: " + string.Join(", ", parts);
     }
 }

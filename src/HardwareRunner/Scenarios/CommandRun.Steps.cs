@@ -96,6 +96,7 @@ internal sealed partial class CommandRun
         var rc = TrySubmit(qpair, issued);
         if (rc != Errno.Ok)
         {
+            issued.RefusedWith = rc;
             _refused++;
             return;
         }
@@ -125,6 +126,14 @@ internal sealed partial class CommandRun
 
     private void OnCompleted(IssuedCommand c, in NvmeCompletion completion)
     {
+        // A refused submission is the command's one answer: the caller has given the command up (SPDK frees it), so a
+        // completion now is a callback on a freed request.
+        if (c.RefusedWith is { } rc)
+        {
+            throw new InvariantViolationException(InvariantNames.CompletesOnce,
+                $"command {c.Index} ({c.Opcode} of {c.Blocks} blocks at LBA {c.Lba}) completed ({completion}) after its submission was refused ({Errno.Name(rc)})");
+        }
+
         if (c.Completion is { } first)
         {
             throw new InvariantViolationException(InvariantNames.CompletesOnce,
@@ -214,6 +223,9 @@ internal sealed partial class CommandRun
         public DmaBuffer Buffer => buffer;
 
         public NvmeCompletion? Completion { get; set; }
+
+        /// <summary>The errno its submission returned, if it was refused.</summary>
+        public int? RefusedWith { get; set; }
 
         /// <summary>For a read: what each block may return.</summary>
         public BlockModel.OpenRead? Read { get; set; }

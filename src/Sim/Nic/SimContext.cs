@@ -94,6 +94,7 @@ public sealed class SimContext : IVerbsContext
             }
 
             cq = new SimCq(this, cqe, cqContext, Device.Host.NextCqOrdinal());
+            Device.LiveCqs++;
             return Errno.Ok;
         }
     }
@@ -224,6 +225,7 @@ public sealed class SimPd : IProtectionDomain
             }
 
             srq = new SimSrq(this, (int)maxWr, (int)maxSge, srqContext);
+            Context.Device.LiveSrqs++;
             _users++;
             return Errno.Ok;
         }

@@ -93,6 +93,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
             }
 
             Destroyed = true;
+            _context.Device.LiveCqs--;
             return Errno.Ok;
         }
     }
@@ -276,6 +277,7 @@ public sealed class SimSrq : ISharedReceiveQueue
             }
 
             Destroyed = true;
+            _pd.Context.Device.LiveSrqs--;
             _pd.Release();
             return Errno.Ok;
         }

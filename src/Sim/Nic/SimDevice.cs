@@ -51,6 +51,15 @@ public sealed class SimDevice : IVerbsDevice
 
     internal IReadOnlyList<SimContext> Contexts => _contexts;
 
+    /// <summary>Async events got (ibv_get_async_event) on any open context of this device and not yet acked.</summary>
+    public int UnackedAsyncEvents => _contexts.Sum(c => c.UnackedAsyncEvents);
+
+    /// <summary>CQs created on this device and not destroyed.</summary>
+    public int LiveCqs { get; internal set; }
+
+    /// <summary>SRQs created on this device and not destroyed.</summary>
+    public int LiveSrqs { get; internal set; }
+
     /// <inheritdoc/>
     public int Open(out IVerbsContext? context)
     {

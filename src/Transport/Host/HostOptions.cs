@@ -102,7 +102,7 @@ public sealed record HostOptions
     /// </summary>
     public long RecvRepostDelayNs { get; init; }
 
-    /// <summary>Known-defect switches (default: the fixed behaviour). Only <see cref="KnownDefects.LingeringWithoutCtrlrLock"/> concerns the host.</summary>
+    /// <summary>Known-defect switches (default: the fixed behaviour). Only <see cref="KnownDefectNames.HostDefects"/> concern the host.</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
 
     /// <summary>

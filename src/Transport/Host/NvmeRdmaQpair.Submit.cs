@@ -110,6 +110,15 @@ public sealed partial class NvmeRdmaQpair
         req.Context = context;
         req.DeadlineNs = _clock.NowNs + (IsAdmin ? _options.AdminTimeoutNs : _options.IoTimeoutNs);
         var rc = qp.PostSend(new ReadOnlySpan<SendWorkRequest>(in wr), out _);
+        if (rc != Errno.Ok && DefectCapsulePostLeak)
+        {
+            // SPDK HEAD (non-batched submission, docs/findings/003): nvme_rdma_reset_failed_sends gives the send back, but
+            // the request stays outstanding and the qpair goes on; the caller gets the errno and frees its command, which
+            // the request still points at (a later abort completes it).
+            Log($"ibv_post_send failed: {Errno.Name(rc)}");
+            return rc;
+        }
+
         if (rc != Errno.Ok)
         {
             // The capsule never left: the request goes back to the free list (SPDK HEAD leaves it outstanding, pointing

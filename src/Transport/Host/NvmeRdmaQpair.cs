@@ -143,6 +143,8 @@ public sealed partial class NvmeRdmaQpair
 
     private bool DefectLingeringWithoutLock => (_options.Defects & KnownDefects.LingeringWithoutCtrlrLock) != 0;
 
+    private bool DefectCapsulePostLeak => (_options.Defects & KnownDefects.HostCapsulePostLeak) != 0;
+
     /// <summary>
     /// Asks the owner to disconnect the qpair (outstanding commands complete aborted). Any thread. It also withdraws a
     /// connect asked for earlier and not yet started, so the later request wins (otherwise a qpair disconnected while its

@@ -31,6 +31,12 @@ public static class InvariantNames
     public const string DataIntegrity = "data-integrity";
     public const string QueueIntegrity = "queue-integrity";
     public const string StateTransition = "state-transition";
+
+    /// <summary>
+    /// Nothing acts on an object after it is freed: in SPDK a completion whose wr_id points into a destroyed qpair's
+    /// resources, or an event for a freed qpair, is a use after free even where the C# port survives it.
+    /// </summary>
+    public const string ObjectLifetime = "object-lifetime";
 }
 
 /// <summary>Always-on assertions: one condition each, with a message naming the object.</summary>

@@ -182,7 +182,7 @@ public sealed partial class NvmfRdmaTransport
             QueueRecv(qpair, recv);
         }
 
-        poller.PendingRecv.Remove(qpair);
+        poller.PendingRecv.Remove(qpair); // posted here at once, not at the end of the poll
         var batch = qpair.RecvBatch.AsSpan(0, qpair.RecvBatchCount);
         qpair.RecvBatchCount = 0;
         var rc = qpair.Qp!.PostRecv(batch, out _);

@@ -101,7 +101,7 @@ public sealed partial class NvmfRdmaTransport
         Check.That(qpair.SendBatchCount < qpair.SendBatch.Length, InvariantNames.DepthCounters, qpair, q => $"{q}: more WRs batched than the send depth allows");
         if (qpair.SendBatchCount == 0)
         {
-            qpair.Poller!.PendingSend.Add(qpair);
+            qpair.Poller!.PendingSend.InsertTail(qpair);
         }
 
         qpair.SendBatch[qpair.SendBatchCount++] = wr;
@@ -112,7 +112,7 @@ public sealed partial class NvmfRdmaTransport
     {
         if (qpair.RecvBatchCount == 0)
         {
-            qpair.Poller!.PendingRecv.Add(qpair);
+            qpair.Poller!.PendingRecv.InsertTail(qpair);
         }
 
         recv.Posted = true;
@@ -132,25 +132,42 @@ public sealed partial class NvmfRdmaTransport
     }
 
     /// <summary>
-    /// Posts every batched WR: receives first, then sends (as SPDK's poller does). Index loops, not foreach: undoing a
-    /// failed post can queue a response on a qpair (an error completion) and so put that qpair back on the poller's list
-    /// while the list is being flushed; it is then flushed by this same loop. (SPDK HEAD re-inserts the qpair at the tail
-    /// of <c>qpairs_pending_send</c> while it is still the head: docs/findings/002.)
+    /// Posts every batched WR: receives first, then sends (as SPDK's poller does). Each qpair leaves the list before its
+    /// WRs are posted: undoing a failed post can queue a response on that qpair (an error completion) and so insert it
+    /// again; it then goes to the tail and is flushed by this same loop. SPDK HEAD unlinks the head only after the post
+    /// and its reset (<see cref="KnownDefects.TargetPostFailureReset"/>, docs/findings/002): the qpair is inserted while
+    /// still linked, which the list reports (queue-integrity) where C would loop forever or lose the qpairs behind it.
     /// </summary>
     private void SubmitBatched(RdmaPoller poller)
     {
-        for (var i = 0; i < poller.PendingRecv.Count; i++)
+        var unlinkAfterPost = Defective(KnownDefects.TargetPostFailureReset);
+        while (poller.PendingRecv.First is { } qpair)
         {
-            PostRecvBatch(poller, poller.PendingRecv[i]);
+            if (!unlinkAfterPost)
+            {
+                poller.PendingRecv.RemoveHead();
+            }
+
+            PostRecvBatch(poller, qpair);
+            if (unlinkAfterPost)
+            {
+                poller.PendingRecv.RemoveHead();
+            }
         }
 
-        poller.PendingRecv.Clear();
-        for (var i = 0; i < poller.PendingSend.Count; i++)
+        while (poller.PendingSend.First is { } qpair)
         {
-            PostSendBatch(poller.PendingSend[i]);
-        }
+            if (!unlinkAfterPost)
+            {
+                poller.PendingSend.RemoveHead();
+            }
 
-        poller.PendingSend.Clear();
+            PostSendBatch(qpair);
+            if (unlinkAfterPost)
+            {
+                poller.PendingSend.RemoveHead();
+            }
+        }
     }
 
     private void PostRecvBatch(RdmaPoller poller, RdmaQpair qpair)
@@ -202,6 +219,12 @@ public sealed partial class NvmfRdmaTransport
     /// </summary>
     private void ResetFailedSends(RdmaQpair qpair, ReadOnlySpan<SendWorkRequest> failed)
     {
+        if (Defective(KnownDefects.TargetPostFailureReset))
+        {
+            ResetFailedSendsAsHead(qpair, failed);
+            return;
+        }
+
         foreach (ref readonly var wr in failed)
         {
             var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
@@ -243,6 +266,53 @@ public sealed partial class NvmfRdmaTransport
         }
 
         requests.Clear();
+    }
+
+    /// <summary>
+    /// SPDK HEAD's <c>_qp_reset_failed_sends</c> (<see cref="KnownDefects.TargetPostFailureReset"/>, docs/findings/002):
+    /// each request is settled at its first failed WR, whatever else is on the wire or whichever queue it is in: a write
+    /// is answered INTERNAL_DEVICE_ERROR (still on the READ queue if READs were to come, with its first READs out), a
+    /// response whose post failed completes the request at once (with its first WRITEs out).
+    /// </summary>
+    private void ResetFailedSendsAsHead(RdmaQpair qpair, ReadOnlySpan<SendWorkRequest> failed)
+    {
+        RdmaRequest? previous = null;
+        foreach (ref readonly var wr in failed)
+        {
+            var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
+            qpair.CurrentSendDepth--;
+            if (wr.Opcode == WrOpcode.RdmaRead)
+            {
+                qpair.CurrentReadDepth--;
+                req.OutstandingReads--;
+                req.NumOutstandingDataWr--;
+            }
+            else if (RdmaWrId.Type(wr.WrId) == RdmaWrType.Send)
+            {
+                req.RspPosted = false;
+            }
+            else
+            {
+                req.NumOutstandingDataWr--;
+            }
+
+            if (req == previous)
+            {
+                continue; // each request's WRs are contiguous: settled at its first one
+            }
+
+            previous = req;
+            if (req.State == RdmaRequestState.TransferringHostToController)
+            {
+                CompleteWithStatus(req, qpair, NvmeStatus.InternalDeviceError);
+            }
+            else if (req.State is RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing)
+            {
+                SetState(req, RdmaRequestState.Completed);
+            }
+
+            ProcessRequest(req);
+        }
     }
 
     /// <summary>

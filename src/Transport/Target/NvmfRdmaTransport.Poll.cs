@@ -40,10 +40,14 @@ public sealed partial class NvmfRdmaTransport
             _observer?.OnErrorCompletion(RdmaWrId.Type(wc.WrId), wc.Status);
         }
 
+        // SPDK's wr_id points into the qpair's (or SRQ's) resources: a completion after they were freed is a use after
+        // free there. The generation-tagged id lets the port survive it; the safety net reports it instead of absorbing.
         var resources = FindResources(RdmaWrId.ResourcesId(wc.WrId));
+        Check.That(resources != null, InvariantNames.ObjectLifetime, (poller, wc.WrId, wc.QpNum),
+            s => $"{s.poller}: completion for wr_id 0x{s.WrId:x} (QP 0x{s.QpNum:x}) whose resources were freed with their qpair");
         if (resources == null)
         {
-            return wc.Status != WcStatus.Success; // the qpair was destroyed while this completion was in flight
+            return wc.Status != WcStatus.Success; // unreachable: Check.That threw (the compiler cannot know)
         }
 
         var index = RdmaWrId.Index(wc.WrId);
@@ -155,9 +159,10 @@ public sealed partial class NvmfRdmaTransport
         {
             ReadFailed(req, qpair);
         }
-        else if (!isRead && !req.RspPosted && req.NumOutstandingDataWr == 0)
+        else if (!isRead && !req.RspPosted && req.NumOutstandingDataWr == 0 && !Defective(KnownDefects.TargetPostFailureReset))
         {
-            // The WRITEs of a response whose SEND was never posted (a failed post): nothing else will complete it.
+            // The WRITEs of a response whose SEND was never posted (a failed post): nothing else will complete it. (SPDK
+            // HEAD completed the request in the bad_wr reset already, with these WRITEs on the wire.)
             SetState(req, RdmaRequestState.Completed);
             ProcessRequest(req);
         }

@@ -19,6 +19,8 @@ public sealed class RdmaPoller
         Pd = pd;
         Cq = cq;
         Buffers = buffers;
+        PendingSend = new Stailq<RdmaQpair, QpairSendLink>("qpairs_pending_send", this);
+        PendingRecv = new Stailq<RdmaQpair, QpairRecvLink>("qpairs_pending_recv", this);
     }
 
     public RdmaPollGroup Group { get; }
@@ -43,10 +45,13 @@ public sealed class RdmaPoller
     /// <summary>Qpairs in QP-number order (SPDK's RB tree order; iterating it never allocates).</summary>
     public IReadOnlyList<RdmaQpair> Qpairs => _ordered;
 
-    /// <summary>Qpairs with WRs batched for the end of this poll (send, receive).</summary>
-    internal List<RdmaQpair> PendingSend { get; } = new();
+    /// <summary>
+    /// Qpairs with WRs batched for the end of this poll (<c>qpairs_pending_send</c>, <c>qpairs_pending_recv</c>): intrusive
+    /// lists as in SPDK, so inserting a qpair that is still linked corrupts them as it would in C (and is reported).
+    /// </summary>
+    internal Stailq<RdmaQpair, QpairSendLink> PendingSend { get; }
 
-    internal List<RdmaQpair> PendingRecv { get; } = new();
+    internal Stailq<RdmaQpair, QpairRecvLink> PendingRecv { get; }
 
     /// <summary>Scratch: the requests of the WRs a failed <c>ibv_post_send</c> did not post (reused, no allocation per failure).</summary>
     internal List<RdmaRequest> FailedRequests { get; } = new();

@@ -120,6 +120,16 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     internal int RecvBatchCount { get; set; }
 
+    /// <summary><c>send_link</c>: the qpair's link in its poller's <c>qpairs_pending_send</c>.</summary>
+    internal RdmaQpair? SendNext { get; set; }
+
+    internal StailqId SendOwner { get; set; }
+
+    /// <summary><c>recv_link</c>: the qpair's link in its poller's <c>qpairs_pending_recv</c>.</summary>
+    internal RdmaQpair? RecvNext { get; set; }
+
+    internal StailqId RecvOwner { get; set; }
+
     /// <summary>True when the generic layer considers it active (CONNECTING or ENABLED).</summary>
     public bool IsActive => GenericState is NvmfQpairState.Connecting or NvmfQpairState.Enabled;
 
@@ -140,4 +150,28 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     private static string Describe(RdmaRequest r) =>
         $"request #{r.Index} (state {r.State.ToName()}, num_outstanding_data_wr {r.NumOutstandingDataWr}, num_remaining_data_wr {r.NumRemainingDataWr})";
+}
+
+/// <summary>The qpair's <c>send_link</c>.</summary>
+public readonly struct QpairSendLink : IStailqLink<RdmaQpair>
+{
+    public static RdmaQpair? GetNext(RdmaQpair element) => element.SendNext;
+
+    public static void SetNext(RdmaQpair element, RdmaQpair? next) => element.SendNext = next;
+
+    public static StailqId GetOwner(RdmaQpair element) => element.SendOwner;
+
+    public static void SetOwner(RdmaQpair element, StailqId owner) => element.SendOwner = owner;
+}
+
+/// <summary>The qpair's <c>recv_link</c>.</summary>
+public readonly struct QpairRecvLink : IStailqLink<RdmaQpair>
+{
+    public static RdmaQpair? GetNext(RdmaQpair element) => element.RecvNext;
+
+    public static void SetNext(RdmaQpair element, RdmaQpair? next) => element.RecvNext = next;
+
+    public static StailqId GetOwner(RdmaQpair element) => element.RecvOwner;
+
+    public static void SetOwner(RdmaQpair element, StailqId owner) => element.RecvOwner = owner;
 }

@@ -167,6 +167,12 @@ public sealed partial class Stailq<T, TLink>
     private void Linked(T element, StailqId previousOwner)
     {
         TLink.SetOwner(element, Id);
+
+        // Inserted again into the queue it is still in: the list now ends at the element (those behind it are cut off)
+        // or, if it was the tail, the element links to itself and a walk from the head never ends.
+        Check.That(previousOwner != Id, InvariantNames.QueueIntegrity, (this, element),
+            s => $"{Name(s.Item1.Describe, s.element)} was inserted into {s.Item1.Id} while still linked in it; " +
+                 $"the list now ends at it or, if it was the tail, it links to itself (C's walk never ends)");
         Check.That(previousOwner.IsNone, InvariantNames.RequestInOneQueue, (this, element, previousOwner),
             s => $"{Name(s.Item1.Describe, s.element)} was inserted into {s.Item1.Id} while still linked in {s.previousOwner}; " +
                  $"the shared link now joins both lists");

@@ -111,6 +111,22 @@ public enum KnownDefects
     /// connection the host abandons before its RTU is never closed.
     /// </summary>
     TargetIgnoresRejected = 1 << 2,
+
+    /// <summary>
+    /// <c>target-post-failure-reset</c> (found by this harness, still in SPDK HEAD: docs/findings/002): after a failed
+    /// <c>ibv_post_send</c>, <c>_poller_submit_sends</c> unlinks the qpair from <c>qpairs_pending_send</c> only after the
+    /// bad_wr reset, which can queue a response and so re-insert it while it is still the head; and
+    /// <c>_qp_reset_failed_sends</c> settles each request at its first failed WR, answering a write still on the READ
+    /// queue and answering or freeing requests whose earlier WRs are on the wire.
+    /// </summary>
+    TargetPostFailureReset = 1 << 3,
+
+    /// <summary>
+    /// <c>host-capsule-post-leak</c> (found by this harness, still in SPDK HEAD: docs/findings/003): when the host's
+    /// <c>ibv_post_send</c> of a command capsule fails, the request stays outstanding (its caller gets the errno and frees
+    /// the command) and the qpair goes on; a later abort completes the command the caller already gave up.
+    /// </summary>
+    HostCapsulePostLeak = 1 << 4,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -119,9 +135,17 @@ public static class KnownDefectNames
     public const string PendingReadQueueDoubleInsert = "pending-read-queue-double-insert";
     public const string LingeringWithoutCtrlrLock = "lingering-without-ctrlr-lock";
     public const string TargetIgnoresRejected = "target-ignores-rejected";
+    public const string TargetPostFailureReset = "target-post-failure-reset";
+    public const string HostCapsulePostLeak = "host-capsule-post-leak";
+
+    /// <summary>The defects that live in the host transport (the others are the target's).</summary>
+    public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak;
 
     /// <summary>Every defect name, in the order of the flags.</summary>
-    public static IReadOnlyList<string> All { get; } = new[] { PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected };
+    public static IReadOnlyList<string> All { get; } = new[]
+    {
+        PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
+    };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
     public static bool TryParse(string name, out KnownDefects defect)
@@ -131,6 +155,8 @@ public static class KnownDefectNames
             PendingReadQueueDoubleInsert => KnownDefects.PendingReadQueueDoubleInsert,
             LingeringWithoutCtrlrLock => KnownDefects.LingeringWithoutCtrlrLock,
             TargetIgnoresRejected => KnownDefects.TargetIgnoresRejected,
+            TargetPostFailureReset => KnownDefects.TargetPostFailureReset,
+            HostCapsulePostLeak => KnownDefects.HostCapsulePostLeak,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

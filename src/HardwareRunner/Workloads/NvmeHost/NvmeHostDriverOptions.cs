@@ -80,7 +80,7 @@ public sealed record NvmeHostDriverOptions
     /// <summary>Controller resets and deletions the application performs at given times (the fault profile's).</summary>
     public IReadOnlyList<ControllerAction> ControllerActions { get; init; } = [];
 
-    /// <summary>Known defects the host runs with (only <see cref="KnownDefects.LingeringWithoutCtrlrLock"/> concerns it).</summary>
+    /// <summary>Known defects the host runs with (only <see cref="KnownDefectNames.HostDefects"/> concern it).</summary>
     public KnownDefects Defects { get; init; }
 
     /// <summary>

@@ -32,7 +32,7 @@ internal sealed record HostileCase(HostileCommand Command, int Sample, FileMutat
 
     private static readonly string[] SweepSeeds = { "1..2", "2", "3..1", "0..0", "-1..2", "a..b", "1..", "..", "1..2..3", "18446744073709551615", "18446744073709551616" };
 
-    private static readonly string[] Defects = { "pending-read-queue-double-insert", "lingering-without-ctrlr-lock", "target-ignores-rejected", "nope", string.Empty };
+    private static readonly string[] Defects = [.. Harness.Transport.Target.KnownDefectNames.All, "nope", string.Empty];
 
     private static readonly string[][] RenderOptions =
     {
