@@ -44,6 +44,11 @@ public sealed partial class NvmfRdmaTransport
                 {
                     ev.Id.Destroy(); // only after the ack: destroying an id with an unacked event blocks forever
                 }
+                else if (_disconnectAfterAck is { } failed)
+                {
+                    _disconnectAfterAck = null;
+                    DisconnectQpair(failed);
+                }
 
                 break;
             case CmEventType.Disconnected:
@@ -220,7 +225,11 @@ public sealed partial class NvmfRdmaTransport
         if (rc != Errno.Ok)
         {
             _log.Error(qpair, $"rdma_accept failed: {Errno.Name(rc)}");
-            DisconnectQpair(qpair);
+
+            // Not here: SPDK's disconnect runs later, on the qpair's thread, after the CONNECT_REQUEST is acked. Done
+            // inline it could destroy the qpair (an SRQ qpair on a device without LAST_WQE_REACHED is drained at once)
+            // and its cm_id with the event still unacked: rdma_destroy_id would wait for that ack forever.
+            _disconnectAfterAck = qpair;
         }
     }
 

@@ -227,22 +227,7 @@ public sealed partial class NvmfRdmaTransport
 
         foreach (ref readonly var wr in failed)
         {
-            var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
-            qpair.CurrentSendDepth--;
-            if (wr.Opcode == WrOpcode.RdmaRead)
-            {
-                qpair.CurrentReadDepth--;
-                req.OutstandingReads--;
-                req.NumOutstandingDataWr--;
-            }
-            else if (RdmaWrId.Type(wr.WrId) == RdmaWrType.Send)
-            {
-                req.RspPosted = false;
-            }
-            else
-            {
-                req.NumOutstandingDataWr--;
-            }
+            UndoFailedSend(qpair, wr);
         }
 
         CheckDepths(qpair);
@@ -268,6 +253,29 @@ public sealed partial class NvmfRdmaTransport
         requests.Clear();
     }
 
+    /// <summary>Takes one WR the failed ibv_post_send did not post off the depth counters; returns its request.</summary>
+    private static RdmaRequest UndoFailedSend(RdmaQpair qpair, in SendWorkRequest wr)
+    {
+        var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
+        qpair.CurrentSendDepth--;
+        if (wr.Opcode == WrOpcode.RdmaRead)
+        {
+            qpair.CurrentReadDepth--;
+            req.OutstandingReads--;
+            req.NumOutstandingDataWr--;
+        }
+        else if (RdmaWrId.Type(wr.WrId) == RdmaWrType.Send)
+        {
+            req.RspPosted = false;
+        }
+        else
+        {
+            req.NumOutstandingDataWr--;
+        }
+
+        return req;
+    }
+
     /// <summary>
     /// SPDK HEAD's <c>_qp_reset_failed_sends</c> (<see cref="KnownDefects.TargetPostFailureReset"/>, docs/findings/002):
     /// each request is settled at its first failed WR, whatever else is on the wire or whichever queue it is in: a write
@@ -279,22 +287,7 @@ public sealed partial class NvmfRdmaTransport
         RdmaRequest? previous = null;
         foreach (ref readonly var wr in failed)
         {
-            var req = qpair.Resources!.Reqs[RdmaWrId.Index(wr.WrId)];
-            qpair.CurrentSendDepth--;
-            if (wr.Opcode == WrOpcode.RdmaRead)
-            {
-                qpair.CurrentReadDepth--;
-                req.OutstandingReads--;
-                req.NumOutstandingDataWr--;
-            }
-            else if (RdmaWrId.Type(wr.WrId) == RdmaWrType.Send)
-            {
-                req.RspPosted = false;
-            }
-            else
-            {
-                req.NumOutstandingDataWr--;
-            }
+            var req = UndoFailedSend(qpair, wr);
 
             if (req == previous)
             {

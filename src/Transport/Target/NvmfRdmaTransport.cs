@@ -38,6 +38,9 @@ public sealed partial class NvmfRdmaTransport
     private ICmId? _listenId;
     private DeviceAttr _deviceAttr;
 
+    /// <summary>A qpair whose rdma_accept failed: disconnected once its CONNECT_REQUEST is acked.</summary>
+    private RdmaQpair? _disconnectAfterAck;
+
     /// <summary>SPDK's <c>nvmf_rdma_device_supports_last_wqe_reached</c>: Soft-RoCE never raises the event.</summary>
     private bool SupportsLastWqeReached => !VerbsVendors.IsRxe(_deviceAttr);
     private int _nextResourcesId = 1;
