@@ -9,7 +9,7 @@ using S = Harness.Transport.Target.RdmaRequestState;
 namespace Harness.Tests.Properties.Coverage;
 
 /// <summary>
-/// The CI sweep budget (<see cref="Seeds"/>: <c>harness sweep --seeds 25..32 --coverage</c>) reaches every
+/// The CI sweep budget (<see cref="Seeds"/>: <c>harness sweep --seeds 8..32 --coverage</c>) reaches every
 /// transition of both state machines (the target's request, the host's qpair), except those listed as known unreached,
 /// each with why. The lists only shrink: a known-unreached transition that becomes reached fails the test too, so that it
 /// is removed from the list and then stays covered.
