@@ -32,7 +32,10 @@ public static class VerbsContract
     /// <summary>Every rule, for documentation and coverage.</summary>
     public static readonly IReadOnlyList<string> Rules = [UseAfterDestroy, DestroyedTwice, UnackedEventsOnDestroy, AckedTwice, PostBeyondCaps];
 
-    /// <summary>Stops the run when <paramref name="condition"/> is false, naming the rule, the object and the call.</summary>
+    /// <summary>
+    /// Stops the run when <paramref name="condition"/> is false, naming the rule, the object and the call. Pass a constant
+    /// <paramref name="call"/>: an interpolated one would be formatted on every call; use <see cref="Violated"/> for those.
+    /// </summary>
     public static void That(bool condition, SimWorld world, string rule, object subject, string call)
     {
         if (!condition)

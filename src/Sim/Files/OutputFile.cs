@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Harness.Sim.Files;
@@ -16,6 +17,9 @@ public static class OutputFile
 {
     /// <summary>Bytes the write buffers before it calls the file system.</summary>
     private const int BufferBytes = 1 << 16;
+
+    /// <summary>Numbers this process's temporary files.</summary>
+    private static long _tempSequence;
 
     /// <summary>
     /// Null when <paramref name="path"/> is something a write may go to (nothing yet, a regular file, a character device,
@@ -84,7 +88,9 @@ public static class OutputFile
     private static void WriteWhole(string target, Action<Stream> write)
     {
         var directory = Path.GetDirectoryName(target) ?? ".";
-        var temp = Path.Combine(directory, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        // Unique per process and write, without a random source (the process id tells concurrent harnesses apart).
+        var sequence = Interlocked.Increment(ref _tempSequence);
+        var temp = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{sequence}.tmp"));
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferBytes))

@@ -124,11 +124,19 @@ public sealed class SimContext : IVerbsContext
     {
         lock (World.Gate)
         {
-            VerbsContract.That(UnackedAsyncEvents > 0, World, VerbsContract.AckedTwice, Device, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event outstanding");
+            if (UnackedAsyncEvents <= 0)
+            {
+                VerbsContract.Violated(World, VerbsContract.AckedTwice, Device, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event outstanding");
+            }
+
             UnackedAsyncEvents--;
             if (ev.Qp is SimQp qp)
             {
-                VerbsContract.That(qp.UnackedAsyncEvents > 0, World, VerbsContract.AckedTwice, qp, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event of this QP outstanding");
+                if (qp.UnackedAsyncEvents <= 0)
+                {
+                    VerbsContract.Violated(World, VerbsContract.AckedTwice, qp, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event of this QP outstanding");
+                }
+
                 qp.UnackedAsyncEvents--;
                 System.Threading.Monitor.PulseAll(World.Gate); // wakes an ibv_destroy_qp waiting for this ack
             }

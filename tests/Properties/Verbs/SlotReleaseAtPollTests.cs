@@ -1,6 +1,5 @@
 using Harness.Sim.Contract;
 using Harness.Tests.Properties.Support;
-using Harness.Transport.Invariants;
 using Harness.Transport.Verbs;
 
 namespace Harness.Tests.Properties.Verbs;
@@ -25,12 +24,12 @@ public sealed class SlotReleaseAtPollTests
         }
 
         pair.RunUntil(() => ((Harness.Sim.Nic.SimCq)c.Cq).Count == 2, what: "both WRITEs completed (not polled)");
-        AssertBeyondCaps(() => c.PostSend(WrOpcode.RdmaWrite, 3, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey));
+        ContractAssert.Violates(VerbsContract.PostBeyondCaps, () => c.PostSend(WrOpcode.RdmaWrite, 3, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey));
 
         Span<WorkCompletion> one = stackalloc WorkCompletion[1];
         Assert.Equal(1, c.Cq.Poll(one));
         ConnectedPair.Check(c.PostSend(WrOpcode.RdmaWrite, 3, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey), "post_send after polling one completion");
-        AssertBeyondCaps(() => c.PostSend(WrOpcode.RdmaWrite, 4, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey));
+        ContractAssert.Violates(VerbsContract.PostBeyondCaps, () => c.PostSend(WrOpcode.RdmaWrite, 4, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey));
     }
 
     [Fact]
@@ -46,7 +45,7 @@ public sealed class SlotReleaseAtPollTests
         Assert.Empty(c.PollAll());
 
         ConnectedPair.Check(c.PostSend(WrOpcode.RdmaWrite, 3, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey), "post_send signaled");
-        AssertBeyondCaps(() => c.PostSend(WrOpcode.RdmaWrite, 4, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey));
+        ContractAssert.Violates(VerbsContract.PostBeyondCaps, () => c.PostSend(WrOpcode.RdmaWrite, 4, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey));
         var wcs = pair.PollUntil((cl, _) => cl.Count == 1, what: "the signaled WRITE").Client;
         Assert.Equal(3UL, wcs[0].WrId);
         Assert.Equal(0, c.Qp.SendSlotsInUse);
@@ -62,7 +61,7 @@ public sealed class SlotReleaseAtPollTests
         ConnectedPair.Check(c.PostSend(WrOpcode.Send, 1, c.Sge(0, 64)), "post_send");
         pair.RunUntil(() => ((Harness.Sim.Nic.SimCq)s.Cq).Count == 1, what: "the server's receive completed (not polled)");
         Assert.Equal(0, s.Qp.OutstandingRecvs);
-        AssertBeyondCaps(() => s.PostRecv(11, s.Sge(256, 256)));
+        ContractAssert.Violates(VerbsContract.PostBeyondCaps, () => s.PostRecv(11, s.Sge(256, 256)));
 
         Assert.Single(s.PollAll());
         ConnectedPair.Check(s.PostRecv(11, s.Sge(256, 256)), "post_recv after polling");
@@ -77,16 +76,9 @@ public sealed class SlotReleaseAtPollTests
         ConnectedPair.Check(s.PostRecv(10, s.Sge(0, 256)), "post_srq_recv");
         ConnectedPair.Check(c.PostSend(WrOpcode.Send, 1, c.Sge(0, 64)), "post_send");
         pair.RunUntil(() => ((Harness.Sim.Nic.SimCq)s.Cq).Count == 1, what: "the server's SRQ receive completed (not polled)");
-        AssertBeyondCaps(() => s.PostRecv(11, s.Sge(256, 256)));
+        ContractAssert.Violates(VerbsContract.PostBeyondCaps, () => s.PostRecv(11, s.Sge(256, 256)));
 
         Assert.Single(s.PollAll());
         ConnectedPair.Check(s.PostRecv(11, s.Sge(256, 256)), "post_srq_recv after polling");
-    }
-
-    private static void AssertBeyondCaps(Func<int> post)
-    {
-        var violation = Assert.Throws<InvariantViolationException>(() => post());
-        Assert.Equal(VerbsContract.Invariant, violation.Invariant);
-        Assert.StartsWith(VerbsContract.PostBeyondCaps + ":", violation.Detail, StringComparison.Ordinal);
     }
 }

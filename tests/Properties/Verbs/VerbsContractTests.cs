@@ -1,7 +1,6 @@
 using Harness.Sim.Contract;
 using Harness.Sim.Nic;
 using Harness.Tests.Properties.Support;
-using Harness.Transport.Invariants;
 using Harness.Transport.Verbs;
 
 namespace Harness.Tests.Properties.Verbs;
@@ -24,7 +23,7 @@ public sealed class VerbsContractTests
         ConnectedPair.Check(s.Context.GetAsyncEvent(out var ev), "get_async_event");
         Assert.Equal(AsyncEventType.QpLastWqeReached, ev.EventType);
 
-        var v = Violation(VerbsContract.UnackedEventsOnDestroy, () => s.Qp.Destroy());
+        var v = ContractAssert.Violates(VerbsContract.UnackedEventsOnDestroy, () => s.Qp.Destroy());
         Assert.Contains(s.Qp.ToString(), v.Detail, StringComparison.Ordinal);
         Assert.False(s.Qp.Destroyed, "a destroy that would hang must not have destroyed the QP");
 
@@ -39,8 +38,8 @@ public sealed class VerbsContractTests
         ConnectedPair.Check(bench.Context.CreateCq(8, null, out var cq), "create_cq");
         ConnectedPair.Check(cq!.Destroy(), "destroy_cq");
         var wcs = new WorkCompletion[1];
-        Violation(VerbsContract.UseAfterDestroy, () => cq.Poll(wcs));
-        Violation(VerbsContract.DestroyedTwice, () => cq.Destroy());
+        ContractAssert.Violates(VerbsContract.UseAfterDestroy, () => cq.Poll(wcs));
+        ContractAssert.Violates(VerbsContract.DestroyedTwice, () => cq.Destroy());
     }
 
     [Fact]
@@ -50,8 +49,8 @@ public sealed class VerbsContractTests
         ConnectedPair.Check(bench.Pd.CreateSrq(4, 1, null, out var srq), "create_srq");
         ConnectedPair.Check(srq!.Destroy(), "destroy_srq");
         var recv = new RecvWorkRequest { WrId = 1, NumSge = 0 };
-        Violation(VerbsContract.UseAfterDestroy, () => srq.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in recv), out _));
-        Violation(VerbsContract.DestroyedTwice, () => srq.Destroy());
+        ContractAssert.Violates(VerbsContract.UseAfterDestroy, () => srq.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in recv), out _));
+        ContractAssert.Violates(VerbsContract.DestroyedTwice, () => srq.Destroy());
     }
 
     [Fact]
@@ -61,7 +60,7 @@ public sealed class VerbsContractTests
         var buffer = bench.Host.Memory.Allocate(4096);
         ConnectedPair.Check(bench.Pd.RegMr(buffer, buffer.Address, 4096, AccessFlags.LocalWrite, out var mr), "reg_mr");
         ConnectedPair.Check(mr!.Dereg(), "dereg_mr");
-        Violation(VerbsContract.DestroyedTwice, () => mr.Dereg());
+        ContractAssert.Violates(VerbsContract.DestroyedTwice, () => mr.Dereg());
     }
 
     [Fact]
@@ -71,14 +70,6 @@ public sealed class VerbsContractTests
         ConnectedPair.Check(bench.Pd.CreateQp(new QpInitAttr { SendCq = bench.Cq, RecvCq = bench.Cq, QpType = QpType.Rc, Cap = Caps }, out var qp), "create_qp");
         ConnectedPair.Check(qp!.Modify(LoneQpBench.ValidAttr(QpState.Init, QpState.Reset), QpAttrMask.State | QpAttrMask.PkeyIndex | QpAttrMask.Port | QpAttrMask.AccessFlags), "modify_qp(INIT)");
         var recv = new RecvWorkRequest { WrId = 1, NumSge = 2 };
-        Violation(VerbsContract.PostBeyondCaps, () => qp.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in recv), out _));
-    }
-
-    private static InvariantViolationException Violation(string rule, Func<int> call)
-    {
-        var v = Assert.Throws<InvariantViolationException>(() => call());
-        Assert.Equal(VerbsContract.Invariant, v.Invariant);
-        Assert.StartsWith(rule + ":", v.Detail, StringComparison.Ordinal);
-        return v;
+        ContractAssert.Violates(VerbsContract.PostBeyondCaps, () => qp.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in recv), out _));
     }
 }
