@@ -252,9 +252,9 @@ public sealed partial class SimCmId
 
             TraceCall("destroy_id", Errno.Ok);
             WaitUntilAcked();
-            if (State is CmIdState.Connected or CmIdState.Accepting && Peer != null)
+            if (State is CmIdState.Connected or CmIdState.Accepting)
             {
-                World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvDreqArrived); // destroying a live connection sends DREQ
+                SendDreq(); // destroying a live connection sends DREQ
             }
             else if (State == CmIdState.Connecting && Peer != null)
             {
@@ -311,11 +311,8 @@ public sealed partial class SimCmId
             case CmIdState.Connected or CmIdState.Accepting:
                 SetState(CmIdState.DisconnectSent);
                 QpImpl?.ForceError("rdma_disconnect");
-                if (Peer != null)
-                {
-                    World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvDreqArrived);
-                }
-
+                SendDreq();
+                World.Schedule(DisconnectTimeoutNsMax, this, EvDreqTimedOut);
                 return Errno.Ok;
             case CmIdState.DisconnectReceived or CmIdState.TimeWait or CmIdState.DisconnectSent or CmIdState.Closed:
                 // As the kernel's rdma_disconnect on IB/RoCE: after DISCONNECTED (the id is then in timewait, or closed

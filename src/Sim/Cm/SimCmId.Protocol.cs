@@ -133,24 +133,65 @@ public sealed partial class SimCmId
     /// <summary>DREQ received: DISCONNECTED now, DREP back, timewait.</summary>
     private void DreqArrived()
     {
-        if (State is CmIdState.Connected or CmIdState.Accepting or CmIdState.Connecting)
+        if (State is CmIdState.Connected or CmIdState.Accepting or CmIdState.Connecting or CmIdState.DisconnectSent)
         {
+            // DisconnectSent: the two DREQs crossed. As the IB CM's cm_dreq_handler in DREQ_SENT, the pending DREQ is
+            // cancelled and DREQ_RECEIVED reported, so both sides see DISCONNECTED without waiting for a DREP.
             SetState(CmIdState.DisconnectReceived);
             Raise(CmEventType.Disconnected, 0, default);
             EnterTimewait();
-            if (Peer != null)
-            {
-                World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvDrepArrived);
-            }
+            SendDrep();
         }
-        else if (State == CmIdState.DisconnectSent && Peer != null)
+        else if (State is CmIdState.TimeWait or CmIdState.Closed or CmIdState.Destroyed or CmIdState.DisconnectReceived)
         {
-            World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvDrepArrived); // simultaneous disconnect
+            // As the IB CM: a DREQ for a connection in timewait, or one it no longer knows (the id was destroyed), is
+            // still answered with a DREP, so the peer's rdma_disconnect completes instead of timing out.
+            SendDrep();
         }
     }
 
+    private void SendDreq()
+    {
+        if (PathUp())
+        {
+            World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvDreqArrived);
+        }
+    }
+
+    private void SendDrep()
+    {
+        if (PathUp())
+        {
+            World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvDrepArrived);
+        }
+    }
+
+    /// <summary>
+    /// Whether a CM MAD to the peer can get through: a DREQ or DREP sent while either port is down or either device is
+    /// gone is lost with all its retries (the sender then relies on its own timeout), as on hardware.
+    /// </summary>
+    private bool PathUp() =>
+        Peer != null && PortUp(Cm.Host.Device) && PortUp(Peer.Cm.Host.Device);
+
+    private static bool PortUp(Nic.SimDevice device) => !device.Removed && device.PortState == PortState.Active;
+
     /// <summary>Our DREQ was answered: DISCONNECTED for the side that called rdma_disconnect, then timewait.</summary>
     private void DrepArrived()
+    {
+        if (State != CmIdState.DisconnectSent)
+        {
+            return;
+        }
+
+        Raise(CmEventType.Disconnected, 0, default);
+        EnterTimewait();
+    }
+
+    /// <summary>
+    /// Our DREQ was never answered (the peer's port is down, or the DREQ and its retries were lost): as the IB CM's
+    /// DREQ_ERROR, the side that called rdma_disconnect still gets DISCONNECTED.
+    /// </summary>
+    private void DreqTimedOut()
     {
         if (State != CmIdState.DisconnectSent)
         {

@@ -46,9 +46,13 @@ public sealed partial class SimCmId : ICmId, ISimEventTarget
     internal const int EvTimewaitDone = 10;
     internal const int EvAutoDisconnect = 11;
     internal const int EvUnreachable = 12;
+    internal const int EvDreqTimedOut = 13;
 
     /// <summary>How long an active connect waits for an answer before UNREACHABLE.</summary>
     public const long ConnectTimeoutNsMax = 4_000_000_000;
+
+    /// <summary>How long a DREQ waits for its DREP (all of the IB CM's retries) before DISCONNECTED is reported anyway.</summary>
+    public const long DisconnectTimeoutNsMax = 4_000_000_000;
 
     private readonly Queue<CmEvent> _scheduled = new();
     private long _lastDeliveryNs;
@@ -149,6 +153,7 @@ public sealed partial class SimCmId : ICmId, ISimEventTarget
             case EvTimewaitDone: TimewaitDone(); break;
             case EvAutoDisconnect: AutoDisconnect(); break;
             case EvUnreachable: Unreachable(); break;
+            case EvDreqTimedOut: DreqTimedOut(); break;
             default: throw new InvalidOperationException($"{this}: unknown event kind {kind}");
         }
     }
