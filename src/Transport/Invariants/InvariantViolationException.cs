@@ -37,6 +37,13 @@ public static class InvariantNames
     /// resources, or an event for a freed qpair, is a use after free even where the C# port survives it.
     /// </summary>
     public const string ObjectLifetime = "object-lifetime";
+
+    /// <summary>
+    /// Every receive buffer of a pool (a qpair's own, or a poller's shared receive queue) is in exactly one place:
+    /// posted to the NIC (or batched to be), waiting with its capsule on the incoming queue, held by a request, or
+    /// waiting to be re-posted after a failed post. One that is nowhere is lost for good (an SRQ shrinks with each).
+    /// </summary>
+    public const string ReceiveConservation = "receive-conservation";
 }
 
 /// <summary>Always-on assertions: one condition each, with a message naming the object.</summary>

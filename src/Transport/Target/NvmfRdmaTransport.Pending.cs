@@ -121,6 +121,7 @@ public sealed partial class NvmfRdmaTransport
 
     private void RepostSrqRecv(RdmaPoller poller, RdmaRecv recv)
     {
+        Check.That(!recv.Posted, InvariantNames.ReceiveConservation, recv, r => $"{r} is posted to the SRQ while already posted");
         recv.Posted = true;
         recv.Qpair = null;
         var rc = poller.Srq!.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in recv.Wr), out _);
@@ -128,6 +129,30 @@ public sealed partial class NvmfRdmaTransport
         {
             recv.Posted = false;
             _log.Error(null, $"ibv_post_srq_recv failed: {Errno.Name(rc)}");
+            KeepFailedSrqRecv(poller, recv);
+        }
+    }
+
+    /// <summary>
+    /// A shared-receive-queue receive that could not be posted waits to be posted again. SPDK HEAD drops it
+    /// (<see cref="KnownDefects.SrqRecvLost"/>, docs/findings/004): nothing posts it again, so the SRQ is one receive
+    /// shorter for the poller's life, and after max_srq_depth such failures no capsule can arrive at all.
+    /// </summary>
+    private void KeepFailedSrqRecv(RdmaPoller poller, RdmaRecv recv)
+    {
+        if (!Defective(KnownDefects.SrqRecvLost))
+        {
+            poller.FailedSrqRecvs.InsertTail(recv);
+        }
+    }
+
+    /// <summary>Posts again the SRQ receives whose post failed (each that fails again waits for the next poll).</summary>
+    private void RepostFailedSrqRecvs(RdmaPoller poller)
+    {
+        var count = poller.FailedSrqRecvs.Count();
+        for (var i = 0; i < count && !poller.NeedDestroy; i++)
+        {
+            RepostSrqRecv(poller, poller.FailedSrqRecvs.RemoveHead());
         }
     }
 
@@ -141,6 +166,7 @@ public sealed partial class NvmfRdmaTransport
     private void SubmitBatched(RdmaPoller poller)
     {
         var unlinkAfterPost = Defective(KnownDefects.TargetPostFailureReset);
+        RepostFailedSrqRecvs(poller);
         while (poller.PendingRecv.First is { } qpair)
         {
             if (!unlinkAfterPost)
@@ -184,8 +210,13 @@ public sealed partial class NvmfRdmaTransport
         {
             for (var i = bad; i < batch.Length; i++)
             {
-                qpair.Resources!.Recvs[RdmaWrId.Index(batch[i].WrId)].Posted = false;
+                var recv = qpair.Resources!.Recvs[RdmaWrId.Index(batch[i].WrId)];
+                recv.Posted = false;
                 qpair.CurrentRecvDepth++;
+                if (poller.Srq != null)
+                {
+                    KeepFailedSrqRecv(poller, recv);
+                }
             }
 
             _log.Error(qpair, $"ibv_post_recv failed: {Errno.Name(rc)}");

@@ -210,6 +210,11 @@ public sealed partial class NvmfRdmaTransport
         if (wc.Status == WcStatus.Success && qpair.CurrentRecvDepth >= qpair.MaxQueueDepth)
         {
             _log.Error(qpair, "more capsules received than the negotiated queue depth");
+            if (poller.Srq != null && !Defective(KnownDefects.SrqRecvLost))
+            {
+                RepostSrqRecv(poller, recv); // the SRQ's, not the qpair's: SPDK HEAD drops it (docs/findings/004)
+            }
+
             DisconnectQpair(qpair);
             return qpair;
         }

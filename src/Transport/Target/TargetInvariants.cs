@@ -26,6 +26,14 @@ public static class TargetInvariants
         {
             var group = transport.PollGroups[i];
             CheckQueueMembers(group.PendingBufQueue.First, r => r.BufNext, r => r.BufOwner, group.PendingBufQueue.Id);
+            for (var j = 0; j < group.Pollers.Count; j++)
+            {
+                var poller = group.Pollers[j];
+                if (poller.SrqResources != null && !poller.NeedDestroy)
+                {
+                    CheckReceives(poller.SrqResources, poller.FailedSrqRecvs.Count());
+                }
+            }
         }
     }
 
@@ -52,7 +60,37 @@ public static class TargetInvariants
             }
         }
 
+        if (qpair.Poller?.Srq == null && qpair.IsActive && !qpair.IbvInErrorState && !qpair.DisconnectStarted)
+        {
+            CheckReceives(resources, failed: 0); // once its QP is in error, flushed receives are simply not re-posted
+        }
+
         CheckCounters(qpair, sendWrs, reads, active);
+    }
+
+    /// <summary>
+    /// receive-conservation: posted (or batched to be) + waiting on incoming_queue + held by requests + waiting to be
+    /// posted again = the pool's receives. Fewer: one was lost (the queue shrinks for good); more: one is in two places
+    /// (in C the same buffer posted twice, or posted while a request still reads its capsule).
+    /// </summary>
+    public static void CheckReceives(RdmaResources resources, int failed)
+    {
+        var posted = 0;
+        foreach (var recv in resources.Recvs)
+        {
+            posted += recv.Posted ? 1 : 0;
+        }
+
+        var incoming = resources.IncomingQueue.Count();
+        var held = 0;
+        foreach (var req in resources.Reqs)
+        {
+            held += req.Recv != null ? 1 : 0;
+        }
+
+        Check.That(posted + incoming + held + failed == resources.Recvs.Length, InvariantNames.ReceiveConservation,
+            (resources, posted, incoming, held, failed),
+            s => $"{s.resources}: {s.resources.Recvs.Length} receives but {s.posted} posted + {s.incoming} on incoming_queue + {s.held} held by requests + {s.failed} awaiting re-post = {s.posted + s.incoming + s.held + s.failed}");
     }
 
     private static void CheckPlacement(RdmaRequest req, RdmaQpair qpair)

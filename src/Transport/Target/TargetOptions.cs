@@ -127,6 +127,13 @@ public enum KnownDefects
     /// the command) and the qpair goes on; a later abort completes the command the caller already gave up.
     /// </summary>
     HostCapsulePostLeak = 1 << 4,
+
+    /// <summary>
+    /// <c>srq-recv-lost</c> (found by this harness, still in SPDK HEAD: docs/findings/004): a shared-receive-queue
+    /// receive whose <c>ibv_post_srq_recv</c> failed (<c>_poller_reset_failed_recvs</c> only disconnects its qpair), or
+    /// one that arrived beyond its qpair's queue depth, is never posted again: the SRQ shrinks for good with each.
+    /// </summary>
+    SrqRecvLost = 1 << 5,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -137,6 +144,7 @@ public static class KnownDefectNames
     public const string TargetIgnoresRejected = "target-ignores-rejected";
     public const string TargetPostFailureReset = "target-post-failure-reset";
     public const string HostCapsulePostLeak = "host-capsule-post-leak";
+    public const string SrqRecvLost = "srq-recv-lost";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak;
@@ -145,6 +153,7 @@ public static class KnownDefectNames
     public static IReadOnlyList<string> All { get; } = new[]
     {
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
+        SrqRecvLost,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -157,6 +166,7 @@ public static class KnownDefectNames
             TargetIgnoresRejected => KnownDefects.TargetIgnoresRejected,
             TargetPostFailureReset => KnownDefects.TargetPostFailureReset,
             HostCapsulePostLeak => KnownDefects.HostCapsulePostLeak,
+            SrqRecvLost => KnownDefects.SrqRecvLost,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
