@@ -5,6 +5,7 @@ using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Cm;
 using Harness.Sim.Core;
 using Harness.Sim.Faults;
+using Harness.Sim.Oracle;
 using Harness.Sim.Tracing;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvmf;
@@ -86,7 +87,12 @@ public sealed class SnapshotRun
     {
         try
         {
-            transport.StartFromSnapshot(new TargetReactorRuntime(backend.Reactors, transport, () => TargetInvariants.CheckAll(transport)), SimBackend.TargetAddress, _snapshot);
+            var liveness = new DrainLiveness(transport);
+            transport.StartFromSnapshot(new TargetReactorRuntime(backend.Reactors, transport, () =>
+            {
+                TargetInvariants.CheckAll(transport);
+                liveness.Check();
+            }), SimBackend.TargetAddress, _snapshot);
             transport.DisconnectRestored();
             var outcome = backend.Fabric.Run(DrainTimeNsMax, () => transport.Qpairs.All(q => !q.Restored || q.Destroyed));
             var left = transport.Qpairs.Where(q => q.Restored && !q.Destroyed).ToList();

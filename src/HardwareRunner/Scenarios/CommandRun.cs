@@ -50,6 +50,7 @@ internal sealed partial class CommandRun : IDisposable
     private readonly Observer _observer;
     private readonly List<DmaBuffer> _buffers = new();
     private readonly List<IssuedCommand> _issued = new();
+    private readonly DrainLiveness _liveness;
     private readonly BlockModel _blocks = new();
     private readonly List<string> _notes = new();
     private NvmeRdmaPollGroup[] _groups = Array.Empty<NvmeRdmaPollGroup>();
@@ -76,6 +77,7 @@ internal sealed partial class CommandRun : IDisposable
         _observer = new Observer(this);
         Transport = new NvmfRdmaTransport(targetMachine, options, Nvmf, _observer);
         Model = new TargetBookkeepingModel(_fabric, Transport, targetMachine.HostName);
+        _liveness = new DrainLiveness(Transport);
         var hostOptions = new HostOptions { Defects = defects, IoQueueSize = _topology.Depth + 1, AdminPollPeriodNs = AdminPollPeriodNs, Interleaving = new AdminPreemption(this) };
         Controller = new NvmeRdmaController(_hostMachine, _fabric.Reactors.CreateReactor("host.admin"), TargetAddress, hostOptions);
         HostOptions = hostOptions;
@@ -198,6 +200,7 @@ internal sealed partial class CommandRun : IDisposable
         AfterEvent?.Invoke();
         TargetInvariants.CheckAll(Transport);
         Model.Check();
+        _liveness.Check();
     }
 
     private string Describe()

@@ -109,6 +109,7 @@ public sealed class SimContext : IVerbsContext
                 UnackedAsyncEvents++;
                 if (ev.Qp is SimQp qp)
                 {
+                    qp.QueuedAsyncEvents--;
                     qp.UnackedAsyncEvents++;
                 }
 
@@ -156,12 +157,17 @@ public sealed class SimContext : IVerbsContext
     /// <summary>Queues an async event and traces it. Caller holds the gate.</summary>
     internal void RaiseAsyncEvent(AsyncEvent ev)
     {
-        if (_asyncEvents.Count >= AsyncEventsQueuedMax)
+        if (_asyncEvents.Count >= AsyncEventsQueuedMax && _asyncEvents.Dequeue().Qp is SimQp lost)
         {
-            _asyncEvents.Dequeue();
+            lost.QueuedAsyncEvents--;
         }
 
         _asyncEvents.Enqueue(ev);
+        if (ev.Qp is SimQp qp)
+        {
+            qp.QueuedAsyncEvents++;
+        }
+
         World.Record(new TraceRecord
         {
             Kind = TraceKind.AsyncEvent,

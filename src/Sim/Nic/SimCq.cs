@@ -310,5 +310,5 @@ public sealed class SimSrq : ISharedReceiveQueue
     }
 
     /// <summary>The SRQ's WQE that <see cref="TryTake"/> gave out now has its completion: where it gives the slot back.</summary>
-    internal SlotRelease Release() => SlotRelease.SrqRecv(this);
+    internal SlotRelease Release(SimQp qp, int epoch) => SlotRelease.SrqRecv(this, qp, epoch);
 }

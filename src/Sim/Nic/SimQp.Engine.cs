@@ -263,7 +263,8 @@ public sealed partial class SimQp
         if (_srq != null)
         {
             // With an SRQ, every receive completion is for a WQE the responder took from it (TryTakeRecv).
-            release = _srq!.Release();
+            _srqUnpolled++;
+            release = _srq!.Release(this, _epoch);
         }
         else
         {

@@ -256,7 +256,7 @@ public sealed partial class SimQp
     {
         Array.Clear(_sq);
         _sqFree = _sqHead = _sqStart = _sqTail = 0;
-        _rqHead = _rqCount = _rqUnpolled = 0;
+        _rqHead = _rqCount = _rqUnpolled = _srqUnpolled = 0;
         _epoch++; // completions written before the reset give back nothing: their queue is gone
         _readsInFlight = 0;
         _txFreeNs = 0;

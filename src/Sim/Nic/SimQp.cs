@@ -36,6 +36,7 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
     private int _rqHead;
     private int _rqCount;
     private int _rqUnpolled;
+    private int _srqUnpolled;
     private int _epoch;
     private long _txFreeNs;
     private int _readsInFlight;
@@ -99,6 +100,16 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
 
     /// <summary>Receives posted to this QP's own receive queue and not yet consumed.</summary>
     public int OutstandingRecvs => _rqCount;
+
+    /// <summary>
+    /// Work the consumer has not seen the end of: send slots not yet freed by a polled completion, receives still
+    /// posted, receive completions (own queue or SRQ) not yet polled, and async events about the QP not yet got or
+    /// not yet acked. Zero means the NIC holds nothing more of this QP for its consumer.
+    /// </summary>
+    public int WorkNotPolled => SendSlotsInUse + _rqCount + _rqUnpolled + _srqUnpolled + QueuedAsyncEvents + UnackedAsyncEvents;
+
+    /// <summary>Async events about this QP raised and not yet got with ibv_get_async_event.</summary>
+    internal int QueuedAsyncEvents { get; set; }
 
     /// <summary>Send-queue slots taken: posted WRs plus finished ones whose completion (or a later one) is not polled yet.</summary>
     public int SendSlotsInUse => (int)(_sqTail - _sqFree);
@@ -285,6 +296,18 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
 
         SimCheck.That(_rqUnpolled > 0, World, "rq-slot-release", this, "a polled completion frees a receive slot that was not consumed");
         _rqUnpolled--;
+    }
+
+    /// <summary>A receive completion of this QP for a WQE taken from its SRQ was polled. Caller holds the gate.</summary>
+    internal void SrqRecvPolled(int epoch)
+    {
+        if (Destroyed || epoch != _epoch)
+        {
+            return;
+        }
+
+        SimCheck.That(_srqUnpolled > 0, World, "srq-recv-release", this, "a polled SRQ receive completion was never written for this QP");
+        _srqUnpolled--;
     }
 
     private int SlotIndex(long seq) => (int)(seq % _sq.Length);

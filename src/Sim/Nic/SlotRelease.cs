@@ -26,8 +26,8 @@ internal readonly struct SlotRelease
     /// <summary>A receive completion of the QP's own receive queue.</summary>
     public static SlotRelease Recv(SimQp qp, int epoch) => new(qp, null, -1, epoch);
 
-    /// <summary>A receive completion whose WQE came from a shared receive queue.</summary>
-    public static SlotRelease SrqRecv(SimSrq srq) => new(null, srq, -1, 0);
+    /// <summary>A receive completion of <paramref name="qp"/> whose WQE came from a shared receive queue.</summary>
+    public static SlotRelease SrqRecv(SimSrq srq, SimQp qp, int epoch) => new(qp, srq, -1, epoch);
 
     /// <summary>Gives the slot back (caller holds the gate).</summary>
     public void Apply()
@@ -35,6 +35,7 @@ internal readonly struct SlotRelease
         if (_srq != null)
         {
             _srq.ReleasePolled();
+            _qp?.SrqRecvPolled(_epoch);
         }
         else if (_qp != null && _sqFreeTo >= 0)
         {

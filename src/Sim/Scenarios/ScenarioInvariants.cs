@@ -25,7 +25,9 @@ public static class ScenarioInvariants
     {
         InvariantNames.RequestInOneQueue, InvariantNames.QueueStateConsistent, InvariantNames.DepthCounters, InvariantNames.NoLeakOnDestroy,
         InvariantNames.CompletesOnce, InvariantNames.DataIntegrity, InvariantNames.QueueIntegrity, InvariantNames.StateTransition,
+        InvariantNames.ObjectLifetime, InvariantNames.ReceiveConservation, InvariantNames.BoundedLiveness,
         DataVerification, DuplicateCompletion, LostCompletion, ResourceLeak, NoProgress, Protocol, Hang, Crash, ModelAgreement,
+        Contract.VerbsContract.Invariant, Nic.SimCheck.Invariant,
     };
 
     public static bool IsKnown(string name) => Known.Contains(name, StringComparer.Ordinal);

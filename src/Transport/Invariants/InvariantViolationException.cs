@@ -44,6 +44,12 @@ public static class InvariantNames
     /// waiting to be re-posted after a failed post. One that is nowhere is lost for good (an SRQ shrinks with each).
     /// </summary>
     public const string ReceiveConservation = "receive-conservation";
+
+    /// <summary>
+    /// A qpair being closed ends within a bounded number of polls once nothing of it is left to wait for (every WR's
+    /// completion polled, every event about it acked, nothing executing): not later, by a timeout, or never.
+    /// </summary>
+    public const string BoundedLiveness = "bounded-liveness";
 }
 
 /// <summary>Always-on assertions: one condition each, with a message naming the object.</summary>

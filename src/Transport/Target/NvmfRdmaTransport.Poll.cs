@@ -9,6 +9,7 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Polls one poller once. Returns the number of completions handled (0 = idle).</summary>
     internal int PollPoller(RdmaPoller poller, Span<WorkCompletion> wcs)
     {
+        poller.Polls++;
         if (poller.NeedDestroy)
         {
             DestroyAllDrained(poller);

@@ -43,6 +43,9 @@ public sealed class RdmaPoller
     /// <summary>The device is gone: drain and destroy every qpair.</summary>
     public bool NeedDestroy { get; internal set; }
 
+    /// <summary>Times this poller was polled (the clock of the bounded-liveness oracle).</summary>
+    public long Polls { get; internal set; }
+
     /// <summary>Qpairs in QP-number order (SPDK's RB tree order; iterating it never allocates).</summary>
     public IReadOnlyList<RdmaQpair> Qpairs => _ordered;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Harness.Sim.Oracle;
 using Harness.Transport.Nvmf;
 using Harness.Transport.Target;
 using Harness.Transport.Threading;
@@ -79,7 +80,12 @@ public sealed class NvmfTargetSide
 
         _started = true;
         var groups = Math.Min(_o.Qpairs, NvmfWorkload.PollGroupsMax);
-        Transport.Start(new TargetReactorRuntime(reactors, Transport, () => TargetInvariants.CheckAll(Transport)), groups, _o.TargetAddress);
+        var liveness = new DrainLiveness(Transport);
+        Transport.Start(new TargetReactorRuntime(reactors, Transport, () =>
+        {
+            TargetInvariants.CheckAll(Transport);
+            liveness.Check();
+        }), groups, _o.TargetAddress);
     }
 
     /// <summary>Every data buffer and data WR back in its pool, or what is missing (call once every qpair is destroyed).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
+using Harness.Sim.Oracle;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.RdmaCm;
@@ -31,7 +32,11 @@ public sealed class TargetBed : IDisposable
         Options = baseOptions with { Defects = baseOptions.Defects | KnownDefectNames.FromEnvironment() };
         Transport = new NvmfRdmaTransport(TargetHost, Options, Controller, new Observer(_log, _transitions));
         Transport.Start(Fabric.Reactors, pollGroups, Address);
+        Liveness = new DrainLiveness(Transport);
     }
+
+    /// <summary>The bounded-liveness oracle, checked after every step with the target's invariants.</summary>
+    public DrainLiveness Liveness { get; }
 
     public SimFabric Fabric { get; }
 
@@ -128,6 +133,7 @@ public sealed class TargetBed : IDisposable
         Fabric.World.Step();
         CheckedSteps++;
         TargetInvariants.CheckAll(Transport);
+        Liveness.Check();
     }
 
     private static void Check(int rc, string what)
