@@ -197,6 +197,11 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         }
 
         _failed.Clear();
+        for (var i = 0; i < _qpairs.Count && n > 0; i++)
+        {
+            _qpairs[i].CheckReceives();
+        }
+
         return Math.Max(n, 0);
     }
 

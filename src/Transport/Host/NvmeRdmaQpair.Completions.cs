@@ -54,6 +54,11 @@ public sealed partial class NvmeRdmaQpair
             Fail(failure);
         }
 
+        if (n > 0)
+        {
+            CheckReceives();
+        }
+
         return Math.Max(n, 0);
     }
 

@@ -41,6 +41,15 @@ public sealed partial class NvmeRdmaQpair
         }
     }
 
+    /// <summary>Checks receive-conservation of the response buffers while the qpair runs (not once it is failing or disconnecting).</summary>
+    internal void CheckReceives()
+    {
+        if (_state == NvmeRdmaQpairState.Running && !_failRequested && Resources is { } r)
+        {
+            r.CheckReceives(Name);
+        }
+    }
+
     /// <summary>SPDK nvme_rdma_fail_qpair: remember why, and disconnect on the next round (after the WC batch).</summary>
     internal void Fail(QpairFailureReason reason)
     {

@@ -178,6 +178,25 @@ internal sealed class QpairResources
             s => $"{s.owner}: current_num_sends {s.Item4.CurrentNumSends} / current_num_recvs {s.Item4.CurrentNumRecvs}, but {s.sends} SEND and {s.recvs} RECV WRs are outstanding");
     }
 
+    /// <summary>
+    /// receive-conservation for the host's response buffers: each is posted, waiting to be posted again, or holds the
+    /// response of a request not yet completed. One that is nowhere is lost (the target then runs out of receives to
+    /// send responses into: RNR, then a retry-exceeded); one in two places is posted while its response is still read.
+    /// </summary>
+    public void CheckReceives(string owner)
+    {
+        var posted = 0;
+        var held = 0;
+        for (var i = 0; i < Entries; i++)
+        {
+            posted += RecvPosted[i] ? 1 : 0;
+            held += Requests[i].Outstanding && Requests[i].RspIndex >= 0 ? 1 : 0;
+        }
+
+        Check.That(posted + _deferredCount + held == Entries, InvariantNames.ReceiveConservation, (owner, posted, held, this),
+            s => $"{s.owner}: {s.Item4.Entries} response buffers but {s.posted} posted + {s.Item4.DeferredRecvs} waiting to be posted again + {s.held} holding a response = {s.posted + s.Item4.DeferredRecvs + s.held}");
+    }
+
     /// <summary>Deregisters and frees the buffer. The requests must all be free.</summary>
     public void Release(IDmaMemory memory, string owner)
     {
