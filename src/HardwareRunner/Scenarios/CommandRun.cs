@@ -231,7 +231,15 @@ internal sealed partial class CommandRun : IDisposable
     /// <summary>Forwards the target's reports to the model, the leak check and the notes.</summary>
     private sealed class Observer(CommandRun run) : ITargetObserver
     {
-        public void OnRequestState(RdmaRequest request, RdmaRequestState from) => run.Model.OnTransition(request);
+        public void OnRequestState(RdmaRequest request, RdmaRequestState from)
+        {
+            if (request.State == RdmaRequestState.Free)
+            {
+                RequestWrLifetime.CheckFreed(request);
+            }
+
+            run.Model.OnTransition(request);
+        }
 
         public void OnCmEvent(Harness.Transport.RdmaCm.CmEvent ev)
         {

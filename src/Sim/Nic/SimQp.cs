@@ -108,6 +108,21 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
     /// </summary>
     public int WorkNotPolled => SendSlotsInUse + _rqCount + _rqUnpolled + _srqUnpolled + QueuedAsyncEvents + UnackedAsyncEvents;
 
+    /// <summary>
+    /// Send-queue WRs carrying <paramref name="wrId"/> that the consumer has not seen the end of (posted, or completed
+    /// but their slot not yet freed by a polled completion). A scan of the send queue: for oracles, not the data path.
+    /// </summary>
+    public int SendWrsHeld(ulong wrId)
+    {
+        var held = 0;
+        for (var seq = _sqFree; seq < _sqTail && !Destroyed; seq++)
+        {
+            held += _sq[SlotIndex(seq)].Wr.WrId == wrId ? 1 : 0;
+        }
+
+        return held;
+    }
+
     /// <summary>Async events about this QP raised and not yet got with ibv_get_async_event.</summary>
     internal int QueuedAsyncEvents { get; set; }
 

@@ -1,3 +1,4 @@
+using Harness.Sim.Oracle;
 using Harness.Tests.Properties.Target.Support;
 using Harness.Transport.Invariants;
 using Harness.Transport.Target;
@@ -35,5 +36,29 @@ public sealed class ObjectLifetimeTests
         Assert.Equal(InvariantNames.ObjectLifetime, violation.Invariant);
         Assert.Contains($"wr_id 0x{wrId:x}", violation.Detail, StringComparison.Ordinal);
         Assert.Contains($"QP 0x{qpair.Qp!.QpNum:x}", violation.Detail, StringComparison.Ordinal);
+    }
+    [Fact]
+    public void A_request_freed_while_the_nic_holds_a_wr_carrying_its_wr_id_is_an_object_lifetime_violation()
+    {
+        using var bed = new TargetBed();
+        var host = bed.AddHost("a", 4);
+        bed.Connect(host, qid: 1);
+        var qpair = bed.Transport.Qpairs.Single(q => !q.Destroyed);
+        var req = qpair.Resources!.Reqs[3];
+        Assert.Equal(RdmaRequestState.Free, req.State);
+        RequestWrLifetime.CheckFreed(req); // holds: nothing of it is on the wire
+
+        // The mutation: the request "was" used and freed while one of its unsignaled RDMA WRITEs is still on the send
+        // queue (its slot is freed only when a later signaled completion is polled).
+        req.Qpair = qpair;
+        var wr = new SendWorkRequest { WrId = req.DataWrId, Opcode = WrOpcode.RdmaWrite, NumSge = 0, RemoteAddr = host.Data.Address, Rkey = host.DataMr.Rkey };
+        lock (bed.Fabric.World.Gate)
+        {
+            Assert.Equal(Errno.Ok, qpair.Qp!.PostSend(new ReadOnlySpan<SendWorkRequest>(in wr), out _));
+        }
+
+        var violation = Assert.Throws<InvariantViolationException>(() => RequestWrLifetime.CheckFreed(req));
+        Assert.Equal(InvariantNames.ObjectLifetime, violation.Invariant);
+        Assert.Contains($"{req} was freed while {qpair.Qp} still holds 1 data WR(s)", violation.Detail, StringComparison.Ordinal);
     }
 }

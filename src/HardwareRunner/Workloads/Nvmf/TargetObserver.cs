@@ -1,3 +1,4 @@
+using Harness.Sim.Oracle;
 using Harness.Transport.RdmaCm;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
@@ -33,7 +34,15 @@ internal sealed class TargetObserver : ITargetObserver
     public int QpairsDestroyed { get; private set; }
 
     /// <inheritdoc/>
-    public void OnRequestState(RdmaRequest request, RdmaRequestState from) => _probe?.OnRequestState(request, from);
+    public void OnRequestState(RdmaRequest request, RdmaRequestState from)
+    {
+        if (request.State == RdmaRequestState.Free)
+        {
+            RequestWrLifetime.CheckFreed(request);
+        }
+
+        _probe?.OnRequestState(request, from);
+    }
 
     /// <inheritdoc/>
     public void OnCmEvent(CmEvent ev) => _probe?.OnCmEvent(ev);

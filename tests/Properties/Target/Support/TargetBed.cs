@@ -146,7 +146,15 @@ public sealed class TargetBed : IDisposable
 
     private sealed class Observer(List<string> log, HashSet<(RdmaRequestState, RdmaRequestState)> transitions) : ITargetObserver
     {
-        public void OnRequestState(RdmaRequest request, RdmaRequestState from) => transitions.Add((from, request.State));
+        public void OnRequestState(RdmaRequest request, RdmaRequestState from)
+        {
+            if (request.State == RdmaRequestState.Free)
+            {
+                RequestWrLifetime.CheckFreed(request);
+            }
+
+            transitions.Add((from, request.State));
+        }
 
         public void OnCmEvent(CmEvent ev)
         {
