@@ -71,7 +71,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
             while (n < wcs.Length && _count > 0 && _visibleAtNs[_head] <= now)
             {
                 wcs[n++] = _ring[_head];
-                _releases[_head].Apply();
+                _releases[_head].Apply(_ring[_head]);
                 _releases[_head] = default;
                 _head = (_head + 1) % _ring.Length;
                 _count--;
@@ -192,6 +192,9 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
 /// <summary>A simulated shared receive queue: one FIFO of receives consumed by every QP attached to it.</summary>
 public sealed class SimSrq : ISharedReceiveQueue
 {
+    /// <summary>wr_ids of the receives posted and not yet polled (one buffer must not be posted twice).</summary>
+    private readonly HashSet<ulong> _wrIds = new();
+
     private readonly RecvWorkRequest[] _ring;
     private readonly SimPd _pd;
     private int _head;
@@ -248,6 +251,7 @@ public sealed class SimSrq : ISharedReceiveQueue
                 // Full, counting WQEs consumed whose completions are not polled yet (mlx5 frees them in ibv_poll_cq).
                 VerbsContract.That(_count + _unpolled < _ring.Length, _pd.World, VerbsContract.PostBeyondCaps, this, "ibv_post_srq_recv: max_wr receives already in the SRQ");
 
+                ReceiveLedger.Posted(_wrIds, wrs[i].WrId, _pd.World, this);
                 _ring[(_head + _count) % _ring.Length] = wrs[i];
                 _count++;
                 _pd.World.Record(new TraceRecord
@@ -303,8 +307,9 @@ public sealed class SimSrq : ISharedReceiveQueue
     }
 
     /// <summary>The completion of a WQE taken from this SRQ was polled: its slot is free (caller holds the gate).</summary>
-    internal void ReleasePolled()
+    internal void ReleasePolled(ulong wrId)
     {
+        _wrIds.Remove(wrId);
         SimCheck.That(_unpolled > 0, _pd.World, "srq-slot-release", this, "a polled completion gives back an SRQ slot that was not taken");
         _unpolled--;
     }

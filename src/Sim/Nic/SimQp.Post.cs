@@ -181,6 +181,7 @@ public sealed partial class SimQp
         VerbsContract.That(_rqCount + _rqUnpolled < _rq.Length, World, VerbsContract.PostBeyondCaps, this, "ibv_post_recv: max_recv_wr receives already in the receive queue");
 
         World.Record(new TraceRecord { Kind = TraceKind.PostRecv, Node = HostName, Qp = QpNum, WrId = wr.WrId, Op = "RECV", Length = wr.TotalLength() });
+        ReceiveLedger.Posted(_recvWrIds, wr.WrId, World, this);
         if (State == QpState.Err)
         {
             PushRecvCompletion(wr.WrId, WcStatus.WrFlushErr, 0, WcFlags.None, 0, 0);
@@ -257,6 +258,7 @@ public sealed partial class SimQp
         Array.Clear(_sq);
         _sqFree = _sqHead = _sqStart = _sqTail = 0;
         _rqHead = _rqCount = _rqUnpolled = _srqUnpolled = 0;
+        _recvWrIds.Clear();
         _epoch++; // completions written before the reset give back nothing: their queue is gone
         _readsInFlight = 0;
         _txFreeNs = 0;

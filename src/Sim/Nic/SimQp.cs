@@ -37,6 +37,9 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
     private int _rqCount;
     private int _rqUnpolled;
     private int _srqUnpolled;
+
+    /// <summary>wr_ids of the receives posted and not yet polled (one buffer must not be posted twice).</summary>
+    private readonly HashSet<ulong> _recvWrIds = new();
     private int _epoch;
     private long _txFreeNs;
     private int _readsInFlight;
@@ -302,13 +305,14 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
     }
 
     /// <summary>A receive completion of this QP's own receive queue was polled. Caller holds the gate.</summary>
-    internal void ReleaseRecvSlot(int epoch)
+    internal void ReleaseRecvSlot(int epoch, ulong wrId)
     {
         if (Destroyed || epoch != _epoch)
         {
             return;
         }
 
+        _recvWrIds.Remove(wrId);
         SimCheck.That(_rqUnpolled > 0, World, "rq-slot-release", this, "a polled completion frees a receive slot that was not consumed");
         _rqUnpolled--;
     }

@@ -29,12 +29,12 @@ internal readonly struct SlotRelease
     /// <summary>A receive completion of <paramref name="qp"/> whose WQE came from a shared receive queue.</summary>
     public static SlotRelease SrqRecv(SimSrq srq, SimQp qp, int epoch) => new(qp, srq, -1, epoch);
 
-    /// <summary>Gives the slot back (caller holds the gate).</summary>
-    public void Apply()
+    /// <summary>Gives the slot of polled completion <paramref name="wc"/> back (caller holds the gate).</summary>
+    public void Apply(in Transport.Verbs.WorkCompletion wc)
     {
         if (_srq != null)
         {
-            _srq.ReleasePolled();
+            _srq.ReleasePolled(wc.WrId);
             _qp?.SrqRecvPolled(_epoch);
         }
         else if (_qp != null && _sqFreeTo >= 0)
@@ -43,7 +43,7 @@ internal readonly struct SlotRelease
         }
         else
         {
-            _qp?.ReleaseRecvSlot(_epoch);
+            _qp?.ReleaseRecvSlot(_epoch, wc.WrId);
         }
     }
 }
