@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Harness.HardwareRunner.Cli;
 using Harness.Transport.Target;
 
 namespace Harness.Tests.Properties.Cli;
@@ -135,6 +136,21 @@ public sealed partial class RunReachTests : IDisposable
         var destroyedAt = TimeOf(lines.Single(l => l.Contains("qpair target#1 (qid 1, qp 0x101): qpair destroyed", StringComparison.Ordinal)));
         Assert.True(disconnectedAt < delayedAt + DelayNs, $"the disconnect ({disconnectedAt} ns) must come while the command is executing (until {delayedAt + DelayNs} ns)");
         Assert.True(destroyedAt >= delayedAt + DelayNs, $"the target qpair of queue 1 was destroyed at {destroyedAt} ns, before its command executing since {delayedAt} ns completed");
+    }
+
+    [Fact]
+    public void A_swarm_seed_may_cycle_its_controller_up_to_four_times_in_time_order_and_nothing_accumulates()
+    {
+        var seeds = Enumerable.Range(1, 200).Select(s => (Seed: (ulong)s, Setup: FaultProfileBuilder.Build(FaultProfiles.Swarm, (ulong)s, 2, 16, 300))).ToList();
+        var counts = seeds.Select(s => s.Setup.ControllerActions.Count).ToList();
+        var busiest = seeds.First(s => s.Setup.ControllerActions.Count == FaultProfileBuilder.ControllerCyclesMax && s.Setup.Description.Contains("controller cycles: 4", StringComparison.Ordinal));
+
+        Assert.Contains(0, counts);
+        Assert.True(counts.Max() >= FaultProfileBuilder.ControllerCyclesMax, $"at most {counts.Max()} controller actions in 200 seeds");
+        Assert.All(seeds, s => Assert.Equal(s.Setup.ControllerActions.OrderBy(a => a.AtNs), s.Setup.ControllerActions));
+
+        var run = HarnessRun.Of("run", "--faults", "swarm", "--seed", busiest.Seed.ToString(CultureInfo.InvariantCulture), "--ios", "300", "--qpairs", "2");
+        Assert.True(run.Exit == 0, run.ToString()); // the leak check runs after the last cycle's teardown
     }
 
     private string Write(string name, string text)
