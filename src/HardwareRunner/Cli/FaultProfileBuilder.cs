@@ -60,6 +60,15 @@ public static class FaultProfileBuilder
     /// <summary>How long the host's completion queues stay slow.</summary>
     public const long SlowCqWindowNs = 20_000_000;
 
+    /// <summary>Random stream of the swarm's connect/disconnect cycles (its own: the profile's older draws keep their values).</summary>
+    public const string CyclesStreamName = "harness.fault-profile.ctrlr-cycles";
+
+    /// <summary>Probability that a swarm seed cycles its controller (resets or deletes and re-attaches it) several times.</summary>
+    public const double ControllerCyclesChance = 0.5;
+
+    /// <summary>Most controller cycles a swarm seed draws: each leaks what a teardown forgets, so leaks add up and show.</summary>
+    public const int ControllerCyclesMax = 4;
+
     private const int FlushStormsMax = 3;
     private const int DisconnectsMax = 4;
     private const double RecvRepostDelayNsMin = 2_000;
@@ -100,6 +109,7 @@ public static class FaultProfileBuilder
                 break;
             default:
                 acc.Swarm(SwarmProfile.Draw(new RandomStreams(seed)));
+                acc.ControllerCycles(new RandomStreams(seed).Stream(CyclesStreamName));
                 break;
         }
 
@@ -262,7 +272,7 @@ public static class FaultProfileBuilder
         public void Swarm(SwarmProfile swarm)
         {
             _swarm = swarm;
-            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider };
+            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider, InCapsuleDataSize = swarm.InCapsuleDataSize };
             _parts.Add(swarm.Describe()["faults: ".Length..]);
             if (r.Chance(0.5))
             {
@@ -283,6 +293,31 @@ public static class FaultProfileBuilder
             {
                 Disconnects();
             }
+        }
+
+        /// <summary>
+        /// With probability <see cref="ControllerCyclesChance"/>, 1..<see cref="ControllerCyclesMax"/> controller resets or
+        /// deletions and re-attaches at times in the I/O phase, drawn from <paramref name="cycles"/>; the actions stay in time
+        /// order with any the other draws made.
+        /// </summary>
+        public void ControllerCycles(DeterministicRandom cycles)
+        {
+            if (!cycles.Chance(ControllerCyclesChance))
+            {
+                return;
+            }
+
+            var n = 1 + cycles.NextInt(ControllerCyclesMax);
+            var drawn = new List<ControllerAction>();
+            for (var i = 0; i < n; i++)
+            {
+                var at = fromNs + (long)(cycles.NextDouble() * (untilNs - fromNs));
+                drawn.Add(new ControllerAction(at, cycles.Chance(0.5) ? ControllerActionKind.Reset : ControllerActionKind.DeleteAndReattach));
+            }
+
+            var all = _setup.ControllerActions.Concat(drawn).OrderBy(a => a.AtNs).ThenBy(a => a.Kind).ToArray();
+            _setup = _setup with { ControllerActions = all };
+            _parts.Add(Inv($"controller cycles: {n} ({string.Join(", ", drawn.OrderBy(a => a.AtNs).Select(a => Inv($"{(a.Kind == ControllerActionKind.Reset ? "reset" : "delete and re-attach")} at {a.AtNs / 1e3:0.#} µs")))})"));
         }
 
         public FaultSetup ToSetup() => _setup with

@@ -38,6 +38,9 @@ public sealed record FaultSetup
     /// <summary>The provider the simulated NIC behaves as (the swarm's draw).</summary>
     public Sim.Nic.SimProvider Provider { get; init; } = Sim.Nic.SimProvider.Mlx5;
 
+    /// <summary>The target's in-capsule data size the swarm drew (null: the run's own).</summary>
+    public int? InCapsuleDataSize { get; init; }
+
     /// <summary>Controller resets and deletions the host performs in the middle of the I/O, in time order.</summary>
     public IReadOnlyList<ControllerAction> ControllerActions { get; init; } = [];
 
@@ -51,5 +54,6 @@ public sealed record FaultSetup
         HostRnrRetryCount = RnrRetryCount,
         ControllerActions = ControllerActions,
         TargetSrq = TargetSrq || options.TargetSrq,
+        InCapsuleDataSize = InCapsuleDataSize ?? options.InCapsuleDataSize,
     };
 }

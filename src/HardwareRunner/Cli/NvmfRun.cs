@@ -5,6 +5,7 @@ using Harness.HardwareRunner.Workloads.NvmeHost;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Cm;
 using Harness.Sim.Coverage;
+using Harness.Sim.Faults;
 using Harness.Sim.Core;
 using Harness.Sim.Tracing;
 using Harness.Transport.Invariants;
@@ -44,7 +45,7 @@ internal static class NvmfRun
         }
 
         var setup = settings.FaultSetup();
-        var options = setup.Apply(settings.WorkloadOptions(defects) with { TargetAddress = SimBackend.TargetAddress });
+        var options = settings.Topology(setup.Apply(settings.WorkloadOptions(defects) with { TargetAddress = SimBackend.TargetAddress }));
         var invalid = options.Validate();
         if (invalid != null)
         {
@@ -58,7 +59,7 @@ internal static class NvmfRun
         }
 
         int exit;
-        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan, Provider = setup.Provider }, trace?.Trace))
+        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan, Provider = settings.ProviderOr(setup.Provider) }, trace?.Trace))
         {
             exit = Run(settings, options, backend, stdout, stderr, progress);
         }
@@ -86,7 +87,7 @@ internal static class NvmfRun
         var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
         var preemption = world.Random.Stream(PreemptionStream);
         coverage?.Attach(backend.Fabric);
-        return new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
+        var workload = new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,
             line => world.Record(new TraceRecord { Kind = TraceKind.Note, Node = SimBackend.TargetName, Op = "log", Text = line }),
             (o, sink) => new NvmeRdmaHostDriver(backend.Host, o with
             {
@@ -95,6 +96,13 @@ internal static class NvmfRun
                 Observer = coverage?.Host,
             }, sink),
             coverage?.Target);
+        if (ControllerFaultInjector.Applies(backend.Fabric.Faults.Plan))
+        {
+            // The block device below the controller is a fault site of its own: media errors and late completions.
+            workload.Controller.IoFaults = new ControllerFaultInjector(world, backend.Fabric.Faults, SimBackend.TargetName);
+        }
+
+        return workload;
     }
 
     private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)

@@ -14,14 +14,20 @@ internal static class NvmfSummary
         var stats = w.Stats;
         var host = w.Driver.Counters;
         o.WriteLine(string.Create(inv, $"harness run: seed {s.Seed}, backend {s.Backend}, workload {s.Workload}, qpairs {s.Qpairs}, qd {s.QueueDepth}, io-size {s.IoSize} B, rw-mix {s.RwMix:0.###}, faults {s.Faults}"));
+        o.WriteLine(string.Create(inv, $"topology: srq {(w.Options.TargetSrq ? "on" : "off")}, provider {Sim.Scenarios.ScenarioNames.FormatProvider(fabric.Options.Provider)}, in-capsule-size {w.Options.InCapsuleDataSize} B"));
         o.WriteLine(string.Create(inv,
             $"ios: {stats.Ios} requested, {stats.Completed} completed, {stats.Failed} failed ({stats.FailedInFlight} aborted by a qpair disconnect, {stats.FailedStatus} with an NVMe error status, {stats.NotIssued} not issued); {stats.Writes} writes, {stats.Reads} reads"));
         o.WriteLine(string.Create(inv, $"qpairs: {host.QpairsConnected} connected, {host.QpairsFailed} failed; {host.Reconnects} reconnects, {host.ControllerResets} controller resets, {host.CmEventTimeouts} CM event timeouts"));
         RunSummary.Reasons(host.FailureReasons, o);
+        if (stats.FailedStatuses.Count > 0)
+        {
+            o.WriteLine("failed with: " + string.Join(", ", stats.FailedStatuses.Select(p => string.Create(inv, $"{p.Key} ×{p.Value}"))));
+        }
+
         o.WriteLine(string.Create(inv, $"verified: {stats.VerifiedBytes} bytes read back and compared with the model, {stats.UnverifiableBlocks} blocks unverifiable (two failed writes in a row)"));
         var target = w.Transport;
         o.WriteLine(string.Create(inv,
-            $"target: {w.Controller.CommandsExecuted} commands executed ({w.Controller.CommandsFailed} with an error status), {target.Qpairs.Count} qpairs created, {target.Qpairs.Count(q => q.Destroyed)} destroyed; log: {w.TargetLog.Lines} lines, {target.Log.Errors} errors, {target.Log.Warnings} warnings"));
+ $"target: {w.Controller.CommandsExecuted} commands executed ({w.Controller.CommandsFailed} with an error status, {w.Controller.CompletionsDelayed} completed late by the block device), {target.Qpairs.Count} qpairs created, {target.Qpairs.Count(q => q.Destroyed)} destroyed; log: {w.TargetLog.Lines} lines, {target.Log.Errors} errors, {target.Log.Warnings} warnings"));
         foreach (var line in w.TargetLog.FirstErrors)
         {
             o.WriteLine("  " + line);

@@ -23,6 +23,11 @@ internal static class RunCommand
             return Usage(stderr, faults); // a plan file is read before anything runs, on every backend
         }
 
+        if (settings.TopologyProblem() is { } topology)
+        {
+            return Usage(stderr, topology);
+        }
+
         if (settings.Backend == BackendNames.Ibverbs)
         {
             return RunHardware.Execute(settings, stdout, stderr);

@@ -20,6 +20,16 @@ internal sealed class RunCommandLine
     private readonly Option<int> _ioSize = NumberOption.Int("--io-size", "BYTES", "Bytes per Read/Write (nvmf: a multiple of the 4096-byte block).", 4096, RunRanges.IoSize);
     private readonly Option<double> _rwMix = NumberOption.Double("--rw-mix", "FRACTION", "Fraction of I/Os that are reads (nvmf).", 0.5, RunRanges.RwMix);
 
+    private readonly Option<string> _srq = Choice("--srq", "on|off", null, OnOff, "value",
+        "nvmf: the target uses one shared receive queue per poller (on) or a receive queue per qpair (off). Default: the fault profile's draw (swarm), else off.");
+
+    private readonly Option<string> _provider = Choice("--provider", "mlx5|rxe", null, Providers, "provider",
+        "sim: the provider the simulated NIC behaves as (rxe: Soft-RoCE, no LAST_WQE_REACHED). Default: the fault profile's draw (swarm), else mlx5.");
+
+    private readonly Option<int?> _inCapsuleSize = NumberOption.OptionalInt("--in-capsule-size", "BYTES",
+        "nvmf: the target's in-capsule data size (a multiple of 16; 0: none); the host sends a Write whose data fits in the capsule. Default: the fault profile's draw (swarm), else 4096.",
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0..{TargetOptions.InCapsuleDataSizeMax}"));
+
     // Not a Choice: a value that is no profile's name is a fault plan file, read and checked before the run (FaultsValue).
     private readonly Option<string> _faults = new("--faults")
     {
@@ -47,7 +57,7 @@ internal sealed class RunCommandLine
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _faults, _defect, _trace, _junit,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _faults, _defect, _trace, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
@@ -64,6 +74,9 @@ internal sealed class RunCommandLine
         QueueDepth = parse.GetValue(_qd),
         IoSize = parse.GetValue(_ioSize),
         RwMix = parse.GetValue(_rwMix),
+        Srq = parse.GetValue(_srq) is { } srq ? srq == "on" : null,
+        Provider = parse.GetValue(_provider),
+        InCapsuleSize = parse.GetValue(_inCapsuleSize),
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
         TracePath = parse.GetValue(_trace),
@@ -75,6 +88,10 @@ internal sealed class RunCommandLine
         DurationSeconds = parse.GetValue(_duration),
         WatchdogSeconds = parse.GetValue(_watchdog),
     };
+
+    private static readonly string[] OnOff = ["on", "off"];
+
+    private static readonly string[] Providers = ["mlx5", "rxe"];
 
     /// <summary>A string option that must be one of <paramref name="known"/> (the error names the option and the value).</summary>
     private static Option<string> Choice(string name, string helpName, string? defaultValue, IReadOnlyList<string> known, string what, string description)

@@ -27,6 +27,18 @@ public sealed record RunSettings
     /// <summary>Fraction of I/Os that are reads.</summary>
     public double RwMix { get; init; } = 0.5;
 
+    /// <summary><c>--srq on|off</c>: the target uses a shared receive queue per poller (null: not given; the profile's draw, else off).</summary>
+    public bool? Srq { get; init; }
+
+    /// <summary><c>--provider mlx5|rxe</c>: the provider the simulated NIC behaves as (null: not given; the profile's draw, else mlx5).</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>
+    /// <c>--in-capsule-size BYTES</c>: the target's in-capsule data size (0: none; null: not given; the profile's draw, else
+    /// <see cref="NvmfWorkloadOptions.InCapsuleDataSizeDefault"/>).
+    /// </summary>
+    public int? InCapsuleSize { get; init; }
+
     /// <summary><c>--faults</c> as given: a profile's name (<see cref="FaultProfiles"/>) or the path of a fault plan file.</summary>
     public string Faults { get; init; } = FaultProfiles.None;
 
@@ -76,9 +88,45 @@ public sealed record RunSettings
         QueueDepth = QueueDepth,
         IoSize = IoSize,
         ReadFraction = RwMix,
+        TargetSrq = Srq ?? false,
+        InCapsuleDataSize = InCapsuleSize ?? NvmfWorkloadOptions.InCapsuleDataSizeDefault,
         TargetDefects = defects,
         HostDefects = defects,
     };
+
+    /// <summary>
+    /// <paramref name="options"/> (after the fault profile applied) with what this run's <c>--srq</c> and
+    /// <c>--in-capsule-size</c> say: given options win over the profile's draws, so a swarm seed can be set up by hand.
+    /// </summary>
+    public NvmfWorkloadOptions Topology(NvmfWorkloadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options with
+        {
+            TargetSrq = Srq ?? options.TargetSrq,
+            InCapsuleDataSize = InCapsuleSize ?? options.InCapsuleDataSize,
+        };
+    }
+
+    /// <summary>A topology option the run cannot honour (naming it), or null.</summary>
+    public string? TopologyProblem()
+    {
+        if (Provider != null && Backend == BackendNames.Ibverbs)
+        {
+            return $"--provider {Provider}: only the simulated NIC takes it (a hardware run uses the device's own provider)";
+        }
+
+        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null))
+        {
+            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : "--in-capsule-size";
+            return $"{option}: only the nvmf workload takes it (--workload rdma has no NVMe-oF target)";
+        }
+
+        return null;
+    }
+
+    /// <summary>The simulated NIC's provider: <c>--provider</c> if given, else the fault profile's draw.</summary>
+    public Sim.Nic.SimProvider ProviderOr(Sim.Nic.SimProvider drawn) => Provider is { } p ? ScenarioNames.ParseProvider(p) : drawn;
 
     /// <summary>
     /// The run's faults: the plan file's as written, or the profile's drawn from the seed for this workload's shape.
@@ -96,6 +144,7 @@ public sealed record RunSettings
             sb.Append(CultureInfo.InvariantCulture, $" --rw-mix {RwMix:R}");
         }
 
+        AppendTopology(sb);
         sb.Append(" --faults ").Append(ShellWord.Quote(Faults));
         foreach (var defect in Defects)
         {
@@ -108,6 +157,25 @@ public sealed record RunSettings
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>The topology options given (those not given are the profile's draws, which the seed repeats).</summary>
+    private void AppendTopology(StringBuilder sb)
+    {
+        if (Srq is bool srq)
+        {
+            sb.Append(" --srq ").Append(srq ? "on" : "off");
+        }
+
+        if (Provider != null)
+        {
+            sb.Append(" --provider ").Append(Provider);
+        }
+
+        if (InCapsuleSize is int size)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" --in-capsule-size {size}");
+        }
     }
 
     /// <summary>A hardware run's own options (it reruns with the same schedule; real time does not repeat).</summary>

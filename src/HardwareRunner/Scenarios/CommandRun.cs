@@ -3,6 +3,7 @@ using System.Net;
 using Harness.HardwareRunner.Backends;
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
+using Harness.Sim.Faults;
 using Harness.Sim.Oracle;
 using Harness.Sim.Scenarios;
 using Harness.Sim.Tracing;
@@ -74,6 +75,11 @@ internal sealed partial class CommandRun : IDisposable
         _hostMachine = _fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         var options = ScenarioFile.ToTargetOptions(_topology) with { Defects = defects };
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(options), targetMachine.Clock);
+        if (ControllerFaultInjector.Applies(sim.Faults))
+        {
+            Nvmf.IoFaults = new ControllerFaultInjector(_fabric.World, _fabric.Faults, targetMachine.HostName);
+        }
+
         _observer = new Observer(this);
         Transport = new NvmfRdmaTransport(targetMachine, options, Nvmf, _observer);
         Model = new TargetBookkeepingModel(_fabric, Transport, targetMachine.HostName);

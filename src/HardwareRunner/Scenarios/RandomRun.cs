@@ -48,6 +48,7 @@ internal sealed class RandomRun : IDisposable
             TargetAddress = SimBackend.TargetAddress,
         });
         options = t.Srq is bool srq ? options with { TargetSrq = srq } : options;
+        options = t.Target?.InCapsuleDataSize is int inCapsule ? options with { InCapsuleDataSize = inCapsule } : options;
         var provider = t.Provider is { } p ? ScenarioNames.ParseProvider(p) : setup.Provider;
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
         if (_options.Validate() is { } problem)

@@ -18,6 +18,12 @@ public sealed class WorkloadStats
     /// <summary>Operations the target completed with an NVMe error status (NVMe-oF workload).</summary>
     public long FailedStatus { get; internal set; }
 
+    /// <summary>
+    /// The NVMe statuses of <see cref="FailedStatus"/> (printed as SPDK does, e.g. <c>UNRECOVERED READ ERROR (02/81)</c>)
+    /// and how many operations failed with each, in the order of the status text.
+    /// </summary>
+    public SortedDictionary<string, long> FailedStatuses { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Failed operations in total.</summary>
     public long Failed => FailedInFlight + FailedStatus + NotIssued;
 

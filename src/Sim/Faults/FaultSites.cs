@@ -42,9 +42,16 @@ public static class FaultSites
     /// <summary>ibv_post_send / ibv_post_recv / ibv_post_srq_recv fail at one WR of a chain (bad_wr).</summary>
     public const string PostError = "post_error";
 
+    /// <summary>The block device below the target's controller fails a Read or Write with an NVMe status.</summary>
+    public const string ControllerError = "ctrlr_error";
+
+    /// <summary>The block device below the target's controller completes a Read or Write late.</summary>
+    public const string ControllerDelay = "ctrlr_delay";
+
     /// <summary>Every site, in the order the coverage table lists them (the WR sites first, then CM, then timed ones).</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         WcError, PacketDrop, PostError, CmDrop, CmDelay, ForceQpError, Disconnect, AsyncEvent, DeviceRemoval, AddrChange, PortDown, StaleConn,
+        ControllerError, ControllerDelay,
     ];
 }

@@ -77,6 +77,47 @@ public sealed record SwarmProfile
     /// </summary>
     public const double StaleConnRateMax = 0.3;
 
+    /// <summary>Probability that a seed draws controller-layer (block device) errors.</summary>
+    public const double ControllerErrorChance = 0.25;
+
+    /// <summary>Smallest controller-error rate a seed draws (per Read/Write the target executes).</summary>
+    public const double ControllerErrorRateMin = 1e-3;
+
+    /// <summary>Largest controller-error rate a seed draws (per Read/Write): a handful of failed I/Os in 500.</summary>
+    public const double ControllerErrorRateMax = 2e-2;
+
+    /// <summary>Probability that a seed draws delayed controller-layer completions.</summary>
+    public const double ControllerDelayChance = 0.5;
+
+    /// <summary>Smallest delayed-completion rate a seed draws (per Read/Write).</summary>
+    public const double ControllerDelayRateMin = 1e-3;
+
+    /// <summary>Largest delayed-completion rate a seed draws (per Read/Write).</summary>
+    public const double ControllerDelayRateMax = 5e-2;
+
+    /// <summary>Shortest extra delay of a late block-device completion.</summary>
+    public const long ControllerDelayNsMin = 10_000;
+
+    /// <summary>Longest extra delay of a late block-device completion: long enough to span a disconnect and a controller re-attach.</summary>
+    public const long ControllerDelayNsMax = 5_000_000;
+
+    /// <summary>Random stream of the per-seed draws of the controller-layer faults (a stream of its own: older draws keep their values).</summary>
+    public const string ControllerDrawStream = "faults.swarm-draw.ctrlr";
+
+    /// <summary>Random stream of the per-seed draw of the target's in-capsule data size.</summary>
+    public const string InCapsuleDrawStream = "faults.swarm-draw.in-capsule";
+
+    /// <summary>In-capsule data sizes a seed draws from (0: none, every write's data is fetched by RDMA READ).</summary>
+    public static IReadOnlyList<int> InCapsuleDataSizes { get; } = new[] { 0, 4096, 4096, 8192 };
+
+    /// <summary>Statuses a failed Read draws from: media UNRECOVERED READ ERROR (02/81), generic INTERNAL DEVICE ERROR (00/06).</summary>
+    public static IReadOnlyList<Transport.Nvme.NvmeStatus> ControllerReadErrors { get; } =
+        new[] { Transport.Nvme.NvmeStatus.Media(0x81), Transport.Nvme.NvmeStatus.InternalDeviceError };
+
+    /// <summary>Statuses a failed Write draws from: media WRITE FAULT (02/80), generic INTERNAL DEVICE ERROR (00/06).</summary>
+    public static IReadOnlyList<Transport.Nvme.NvmeStatus> ControllerWriteErrors { get; } =
+        new[] { Transport.Nvme.NvmeStatus.Media(0x80), Transport.Nvme.NvmeStatus.InternalDeviceError };
+
     /// <summary>
     /// Async events the swarm raises: those that flag an error or a state change of one QP and make no CM event (no
     /// disconnect). QP_REQ_ERR and QP_ACCESS_ERR move the QP to ERR (its WRs flush); the others leave it as it is.
@@ -105,6 +146,15 @@ public sealed record SwarmProfile
 
     /// <summary>Probability that an rdma_connect is answered with REJECTED, IB_CM_REJ_STALE_CONN.</summary>
     public double StaleConnRate { get; init; }
+
+    /// <summary>Probability that a Read/Write fails in the block device with a status from <see cref="ControllerReadErrors"/> / <see cref="ControllerWriteErrors"/>.</summary>
+    public double ControllerErrorRate { get; init; }
+
+    /// <summary>Probability that a Read/Write completes late in the block device (log-uniform in [<see cref="ControllerDelayNsMin"/>, <see cref="ControllerDelayNsMax"/>]).</summary>
+    public double ControllerDelayRate { get; init; }
+
+    /// <summary>The target's in-capsule data size in bytes (a topology draw: the run's workload options, not a fault site; null: the run's own).</summary>
+    public int? InCapsuleDataSize { get; init; }
 
     /// <summary>True when any of the swarm faults that happen at a time (async, port, device, address) is on.</summary>
     public bool HasTimedFaults => AsyncEventRate > 0 || PortFlapRate > 0 || DeviceRemovalRate > 0 || AddrChangeRate > 0;
@@ -136,6 +186,8 @@ public sealed record SwarmProfile
         // Kinds added later draw from their own stream, so the older kinds keep each seed's rates.
         var post = random.Stream(StreamNames.PostErrorDraw);
         var reach = random.Stream(StreamNames.ReachDraw);
+        var ctrlr = random.Stream(ControllerDrawStream);
+        var capsule = random.Stream(InCapsuleDrawStream);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
@@ -149,6 +201,9 @@ public sealed record SwarmProfile
             DeviceRemovalRate = reach.Chance(DeviceRemovalChance) ? reach.LogUniform(DeviceRemovalRateMin, DeviceRemovalRateMax) : 0,
             AddrChangeRate = reach.Chance(AddrChangeChance) ? reach.LogUniform(AddrChangeRateMin, AddrChangeRateMax) : 0,
             StaleConnRate = reach.Chance(StaleConnChance) ? reach.LogUniform(StaleConnRateMin, StaleConnRateMax) : 0,
+            ControllerErrorRate = ctrlr.Chance(ControllerErrorChance) ? ctrlr.LogUniform(ControllerErrorRateMin, ControllerErrorRateMax) : 0,
+            ControllerDelayRate = ctrlr.Chance(ControllerDelayChance) ? ctrlr.LogUniform(ControllerDelayRateMin, ControllerDelayRateMax) : 0,
+            InCapsuleDataSize = InCapsuleDataSizes[capsule.NextInt(InCapsuleDataSizes.Count)],
         };
     }
 
@@ -162,6 +217,9 @@ public sealed record SwarmProfile
         DeviceRemovalRate = 0,
         AddrChangeRate = 0,
         StaleConnRate = 0,
+        ControllerErrorRate = 0,
+        ControllerDelayRate = 0,
+        InCapsuleDataSize = null,
     };
 
     /// <summary>One line listing the drawn rates (printed first for each seed).</summary>
@@ -187,6 +245,14 @@ public sealed record SwarmProfile
         Append(sb, "stale-conn", StaleConnRate);
         sb.Append(" srq=").Append(TargetSrq ? "on" : "off");
         sb.Append(" provider=").Append(Provider == Nic.SimProvider.Rxe ? "rxe" : "mlx5");
+        sb.Append(' ');
+        Append(sb, "ctrlr-error", ControllerErrorRate);
+        sb.Append(' ');
+        Append(sb, "ctrlr-delay", ControllerDelayRate);
+        if (InCapsuleDataSize is int icd)
+        {
+            sb.Append(" in-capsule=").Append(icd.ToString(CultureInfo.InvariantCulture));
+        }
         return sb.ToString();
     }
 

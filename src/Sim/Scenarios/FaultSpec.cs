@@ -22,6 +22,8 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(PortFlapSpec), "port-flap")]
 [JsonDerivedType(typeof(PostErrorSpec), "post-error")]
 [JsonDerivedType(typeof(StaleConnRejectSpec), "stale-conn-reject")]
+[JsonDerivedType(typeof(ControllerErrorSpec), "controller-error")]
+[JsonDerivedType(typeof(ControllerDelaySpec), "controller-delay")]
 public abstract record FaultSpec
 {
     /// <summary>The simulator's fault (names already validated by the loader).</summary>
@@ -115,4 +117,25 @@ public sealed record PostErrorSpec(string Qp, string Queue, int Nth, int? Wr, st
 public sealed record StaleConnRejectSpec(string? Host, int Nth) : FaultSpec
 {
     public override ScriptedFault ToFault() => new StaleConnFault(Host, Nth);
+}
+
+/// <summary>
+/// <see cref="ControllerErrorFault"/>: the <paramref name="Nth"/> I/O command of kind <paramref name="Op"/> (<c>read</c>,
+/// <c>write</c>, <c>any</c>) the target's controller executes (on NVMe queue <paramref name="Qid"/>; null = any) fails in
+/// the block device with <paramref name="Status"/> (<c>unrecovered-read-error</c> 02/81, <c>write-fault</c> 02/80,
+/// <c>internal-error</c> 00/06).
+/// </summary>
+public sealed record ControllerErrorSpec(string Op, int Nth, string Status, int? Qid) : FaultSpec
+{
+    public override ScriptedFault ToFault() =>
+        new ControllerErrorFault(ScenarioNames.ParseControllerOp(Op), Nth, ScenarioNames.ParseControllerStatus(Status), Qid);
+}
+
+/// <summary>
+/// <see cref="ControllerDelayFault"/>: the <paramref name="Nth"/> I/O command of kind <paramref name="Op"/> (on queue
+/// <paramref name="Qid"/>; null = any) completes <paramref name="DelayNs"/> late in the block device.
+/// </summary>
+public sealed record ControllerDelaySpec(string Op, int Nth, long DelayNs, int? Qid) : FaultSpec
+{
+    public override ScriptedFault ToFault() => new ControllerDelayFault(ScenarioNames.ParseControllerOp(Op), Nth, DelayNs, Qid);
 }

@@ -104,7 +104,7 @@ public sealed record ScenarioTopology
     public int Reads => ReadDepth ?? ReadDepthDefault;
 }
 
-/// <summary>The target transport options a scenario may set (SPDK's names; command workloads).</summary>
+/// <summary>The target transport options a scenario may set (SPDK's names; command workloads; a random workload: <c>inCapsuleDataSize</c> only).</summary>
 public sealed record ScenarioTargetOptions
 {
     public const int IoUnitSizeDefault = 4096;
@@ -170,6 +170,12 @@ public sealed record ScenarioSwarm
 
     /// <summary>Probability that an rdma_connect is rejected with IB_CM_REJ_STALE_CONN.</summary>
     public double? StaleConnRate { get; init; }
+
+    /// <summary>Probability that a Read/Write fails in the target's block device (UNRECOVERED READ ERROR / WRITE FAULT / INTERNAL ERROR).</summary>
+    public double? ControllerErrorRate { get; init; }
+
+    /// <summary>Probability that a Read/Write completes late in the target's block device (10 µs..5 ms).</summary>
+    public double? ControllerDelayRate { get; init; }
 
     /// <summary><c>IBV_WC_*</c> names a swarm WC error draws from.</summary>
     public IReadOnlyList<string>? WcErrorStatuses { get; init; }

@@ -202,9 +202,12 @@ public static class ScenarioFile
             throw d.Error("/topology/pollGroups", "applies to command workloads only (the random workload chooses its poll groups)");
         }
 
-        if (t?.Target != null)
+        // A random workload takes the one target option harness run has (--in-capsule-size); the rest are the workload's.
+        if (t?.Target is { } target && target with { InCapsuleDataSize = null } != new ScenarioTargetOptions())
         {
-            throw d.Error("/topology/target", "applies to command workloads only (the random workload uses the options of harness run)");
+            var field = Options.GetTypeInfo(typeof(ScenarioTargetOptions)).Properties
+                .First(p => p.Name != "inCapsuleDataSize" && p.Get!(target) != null).Name;
+            throw d.Error("/topology/target/" + field, "applies to command workloads only (a random workload takes only inCapsuleDataSize, the option --in-capsule-size of harness run)");
         }
     }
 

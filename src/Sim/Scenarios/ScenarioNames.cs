@@ -109,6 +109,48 @@ public static class ScenarioNames
 
     public static string FormatProvider(Nic.SimProvider provider) => provider == Nic.SimProvider.Rxe ? "rxe" : "mlx5";
 
+    /// <summary><c>read</c>, <c>write</c>, <c>any</c> → the I/O commands a controller-layer fault selects.</summary>
+    public static ControllerIoKind ParseControllerOp(string text) => text switch
+    {
+        "any" => ControllerIoKind.Any,
+        "read" => ControllerIoKind.Read,
+        "write" => ControllerIoKind.Write,
+        _ => throw new ArgumentException($"unknown I/O kind '{text}' (read, write, any)", nameof(text)),
+    };
+
+    public static string FormatControllerOp(ControllerIoKind kind) => kind switch
+    {
+        ControllerIoKind.Read => "read",
+        ControllerIoKind.Write => "write",
+        _ => "any",
+    };
+
+    /// <summary>The block-device errors a scenario names, and their NVMe statuses.</summary>
+    private static readonly (string Name, Transport.Nvme.NvmeStatus Status)[] ControllerStatuses =
+    {
+        ("unrecovered-read-error", Transport.Nvme.NvmeStatus.Media(0x81)),
+        ("write-fault", Transport.Nvme.NvmeStatus.Media(0x80)),
+        ("internal-error", Transport.Nvme.NvmeStatus.InternalDeviceError),
+    };
+
+    /// <summary><c>unrecovered-read-error</c> (02/81), <c>write-fault</c> (02/80), <c>internal-error</c> (00/06).</summary>
+    public static Transport.Nvme.NvmeStatus ParseControllerStatus(string text)
+    {
+        foreach (var (name, status) in ControllerStatuses)
+        {
+            if (name == text)
+            {
+                return status;
+            }
+        }
+
+        throw new ArgumentException($"unknown block-device status '{text}' (unrecovered-read-error, write-fault, internal-error)", nameof(text));
+    }
+
+    public static string FormatControllerStatus(Transport.Nvme.NvmeStatus status) =>
+        Array.Find(ControllerStatuses, c => c.Status.HasSameCode(status)).Name
+        ?? throw new ArgumentException($"no scenario name for block-device status {status}", nameof(status));
+
     /// <summary>The scenario form of a simulator fault (what <c>import-log</c> or a sweep writes back out).</summary>
     public static FaultSpec ToSpec(ScriptedFault fault) => fault switch
     {
@@ -124,6 +166,8 @@ public static class ScenarioNames
         AddrChangeFault f => new AddrChangeSpec(f.Host, f.AtNs),
         PortFlapFault f => new PortFlapSpec(f.Host, f.AtNs, f.DownNs),
         StaleConnFault f => new StaleConnRejectSpec(f.Host, f.Nth),
+        ControllerErrorFault f => new ControllerErrorSpec(FormatControllerOp(f.Op), f.Nth, FormatControllerStatus(f.Status), f.Qid),
+        ControllerDelayFault f => new ControllerDelaySpec(FormatControllerOp(f.Op), f.Nth, f.DelayNs, f.Qid),
         PostErrorFault f => new PostErrorSpec(FormatQp(f.Target), FormatPostQueue(f.Queue), f.Nth, f.Wr, Errno.Name(f.Errno)),
         _ => throw new ArgumentException($"no scenario form for {fault}", nameof(fault)),
     };
@@ -158,6 +202,8 @@ public static class ScenarioNames
             DeviceRemovalRate = s.DeviceRemovalRate ?? 0,
             AddrChangeRate = s.AddrChangeRate ?? 0,
             StaleConnRate = s.StaleConnRate ?? 0,
+            ControllerErrorRate = s.ControllerErrorRate ?? 0,
+            ControllerDelayRate = s.ControllerDelayRate ?? 0,
         };
         if (s.CmEventDelayNsMax is long max)
         {

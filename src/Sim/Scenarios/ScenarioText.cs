@@ -33,7 +33,7 @@ public static class ScenarioText
         var parts = (s.Faults ?? Array.Empty<FaultSpec>()).Select(Describe).ToList();
         if (s.Swarm is { } w)
         {
-            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}, post-error {w.PostErrorRate ?? 0:0.######}, async-event {w.AsyncEventRate ?? 0:0.######}, port-flap {w.PortFlapRate ?? 0:0.######}, device-removal {w.DeviceRemovalRate ?? 0:0.######}, addr-change {w.AddrChangeRate ?? 0:0.######}, stale-conn {w.StaleConnRate ?? 0:0.######}"));
+            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}, post-error {w.PostErrorRate ?? 0:0.######}, async-event {w.AsyncEventRate ?? 0:0.######}, port-flap {w.PortFlapRate ?? 0:0.######}, device-removal {w.DeviceRemovalRate ?? 0:0.######}, addr-change {w.AddrChangeRate ?? 0:0.######}, stale-conn {w.StaleConnRate ?? 0:0.######}, ctrlr-error {w.ControllerErrorRate ?? 0:0.######}, ctrlr-delay {w.ControllerDelayRate ?? 0:0.######}"));
         }
 
         return string.Join("; ", parts);
@@ -74,6 +74,8 @@ public static class ScenarioText
         AddrChangeSpec a => Inv($"address change on {a.Host} at {a.AtNs / 1e3:0.###} µs"),
         PortFlapSpec p => Inv($"port of {p.Host} down at {p.AtNs / 1e3:0.###} µs for {p.DownNs / 1e3:0.###} µs"),
         StaleConnRejectSpec c => Inv($"rdma_connect #{c.Nth} on {c.Host ?? "any host"} rejected as a stale connection (IB_CM_REJ_STALE_CONN)"),
+        ControllerErrorSpec c => Inv($"{IoName(c.Op)} #{c.Nth}{OnQueue(c.Qid)} fails in the block device with {c.Status}"),
+        ControllerDelaySpec c => Inv($"{IoName(c.Op)} #{c.Nth}{OnQueue(c.Qid)} completes {c.DelayNs / 1e3:0.###} µs late in the block device"),
         PostErrorSpec p => Inv($"{PostCall(p.Queue)} #{p.Nth} on {p.Qp} fails {p.Errno ?? PostErrorSpec.ErrnoDefault} at WR {p.Wr ?? 0}"),
         _ => f.ToString(),
     };
@@ -86,6 +88,15 @@ public static class ScenarioText
         "recv" => "RECV",
         _ => "WR",
     };
+
+    private static string IoName(string op) => op switch
+    {
+        "read" => "Read",
+        "write" => "Write",
+        _ => "I/O command",
+    };
+
+    private static string OnQueue(int? qid) => qid is int q ? Inv($" on queue {q}") : string.Empty;
 
     private static string PostCall(string queue) => queue switch
     {

@@ -42,6 +42,12 @@ public sealed partial class NvmfTarget
             return result;
         }
 
+        var device = AskDevice(request, cmd, NvmeIoOpcode.Read);
+        if (device.IsError)
+        {
+            return device; // nothing is read: the transport sends the response only, no data
+        }
+
         for (var done = 0; done < length;)
         {
             var segment = Namespace.ReadSegment(offset + done, length - done);
@@ -64,6 +70,12 @@ public sealed partial class NvmfTarget
             return result;
         }
 
+        var device = AskDevice(request, cmd, NvmeIoOpcode.Write);
+        if (device.IsError)
+        {
+            return device; // the media write failed: the blocks are left as they were
+        }
+
         if (!Namespace.CanWrite(offset, length))
         {
             return NvmeStatus.CapacityExceeded; // the store's memory budget is spent
@@ -81,6 +93,22 @@ public sealed partial class NvmfTarget
         }
 
         return NvmfResult.Ok;
+    }
+
+    /// <summary>
+    /// The block device's verdict on a Read or Write that passed the controller's checks (SPDK submits it to the bdev
+    /// only then): its status, and the completion delay it adds, which <see cref="Execute"/> hands to the transport.
+    /// </summary>
+    private NvmeStatus AskDevice(INvmfRequest request, in NvmeCommand cmd, NvmeIoOpcode opcode)
+    {
+        if (IoFaults == null || request.Qpair.Controller is not NvmfController controller)
+        {
+            return NvmeStatus.Success;
+        }
+
+        var fault = IoFaults.OnIo(controller.Cntlid, request.Qpair.Qid, opcode, cmd.Cdw10 | ((ulong)cmd.Cdw11 << 32));
+        _completionDelayNs = Math.Max(0, fault.DelayNs);
+        return fault.Status;
     }
 
     /// <summary>

@@ -52,6 +52,9 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     private readonly NvmeText8 _firmwareRevision;
     private ushort _nextCntlid = CntlidMin;
 
+    /// <summary>Extra completion delay the block device gave the command being executed (set by <see cref="AskDevice"/>).</summary>
+    private long _completionDelayNs;
+
     /// <summary>Creates the subsystem and its namespace.</summary>
     /// <param name="options">Configuration; validated here.</param>
     /// <param name="clock">Time for the keep-alive timer (the transport's clock; virtual in simulation).</param>
@@ -87,6 +90,15 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     /// <summary>Live controllers in creation order.</summary>
     public IReadOnlyList<NvmfController> Controllers => _controllers;
 
+    /// <summary>
+    /// The block device's faults (null: none): consulted for each Read and Write that passed the controller's checks,
+    /// before it touches the namespace.
+    /// </summary>
+    public INvmfIoFaults? IoFaults { get; set; }
+
+    /// <summary>Commands whose completion the block device delayed.</summary>
+    public long CompletionsDelayed { get; private set; }
+
     /// <summary>Commands executed.</summary>
     public long CommandsExecuted { get; private set; }
 
@@ -110,8 +122,10 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         NvmfResult result;
+        long delayNs;
         lock (_gate)
         {
+            _completionDelayNs = 0;
             var controller = request.Qpair.Controller as NvmfController;
             var decoded = NvmeCommand.TryDecode(request.Command, out var cmd);
             result = decoded.IsError ? decoded : Dispatch(request, cmd, controller);
@@ -121,9 +135,19 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
                 CommandsFailed++;
                 RecordError(controller, request.Qpair, cmd, result.Status);
             }
+
+            delayNs = _completionDelayNs;
+            CompletionsDelayed += delayNs > 0 ? 1 : 0;
         }
 
-        Complete(request, result);
+        if (delayNs > 0)
+        {
+            request.CompleteAfter(result.Status, result.Dw0, delayNs);
+        }
+        else
+        {
+            Complete(request, result);
+        }
     }
 
     /// <inheritdoc/>

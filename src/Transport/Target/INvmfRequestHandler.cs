@@ -26,6 +26,14 @@ public interface INvmfRequest
 
     /// <summary>Completes the command with <paramref name="status"/> and CQE dwords 0 and 1 (DW1: upper half of an 8-byte property).</summary>
     void Complete(NvmeStatus status, uint dw0, uint dw1 = 0);
+
+    /// <summary>
+    /// Completes the command as <see cref="Complete"/> does, but the transport sees the completion only
+    /// <paramref name="delayNs"/> later, on its own thread: an asynchronous block-device completion (SPDK's bdev calls
+    /// back <c>nvmf_bdev_ctrlr_complete_cmd</c> whenever its I/O ends), during which the request stays EXECUTING. A
+    /// transport without such a path completes at once.
+    /// </summary>
+    void CompleteAfter(NvmeStatus status, uint dw0, long delayNs) => Complete(status, dw0);
 }
 
 /// <summary>A qpair as the generic layer sees it.</summary>

@@ -160,25 +160,36 @@ public sealed partial class NvmfRdmaTransport
         while (group.Executed.TryPeek(out var head) && head.ReadyAtNs <= _clock.NowNs)
         {
             group.Executed.Dequeue();
-            var (req, generation) = (head.Request, head.Generation);
-            if (req.Generation != generation || req.State != RdmaRequestState.Executing)
-            {
-                continue;
-            }
+            work += ResumeExecuted(head.Request, head.Generation);
+        }
 
-            var qpair = req.Qpair!;
-            qpair.Executing--;
-            SetState(req, qpair.IbvInErrorState ? RdmaRequestState.Completed : RdmaRequestState.Executed);
-            ProcessRequest(req);
-            if (qpair.ToClose)
-            {
-                DestroyDrained(qpair);
-            }
-
-            work++;
+        while (group.DelayedExecuted.TryPeek(out var late, out var at) && at.ReadyAtNs <= _clock.NowNs)
+        {
+            group.DelayedExecuted.Dequeue();
+            work += ResumeExecuted(late.Request, late.Generation);
         }
 
         return work;
+    }
+
+    /// <summary>EXECUTING → EXECUTED (COMPLETED on a QP in error) for a request still in the generation it executed in.</summary>
+    private int ResumeExecuted(RdmaRequest req, long generation)
+    {
+        if (req.Generation != generation || req.State != RdmaRequestState.Executing)
+        {
+            return 0;
+        }
+
+        var qpair = req.Qpair!;
+        qpair.Executing--;
+        SetState(req, qpair.IbvInErrorState ? RdmaRequestState.Completed : RdmaRequestState.Executed);
+        ProcessRequest(req);
+        if (qpair.ToClose)
+        {
+            DestroyDrained(qpair);
+        }
+
+        return 1;
     }
 
     /// <summary>Called by <see cref="RdmaRequest.Complete"/>: the controller finished; the state machine resumes on the next poll.</summary>
@@ -186,6 +197,17 @@ public sealed partial class NvmfRdmaTransport
     {
         var group = req.Qpair!.Poller!.Group;
         group.Executed.Enqueue((req, req.Generation, _clock.NowNs + Options.ExecutionLatencyNs));
+    }
+
+    /// <summary>
+    /// Called by <see cref="RdmaRequest.CompleteAfter"/>: the controller's completion arrives <paramref name="delayNs"/>
+    /// after the usual latency; the request stays EXECUTING meanwhile (a qpair being torn down waits for it).
+    /// </summary>
+    internal void OnExecuted(RdmaRequest req, long delayNs)
+    {
+        var group = req.Qpair!.Poller!.Group;
+        var readyAt = _clock.NowNs + Options.ExecutionLatencyNs + Math.Max(0, delayNs);
+        group.DelayedExecuted.Enqueue((req, req.Generation), (readyAt, group.DelayedSequence++));
     }
 
     private static void Require(int rc, string call)

@@ -114,6 +114,15 @@ public sealed class RdmaPollGroup
     /// <summary>Requests whose execution finished, to be moved to EXECUTED on this thread's next poll.</summary>
     internal Queue<(RdmaRequest Request, long Generation, long ReadyAtNs)> Executed { get; } = new();
 
+    /// <summary>
+    /// Requests whose controller-layer completion comes late (<see cref="INvmfRequest.CompleteAfter"/>), by ready time
+    /// then arrival: they must not hold up the FIFO <see cref="Executed"/> queue behind them.
+    /// </summary>
+    internal PriorityQueue<(RdmaRequest Request, long Generation), (long ReadyAtNs, long Sequence)> DelayedExecuted { get; } = new();
+
+    /// <summary>Arrival number of the next <see cref="DelayedExecuted"/> entry (ties on the ready time keep arrival order).</summary>
+    internal long DelayedSequence { get; set; }
+
     /// <inheritdoc/>
     public override string ToString() => $"poll group {Name}";
 }

@@ -147,6 +147,15 @@ public sealed class RdmaRequest : INvmfRequest
     }
 
     /// <inheritdoc/>
+    public void CompleteAfter(NvmeStatus status, uint dw0, long delayNs)
+    {
+        Rsp.Status = status;
+        Rsp.Dw0 = dw0;
+        Rsp.Dw1 = 0;
+        Transport!.OnExecuted(this, delayNs);
+    }
+
+    /// <inheritdoc/>
     public override string ToString() => $"request #{Index} of {Resources} ({State.ToName()})";
 }
 

@@ -9,7 +9,8 @@ namespace Harness.Tests.Properties.Sequences;
 /// at a queue depth and read depth that split large writes, interleaved with faults at arbitrary points (QPs forced to
 /// ERR, disconnects, async events, device removal, controller reset) and WR-level faults (the Nth READ, WRITE, SEND or
 /// RECV of a QP completing with RETRY_EXC_ERR, REM_ACCESS_ERR, RNR_RETRY_EXC_ERR or LOC_LEN_ERR; lost packets; late CM
-/// events), sometimes with a buffer pool small enough to run out. The value is a plain <see cref="Scenario"/>, so a
+/// events; block-device errors and late completions below the target's controller), with the target's SRQ, the NIC's
+/// provider and the in-capsule data size drawn too, sometimes with a buffer pool small enough to run out. The value is a plain <see cref="Scenario"/>, so a
 /// counterexample prints as a file <c>harness replay</c> runs; <see cref="Shrink"/> makes it minimal.
 /// </summary>
 public static class FailureSequences
@@ -29,6 +30,10 @@ public static class FailureSequences
     private static readonly string[] WcStatuses = { "IBV_WC_RETRY_EXC_ERR", "IBV_WC_RETRY_EXC_ERR", "IBV_WC_RETRY_EXC_ERR", "IBV_WC_REM_ACCESS_ERR", "IBV_WC_RNR_RETRY_EXC_ERR", "IBV_WC_LOC_LEN_ERR" };
     private static readonly string[] AsyncEvents = { "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_FATAL", "IBV_EVENT_QP_LAST_WQE_REACHED", "IBV_EVENT_QP_REQ_ERR", "IBV_EVENT_SQ_DRAINED",
         "IBV_EVENT_QP_ACCESS_ERR", "IBV_EVENT_COMM_EST", "IBV_EVENT_PATH_MIG", "IBV_EVENT_PATH_MIG_ERR" };
+    private static readonly string[] ControllerStatuses = { "unrecovered-read-error", "write-fault", "internal-error" };
+
+    // Up to past a reset's or a disconnect's teardown: a command still EXECUTING when its qpair goes.
+    private static readonly long[] ControllerDelays = { 20_000L, 500_000L, 5_000_000L, 20_000_000L };
     private static readonly string[] CmEvents = { "RDMA_CM_EVENT_DISCONNECTED", "RDMA_CM_EVENT_ESTABLISHED", "RDMA_CM_EVENT_TIMEWAIT_EXIT" };
     // Up to 10 ms: the host polls its admin queue every 10 ms (bdev_nvme's period), so a reset's reconnects happen there.
     private static readonly long[] Waits = { 1_000, 2_000, 4_000, 8_000, 20_000, 100_000, 1_000_000, 10_000_000 };
@@ -42,6 +47,7 @@ public static class FailureSequences
         from srq in Gen.Frequency((5, Gen.Constant(false)), (1, Gen.Constant(true)))
         from buffers in Gen.Frequency((4, Gen.Constant(256)), (1, Gen.Constant(32)))
         from rxe in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from inCapsule in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Constant(4096)), (1, Gen.Constant(8192)))
         from commands in Gen.Choose(1, CommandsMax).SelectMany(n => Gen.ArrayOf(Command(qpairs), n))
         from faults in Gen.Choose(0, FaultsMax).SelectMany(n => Gen.ArrayOf(Fault(qpairs), n))
         select New((ulong)seed, new ScenarioTopology
@@ -51,7 +57,7 @@ public static class FailureSequences
             ReadDepth = readDepth,
             Srq = srq ? true : null,
             Provider = rxe ? "rxe" : null,
-            Target = new ScenarioTargetOptions { NumSharedBuffers = buffers, InCapsuleDataSize = 0 },
+            Target = new ScenarioTargetOptions { NumSharedBuffers = buffers, InCapsuleDataSize = inCapsule },
         }, commands, faults);
 
     /// <summary>The FsCheck arbitrary: <see cref="Any"/> with <see cref="Shrink"/>.</summary>
@@ -112,7 +118,15 @@ public static class FailureSequences
             from errno in Gen.Elements("ENOMEM", "ENOMEM", "EINVAL")
             select (FaultSpec)new PostErrorSpec(qp, queue, nth, wr, errno)),
         (1, from nth in Gen.Choose(1, 4)
-            select (FaultSpec)new StaleConnRejectSpec("host", nth)));
+            select (FaultSpec)new StaleConnRejectSpec("host", nth)),
+        (1, from op in Gen.Elements("read", "write", "any")
+            from nth in Gen.Choose(1, 6)
+            from status in Gen.Elements(ControllerStatuses)
+            select (FaultSpec)new ControllerErrorSpec(op, nth, status, null)),
+        (1, from op in Gen.Elements("read", "write", "any")
+            from nth in Gen.Choose(1, 6)
+            from delay in Gen.Elements(ControllerDelays)
+            select (FaultSpec)new ControllerDelaySpec(op, nth, delay, null)));
 
     private static Gen<string> TargetQp(int qpairs) => from q in Gen.Choose(1, qpairs) select $"target/{q}";
 
@@ -178,6 +192,11 @@ public static class FailureSequences
             yield return Rebuild(s, t with { Srq = null });
         }
 
+        if (t.Target?.InCapsuleDataSize is > 0)
+        {
+            yield return Rebuild(s, t with { Target = t.Target with { InCapsuleDataSize = 0 } });
+        }
+
         if (t.Target?.NumSharedBuffers is int b && b != 256)
         {
             yield return Rebuild(s, t with { Target = t.Target with { NumSharedBuffers = 256 } });
@@ -230,6 +249,9 @@ public static class FailureSequences
         PacketDropSpec p => SmallerNth(p.Nth).Select(n => (FaultSpec)(p with { Nth = n })),
         DelayCmEventSpec d => SmallerNth(d.Nth).Select(n => (FaultSpec)(d with { Nth = n })),
         PostErrorSpec p => SmallerNth(p.Nth).Select(n => (FaultSpec)(p with { Nth = n })),
+        ControllerErrorSpec c => SmallerNth(c.Nth).Select(n => (FaultSpec)(c with { Nth = n })),
+        ControllerDelaySpec c => SmallerNth(c.Nth).Select(n => (FaultSpec)(c with { Nth = n }))
+            .Concat(ControllerDelays.Where(d => d < c.DelayNs).Select(d => (FaultSpec)(c with { DelayNs = d }))),
         _ => Array.Empty<FaultSpec>(),
     };
 

@@ -157,6 +157,8 @@ public sealed partial class NvmfWorkload
         else
         {
             Stats.FailedStatus++;
+            var text = status.WithDnr(false).WithMore(false).ToString();
+            Stats.FailedStatuses[text] = Stats.FailedStatuses.GetValueOrDefault(text) + 1;
         }
 
         if (io.Opcode == NvmeIoOpcode.Write)

@@ -33,6 +33,9 @@ public sealed record NvmfWorkloadOptions
     /// <summary>The target's data buffer size and SGEs per WR: every 4 KiB block is one RDMA READ/WRITE.</summary>
     public const int TargetIoUnitBytes = 4096;
 
+    /// <summary>The target's in-capsule data size unless a run sets one (SPDK's RDMA default).</summary>
+    public const int InCapsuleDataSizeDefault = 4096;
+
     /// <summary>I/Os in total, split across the qpairs.</summary>
     public int Ios { get; init; } = 2000;
 
@@ -65,6 +68,12 @@ public sealed record NvmfWorkloadOptions
 
     /// <summary>The target uses one shared receive queue per poller (SPDK's default on a device with SRQs).</summary>
     public bool TargetSrq { get; init; }
+
+    /// <summary>
+    /// The target's in-capsule data size in bytes (<c>in_capsule_data_size</c>; 0: none). The host sends a Write whose data
+    /// fits in the capsule, as nvme_rdma does with the IOCCSZ the controller reports.
+    /// </summary>
+    public int InCapsuleDataSize { get; init; } = InCapsuleDataSizeDefault;
 
     /// <summary>Known defects the target runs with.</summary>
     public KnownDefects TargetDefects { get; init; }
@@ -117,6 +126,7 @@ public sealed record NvmfWorkloadOptions
         MaxIoSize = IoBytesMax,
         Defects = TargetDefects,
         UseSrq = TargetSrq,
+        InCapsuleDataSize = InCapsuleDataSize,
         MaxSrqDepth = SrqDepth,
     };
 
@@ -154,6 +164,11 @@ public sealed record NvmfWorkloadOptions
         if (!ReadFits(IoSize))
         {
             return string.Create(inv, $"--io-size {IoSize} with --qd {QueueDepth}: a read needs {IoSize / TargetIoUnitBytes} RDMA WRITEs and the response, more than the target's send queue of {TargetSendDepth} holds (raise --qd)");
+        }
+
+        if (InCapsuleDataSize is < 0 or > TargetOptions.InCapsuleDataSizeMax || InCapsuleDataSize % 16 != 0)
+        {
+            return string.Create(inv, $"--in-capsule-size {InCapsuleDataSize}: must be a multiple of 16 in 0..{TargetOptions.InCapsuleDataSizeMax} (0: no in-capsule data)");
         }
 
         return ReadFraction is < 0 or > 1 || double.IsNaN(ReadFraction)
