@@ -60,9 +60,10 @@ public static class HarnessProgram
         root.Add(ImportCoreCommand.Build(stdout, stderr));
         root.Add(RenderCommand.Build(stdout, stderr));
         root.Add(SweepCommand.Build(stdout, stderr, interactive: progress.Style == RunProgressStyle.Bar));
+        root.Add(CoverageCommand.Build(stdout, stderr));
         root.SetAction(_ =>
         {
-            stderr.WriteLine("harness: a command is required (run, replay, import-log, import-core, render, sweep, devices)");
+            stderr.WriteLine("harness: a command is required (run, replay, import-log, import-core, render, sweep, coverage, devices)");
             stderr.WriteLine("usage: harness --help");
             return ExitUsage;
         });

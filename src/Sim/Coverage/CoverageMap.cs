@@ -69,6 +69,12 @@ public sealed class CoverageMap
         Runs++;
     }
 
+    /// <summary>The category whose <see cref="CoverageCategory.Key"/> is <paramref name="key"/>, or null.</summary>
+    public CoverageCategory? Category(string key) => Categories.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.Ordinal));
+
+    /// <summary>Adds <paramref name="runs"/> runs seen elsewhere (a coverage file read back).</summary>
+    public void AddRuns(long runs) => Runs += runs;
+
     /// <summary>Adds <paramref name="other"/> (another run) to this map.</summary>
     public void Merge(CoverageMap other)
     {
