@@ -67,7 +67,18 @@ internal static class CoverageCommand
         }
 
         var map = new CoverageMap();
-        loaded.ForEach(f => map.Merge(f.Map));
+        foreach (var file in loaded)
+        {
+            try
+            {
+                map.Merge(file.Map);
+            }
+            catch (OverflowException)
+            {
+                return Usage(stderr, $"{file.File}: its counts added to those of the files before it do not fit 64 bits");
+            }
+        }
+
         stdout.Write(CoverageTable.Render(map));
         return jsonPath == null ? HarnessProgram.ExitOk : Write(jsonPath, map, loaded, stdout, stderr);
     }

@@ -87,29 +87,30 @@ public sealed class CoverageCategory
             return false;
         }
 
-        _counts[index] += count;
+        _counts[index] = checked(_counts[index] + count);
         return true;
     }
 
     /// <summary>Adds <paramref name="count"/> to the point <paramref name="row"/> outside the grid (a coverage file read back).</summary>
-    public void AddOutsideGrid(string row, long count) => _outsideGrid[row] = _outsideGrid.GetValueOrDefault(row) + count;
+    public void AddOutsideGrid(string row, long count) => _outsideGrid[row] = checked(_outsideGrid.GetValueOrDefault(row) + count);
 
     /// <summary>Every cell of the grid, reached or not, in grid order (row-major).</summary>
     public IReadOnlyList<CoveragePoint> Cells() => Enumerable.Range(0, _counts.Length).Select(CellAt).ToArray();
 
-    /// <summary>Adds <paramref name="other"/>'s counts (another seed of the same sweep) to these.</summary>
+    /// <summary>Adds <paramref name="other"/>'s counts (another seed of the same sweep, or a file) to these.</summary>
+    /// <exception cref="OverflowException">A sum does not fit 64 bits (only files read back can hold such counts).</exception>
     public void Merge(CoverageCategory other)
     {
         Check.That(other.Key == Key && other._counts.Length == _counts.Length, Invariant, (Key, other.Key),
             k => $"coverage: cannot merge category {k.Item2} into {k.Item1}");
         for (var i = 0; i < _counts.Length; i++)
         {
-            _counts[i] += other._counts[i];
+            _counts[i] = checked(_counts[i] + other._counts[i]);
         }
 
         foreach (var (row, count) in other._outsideGrid)
         {
-            _outsideGrid[row] = _outsideGrid.GetValueOrDefault(row) + count;
+            _outsideGrid[row] = checked(_outsideGrid.GetValueOrDefault(row) + count);
         }
     }
 

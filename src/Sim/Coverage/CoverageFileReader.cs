@@ -130,10 +130,18 @@ internal sealed class CoverageFileReader
             CheckObject(outside, at + "/outside-grid", "an object of counts by point name");
             foreach (var point in outside.EnumerateObject())
             {
-                var count = Count(point.Value, at + "/outside-grid/" + JsonLineMap.Escape(point.Name));
-                if (!category.TryAdd(point.Name, count))
+                var pointer = at + "/outside-grid/" + JsonLineMap.Escape(point.Name);
+                var count = Count(point.Value, pointer);
+                try
                 {
-                    category.AddOutsideGrid(point.Name, count); // a point since listed in the grid counts in its cell
+                    if (!category.TryAdd(point.Name, count))
+                    {
+                        category.AddOutsideGrid(point.Name, count); // a point since listed in the grid counts in its cell
+                    }
+                }
+                catch (OverflowException)
+                {
+                    throw Error(pointer, "with the cell's count it does not fit 64 bits"); // the cell is also in cells
                 }
             }
         }
