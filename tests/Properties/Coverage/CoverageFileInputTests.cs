@@ -68,6 +68,32 @@ public sealed class CoverageFileInputTests : IDisposable
     }
 
     [Fact]
+    public void Counts_whose_sum_does_not_fit_64_bits_are_refused_naming_the_file()
+    {
+        var huge = ReplaceFirst(Text(CoverageMergeTests.MapWithRuns(3)), "\"runs\": 3", "\"runs\": 9223372036854775807");
+        var first = Write("first.json", huge);
+        var second = Write("second.json", huge);
+
+        var run = HarnessRun.Of("coverage", "merge", first, second);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Equal(string.Empty, run.Stdout);
+        Assert.Contains($"harness coverage merge: {second}: its counts added to those of the files before it do not fit 64 bits", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "coverage", "merge" }, "usage: harness coverage merge --help")]
+    [InlineData(new[] { "coverage" }, "harness coverage: a subcommand is required (merge)")]
+    [InlineData(new[] { "coverage", "merge", "x.json", "--json", "/nonexistent-dir/m.json" }, "harness coverage merge: --json /nonexistent-dir/m.json: cannot write the merged coverage there: ")]
+    public void Usage_errors_name_the_subcommand(string[] args, string expected)
+    {
+        var run = HarnessRun.Of(args);
+
+        Assert.True(run.Exit == 2, run.ToString());
+        Assert.Contains(expected, run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bad_coverage_json_path_is_refused_before_any_seed_runs()
     {
         var run = HarnessRun.Of("sweep", "--seeds", "1..2", "--ios", "50", "--coverage-json", "/nonexistent-dir/c.json");
