@@ -7,7 +7,7 @@ using Harness.Sim.Files;
 namespace Harness.HardwareRunner.Cli;
 
 /// <summary>
-/// <c>harness coverage merge FILE... [--json OUT]</c> (contract: DESIGN.md "The harness command"): sums the coverage files
+/// <c>harness coverage merge FILE... [--json OUT]</c> (README.md "Coverage"): sums the coverage files
 /// the shards of a sweep wrote (<c>harness sweep --coverage-json</c>) and prints the table <c>harness sweep --coverage</c>
 /// prints for the whole sweep. Exit 0 when merged (shards missing, given twice or of different sweeps are warnings on
 /// stderr); 2 on a bad file (named by file, line and field; every bad file is told), a bad option, or an output that
