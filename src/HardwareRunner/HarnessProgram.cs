@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Harness.HardwareRunner.Cli;
 
 namespace Harness.HardwareRunner;
@@ -42,7 +43,14 @@ public static class HarnessProgram
                 stderr.WriteLine($"harness: {error.Message}");
             }
 
-            var command = parse.CommandResult.Command == root ? "harness" : $"harness {parse.CommandResult.Command.Name}";
+            // The full path of a nested subcommand (harness coverage merge), not only its last name.
+            var names = new List<string>();
+            for (var r = parse.CommandResult; r.Command != root; r = (CommandResult)r.Parent!)
+            {
+                names.Insert(0, r.Command.Name);
+            }
+
+            var command = string.Join(' ', ["harness", .. names]);
             stderr.WriteLine($"usage: {command} --help");
             return ExitUsage;
         }
@@ -60,9 +68,10 @@ public static class HarnessProgram
         root.Add(ImportCoreCommand.Build(stdout, stderr));
         root.Add(RenderCommand.Build(stdout, stderr));
         root.Add(SweepCommand.Build(stdout, stderr, interactive: progress.Style == RunProgressStyle.Bar));
+        root.Add(CoverageCommand.Build(stdout, stderr));
         root.SetAction(_ =>
         {
-            stderr.WriteLine("harness: a command is required (run, replay, import-log, import-core, render, sweep, devices)");
+            stderr.WriteLine("harness: a command is required (run, replay, import-log, import-core, render, sweep, coverage, devices)");
             stderr.WriteLine("usage: harness --help");
             return ExitUsage;
         });

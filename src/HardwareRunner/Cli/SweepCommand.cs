@@ -7,7 +7,7 @@ using Harness.Transport.Target;
 namespace Harness.HardwareRunner.Cli;
 
 /// <summary>
-/// <c>harness sweep --seeds A..B [--defect NAME] [--shard I/N] [--junit FILE] [--coverage]</c> (contract: DESIGN.md "The harness
+/// <c>harness sweep --seeds A..B [--defect NAME] [--shard I/N] [--junit FILE] [--coverage] [--coverage-json FILE]</c> (contract: DESIGN.md "The harness
 /// command"): many seeds of <c>harness run</c> with swarm faults on all cores (<see cref="SweepRun"/>).
 /// </summary>
 internal static class SweepCommand
@@ -34,10 +34,11 @@ internal static class SweepCommand
         var workers = NumberOption.Int("--workers", "N", "Seeds run at once (default: the number of cores).", Environment.ProcessorCount, WorkersRange);
         var minimise = new Option<string>("--minimise") { HelpName = "all|N", Description = "Failing seeds minimised and saved as scenarios: all of them (default), or the first N (0: none).", DefaultValueFactory = _ => "all" };
         var coverage = new Option<bool>("--coverage") { Description = "Count what the seeds reached (state transitions, fault sites, error completions, events × states) and print it, with what they never reached." };
+        var coverageJson = new Option<string?>("--coverage-json") { HelpName = "FILE", Description = "Write what the seeds reached as JSON (counts coverage; merge the shards' files with harness coverage merge)." };
         var outDir = new Option<string>("--out") { HelpName = "DIR", Description = "Folder for the minimised failing scenarios.", DefaultValueFactory = _ => "sweep-failures" };
         var command = new Command("sweep", "Run many seeds with swarm faults on all cores; list failing seeds with the command that replays each, minimise and save them as scenarios.")
         {
-            seeds, shard, defect, junit, faults, ios, qpairs, qd, ioSize, workers, minimise, outDir, coverage,
+            seeds, shard, defect, junit, faults, ios, qpairs, qd, ioSize, workers, minimise, outDir, coverage, coverageJson,
         };
         command.SetAction(parse =>
         {
@@ -67,6 +68,7 @@ internal static class SweepCommand
                 MinimiseMax = minimiseMax,
                 OutDir = parse.GetValue(outDir)!,
                 Coverage = parse.GetValue(coverage),
+                CoverageJsonPath = parse.GetValue(coverageJson),
             };
             return Execute(settings, stdout, stderr, interactive);
         });
@@ -131,6 +133,7 @@ internal static class SweepCommand
     /// <summary>Every file the sweep will write, checked before the first seed runs (a bad path would lose its results).</summary>
     private static string? CheckOutputs(SweepSettings s) =>
         OutputPath.Problem(s.JunitPath, "--junit", "the report")
+        ?? OutputPath.Problem(s.CoverageJsonPath, "--coverage-json", "the coverage")
         ?? (s.MinimiseMax > 0 ? OutputPath.FolderProblem(s.OutDir, "--out", "the failing seeds' scenarios") : null); // --minimise 0 writes none
 
 

@@ -18,7 +18,7 @@ public static class SeedRunner
 
     public static SeedResult Run(SweepSettings sweep, ulong seed)
     {
-        var coverage = sweep.Coverage ? new CoverageMap() : null;
+        var coverage = sweep.CountsCoverage ? new CoverageMap() : null;
         var settings = sweep.RunOf(seed) with { Coverage = coverage };
         var stdout = new StringWriter(CultureInfo.InvariantCulture);
         var stderr = new StringWriter(CultureInfo.InvariantCulture);

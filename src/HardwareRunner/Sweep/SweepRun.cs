@@ -43,7 +43,7 @@ public sealed class SweepRun
         _interactive = interactive;
     }
 
-    /// <summary>What the seeds reached, merged (after <see cref="Execute"/> with <see cref="SweepSettings.Coverage"/>), else null.</summary>
+    /// <summary>What the seeds reached, merged (after <see cref="Execute"/> with <see cref="SweepSettings.CountsCoverage"/>), else null.</summary>
     public CoverageMap? Coverage { get; private set; }
 
     /// <summary>Every seed's result in seed order (after <see cref="Execute"/>).</summary>
@@ -66,6 +66,7 @@ public sealed class SweepRun
         var writesOk = SaveScenarios(failing, out var saved);
         Summary(failing, wall.Elapsed);
         PrintCoverage();
+        writesOk &= WriteCoverageJson();
         writesOk &= WriteJunit(saved);
         return !writesOk ? HarnessProgram.ExitUsage : failing.Count == 0 ? HarnessProgram.ExitOk : HarnessProgram.ExitInvariantBroken;
     }
@@ -205,12 +206,12 @@ public sealed class SweepRun
     }
 
     /// <summary>
-    /// With <c>--coverage</c>: every seed's coverage merged (in seed order; the counts are sums, so the worker count does
-    /// not change them), then the table.
+    /// With <c>--coverage</c> or <c>--coverage-json</c>: every seed's coverage merged (in seed order; the counts are sums,
+    /// so the worker count does not change them), then, with <c>--coverage</c>, the table.
     /// </summary>
     private void PrintCoverage()
     {
-        if (!_s.Coverage)
+        if (!_s.CountsCoverage)
         {
             return;
         }
@@ -224,8 +225,30 @@ public sealed class SweepRun
             }
         }
 
-        _stdout.Write(CoverageTable.Render(Coverage));
-        _stdout.Flush();
+        if (_s.Coverage)
+        {
+            _stdout.Write(CoverageTable.Render(Coverage));
+            _stdout.Flush();
+        }
+    }
+
+    /// <summary>Writes the coverage JSON (whole or not at all); false, with the error said, when it could not be written.</summary>
+    private bool WriteCoverageJson()
+    {
+        if (_s.CoverageJsonPath is not { } path)
+        {
+            return true;
+        }
+
+        var problem = OutputPath.WriteProblem(path, "--coverage-json", "the coverage", () => CoverageFile.Save(path, Coverage!, [_s.CoverageSource]));
+        if (problem != null)
+        {
+            _stderr.WriteLine($"harness sweep: {problem}");
+            return false;
+        }
+
+        _stdout.WriteLine($"coverage json: {path}");
+        return true;
     }
 
     /// <summary>Writes the JUnit report (whole or not at all); false, with the error said, when it could not be written.</summary>

@@ -1,4 +1,5 @@
 using Harness.HardwareRunner.Cli;
+using Harness.Sim.Coverage;
 
 namespace Harness.HardwareRunner.Sweep;
 
@@ -41,6 +42,16 @@ public sealed record SweepSettings
 
     /// <summary>Count what the seeds reached and print the coverage table (<see cref="CoverageTable"/>).</summary>
     public bool Coverage { get; init; }
+
+    /// <summary>Where to write the sweep's coverage as JSON (<see cref="CoverageFile"/>), or null.</summary>
+    public string? CoverageJsonPath { get; init; }
+
+    /// <summary>Whether the seeds count coverage: for the table, the JSON, or both.</summary>
+    public bool CountsCoverage => Coverage || CoverageJsonPath != null;
+
+    /// <summary>What a coverage file says of this sweep (its seeds, shard, faults, defects and workload).</summary>
+    public CoverageSource CoverageSource => new(Seeds.First, Seeds.Last, Shard.Index, Shard.Count, Faults,
+        Defects.Order(StringComparer.Ordinal).ToArray(), (Ios, Qpairs, QueueDepth, IoSize));
 
     /// <summary>The <c>harness run</c> settings of one seed.</summary>
     public RunSettings RunOf(ulong seed) => new()

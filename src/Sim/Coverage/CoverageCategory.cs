@@ -16,6 +16,7 @@ public sealed class CoverageCategory
     private readonly long[] _counts;
     private readonly bool[] _universe;
     private readonly SortedDictionary<string, long> _outsideGrid = new(StringComparer.Ordinal);
+    private Dictionary<string, int>? _cellByName;
 
     /// <param name="key">Short stable name (<c>target-request-transitions</c>) for tests and machine-readable output.</param>
     /// <param name="title">Heading of the table's section.</param>
@@ -70,19 +71,46 @@ public sealed class CoverageCategory
     /// <summary>Counts a point whose row label is not in the grid (a fault site added without being listed): shown, flagged.</summary>
     public void HitOutsideGrid(string row) => _outsideGrid[row] = _outsideGrid.GetValueOrDefault(row) + 1;
 
-    /// <summary>Adds <paramref name="other"/>'s counts (another seed of the same sweep) to these.</summary>
+    /// <summary>The points outside the grid by name, with their counts (ordinal order).</summary>
+    public IReadOnlyDictionary<string, long> OutsideGrid => _outsideGrid;
+
+    /// <summary>
+    /// Adds <paramref name="count"/> to the cell named <paramref name="name"/> (as <see cref="NameOf"/> names it: a
+    /// coverage file read back); false when the grid has no such cell.
+    /// </summary>
+    public bool TryAdd(string name, long count)
+    {
+        // Built on first use only: counting during a run goes by index and never needs the names.
+        _cellByName ??= Enumerable.Range(0, _counts.Length).ToDictionary(i => NameOf(CellAt(i)), i => i, StringComparer.Ordinal);
+        if (!_cellByName.TryGetValue(name, out var index))
+        {
+            return false;
+        }
+
+        _counts[index] = checked(_counts[index] + count);
+        return true;
+    }
+
+    /// <summary>Adds <paramref name="count"/> to the point <paramref name="row"/> outside the grid (a coverage file read back).</summary>
+    public void AddOutsideGrid(string row, long count) => _outsideGrid[row] = checked(_outsideGrid.GetValueOrDefault(row) + count);
+
+    /// <summary>Every cell of the grid, reached or not, in grid order (row-major).</summary>
+    public IReadOnlyList<CoveragePoint> Cells() => Enumerable.Range(0, _counts.Length).Select(CellAt).ToArray();
+
+    /// <summary>Adds <paramref name="other"/>'s counts (another seed of the same sweep, or a file) to these.</summary>
+    /// <exception cref="OverflowException">A sum does not fit 64 bits (only files read back can hold such counts).</exception>
     public void Merge(CoverageCategory other)
     {
         Check.That(other.Key == Key && other._counts.Length == _counts.Length, Invariant, (Key, other.Key),
             k => $"coverage: cannot merge category {k.Item2} into {k.Item1}");
         for (var i = 0; i < _counts.Length; i++)
         {
-            _counts[i] += other._counts[i];
+            _counts[i] = checked(_counts[i] + other._counts[i]);
         }
 
         foreach (var (row, count) in other._outsideGrid)
         {
-            _outsideGrid[row] = _outsideGrid.GetValueOrDefault(row) + count;
+            _outsideGrid[row] = checked(_outsideGrid.GetValueOrDefault(row) + count);
         }
     }
 
@@ -96,6 +124,5 @@ public sealed class CoverageCategory
     /// <summary>The name of <paramref name="point"/>: its row, or row, separator and column.</summary>
     public string NameOf(CoveragePoint point) => point.Column == null ? point.Row : point.Row + Separator + point.Column;
 
-    private IEnumerable<CoveragePoint> Cells() =>
-        Enumerable.Range(0, _counts.Length).Select(i => new CoveragePoint(Rows[i / Width], Columns.Count == 0 ? null : Columns[i % Width], _counts[i], _universe[i]));
+    private CoveragePoint CellAt(int i) => new(Rows[i / Width], Columns.Count == 0 ? null : Columns[i % Width], _counts[i], _universe[i]);
 }

@@ -69,7 +69,14 @@ public sealed class CoverageMap
         Runs++;
     }
 
-    /// <summary>Adds <paramref name="other"/> (another run) to this map.</summary>
+    /// <summary>The category whose <see cref="CoverageCategory.Key"/> is <paramref name="key"/>, or null.</summary>
+    public CoverageCategory? Category(string key) => Categories.FirstOrDefault(c => string.Equals(c.Key, key, StringComparison.Ordinal));
+
+    /// <summary>Adds <paramref name="runs"/> runs seen elsewhere (a coverage file read back).</summary>
+    public void AddRuns(long runs) => Runs = checked(Runs + runs);
+
+    /// <summary>Adds <paramref name="other"/> (another run, or a file read back) to this map.</summary>
+    /// <exception cref="OverflowException">A sum does not fit 64 bits (only files read back can hold such counts).</exception>
     public void Merge(CoverageMap other)
     {
         Check.That(!ReferenceEquals(other, this), CoverageCategory.Invariant, this, _ => "coverage: a map merged into itself counts twice");
@@ -78,7 +85,7 @@ public sealed class CoverageMap
             Categories[i].Merge(other.Categories[i]);
         }
 
-        Runs += other.Runs;
+        Runs = checked(Runs + other.Runs);
     }
 
     private void OnRecord(TraceRecord record)

@@ -47,7 +47,8 @@ internal sealed record HostileCase(HostileCommand Command, int Sample, FileMutat
     private static readonly string[][] Bare =
     {
         Array.Empty<string>(), new[] { "nope" }, new[] { "run", "--nope" }, new[] { "devices" }, new[] { "replay" },
-        new[] { "render" }, new[] { "sweep" }, new[] { "import-core", "--name" }, new[] { "--version" },
+        new[] { "render" }, new[] { "sweep" }, new[] { "import-core", "--name" }, new[] { "--version" }, new[] { "coverage" },
+        new[] { "coverage", "merge" }, new[] { "coverage", "merge", "--json" },
     };
 
     /// <summary>Options with a value a case may leave out (index 0 of a choice means "not given").</summary>
@@ -107,6 +108,15 @@ internal sealed record HostileCase(HostileCommand Command, int Sample, FileMutat
                 AddOutput(inv, "--junit", "sweep.xml", optional: false, hostileJunit ? Output : OutputKind.Fresh);
                 AddOutput(inv, "--out", "sweep-failures", optional: false, hostileJunit ? OutputKind.Fresh : Output);
                 AddDefect(inv);
+                break;
+            case HostileCommand.CoverageMerge:
+                inv.Args.AddRange(new[] { "coverage", "merge", inv.Input("cov-1.json", Input, Samples.Coverage) });
+                if (Choice(1, 2) == 1)
+                {
+                    inv.Args.Add(inv.Input("cov-2.json", Extra, Samples.Coverage));
+                }
+
+                AddOutput(inv, "--json", "merged.json", optional: true);
                 break;
             default:
                 inv.Args.AddRange(Bare[Choice(0, Bare.Length)]);

@@ -10,5 +10,6 @@ internal enum HostileCommand
     Render,
     Run,
     Sweep,
+    CoverageMerge,
     Bare,
 }

@@ -34,6 +34,9 @@ internal static class Samples
     /// <summary>NIC counters of #3463 (tests' data).</summary>
     public static byte[] Counters => File.ReadAllBytes(Path.Combine(RepoPaths.Root, "tests", "Properties", "FieldBugs", "Data", "spdk-3463-mlx5_0.counters"));
 
+    /// <summary>A coverage file (<c>harness sweep --coverage-json</c>) with counts in grid cells and outside the grid.</summary>
+    public static byte[] Coverage { get; } = MakeCoverage();
+
     private static string Scenarios_Dir => Path.Combine(RepoPaths.Root, "scenarios");
 
     private static byte[] MakeTrace()
@@ -45,5 +48,15 @@ internal static class Samples
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
         Assert.True(bytes.Length > 0, string.Create(CultureInfo.InvariantCulture, $"harness run --trace wrote nothing\n{run}"));
         return bytes;
+    }
+
+    private static byte[] MakeCoverage()
+    {
+        var map = new Harness.Sim.Coverage.CoverageMap();
+        map.AddRuns(3);
+        map.FaultSites.Hit(0);
+        map.TargetRequestTransitions.Hit(0, 1);
+        map.FaultSites.HitOutsideGrid("unlisted_site");
+        return Harness.Sim.Coverage.CoverageFile.ToJson(map, [new(1, 6, 1, 2, "swarm", [], (100, 2, 16, 4096))]);
     }
 }
