@@ -295,9 +295,13 @@ public sealed partial class NvmfRdmaTransport
         }
 
         qpair.CmId.DestroyQp();
+        if (qpair.Resources != null)
+        {
+            _observer?.OnQpairDestroying(qpair); // with an SRQ too: its requests in the shared pool are checked
+        }
+
         if (poller?.Srq == null && qpair.Resources != null)
         {
-            _observer?.OnQpairDestroying(qpair);
             _resources.Remove(qpair.Resources.Id);
             qpair.Resources.Dispose();
         }
