@@ -82,6 +82,14 @@ public sealed record PortFlapFault(string Host, long AtNs, long DownNs) : Script
 /// </summary>
 public sealed record StaleConnFault(string? Host, int Nth) : ScriptedFault;
 
+/// <summary>
+/// Call <paramref name="Nth"/> (1-based, counted per host and call) of <paramref name="Call"/> on host
+/// <paramref name="Host"/> (null = any) fails with <paramref name="Errno"/>, as the provider or the kernel fails it: nothing
+/// is created or changed, except that a failed rdma_accept moves the QP to ERR and rejects the connection, as the kernel's
+/// rdma_accept does.
+/// </summary>
+public sealed record CallErrorFault(string? Host, VerbsCall Call, int Nth, int Errno) : ScriptedFault;
+
 /// <summary>Faults for one run: scripted ones and an optional swarm profile.</summary>
 public sealed record FaultPlan(IReadOnlyList<ScriptedFault> Scripted, SwarmProfile? Swarm)
 {

@@ -42,9 +42,12 @@ public static class FaultSites
     /// <summary>ibv_post_send / ibv_post_recv / ibv_post_srq_recv fail at one WR of a chain (bad_wr).</summary>
     public const string PostError = "post_error";
 
+    /// <summary>A verbs or CM call the transport makes per connection (rdma_accept, ibv_reg_mr, …) fails with an errno.</summary>
+    public const string CallError = "call_error";
+
     /// <summary>Every site, in the order the coverage table lists them (the WR sites first, then CM, then timed ones).</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        WcError, PacketDrop, PostError, CmDrop, CmDelay, ForceQpError, Disconnect, AsyncEvent, DeviceRemoval, AddrChange, PortDown, StaleConn,
+        WcError, PacketDrop, PostError, CmDrop, CmDelay, ForceQpError, Disconnect, AsyncEvent, DeviceRemoval, AddrChange, PortDown, StaleConn, CallError,
     ];
 }

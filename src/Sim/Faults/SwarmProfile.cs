@@ -17,6 +17,15 @@ public sealed record SwarmProfile
     /// <summary>Largest post-error rate a seed draws (per post call): a few failed posts in a sweep seed's 500 I/Os.</summary>
     public const double PostErrorRateMax = 3e-3;
 
+    /// <summary>Probability that a seed draws verbs/CM call errors.</summary>
+    public const double CallErrorChance = 0.5;
+
+    /// <summary>Smallest call-error rate a seed draws (per run-time verbs/CM call).</summary>
+    public const double CallErrorRateMin = 1e-3;
+
+    /// <summary>Largest call-error rate a seed draws (per run-time verbs/CM call): about one failed call in a sweep seed's connects.</summary>
+    public const double CallErrorRateMax = 3e-2;
+
     /// <summary>Probability that a seed's target uses a shared receive queue per poller.</summary>
     public const double TargetSrqChance = 0.5;
 
@@ -106,6 +115,12 @@ public sealed record SwarmProfile
     /// <summary>Probability that an rdma_connect is answered with REJECTED, IB_CM_REJ_STALE_CONN.</summary>
     public double StaleConnRate { get; init; }
 
+    /// <summary>
+    /// Probability that a verbs/CM call the transport makes at run time (<see cref="VerbsCall"/>) fails with the errno
+    /// <see cref="VerbsCallNames.SwarmErrno"/> gives.
+    /// </summary>
+    public double CallErrorRate { get; init; }
+
     /// <summary>True when any of the swarm faults that happen at a time (async, port, device, address) is on.</summary>
     public bool HasTimedFaults => AsyncEventRate > 0 || PortFlapRate > 0 || DeviceRemovalRate > 0 || AddrChangeRate > 0;
 
@@ -136,6 +151,7 @@ public sealed record SwarmProfile
         // Kinds added later draw from their own stream, so the older kinds keep each seed's rates.
         var post = random.Stream(StreamNames.PostErrorDraw);
         var reach = random.Stream(StreamNames.ReachDraw);
+        var call = random.Stream(StreamNames.CallErrorDraw);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
@@ -149,6 +165,7 @@ public sealed record SwarmProfile
             DeviceRemovalRate = reach.Chance(DeviceRemovalChance) ? reach.LogUniform(DeviceRemovalRateMin, DeviceRemovalRateMax) : 0,
             AddrChangeRate = reach.Chance(AddrChangeChance) ? reach.LogUniform(AddrChangeRateMin, AddrChangeRateMax) : 0,
             StaleConnRate = reach.Chance(StaleConnChance) ? reach.LogUniform(StaleConnRateMin, StaleConnRateMax) : 0,
+            CallErrorRate = call.Chance(CallErrorChance) ? call.LogUniform(CallErrorRateMin, CallErrorRateMax) : 0,
         };
     }
 
@@ -162,6 +179,7 @@ public sealed record SwarmProfile
         DeviceRemovalRate = 0,
         AddrChangeRate = 0,
         StaleConnRate = 0,
+        CallErrorRate = 0,
     };
 
     /// <summary>One line listing the drawn rates (printed first for each seed).</summary>
@@ -185,6 +203,8 @@ public sealed record SwarmProfile
         Append(sb, "addr-change", AddrChangeRate);
         sb.Append(' ');
         Append(sb, "stale-conn", StaleConnRate);
+        sb.Append(' ');
+        Append(sb, "call-error", CallErrorRate);
         sb.Append(" srq=").Append(TargetSrq ? "on" : "off");
         sb.Append(" provider=").Append(Provider == Nic.SimProvider.Rxe ? "rxe" : "mlx5");
         return sb.ToString();

@@ -93,6 +93,11 @@ public sealed class SimContext : IVerbsContext
                 return Errno.EINVAL;
             }
 
+            if (Device.Host.Fabric.Faults.TryCallError(Device.Host.HostName, Faults.VerbsCall.CreateCq, out var failed))
+            {
+                return failed;
+            }
+
             cq = new SimCq(this, cqe, cqContext, Device.Host.NextCqOrdinal());
             Device.LiveCqs++;
             return Errno.Ok;
@@ -210,6 +215,11 @@ public sealed class SimPd : IProtectionDomain
             if ((access & (AccessFlags.RemoteWrite | AccessFlags.RemoteAtomic)) != 0 && (access & AccessFlags.LocalWrite) == 0)
             {
                 return Errno.EINVAL;
+            }
+
+            if (Context.Device.Host.Fabric.Faults.TryCallError(Context.Device.Host.HostName, Faults.VerbsCall.RegMr, out var failed))
+            {
+                return failed; // nothing pinned, no key
             }
 
             var region = new SimMr(this, sim, addr, length, access);

@@ -22,6 +22,7 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(PortFlapSpec), "port-flap")]
 [JsonDerivedType(typeof(PostErrorSpec), "post-error")]
 [JsonDerivedType(typeof(StaleConnRejectSpec), "stale-conn-reject")]
+[JsonDerivedType(typeof(CallErrorSpec), "call-error")]
 public abstract record FaultSpec
 {
     /// <summary>The simulator's fault (names already validated by the loader).</summary>
@@ -106,6 +107,21 @@ public sealed record PostErrorSpec(string Qp, string Queue, int Nth, int? Wr, st
 
     public override ScriptedFault ToFault() =>
         new PostErrorFault(ScenarioNames.ParseQp(Qp), ScenarioNames.ParsePostQueue(Queue), Nth, Wr ?? 0, ScenarioNames.ParsePostErrno(Errno ?? ErrnoDefault));
+}
+
+/// <summary>
+/// <see cref="CallErrorFault"/>: call <paramref name="Nth"/> (1-based, per host and call) of <paramref name="Call"/>
+/// (<c>rdma_resolve_addr</c>, <c>rdma_resolve_route</c>, <c>rdma_create_qp</c>, <c>rdma_connect</c>, <c>rdma_accept</c>,
+/// <c>ibv_create_cq</c>, <c>ibv_reg_mr</c>) on <paramref name="Host"/> (null = any) fails with <paramref name="Errno"/>
+/// (default <c>ENOMEM</c>).
+/// </summary>
+public sealed record CallErrorSpec(string? Host, string Call, int Nth, string? Errno) : FaultSpec
+{
+    /// <summary>The errno a call fault returns when the file names none: resources used up.</summary>
+    public const string ErrnoDefault = "ENOMEM";
+
+    public override ScriptedFault ToFault() =>
+        new CallErrorFault(Host, VerbsCallNames.Parse(Call), Nth, VerbsCallNames.ParseErrno(Errno ?? ErrnoDefault));
 }
 
 /// <summary>

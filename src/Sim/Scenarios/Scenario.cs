@@ -171,6 +171,9 @@ public sealed record ScenarioSwarm
     /// <summary>Probability that an rdma_connect is rejected with IB_CM_REJ_STALE_CONN.</summary>
     public double? StaleConnRate { get; init; }
 
+    /// <summary>Probability that a verbs/CM call made per connection (rdma_accept, ibv_reg_mr, …) fails.</summary>
+    public double? CallErrorRate { get; init; }
+
     /// <summary><c>IBV_WC_*</c> names a swarm WC error draws from.</summary>
     public IReadOnlyList<string>? WcErrorStatuses { get; init; }
 }

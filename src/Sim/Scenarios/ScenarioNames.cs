@@ -125,6 +125,7 @@ public static class ScenarioNames
         PortFlapFault f => new PortFlapSpec(f.Host, f.AtNs, f.DownNs),
         StaleConnFault f => new StaleConnRejectSpec(f.Host, f.Nth),
         PostErrorFault f => new PostErrorSpec(FormatQp(f.Target), FormatPostQueue(f.Queue), f.Nth, f.Wr, Errno.Name(f.Errno)),
+        CallErrorFault f => new CallErrorSpec(f.Host, VerbsCallNames.Format(f.Call), f.Nth, Errno.Name(f.Errno)),
         _ => throw new ArgumentException($"no scenario form for {fault}", nameof(fault)),
     };
 
@@ -158,6 +159,7 @@ public static class ScenarioNames
             DeviceRemovalRate = s.DeviceRemovalRate ?? 0,
             AddrChangeRate = s.AddrChangeRate ?? 0,
             StaleConnRate = s.StaleConnRate ?? 0,
+            CallErrorRate = s.CallErrorRate ?? 0,
         };
         if (s.CmEventDelayNsMax is long max)
         {

@@ -33,7 +33,7 @@ public static class ScenarioText
         var parts = (s.Faults ?? Array.Empty<FaultSpec>()).Select(Describe).ToList();
         if (s.Swarm is { } w)
         {
-            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}, post-error {w.PostErrorRate ?? 0:0.######}, async-event {w.AsyncEventRate ?? 0:0.######}, port-flap {w.PortFlapRate ?? 0:0.######}, device-removal {w.DeviceRemovalRate ?? 0:0.######}, addr-change {w.AddrChangeRate ?? 0:0.######}, stale-conn {w.StaleConnRate ?? 0:0.######}"));
+            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}, post-error {w.PostErrorRate ?? 0:0.######}, async-event {w.AsyncEventRate ?? 0:0.######}, port-flap {w.PortFlapRate ?? 0:0.######}, device-removal {w.DeviceRemovalRate ?? 0:0.######}, addr-change {w.AddrChangeRate ?? 0:0.######}, stale-conn {w.StaleConnRate ?? 0:0.######}, call-error {w.CallErrorRate ?? 0:0.######}"));
         }
 
         return string.Join("; ", parts);
@@ -75,6 +75,7 @@ public static class ScenarioText
         PortFlapSpec p => Inv($"port of {p.Host} down at {p.AtNs / 1e3:0.###} µs for {p.DownNs / 1e3:0.###} µs"),
         StaleConnRejectSpec c => Inv($"rdma_connect #{c.Nth} on {c.Host ?? "any host"} rejected as a stale connection (IB_CM_REJ_STALE_CONN)"),
         PostErrorSpec p => Inv($"{PostCall(p.Queue)} #{p.Nth} on {p.Qp} fails {p.Errno ?? PostErrorSpec.ErrnoDefault} at WR {p.Wr ?? 0}"),
+        CallErrorSpec c => Inv($"{c.Call} #{c.Nth} on {c.Host ?? "any host"} fails {c.Errno ?? CallErrorSpec.ErrnoDefault}"),
         _ => f.ToString(),
     };
 

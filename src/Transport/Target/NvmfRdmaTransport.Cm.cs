@@ -164,7 +164,18 @@ public sealed partial class NvmfRdmaTransport
 
         qpair.Qp = qpair.CmId.Qp;
         qpair.Poller = poller;
-        qpair.Resources = poller.SrqResources ?? NewResources(qpair.Name, qpair.MaxQueueDepth);
+        var rc = Errno.Ok;
+        qpair.Resources = poller.SrqResources ?? TryNewResources(qpair.Name, qpair.MaxQueueDepth, out rc);
+        if (qpair.Resources == null)
+        {
+            // As nvmf_rdma_qpair_initialize's error path: the QP is destroyed and the connection rejected.
+            _log.Error(qpair, $"Unable to allocate resources for receive queue: {Errno.Name(rc)}");
+            qpair.CmId.DestroyQp();
+            qpair.Qp = null;
+            qpair.Poller = null;
+            return false;
+        }
+
         poller.Add(qpair);
         if (poller.Srq == null && !PostInitialRecvs(qpair, poller))
         {

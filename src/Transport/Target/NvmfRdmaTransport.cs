@@ -126,10 +126,24 @@ public sealed partial class NvmfRdmaTransport
         _log.Notice(null, $"NVMe/RDMA Target Listening on {address}");
     }
 
+    /// <summary>Resources set up at start (the SRQ's, a snapshot's): a failed registration there fails the start.</summary>
     internal RdmaResources NewResources(string owner, int depth)
     {
+        var resources = TryNewResources(owner, depth, out var rc);
+        return resources ?? throw new InvalidOperationException($"{owner}: ibv_reg_mr failed: {Errno.Name(rc)}");
+    }
+
+    /// <summary><c>nvmf_rdma_resources_create</c>: null and the ibv_reg_mr errno when a registration fails (nothing kept).</summary>
+    internal RdmaResources? TryNewResources(string owner, int depth, out int rc)
+    {
         Check.That(_nextResourcesId < ResourcesMax, InvariantNames.NoLeakOnDestroy, _nextResourcesId, n => $"resources id {n} exhausted");
-        var resources = new RdmaResources(_nextResourcesId++, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize);
+        var resources = RdmaResources.Create(_nextResourcesId, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize, out rc);
+        if (resources == null)
+        {
+            return null;
+        }
+
+        _nextResourcesId++;
         _resources.Add(resources.Id, resources);
         foreach (var req in resources.Reqs)
         {
