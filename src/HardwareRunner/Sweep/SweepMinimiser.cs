@@ -233,6 +233,8 @@ public sealed class SweepMinimiser
         AddrChangeRate = p.AddrChangeRate,
         StaleConnRate = p.StaleConnRate,
         CallErrorRate = p.CallErrorRate,
+        DeviceRemovalOrder = ScenarioNames.FormatRemovalOrder(p.DeviceRemovalOrder),
+        DeviceRemovalGapNs = p.DeviceRemovalGapNs,
         CmEventDelayNsMax = p.CmEventDelayNsMax,
         WcErrorStatuses = p.WcErrorStatuses.Select(x => x.ToIbvName()).ToArray(),
     };

@@ -228,7 +228,7 @@ public sealed class FaultInjector
         var addr = r.NextDouble() < swarm.AddrChangeRate;
         if (removal)
         {
-            return new DeviceRemovalFault(host, _world.NowNs);
+            return new DeviceRemovalFault(host, _world.NowNs, swarm.DeviceRemovalOrder, swarm.DeviceRemovalGapNs);
         }
 
         if (flap)

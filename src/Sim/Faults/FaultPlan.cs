@@ -66,8 +66,11 @@ public sealed record DelayCmEventFault(string? Host, CmEventType EventType, int 
 /// <summary>Completions written to CQ <paramref name="Cq"/> (creation ordinal) on <paramref name="Host"/> between the two times become visible <paramref name="DelayNs"/> later.</summary>
 public sealed record DelayCqFault(string Host, int Cq, long DelayNs, long FromNs, long UntilNs) : ScriptedFault;
 
-/// <summary>At <paramref name="AtNs"/>, the host's device is removed: DEVICE_REMOVAL on every id, DEVICE_FATAL, every QP to ERR.</summary>
-public sealed record DeviceRemovalFault(string Host, long AtNs) : ScriptedFault;
+/// <summary>
+/// At <paramref name="AtNs"/>, the host's device is removed: DEVICE_FATAL (the device gone, every QP to ERR) and
+/// DEVICE_REMOVAL on every id, in <paramref name="Order"/>, the second <paramref name="GapNs"/> after the first.
+/// </summary>
+public sealed record DeviceRemovalFault(string Host, long AtNs, DeviceRemovalOrder Order = DeviceRemovalOrder.FatalFirst, long GapNs = 0) : ScriptedFault;
 
 /// <summary>At <paramref name="AtNs"/>, the host's address changes: ADDR_CHANGE on every id bound to it.</summary>
 public sealed record AddrChangeFault(string Host, long AtNs) : ScriptedFault;

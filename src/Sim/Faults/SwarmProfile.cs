@@ -65,6 +65,12 @@ public sealed record SwarmProfile
     /// <summary>Largest device-removal rate a seed draws (per send-queue WR).</summary>
     public const double DeviceRemovalRateMax = 1e-3;
 
+    /// <summary>Shortest gap a seed draws between a device removal's DEVICE_FATAL and its DEVICE_REMOVAL events.</summary>
+    public const long DeviceRemovalGapNsMin = 1_000;
+
+    /// <summary>Longest gap a seed draws between the two: the driver's unregister can take milliseconds after a fatal error.</summary>
+    public const long DeviceRemovalGapNsMax = 20_000_000;
+
     /// <summary>Probability that a seed draws address changes.</summary>
     public const double AddrChangeChance = 0.25;
 
@@ -109,6 +115,12 @@ public sealed record SwarmProfile
     /// <summary>Probability that a send-queue WR's start removes its host's device (DEVICE_REMOVAL, DEVICE_FATAL).</summary>
     public double DeviceRemovalRate { get; init; }
 
+    /// <summary>Which of DEVICE_FATAL and DEVICE_REMOVAL a removal of this seed raises first.</summary>
+    public DeviceRemovalOrder DeviceRemovalOrder { get; init; }
+
+    /// <summary>Virtual time between a removal's first and second event (0: both at once).</summary>
+    public long DeviceRemovalGapNs { get; init; }
+
     /// <summary>Probability that a send-queue WR's start changes its host's address (ADDR_CHANGE on its ids).</summary>
     public double AddrChangeRate { get; init; }
 
@@ -152,6 +164,7 @@ public sealed record SwarmProfile
         var post = random.Stream(StreamNames.PostErrorDraw);
         var reach = random.Stream(StreamNames.ReachDraw);
         var call = random.Stream(StreamNames.CallErrorDraw);
+        var removal = random.Stream(StreamNames.DeviceRemovalOrderDraw);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
@@ -166,6 +179,8 @@ public sealed record SwarmProfile
             AddrChangeRate = reach.Chance(AddrChangeChance) ? reach.LogUniform(AddrChangeRateMin, AddrChangeRateMax) : 0,
             StaleConnRate = reach.Chance(StaleConnChance) ? reach.LogUniform(StaleConnRateMin, StaleConnRateMax) : 0,
             CallErrorRate = call.Chance(CallErrorChance) ? call.LogUniform(CallErrorRateMin, CallErrorRateMax) : 0,
+            DeviceRemovalOrder = removal.Chance(0.5) ? DeviceRemovalOrder.RemovalFirst : DeviceRemovalOrder.FatalFirst,
+            DeviceRemovalGapNs = (long)removal.LogUniform(DeviceRemovalGapNsMin, DeviceRemovalGapNsMax),
         };
     }
 
@@ -177,6 +192,8 @@ public sealed record SwarmProfile
         AsyncEventRate = 0,
         PortFlapRate = 0,
         DeviceRemovalRate = 0,
+        DeviceRemovalOrder = DeviceRemovalOrder.FatalFirst,
+        DeviceRemovalGapNs = 0,
         AddrChangeRate = 0,
         StaleConnRate = 0,
         CallErrorRate = 0,
@@ -199,6 +216,12 @@ public sealed record SwarmProfile
         Append(sb, "port-flap", PortFlapRate);
         sb.Append(' ');
         Append(sb, "device-removal", DeviceRemovalRate);
+        if (DeviceRemovalRate > 0)
+        {
+            sb.Append(DeviceRemovalOrder == DeviceRemovalOrder.RemovalFirst ? " (removal-first +" : " (fatal-first +")
+                .Append(DeviceRemovalGapNs.ToString(CultureInfo.InvariantCulture)).Append(" ns)");
+        }
+
         sb.Append(' ');
         Append(sb, "addr-change", AddrChangeRate);
         sb.Append(' ');

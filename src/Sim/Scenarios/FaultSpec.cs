@@ -77,10 +77,13 @@ public sealed record DelayCqSpec(string Host, int Cq, long DelayNs, long FromNs,
     public override ScriptedFault ToFault() => new DelayCqFault(Host, Cq, DelayNs, FromNs, UntilNs);
 }
 
-/// <summary><see cref="DeviceRemovalFault"/> at <paramref name="AtNs"/>.</summary>
-public sealed record DeviceRemovalSpec(string Host, long AtNs) : FaultSpec
+/// <summary>
+/// <see cref="DeviceRemovalFault"/> at <paramref name="AtNs"/>: <paramref name="Order"/> <c>fatal-first</c> (default) or
+/// <c>removal-first</c>, the second event <paramref name="GapNs"/> (default 0) after the first.
+/// </summary>
+public sealed record DeviceRemovalSpec(string Host, long AtNs, string? Order = null, long? GapNs = null) : FaultSpec
 {
-    public override ScriptedFault ToFault() => new DeviceRemovalFault(Host, AtNs);
+    public override ScriptedFault ToFault() => new DeviceRemovalFault(Host, AtNs, ScenarioNames.ParseRemovalOrder(Order ?? ScenarioNames.FatalFirst), GapNs ?? 0);
 }
 
 /// <summary><see cref="AddrChangeFault"/> at <paramref name="AtNs"/>.</summary>

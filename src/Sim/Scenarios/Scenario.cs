@@ -165,6 +165,12 @@ public sealed record ScenarioSwarm
     /// <summary>Probability that a send WR's start removes its host's device.</summary>
     public double? DeviceRemovalRate { get; init; }
 
+    /// <summary><c>fatal-first</c> (default) or <c>removal-first</c>: which event a swarm device removal raises first.</summary>
+    public string? DeviceRemovalOrder { get; init; }
+
+    /// <summary>Virtual time between a swarm device removal's two events (default 0).</summary>
+    public long? DeviceRemovalGapNs { get; init; }
+
     /// <summary>Probability that a send WR's start changes its host's address.</summary>
     public double? AddrChangeRate { get; init; }
 

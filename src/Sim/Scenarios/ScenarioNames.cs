@@ -99,6 +99,19 @@ public static class ScenarioNames
             ? type
             : throw new ArgumentException($"unknown CM event '{text}'", nameof(text));
 
+    /// <summary>Scenario name of <see cref="DeviceRemovalOrder.FatalFirst"/>.</summary>
+    public const string FatalFirst = "fatal-first";
+
+    /// <summary><c>fatal-first</c> or <c>removal-first</c> → which event of a device removal comes first.</summary>
+    public static DeviceRemovalOrder ParseRemovalOrder(string text) => text switch
+    {
+        FatalFirst => DeviceRemovalOrder.FatalFirst,
+        "removal-first" => DeviceRemovalOrder.RemovalFirst,
+        _ => throw new ArgumentException($"unknown device removal order '{text}' (fatal-first, removal-first)", nameof(text)),
+    };
+
+    public static string FormatRemovalOrder(DeviceRemovalOrder order) => order == DeviceRemovalOrder.RemovalFirst ? "removal-first" : FatalFirst;
+
     /// <summary><c>mlx5</c> or <c>rxe</c> → the provider the simulated NIC behaves as.</summary>
     public static Nic.SimProvider ParseProvider(string text) => text switch
     {
@@ -120,7 +133,7 @@ public static class ScenarioNames
         DropCmEventFault f => new DropCmEventSpec(f.Host, f.EventType.ToVerbsString(), f.Nth),
         DelayCmEventFault f => new DelayCmEventSpec(f.Host, f.EventType.ToVerbsString(), f.Nth, f.DelayNs),
         DelayCqFault f => new DelayCqSpec(f.Host, f.Cq, f.DelayNs, f.FromNs, f.UntilNs),
-        DeviceRemovalFault f => new DeviceRemovalSpec(f.Host, f.AtNs),
+        DeviceRemovalFault f => new DeviceRemovalSpec(f.Host, f.AtNs, f.Order == DeviceRemovalOrder.FatalFirst ? null : FormatRemovalOrder(f.Order), f.GapNs == 0 ? null : f.GapNs),
         AddrChangeFault f => new AddrChangeSpec(f.Host, f.AtNs),
         PortFlapFault f => new PortFlapSpec(f.Host, f.AtNs, f.DownNs),
         StaleConnFault f => new StaleConnRejectSpec(f.Host, f.Nth),
@@ -160,6 +173,8 @@ public static class ScenarioNames
             AddrChangeRate = s.AddrChangeRate ?? 0,
             StaleConnRate = s.StaleConnRate ?? 0,
             CallErrorRate = s.CallErrorRate ?? 0,
+            DeviceRemovalOrder = ParseRemovalOrder(s.DeviceRemovalOrder ?? FatalFirst),
+            DeviceRemovalGapNs = s.DeviceRemovalGapNs ?? 0,
         };
         if (s.CmEventDelayNsMax is long max)
         {

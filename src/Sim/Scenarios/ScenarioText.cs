@@ -70,7 +70,7 @@ public static class ScenarioText
         DropCmEventSpec d => Inv($"{d.Event} #{d.Nth} on {d.Host ?? "any host"} is lost"),
         DelayCmEventSpec d => Inv($"{d.Event} #{d.Nth} on {d.Host ?? "any host"} is {d.DelayNs / 1e3:0.###} µs late"),
         DelayCqSpec c => Inv($"completions of {c.Host} CQ {c.Cq} are {c.DelayNs / 1e3:0.###} µs late from {c.FromNs / 1e3:0.###} to {c.UntilNs / 1e3:0.###} µs"),
-        DeviceRemovalSpec d => Inv($"device removal on {d.Host} at {d.AtNs / 1e3:0.###} µs"),
+        DeviceRemovalSpec d => Inv($"device removal on {d.Host} at {d.AtNs / 1e3:0.###} µs ({d.Order ?? ScenarioNames.FatalFirst}, second event {(d.GapNs ?? 0) / 1e3:0.###} µs later)"),
         AddrChangeSpec a => Inv($"address change on {a.Host} at {a.AtNs / 1e3:0.###} µs"),
         PortFlapSpec p => Inv($"port of {p.Host} down at {p.AtNs / 1e3:0.###} µs for {p.DownNs / 1e3:0.###} µs"),
         StaleConnRejectSpec c => Inv($"rdma_connect #{c.Nth} on {c.Host ?? "any host"} rejected as a stale connection (IB_CM_REJ_STALE_CONN)"),
