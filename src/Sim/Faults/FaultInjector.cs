@@ -286,7 +286,13 @@ public sealed class FaultInjector
     /// (its device, PD, poll groups), which neither the port nor SPDK survives failing (nvmf_rdma_create fails); it
     /// fails the calls made per connection. Records site <c>call_error</c> with the call and errno.
     /// </summary>
-    public bool TryCallError(string host, VerbsCall call, out int errno)
+    public bool TryCallError(string host, VerbsCall call, out int errno) => TryCallError(host, call, swarmMay: true, out errno);
+
+    /// <summary>
+    /// <see cref="TryCallError(string, VerbsCall, out int)"/>, where <paramref name="swarmMay"/> false keeps the swarm off
+    /// this call (scripted faults still count and fire).
+    /// </summary>
+    public bool TryCallError(string host, VerbsCall call, bool swarmMay, out int errno)
     {
         var key = (host, call);
         _callCounts.TryGetValue(key, out var count);
@@ -304,7 +310,7 @@ public sealed class FaultInjector
         }
 
         var swarm = Plan.Swarm;
-        if (errno == Errno.Ok && swarm != null && swarm.CallErrorRate > 0 && _world.NowNs > 0 &&
+        if (errno == Errno.Ok && swarmMay && swarm != null && swarm.CallErrorRate > 0 && _world.NowNs > 0 &&
             _world.Random.Stream(StreamNames.CallError).Chance(swarm.CallErrorRate))
         {
             errno = VerbsCallNames.SwarmErrno(call);

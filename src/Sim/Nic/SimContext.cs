@@ -217,7 +217,11 @@ public sealed class SimPd : IProtectionDomain
                 return Errno.EINVAL;
             }
 
-            if (Context.Device.Host.Fabric.Faults.TryCallError(Context.Device.Host.HostName, Faults.VerbsCall.RegMr, out var failed))
+            // The swarm fails a connection's own arrays (local access only: capsules, responses), which a transport
+            // registers per qpair at connect. A registration with remote access is an application data buffer, which SPDK's
+            // mem map registers when the application registers memory (spdk_mem_register), not while a qpair connects.
+            var connectionArrays = (access & (AccessFlags.RemoteRead | AccessFlags.RemoteWrite | AccessFlags.RemoteAtomic)) == 0;
+            if (Context.Device.Host.Fabric.Faults.TryCallError(Context.Device.Host.HostName, Faults.VerbsCall.RegMr, connectionArrays, out var failed))
             {
                 return failed; // nothing pinned, no key
             }
