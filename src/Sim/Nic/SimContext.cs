@@ -217,10 +217,10 @@ public sealed class SimPd : IProtectionDomain
                 return Errno.EINVAL;
             }
 
-            // The swarm fails a connection's own arrays (local access only: capsules, responses), which a transport
-            // registers per qpair at connect. A registration with remote access is an application data buffer, which SPDK's
-            // mem map registers when the application registers memory (spdk_mem_register), not while a qpair connects.
-            var connectionArrays = (access & (AccessFlags.RemoteRead | AccessFlags.RemoteWrite | AccessFlags.RemoteAtomic)) == 0;
+            // The swarm fails a connection's own arrays (capsules, responses, connect data: never written remotely), which
+            // a transport registers per qpair at connect. A registration the peer may write is an application data buffer,
+            // which SPDK's mem map registers when the application registers memory (spdk_mem_register), not at connect.
+            var connectionArrays = (access & (AccessFlags.RemoteWrite | AccessFlags.RemoteAtomic)) == 0;
             if (Context.Device.Host.Fabric.Faults.TryCallError(Context.Device.Host.HostName, Faults.VerbsCall.RegMr, connectionArrays, out var failed))
             {
                 return failed; // nothing pinned, no key

@@ -68,8 +68,8 @@ internal sealed class QpairResources
     public static QpairResources? Create(IDmaMemory memory, IProtectionDomain pd, int entries, out int rc)
     {
         var buffer = memory.Allocate(BufferBytes(entries));
-        // Commands and connect data are sent, responses received: the peer never reads or writes these remotely.
-        rc = pd.RegMr(buffer, buffer.Address, (ulong)buffer.Length, AccessFlags.LocalWrite, out var mr);
+        // Commands are sent, responses received, the connect data read by the target (keyed SGL): nothing is written remotely.
+        rc = pd.RegMr(buffer, buffer.Address, (ulong)buffer.Length, AccessFlags.LocalWrite | AccessFlags.RemoteRead, out var mr);
         if (rc != Errno.Ok)
         {
             memory.Free(buffer);
