@@ -98,11 +98,19 @@ public sealed class SimContext : IVerbsContext
                 return failed;
             }
 
-            cq = new SimCq(this, cqe, cqContext, Device.Host.NextCqOrdinal());
+            cq = new SimCq(this, ProvidedCqe(Device.Host.Fabric.Options.Provider, cqe), cqContext, Device.Host.NextCqOrdinal());
             Device.LiveCqs++;
             return Errno.Ok;
         }
     }
+
+    /// <summary>
+    /// The entries a provider gives a CQ asked for <paramref name="cqe"/> (what ibv_create_cq reports back in
+    /// <c>cq-&gt;cqe</c>, and what the CQ holds before it overruns): mlx5 allocates the next power of two of cqe + 1
+    /// (mlx5_create_cq's align_queue_size) and reports one less; rxe gives exactly what was asked.
+    /// </summary>
+    public static int ProvidedCqe(SimProvider provider, int cqe) =>
+        provider == SimProvider.Rxe ? cqe : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)cqe + 1) - 1;
 
     /// <inheritdoc/>
     public int GetAsyncEvent(out AsyncEvent ev)
