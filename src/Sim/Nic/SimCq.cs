@@ -17,9 +17,9 @@ namespace Harness.Sim.Nic;
 public sealed class SimCq : ICompletionQueue, ISimEventTarget
 {
     private const int EvVisible = 1;
-    private readonly WorkCompletion[] _ring;
-    private readonly long[] _visibleAtNs;
-    private readonly SlotRelease[] _releases;
+    private WorkCompletion[] _ring;
+    private long[] _visibleAtNs;
+    private SlotRelease[] _releases;
     private readonly SimContext _context;
     private int _head;
     private int _count;
@@ -78,6 +78,41 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
             }
 
             return n;
+        }
+    }
+
+    /// <inheritdoc/>
+    public int Resize(int cqe)
+    {
+        lock (World.Gate)
+        {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_resize_cq");
+            var options = _context.Device.Host.Fabric.Options;
+            if (cqe < 1 || cqe > options.MaxCqe || _context.Device.Removed)
+            {
+                return _context.Device.Removed ? Errno.ENODEV : Errno.EINVAL;
+            }
+
+            var size = SimContext.ProvidedCqe(options.Provider, cqe);
+            if (size < _count)
+            {
+                return Errno.EINVAL; // mlx5 and rxe refuse to drop completions the CQ holds
+            }
+
+            // The completions move over in order, as the provider copies its CQEs to the new buffer.
+            var ring = new WorkCompletion[size];
+            var visible = new long[size];
+            var releases = new SlotRelease[size];
+            for (var i = 0; i < _count; i++)
+            {
+                var from = (_head + i) % _ring.Length;
+                ring[i] = _ring[from];
+                visible[i] = _visibleAtNs[from];
+                releases[i] = _releases[from];
+            }
+
+            (_ring, _visibleAtNs, _releases, _head) = (ring, visible, releases, 0);
+            return Errno.Ok;
         }
     }
 
