@@ -133,6 +133,9 @@ public static class HardwareFaultMapper
             case AsyncEventFault:
                 reason = "async events are raised by the NIC and the kernel; an application cannot raise one";
                 return null;
+            case CallErrorFault:
+                reason = "a verbs or CM call fails inside the provider or the kernel (resources used up, a CM MAD not sent); rdma-core has no switch to make one fail";
+                return null;
             case PostErrorFault:
                 reason = "a post call fails inside the provider library (a full work queue, a bad WR); rdma-core has no switch to make one fail";
                 return null;

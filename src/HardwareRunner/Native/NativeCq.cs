@@ -27,7 +27,6 @@ public sealed unsafe class NativeCq : ICompletionQueue
         Handle = handle;
         _channel = channel;
         CqContext = cqContext;
-        Cqe = Native->Cqe;
         _wcMemory = context.Resources.Add(SafeNativeMemoryHandle.Allocate((nuint)(PollBatchMax * sizeof(IbvWc)), 64));
         _wcs = (IbvWc*)_wcMemory.Pointer;
     }
@@ -35,8 +34,8 @@ public sealed unsafe class NativeCq : ICompletionQueue
     /// <inheritdoc/>
     public object? CqContext { get; }
 
-    /// <summary>Capacity the provider granted (at least the requested number of entries).</summary>
-    public int Cqe { get; }
+    /// <summary>Capacity the provider granted (at least the requested number of entries), after any resize.</summary>
+    public int Cqe => Native->Cqe;
 
     /// <summary>True when the CQ has a completion channel.</summary>
     public bool HasCompletionChannel => _channel != null;
@@ -129,6 +128,27 @@ public sealed unsafe class NativeCq : ICompletionQueue
 
             LibIbverbs.ibv_ack_cq_events(cq, 1);
             return Errno.Ok;
+        }
+        finally
+        {
+            Handle.DangerousRelease();
+        }
+    }
+
+    /// <inheritdoc/>
+    public int Resize(int cqe)
+    {
+        if (!Handle.TryAddRef())
+        {
+            return Errno.EINVAL;
+        }
+
+        try
+        {
+            lock (_pollGate)
+            {
+                return LibIbverbs.ibv_resize_cq(Native, cqe);
+            }
         }
         finally
         {

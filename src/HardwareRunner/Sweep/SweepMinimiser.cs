@@ -114,7 +114,7 @@ public sealed class SweepMinimiser
             return s;
         }
 
-        var off = new ScenarioSwarm { PacketLossRate = 0, WcErrorRate = 0, CmEventDelayRate = 0, PostErrorRate = 0, AsyncEventRate = 0, PortFlapRate = 0, DeviceRemovalRate = 0, AddrChangeRate = 0, StaleConnRate = 0, ControllerErrorRate = 0, ControllerDelayRate = 0 };
+        var off = new ScenarioSwarm { PacketLossRate = 0, WcErrorRate = 0, CmEventDelayRate = 0, PostErrorRate = 0, AsyncEventRate = 0, PortFlapRate = 0, DeviceRemovalRate = 0, AddrChangeRate = 0, StaleConnRate = 0, ControllerErrorRate = 0, ControllerDelayRate = 0, CallErrorRate = 0 };
         if (fails(s with { Swarm = off }))
         {
             return s with { Swarm = off };
@@ -123,7 +123,7 @@ public sealed class SweepMinimiser
         var current = ToScenarioSwarm(drawn);
         foreach (var without in new Func<ScenarioSwarm, ScenarioSwarm>[] { w => w with { PacketLossRate = 0 }, w => w with { WcErrorRate = 0 }, w => w with { CmEventDelayRate = 0 }, w => w with { PostErrorRate = 0 },
                      w => w with { AsyncEventRate = 0 }, w => w with { PortFlapRate = 0 }, w => w with { DeviceRemovalRate = 0 }, w => w with { AddrChangeRate = 0 },
-                     w => w with { StaleConnRate = 0 }, w => w with { ControllerErrorRate = 0 }, w => w with { ControllerDelayRate = 0 } })
+                     w => w with { StaleConnRate = 0 }, w => w with { ControllerErrorRate = 0 }, w => w with { ControllerDelayRate = 0 }, w => w with { CallErrorRate = 0 } })
         {
             var candidate = without(current);
             if (candidate != current && runs() < RunsMax && fails(s with { Swarm = candidate }))
@@ -235,6 +235,9 @@ public sealed class SweepMinimiser
         StaleConnRate = p.StaleConnRate,
         ControllerErrorRate = p.ControllerErrorRate,
         ControllerDelayRate = p.ControllerDelayRate,
+        CallErrorRate = p.CallErrorRate,
+        DeviceRemovalOrder = ScenarioNames.FormatRemovalOrder(p.DeviceRemovalOrder),
+        DeviceRemovalGapNs = p.DeviceRemovalGapNs,
         CmEventDelayNsMax = p.CmEventDelayNsMax,
         WcErrorStatuses = p.WcErrorStatuses.Select(x => x.ToIbvName()).ToArray(),
     };
@@ -244,7 +247,7 @@ public sealed class SweepMinimiser
         var setup = Setup(s, seed);
         var scripted = setup.Plan.Scripted.Count + (s.Faults?.Count ?? 0);
         var swarm = s.Swarm ?? (setup.Plan.Swarm is { } d ? ToScenarioSwarm(d) : null);
-        var kinds = swarm == null ? 0 : new[] { swarm.PacketLossRate, swarm.WcErrorRate, swarm.CmEventDelayRate, swarm.PostErrorRate, swarm.AsyncEventRate, swarm.PortFlapRate, swarm.DeviceRemovalRate, swarm.AddrChangeRate, swarm.StaleConnRate, swarm.ControllerErrorRate, swarm.ControllerDelayRate }.Count(r => r > 0);
+        var kinds = swarm == null ? 0 : new[] { swarm.PacketLossRate, swarm.WcErrorRate, swarm.CmEventDelayRate, swarm.PostErrorRate, swarm.AsyncEventRate, swarm.PortFlapRate, swarm.DeviceRemovalRate, swarm.AddrChangeRate, swarm.StaleConnRate, swarm.ControllerErrorRate, swarm.ControllerDelayRate, swarm.CallErrorRate }.Count(r => r > 0);
         return string.Create(CultureInfo.InvariantCulture, $"{s.Random!.Ios} I/Os, {scripted} scripted fault(s), {kinds} swarm fault kind(s)");
     }
 

@@ -66,6 +66,11 @@ public sealed partial class SimCmId
                 return Errno.EINVAL;
             }
 
+            if (Fabric.Faults.TryCallError(HostName, Faults.VerbsCall.ResolveAddr, out var failed))
+            {
+                return failed; // as the kernel's rdma_resolve_addr failing: the id stays where it was
+            }
+
             PeerAddress = destination;
             LocalAddress ??= new IPEndPoint(Cm.Host.Address, Cm.NextEphemeralPort());
             Verbs = Cm.Host.CmContext;
@@ -88,6 +93,11 @@ public sealed partial class SimCmId
                 return Errno.EINVAL;
             }
 
+            if (Fabric.Faults.TryCallError(HostName, Faults.VerbsCall.ResolveRoute, out var failed))
+            {
+                return failed;
+            }
+
             SetState(CmIdState.RouteQuery);
             World.Schedule(Fabric.Options.LinkLatencyNs * 2, this, EvRouteResolved);
             return Errno.Ok;
@@ -103,6 +113,11 @@ public sealed partial class SimCmId
             if (Verbs == null || QpImpl != null || pd is not SimPd simPd || simPd.Context.Device != Cm.Host.Device)
             {
                 return Errno.EINVAL;
+            }
+
+            if (Fabric.Faults.TryCallError(HostName, Faults.VerbsCall.CreateQp, out var failed))
+            {
+                return failed; // nothing created
             }
 
             var rc = pd.CreateQp(initAttr, out var qp);
@@ -149,6 +164,11 @@ public sealed partial class SimCmId
             VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_connect");
             var rc = State != CmIdState.RouteResolved || QpImpl == null ? Errno.EINVAL
                 : param.PrivateData.Length > VerbsLimits.ConnectPrivateDataBytesMax ? Errno.EINVAL : Errno.Ok;
+            if (rc == Errno.Ok && Fabric.Faults.TryCallError(HostName, Faults.VerbsCall.Connect, out var failed))
+            {
+                rc = failed; // no REQ was sent: the id stays route-resolved
+            }
+
             TraceCall("connect", rc);
             if (rc != Errno.Ok)
             {
@@ -192,6 +212,13 @@ public sealed partial class SimCmId
             VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "rdma_accept");
             var rc = State != CmIdState.ConnectRequest || QpImpl == null || Peer == null ? Errno.EINVAL
                 : param.PrivateData.Length > VerbsLimits.AcceptPrivateDataBytesMax ? Errno.EINVAL : Errno.Ok;
+            if (rc == Errno.Ok && Fabric.Faults.TryCallError(HostName, Faults.VerbsCall.Accept, out var failed))
+            {
+                TraceCall("accept", failed);
+                RejectFailedAccept();
+                return failed;
+            }
+
             if (rc == Errno.Ok)
             {
                 LocalParam = param;
@@ -209,6 +236,18 @@ public sealed partial class SimCmId
 
             return rc;
         }
+    }
+
+    /// <summary>
+    /// As the kernel's rdma_accept when sending the REP fails (cma.c, its <c>reject:</c> label): the QP goes to ERR and
+    /// the connection is rejected (IB_CM_REJ_CONSUMER_DEFINED), so the active side hears REJECTED. The id is closed.
+    /// </summary>
+    private void RejectFailedAccept()
+    {
+        QpImpl?.ForceError("rdma_accept failed");
+        LocalParam = new ConnParam { PrivateData = ReadOnlyMemory<byte>.Empty };
+        SetState(CmIdState.Closed);
+        World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvRejArrived, CmRejectReason.ConsumerReject);
     }
 
     /// <inheritdoc/>

@@ -29,8 +29,11 @@ public static class VerbsContract
     /// <summary>A post past the caps the consumer asked for at creation (max_send_wr/max_recv_wr/max_sge).</summary>
     public const string PostBeyondCaps = "post-beyond-caps";
 
+    /// <summary>A CQ got more completions than its entries: the consumer sized it below what its QPs and SRQs can have outstanding.</summary>
+    public const string CqOverrun = "cq-overrun";
+
     /// <summary>Every rule, for documentation and coverage.</summary>
-    public static readonly IReadOnlyList<string> Rules = [UseAfterDestroy, DestroyedTwice, UnackedEventsOnDestroy, AckedTwice, PostBeyondCaps];
+    public static readonly IReadOnlyList<string> Rules = [UseAfterDestroy, DestroyedTwice, UnackedEventsOnDestroy, AckedTwice, PostBeyondCaps, CqOverrun];
 
     /// <summary>
     /// Stops the run when <paramref name="condition"/> is false, naming the rule, the object and the call. Pass a constant

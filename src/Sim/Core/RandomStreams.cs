@@ -51,6 +51,9 @@ public static class StreamNames
     public const string ReachDraw = "faults.swarm-draw.reach";
     public const string TimedSwarm = "faults.swarm-timed";
     public const string StaleConn = "faults.stale-conn";
+    public const string CallErrorDraw = "faults.swarm-draw.call-error";
+    public const string CallError = "faults.call-error";
+    public const string DeviceRemovalOrderDraw = "faults.swarm-draw.device-removal-order";
     public const string CmOrder = "cm.order";
     public const string Keys = "nic.keys";
     public const string WcUndefinedFields = "nic.wc-undefined-fields";

@@ -10,6 +10,8 @@ internal static class TimedFaults
     public const int EvFault = 1;
     public const int EvPortUp = 2;
     public const int EvInjected = 3;
+    public const int EvDeviceFatal = 4;
+    public const int EvDeviceRemovalCm = 5;
 
     /// <summary>When the fault fires, or null if it is not a timed fault.</summary>
     public static long? AtNs(ScriptedFault fault) => fault switch
@@ -30,6 +32,18 @@ internal static class TimedFaults
             var host = fabric.Hosts[(int)a];
             host.Device.PortState = PortState.Active;
             host.Device.RaiseDeviceEvent(AsyncEventType.PortActive);
+            return;
+        }
+
+        if (kind == EvDeviceFatal)
+        {
+            DeviceGone(fabric.Hosts[(int)a]);
+            return;
+        }
+
+        if (kind == EvDeviceRemovalCm)
+        {
+            fabric.Hosts[(int)a].CmImpl.RaiseDeviceRemoval();
             return;
         }
 
@@ -59,7 +73,7 @@ internal static class TimedFaults
                 return ForEachQp(fabric, f.Target, qp => RaiseAsync(fabric, qp, f.EventType));
             case DeviceRemovalFault f:
                 // A device is removed once: a second removal of the same host (a swarm draw after the first) is nothing.
-                return RemoveDevice(fabric, Host(fabric, f.Host));
+                return RemoveDevice(fabric, Host(fabric, f.Host), f.Order, f.GapNs);
             case AddrChangeFault f:
                 fabric.Faults.RecordFault(f.Host, 0, FaultSites.AddrChange, null, 0);
                 Host(fabric, f.Host).CmImpl.RaiseAddrChange();
@@ -129,23 +143,55 @@ internal static class TimedFaults
         return true;
     }
 
-    private static bool RemoveDevice(SimFabric fabric, SimHost host)
+    /// <summary>
+    /// Starts removing <paramref name="host"/>'s device: its first sign now, the second <paramref name="gapNs"/> later (at
+    /// once when 0). The fault record's status names the order, its argument the gap.
+    /// </summary>
+    private static bool RemoveDevice(SimFabric fabric, SimHost host, DeviceRemovalOrder order, long gapNs)
     {
-        if (host.Device.Removed)
+        if (host.Device.RemovalStarted)
         {
             return false;
         }
 
-        fabric.Faults.RecordFault(host.HostName, 0, FaultSites.DeviceRemoval, null, 0);
+        host.Device.RemovalStarted = true;
+        var fatalFirst = order == DeviceRemovalOrder.FatalFirst;
+        fabric.Faults.RecordFault(host.HostName, 0, FaultSites.DeviceRemoval, fatalFirst ? null : "removal-first", gapNs);
+        if (fatalFirst)
+        {
+            DeviceGone(host);
+        }
+        else
+        {
+            host.CmImpl.RaiseDeviceRemoval();
+        }
+
+        var index = fabric.Hosts.ToList().IndexOf(host);
+        if (gapNs > 0)
+        {
+            fabric.World.Schedule(gapNs, fabric, fatalFirst ? EvDeviceRemovalCm : EvDeviceFatal, index);
+        }
+        else if (fatalFirst)
+        {
+            host.CmImpl.RaiseDeviceRemoval();
+        }
+        else
+        {
+            DeviceGone(host);
+        }
+
+        return true;
+    }
+
+    /// <summary>The device stops: DEVICE_FATAL, every verb fails with ENODEV from now on, every QP to ERR (flushed).</summary>
+    private static void DeviceGone(SimHost host)
+    {
         host.Device.RaiseDeviceEvent(AsyncEventType.DeviceFatal);
         host.Device.Removed = true;
         foreach (var qp in host.AllQps)
         {
             qp.ForceError("device removed");
         }
-
-        host.CmImpl.RaiseDeviceRemoval();
-        return true;
     }
 
     private static bool PortDown(SimFabric fabric, SimHost host, long downNs)

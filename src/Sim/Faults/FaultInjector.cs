@@ -14,6 +14,7 @@ public sealed class FaultInjector
     private readonly SimWorld _world;
     private readonly Dictionary<(string Host, CmEventType Type), int> _cmEventCounts = new();
     private readonly Dictionary<string, int> _connectCounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Host, VerbsCall Call), int> _callCounts = new();
 
     /// <summary>Per scripted fault of the plan: whether it has done what it says at least once.</summary>
     private readonly bool[] _fired;
@@ -227,7 +228,7 @@ public sealed class FaultInjector
         var addr = r.NextDouble() < swarm.AddrChangeRate;
         if (removal)
         {
-            return new DeviceRemovalFault(host, _world.NowNs);
+            return new DeviceRemovalFault(host, _world.NowNs, swarm.DeviceRemovalOrder, swarm.DeviceRemovalGapNs);
         }
 
         if (flap)
@@ -277,6 +278,51 @@ public sealed class FaultInjector
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Site "verbs/CM call": whether this call of <paramref name="call"/> on <paramref name="host"/> (counted per host and
+    /// call, 1-based) fails, and with which errno. The swarm leaves the calls at time zero alone: those set up the target
+    /// (its device, PD, poll groups), which neither the port nor SPDK survives failing (nvmf_rdma_create fails); it
+    /// fails the calls made per connection. Records site <c>call_error</c> with the call and errno.
+    /// </summary>
+    public bool TryCallError(string host, VerbsCall call, out int errno) => TryCallError(host, call, swarmMay: true, out errno);
+
+    /// <summary>
+    /// <see cref="TryCallError(string, VerbsCall, out int)"/>, where <paramref name="swarmMay"/> false keeps the swarm off
+    /// this call (scripted faults still count and fire).
+    /// </summary>
+    public bool TryCallError(string host, VerbsCall call, bool swarmMay, out int errno)
+    {
+        var key = (host, call);
+        _callCounts.TryGetValue(key, out var count);
+        _callCounts[key] = ++count;
+        errno = Errno.Ok;
+        var scripted = Plan.Scripted;
+        for (var i = 0; i < scripted.Count; i++)
+        {
+            if (scripted[i] is CallErrorFault f && f.Call == call && f.Nth == count && HostMatches(f.Host, host))
+            {
+                _fired[i] = true;
+                errno = f.Errno;
+                break;
+            }
+        }
+
+        var swarm = Plan.Swarm;
+        if (errno == Errno.Ok && swarmMay && swarm != null && swarm.CallErrorRate > 0 && _world.NowNs > 0 &&
+            _world.Random.Stream(StreamNames.CallError).Chance(swarm.CallErrorRate))
+        {
+            errno = VerbsCallNames.SwarmErrno(call);
+        }
+
+        if (errno == Errno.Ok)
+        {
+            return false;
+        }
+
+        RecordFault(host, 0, FaultSites.CallError, VerbsCallNames.Format(call) + " " + Errno.Name(errno), count);
+        return true;
     }
 
     /// <summary>Extra visibility delay for a completion written now to CQ <paramref name="cqOrdinal"/> on <paramref name="host"/>.</summary>

@@ -66,8 +66,11 @@ public sealed record DelayCmEventFault(string? Host, CmEventType EventType, int 
 /// <summary>Completions written to CQ <paramref name="Cq"/> (creation ordinal) on <paramref name="Host"/> between the two times become visible <paramref name="DelayNs"/> later.</summary>
 public sealed record DelayCqFault(string Host, int Cq, long DelayNs, long FromNs, long UntilNs) : ScriptedFault;
 
-/// <summary>At <paramref name="AtNs"/>, the host's device is removed: DEVICE_REMOVAL on every id, DEVICE_FATAL, every QP to ERR.</summary>
-public sealed record DeviceRemovalFault(string Host, long AtNs) : ScriptedFault;
+/// <summary>
+/// At <paramref name="AtNs"/>, the host's device is removed: DEVICE_FATAL (the device gone, every QP to ERR) and
+/// DEVICE_REMOVAL on every id, in <paramref name="Order"/>, the second <paramref name="GapNs"/> after the first.
+/// </summary>
+public sealed record DeviceRemovalFault(string Host, long AtNs, DeviceRemovalOrder Order = DeviceRemovalOrder.FatalFirst, long GapNs = 0) : ScriptedFault;
 
 /// <summary>At <paramref name="AtNs"/>, the host's address changes: ADDR_CHANGE on every id bound to it.</summary>
 public sealed record AddrChangeFault(string Host, long AtNs) : ScriptedFault;
@@ -81,6 +84,14 @@ public sealed record PortFlapFault(string Host, long AtNs, long DownNs) : Script
 /// connection with that QPN: its listener never sees the REQ.
 /// </summary>
 public sealed record StaleConnFault(string? Host, int Nth) : ScriptedFault;
+
+/// <summary>
+/// Call <paramref name="Nth"/> (1-based, counted per host and call) of <paramref name="Call"/> on host
+/// <paramref name="Host"/> (null = any) fails with <paramref name="Errno"/>, as the provider or the kernel fails it: nothing
+/// is created or changed, except that a failed rdma_accept moves the QP to ERR and rejects the connection, as the kernel's
+/// rdma_accept does.
+/// </summary>
+public sealed record CallErrorFault(string? Host, VerbsCall Call, int Nth, int Errno) : ScriptedFault;
 
 /// <summary>Faults for one run: scripted ones and an optional swarm profile.</summary>
 public sealed record FaultPlan(IReadOnlyList<ScriptedFault> Scripted, SwarmProfile? Swarm)

@@ -48,10 +48,13 @@ public static class FaultSites
     /// <summary>The block device below the target's controller completes a Read or Write late.</summary>
     public const string ControllerDelay = "ctrlr_delay";
 
+    /// <summary>A verbs or CM call the transport makes per connection (rdma_accept, ibv_reg_mr, …) fails with an errno.</summary>
+    public const string CallError = "call_error";
+
     /// <summary>Every site, in the order the coverage table lists them (the WR sites first, then CM, then timed ones).</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        WcError, PacketDrop, PostError, CmDrop, CmDelay, ForceQpError, Disconnect, AsyncEvent, DeviceRemoval, AddrChange, PortDown, StaleConn,
+        WcError, PacketDrop, PostError, CmDrop, CmDelay, ForceQpError, Disconnect, AsyncEvent, DeviceRemoval, AddrChange, PortDown, StaleConn, CallError,
         ControllerError, ControllerDelay,
     ];
 }

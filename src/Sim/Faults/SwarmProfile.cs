@@ -17,6 +17,15 @@ public sealed record SwarmProfile
     /// <summary>Largest post-error rate a seed draws (per post call): a few failed posts in a sweep seed's 500 I/Os.</summary>
     public const double PostErrorRateMax = 3e-3;
 
+    /// <summary>Probability that a seed draws verbs/CM call errors.</summary>
+    public const double CallErrorChance = 0.5;
+
+    /// <summary>Smallest call-error rate a seed draws (per run-time verbs/CM call).</summary>
+    public const double CallErrorRateMin = 1e-3;
+
+    /// <summary>Largest call-error rate a seed draws (per run-time verbs/CM call): about one failed call in a sweep seed's connects.</summary>
+    public const double CallErrorRateMax = 3e-2;
+
     /// <summary>Probability that a seed's target uses a shared receive queue per poller.</summary>
     public const double TargetSrqChance = 0.5;
 
@@ -55,6 +64,12 @@ public sealed record SwarmProfile
 
     /// <summary>Largest device-removal rate a seed draws (per send-queue WR).</summary>
     public const double DeviceRemovalRateMax = 1e-3;
+
+    /// <summary>Shortest gap a seed draws between a device removal's DEVICE_FATAL and its DEVICE_REMOVAL events.</summary>
+    public const long DeviceRemovalGapNsMin = 1_000;
+
+    /// <summary>Longest gap a seed draws between the two: the driver's unregister can take milliseconds after a fatal error.</summary>
+    public const long DeviceRemovalGapNsMax = 20_000_000;
 
     /// <summary>Probability that a seed draws address changes.</summary>
     public const double AddrChangeChance = 0.25;
@@ -141,6 +156,12 @@ public sealed record SwarmProfile
     /// <summary>Probability that a send-queue WR's start removes its host's device (DEVICE_REMOVAL, DEVICE_FATAL).</summary>
     public double DeviceRemovalRate { get; init; }
 
+    /// <summary>Which of DEVICE_FATAL and DEVICE_REMOVAL a removal of this seed raises first.</summary>
+    public DeviceRemovalOrder DeviceRemovalOrder { get; init; }
+
+    /// <summary>Virtual time between a removal's first and second event (0: both at once).</summary>
+    public long DeviceRemovalGapNs { get; init; }
+
     /// <summary>Probability that a send-queue WR's start changes its host's address (ADDR_CHANGE on its ids).</summary>
     public double AddrChangeRate { get; init; }
 
@@ -155,6 +176,11 @@ public sealed record SwarmProfile
 
     /// <summary>The target's in-capsule data size in bytes (a topology draw: the run's workload options, not a fault site; null: the run's own).</summary>
     public int? InCapsuleDataSize { get; init; }
+    /// <summary>
+    /// Probability that a verbs/CM call the transport makes at run time (<see cref="VerbsCall"/>) fails with the errno
+    /// <see cref="VerbsCallNames.SwarmErrno"/> gives.
+    /// </summary>
+    public double CallErrorRate { get; init; }
 
     /// <summary>True when any of the swarm faults that happen at a time (async, port, device, address) is on.</summary>
     public bool HasTimedFaults => AsyncEventRate > 0 || PortFlapRate > 0 || DeviceRemovalRate > 0 || AddrChangeRate > 0;
@@ -188,6 +214,8 @@ public sealed record SwarmProfile
         var reach = random.Stream(StreamNames.ReachDraw);
         var ctrlr = random.Stream(ControllerDrawStream);
         var capsule = random.Stream(InCapsuleDrawStream);
+        var call = random.Stream(StreamNames.CallErrorDraw);
+        var removal = random.Stream(StreamNames.DeviceRemovalOrderDraw);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
@@ -204,6 +232,9 @@ public sealed record SwarmProfile
             ControllerErrorRate = ctrlr.Chance(ControllerErrorChance) ? ctrlr.LogUniform(ControllerErrorRateMin, ControllerErrorRateMax) : 0,
             ControllerDelayRate = ctrlr.Chance(ControllerDelayChance) ? ctrlr.LogUniform(ControllerDelayRateMin, ControllerDelayRateMax) : 0,
             InCapsuleDataSize = InCapsuleDataSizes[capsule.NextInt(InCapsuleDataSizes.Count)],
+            CallErrorRate = call.Chance(CallErrorChance) ? call.LogUniform(CallErrorRateMin, CallErrorRateMax) : 0,
+            DeviceRemovalOrder = removal.Chance(0.5) ? DeviceRemovalOrder.RemovalFirst : DeviceRemovalOrder.FatalFirst,
+            DeviceRemovalGapNs = (long)removal.LogUniform(DeviceRemovalGapNsMin, DeviceRemovalGapNsMax),
         };
     }
 
@@ -215,11 +246,14 @@ public sealed record SwarmProfile
         AsyncEventRate = 0,
         PortFlapRate = 0,
         DeviceRemovalRate = 0,
+        DeviceRemovalOrder = DeviceRemovalOrder.FatalFirst,
+        DeviceRemovalGapNs = 0,
         AddrChangeRate = 0,
         StaleConnRate = 0,
         ControllerErrorRate = 0,
         ControllerDelayRate = 0,
         InCapsuleDataSize = null,
+        CallErrorRate = 0,
     };
 
     /// <summary>One line listing the drawn rates (printed first for each seed).</summary>
@@ -239,10 +273,18 @@ public sealed record SwarmProfile
         Append(sb, "port-flap", PortFlapRate);
         sb.Append(' ');
         Append(sb, "device-removal", DeviceRemovalRate);
+        if (DeviceRemovalRate > 0)
+        {
+            sb.Append(DeviceRemovalOrder == DeviceRemovalOrder.RemovalFirst ? " (removal-first +" : " (fatal-first +")
+                .Append(DeviceRemovalGapNs.ToString(CultureInfo.InvariantCulture)).Append(" ns)");
+        }
+
         sb.Append(' ');
         Append(sb, "addr-change", AddrChangeRate);
         sb.Append(' ');
         Append(sb, "stale-conn", StaleConnRate);
+        sb.Append(' ');
+        Append(sb, "call-error", CallErrorRate);
         sb.Append(" srq=").Append(TargetSrq ? "on" : "off");
         sb.Append(" provider=").Append(Provider == Nic.SimProvider.Rxe ? "rxe" : "mlx5");
         sb.Append(' ');

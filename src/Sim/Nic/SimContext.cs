@@ -93,11 +93,24 @@ public sealed class SimContext : IVerbsContext
                 return Errno.EINVAL;
             }
 
-            cq = new SimCq(this, cqe, cqContext, Device.Host.NextCqOrdinal());
+            if (Device.Host.Fabric.Faults.TryCallError(Device.Host.HostName, Faults.VerbsCall.CreateCq, out var failed))
+            {
+                return failed;
+            }
+
+            cq = new SimCq(this, ProvidedCqe(Device.Host.Fabric.Options.Provider, cqe), cqContext, Device.Host.NextCqOrdinal());
             Device.LiveCqs++;
             return Errno.Ok;
         }
     }
+
+    /// <summary>
+    /// The entries a provider gives a CQ asked for <paramref name="cqe"/> (what ibv_create_cq reports back in
+    /// <c>cq-&gt;cqe</c>, and what the CQ holds before it overruns): mlx5 allocates the next power of two of cqe + 1
+    /// (mlx5_create_cq's align_queue_size) and reports one less; rxe gives exactly what was asked.
+    /// </summary>
+    public static int ProvidedCqe(SimProvider provider, int cqe) =>
+        provider == SimProvider.Rxe ? cqe : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)cqe + 1) - 1;
 
     /// <inheritdoc/>
     public int GetAsyncEvent(out AsyncEvent ev)
@@ -216,6 +229,15 @@ public sealed class SimPd : IProtectionDomain
             if ((access & (AccessFlags.RemoteWrite | AccessFlags.RemoteAtomic)) != 0 && (access & AccessFlags.LocalWrite) == 0)
             {
                 return Errno.EINVAL;
+            }
+
+            // The swarm fails a connection's own arrays (capsules, responses, connect data: never written remotely), which
+            // a transport registers per qpair at connect. A registration the peer may write is an application data buffer,
+            // which SPDK's mem map registers when the application registers memory (spdk_mem_register), not at connect.
+            var connectionArrays = (access & (AccessFlags.RemoteWrite | AccessFlags.RemoteAtomic)) == 0;
+            if (Context.Device.Host.Fabric.Faults.TryCallError(Context.Device.Host.HostName, Faults.VerbsCall.RegMr, connectionArrays, out var failed))
+            {
+                return failed; // nothing pinned, no key
             }
 
             var region = new SimMr(this, sim, addr, length, access);

@@ -17,9 +17,9 @@ namespace Harness.Sim.Nic;
 public sealed class SimCq : ICompletionQueue, ISimEventTarget
 {
     private const int EvVisible = 1;
-    private readonly WorkCompletion[] _ring;
-    private readonly long[] _visibleAtNs;
-    private readonly SlotRelease[] _releases;
+    private WorkCompletion[] _ring;
+    private long[] _visibleAtNs;
+    private SlotRelease[] _releases;
     private readonly SimContext _context;
     private int _head;
     private int _count;
@@ -82,6 +82,41 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
     }
 
     /// <inheritdoc/>
+    public int Resize(int cqe)
+    {
+        lock (World.Gate)
+        {
+            VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_resize_cq");
+            var options = _context.Device.Host.Fabric.Options;
+            if (cqe < 1 || cqe > options.MaxCqe || _context.Device.Removed)
+            {
+                return _context.Device.Removed ? Errno.ENODEV : Errno.EINVAL;
+            }
+
+            var size = SimContext.ProvidedCqe(options.Provider, cqe);
+            if (size < _count)
+            {
+                return Errno.EINVAL; // mlx5 and rxe refuse to drop completions the CQ holds
+            }
+
+            // The completions move over in order, as the provider copies its CQEs to the new buffer.
+            var ring = new WorkCompletion[size];
+            var visible = new long[size];
+            var releases = new SlotRelease[size];
+            for (var i = 0; i < _count; i++)
+            {
+                var from = (_head + i) % _ring.Length;
+                ring[i] = _ring[from];
+                visible[i] = _visibleAtNs[from];
+                releases[i] = _releases[from];
+            }
+
+            (_ring, _visibleAtNs, _releases, _head) = (ring, visible, releases, 0);
+            return Errno.Ok;
+        }
+    }
+
+    /// <inheritdoc/>
     public int Destroy()
     {
         lock (World.Gate)
@@ -126,10 +161,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
 
         if (_count == _ring.Length)
         {
-            Overrun = true;
-            Lost++;
-            World.Record(new TraceRecord { Kind = TraceKind.CqOverrun, Node = host, Arg = Ordinal });
-            _context.RaiseAsyncEvent(new AsyncEvent(AsyncEventType.CqErr, null, this, null, 1));
+            OnOverrun(host);
             return;
         }
 
@@ -146,6 +178,36 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
         _visibleAtNs[tail] = visible;
         _count++;
         ScheduleVisibility(visible);
+    }
+
+    /// <summary>
+    /// As hardware on a CQ overrun (IB spec 11.6.2; mlx5 and rxe alike): the CQ goes to error and loses every later
+    /// completion, IBV_EVENT_CQ_ERR is raised, and every QP that completes to it moves to ERR. A consumer whose QPs and
+    /// SRQs can have at most the CQ's entries outstanding never overruns it (a WR gives one completion, and its slot is
+    /// free again only once that completion is polled), so an overrun is the consumer's sizing (verbs-contract
+    /// <see cref="VerbsContract.CqOverrun"/>, naming the CQ and what its users can have outstanding).
+    /// </summary>
+    private void OnOverrun(string host)
+    {
+        Overrun = true;
+        Lost++;
+        World.Record(new TraceRecord { Kind = TraceKind.CqOverrun, Node = host, Arg = Ordinal });
+        _context.RaiseAsyncEvent(new AsyncEvent(AsyncEventType.CqErr, null, this, null, 1));
+        var outstandingMax = 0L;
+        var srqs = new List<SimSrq>();
+        foreach (var qp in _context.Device.Host.AllQps)
+        {
+            if (!qp.Destroyed && qp.CompletesTo(this))
+            {
+                outstandingMax += qp.CompletionsMax(this, srqs);
+                qp.ForceError("CQ overrun");
+            }
+        }
+
+        SimCheck.That(outstandingMax > Cqe, World, "cq-overrun-impossible", this,
+            $"CQ #{Ordinal} of {host} overran though its QPs and SRQs can have only {outstandingMax} WRs outstanding for {Cqe} entries");
+        VerbsContract.Violated(World, VerbsContract.CqOverrun, this,
+            $"CQ #{Ordinal} of {host} overran: {Cqe} entries, its QPs and SRQs can have {outstandingMax} WRs outstanding (IBV_EVENT_CQ_ERR, its QPs to ERR)");
     }
 
     /// <summary>
@@ -218,6 +280,9 @@ public sealed class SimSrq : ISharedReceiveQueue
     public object? SrqContext { get; }
 
     public int MaxSge { get; }
+
+    /// <summary>The receives it holds at most (max_wr).</summary>
+    public int MaxWr => _ring.Length;
 
     /// <summary>True after a successful <see cref="Destroy"/>.</summary>
     public bool Destroyed { get; private set; }

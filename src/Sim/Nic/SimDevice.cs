@@ -37,8 +37,11 @@ public sealed class SimDevice : IVerbsDevice
 
     internal SimWorld World => Host.World;
 
-    /// <summary>Set once the device has been removed (DEVICE_REMOVAL); every verb then fails with ENODEV.</summary>
+    /// <summary>Set once the device has gone (DEVICE_FATAL); every verb then fails with ENODEV.</summary>
     public bool Removed { get; internal set; }
+
+    /// <summary>Set when the removal began (its first event, which may be DEVICE_REMOVAL on the ids while the device still works).</summary>
+    public bool RemovalStarted { get; internal set; }
 
     /// <summary>Port state (PORT_ERR / PORT_ACTIVE).</summary>
     public PortState PortState { get; internal set; } = PortState.Active;

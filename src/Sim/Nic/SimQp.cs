@@ -258,6 +258,32 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
         }
     }
 
+    /// <summary>True when this QP writes completions (send or receive) to <paramref name="cq"/>.</summary>
+    internal bool CompletesTo(SimCq cq) => ReferenceEquals(_sendCq, cq) || ReferenceEquals(_recvCq, cq);
+
+    /// <summary>
+    /// How many completions this QP can have in <paramref name="cq"/> at once: its send queue's WRs if it completes sends
+    /// there, its receive queue's (or its SRQ's, counted once through <paramref name="srqsCounted"/>) if receives.
+    /// </summary>
+    internal long CompletionsMax(SimCq cq, List<SimSrq> srqsCounted)
+    {
+        long n = ReferenceEquals(_sendCq, cq) ? _sq.Length : 0;
+        if (ReferenceEquals(_recvCq, cq))
+        {
+            if (_srq == null)
+            {
+                n += _rq.Length;
+            }
+            else if (!srqsCounted.Contains(_srq))
+            {
+                srqsCounted.Add(_srq);
+                n += _srq.MaxWr;
+            }
+        }
+
+        return n;
+    }
+
     /// <summary>Forces the QP to ERR (fault injection, CM disconnect, device removal). Caller holds the gate.</summary>
     internal void ForceError(string why)
     {

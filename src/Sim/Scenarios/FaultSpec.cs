@@ -24,6 +24,7 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(StaleConnRejectSpec), "stale-conn-reject")]
 [JsonDerivedType(typeof(ControllerErrorSpec), "controller-error")]
 [JsonDerivedType(typeof(ControllerDelaySpec), "controller-delay")]
+[JsonDerivedType(typeof(CallErrorSpec), "call-error")]
 public abstract record FaultSpec
 {
     /// <summary>The simulator's fault (names already validated by the loader).</summary>
@@ -78,10 +79,13 @@ public sealed record DelayCqSpec(string Host, int Cq, long DelayNs, long FromNs,
     public override ScriptedFault ToFault() => new DelayCqFault(Host, Cq, DelayNs, FromNs, UntilNs);
 }
 
-/// <summary><see cref="DeviceRemovalFault"/> at <paramref name="AtNs"/>.</summary>
-public sealed record DeviceRemovalSpec(string Host, long AtNs) : FaultSpec
+/// <summary>
+/// <see cref="DeviceRemovalFault"/> at <paramref name="AtNs"/>: <paramref name="Order"/> <c>fatal-first</c> (default) or
+/// <c>removal-first</c>, the second event <paramref name="GapNs"/> (default 0) after the first.
+/// </summary>
+public sealed record DeviceRemovalSpec(string Host, long AtNs, string? Order = null, long? GapNs = null) : FaultSpec
 {
-    public override ScriptedFault ToFault() => new DeviceRemovalFault(Host, AtNs);
+    public override ScriptedFault ToFault() => new DeviceRemovalFault(Host, AtNs, ScenarioNames.ParseRemovalOrder(Order ?? ScenarioNames.FatalFirst), GapNs ?? 0);
 }
 
 /// <summary><see cref="AddrChangeFault"/> at <paramref name="AtNs"/>.</summary>
@@ -108,6 +112,21 @@ public sealed record PostErrorSpec(string Qp, string Queue, int Nth, int? Wr, st
 
     public override ScriptedFault ToFault() =>
         new PostErrorFault(ScenarioNames.ParseQp(Qp), ScenarioNames.ParsePostQueue(Queue), Nth, Wr ?? 0, ScenarioNames.ParsePostErrno(Errno ?? ErrnoDefault));
+}
+
+/// <summary>
+/// <see cref="CallErrorFault"/>: call <paramref name="Nth"/> (1-based, per host and call) of <paramref name="Call"/>
+/// (<c>rdma_resolve_addr</c>, <c>rdma_resolve_route</c>, <c>rdma_create_qp</c>, <c>rdma_connect</c>, <c>rdma_accept</c>,
+/// <c>ibv_create_cq</c>, <c>ibv_reg_mr</c>) on <paramref name="Host"/> (null = any) fails with <paramref name="Errno"/>
+/// (default <c>ENOMEM</c>).
+/// </summary>
+public sealed record CallErrorSpec(string? Host, string Call, int Nth, string? Errno) : FaultSpec
+{
+    /// <summary>The errno a call fault returns when the file names none: resources used up.</summary>
+    public const string ErrnoDefault = "ENOMEM";
+
+    public override ScriptedFault ToFault() =>
+        new CallErrorFault(Host, VerbsCallNames.Parse(Call), Nth, VerbsCallNames.ParseErrno(Errno ?? ErrnoDefault));
 }
 
 /// <summary>

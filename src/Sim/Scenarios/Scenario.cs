@@ -165,6 +165,12 @@ public sealed record ScenarioSwarm
     /// <summary>Probability that a send WR's start removes its host's device.</summary>
     public double? DeviceRemovalRate { get; init; }
 
+    /// <summary><c>fatal-first</c> (default) or <c>removal-first</c>: which event a swarm device removal raises first.</summary>
+    public string? DeviceRemovalOrder { get; init; }
+
+    /// <summary>Virtual time between a swarm device removal's two events (default 0).</summary>
+    public long? DeviceRemovalGapNs { get; init; }
+
     /// <summary>Probability that a send WR's start changes its host's address.</summary>
     public double? AddrChangeRate { get; init; }
 
@@ -176,6 +182,8 @@ public sealed record ScenarioSwarm
 
     /// <summary>Probability that a Read/Write completes late in the target's block device (10 µs..5 ms).</summary>
     public double? ControllerDelayRate { get; init; }
+    /// <summary>Probability that a verbs/CM call made per connection (rdma_accept, ibv_reg_mr, …) fails.</summary>
+    public double? CallErrorRate { get; init; }
 
     /// <summary><c>IBV_WC_*</c> names a swarm WC error draws from.</summary>
     public IReadOnlyList<string>? WcErrorStatuses { get; init; }

@@ -99,6 +99,19 @@ public static class ScenarioNames
             ? type
             : throw new ArgumentException($"unknown CM event '{text}'", nameof(text));
 
+    /// <summary>Scenario name of <see cref="DeviceRemovalOrder.FatalFirst"/>.</summary>
+    public const string FatalFirst = "fatal-first";
+
+    /// <summary><c>fatal-first</c> or <c>removal-first</c> → which event of a device removal comes first.</summary>
+    public static DeviceRemovalOrder ParseRemovalOrder(string text) => text switch
+    {
+        FatalFirst => DeviceRemovalOrder.FatalFirst,
+        "removal-first" => DeviceRemovalOrder.RemovalFirst,
+        _ => throw new ArgumentException($"unknown device removal order '{text}' (fatal-first, removal-first)", nameof(text)),
+    };
+
+    public static string FormatRemovalOrder(DeviceRemovalOrder order) => order == DeviceRemovalOrder.RemovalFirst ? "removal-first" : FatalFirst;
+
     /// <summary><c>mlx5</c> or <c>rxe</c> → the provider the simulated NIC behaves as.</summary>
     public static Nic.SimProvider ParseProvider(string text) => text switch
     {
@@ -162,13 +175,14 @@ public static class ScenarioNames
         DropCmEventFault f => new DropCmEventSpec(f.Host, f.EventType.ToVerbsString(), f.Nth),
         DelayCmEventFault f => new DelayCmEventSpec(f.Host, f.EventType.ToVerbsString(), f.Nth, f.DelayNs),
         DelayCqFault f => new DelayCqSpec(f.Host, f.Cq, f.DelayNs, f.FromNs, f.UntilNs),
-        DeviceRemovalFault f => new DeviceRemovalSpec(f.Host, f.AtNs),
+        DeviceRemovalFault f => new DeviceRemovalSpec(f.Host, f.AtNs, f.Order == DeviceRemovalOrder.FatalFirst ? null : FormatRemovalOrder(f.Order), f.GapNs == 0 ? null : f.GapNs),
         AddrChangeFault f => new AddrChangeSpec(f.Host, f.AtNs),
         PortFlapFault f => new PortFlapSpec(f.Host, f.AtNs, f.DownNs),
         StaleConnFault f => new StaleConnRejectSpec(f.Host, f.Nth),
         ControllerErrorFault f => new ControllerErrorSpec(FormatControllerOp(f.Op), f.Nth, FormatControllerStatus(f.Status), f.Qid),
         ControllerDelayFault f => new ControllerDelaySpec(FormatControllerOp(f.Op), f.Nth, f.DelayNs, f.Qid),
         PostErrorFault f => new PostErrorSpec(FormatQp(f.Target), FormatPostQueue(f.Queue), f.Nth, f.Wr, Errno.Name(f.Errno)),
+        CallErrorFault f => new CallErrorSpec(f.Host, VerbsCallNames.Format(f.Call), f.Nth, Errno.Name(f.Errno)),
         _ => throw new ArgumentException($"no scenario form for {fault}", nameof(fault)),
     };
 
@@ -204,6 +218,9 @@ public static class ScenarioNames
             StaleConnRate = s.StaleConnRate ?? 0,
             ControllerErrorRate = s.ControllerErrorRate ?? 0,
             ControllerDelayRate = s.ControllerDelayRate ?? 0,
+            CallErrorRate = s.CallErrorRate ?? 0,
+            DeviceRemovalOrder = ParseRemovalOrder(s.DeviceRemovalOrder ?? FatalFirst),
+            DeviceRemovalGapNs = s.DeviceRemovalGapNs ?? 0,
         };
         if (s.CmEventDelayNsMax is long max)
         {

@@ -33,7 +33,7 @@ public static class ScenarioText
         var parts = (s.Faults ?? Array.Empty<FaultSpec>()).Select(Describe).ToList();
         if (s.Swarm is { } w)
         {
-            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}, post-error {w.PostErrorRate ?? 0:0.######}, async-event {w.AsyncEventRate ?? 0:0.######}, port-flap {w.PortFlapRate ?? 0:0.######}, device-removal {w.DeviceRemovalRate ?? 0:0.######}, addr-change {w.AddrChangeRate ?? 0:0.######}, stale-conn {w.StaleConnRate ?? 0:0.######}, ctrlr-error {w.ControllerErrorRate ?? 0:0.######}, ctrlr-delay {w.ControllerDelayRate ?? 0:0.######}"));
+            parts.Add(Inv($"swarm: packet-loss {w.PacketLossRate ?? 0:0.######}, wc-error {w.WcErrorRate ?? 0:0.######}, cm-delay {w.CmEventDelayRate ?? 0:0.######}, post-error {w.PostErrorRate ?? 0:0.######}, async-event {w.AsyncEventRate ?? 0:0.######}, port-flap {w.PortFlapRate ?? 0:0.######}, device-removal {w.DeviceRemovalRate ?? 0:0.######}, addr-change {w.AddrChangeRate ?? 0:0.######}, stale-conn {w.StaleConnRate ?? 0:0.######}, ctrlr-error {w.ControllerErrorRate ?? 0:0.######}, ctrlr-delay {w.ControllerDelayRate ?? 0:0.######}, call-error {w.CallErrorRate ?? 0:0.######}"));
         }
 
         return string.Join("; ", parts);
@@ -70,13 +70,14 @@ public static class ScenarioText
         DropCmEventSpec d => Inv($"{d.Event} #{d.Nth} on {d.Host ?? "any host"} is lost"),
         DelayCmEventSpec d => Inv($"{d.Event} #{d.Nth} on {d.Host ?? "any host"} is {d.DelayNs / 1e3:0.###} µs late"),
         DelayCqSpec c => Inv($"completions of {c.Host} CQ {c.Cq} are {c.DelayNs / 1e3:0.###} µs late from {c.FromNs / 1e3:0.###} to {c.UntilNs / 1e3:0.###} µs"),
-        DeviceRemovalSpec d => Inv($"device removal on {d.Host} at {d.AtNs / 1e3:0.###} µs"),
+        DeviceRemovalSpec d => Inv($"device removal on {d.Host} at {d.AtNs / 1e3:0.###} µs ({d.Order ?? ScenarioNames.FatalFirst}, second event {(d.GapNs ?? 0) / 1e3:0.###} µs later)"),
         AddrChangeSpec a => Inv($"address change on {a.Host} at {a.AtNs / 1e3:0.###} µs"),
         PortFlapSpec p => Inv($"port of {p.Host} down at {p.AtNs / 1e3:0.###} µs for {p.DownNs / 1e3:0.###} µs"),
         StaleConnRejectSpec c => Inv($"rdma_connect #{c.Nth} on {c.Host ?? "any host"} rejected as a stale connection (IB_CM_REJ_STALE_CONN)"),
         ControllerErrorSpec c => Inv($"{IoName(c.Op)} #{c.Nth}{OnQueue(c.Qid)} fails in the block device with {c.Status}"),
         ControllerDelaySpec c => Inv($"{IoName(c.Op)} #{c.Nth}{OnQueue(c.Qid)} completes {c.DelayNs / 1e3:0.###} µs late in the block device"),
         PostErrorSpec p => Inv($"{PostCall(p.Queue)} #{p.Nth} on {p.Qp} fails {p.Errno ?? PostErrorSpec.ErrnoDefault} at WR {p.Wr ?? 0}"),
+        CallErrorSpec c => Inv($"{c.Call} #{c.Nth} on {c.Host ?? "any host"} fails {c.Errno ?? CallErrorSpec.ErrnoDefault}"),
         _ => f.ToString(),
     };
 

@@ -227,7 +227,9 @@ public sealed partial class NvmeRdmaController
         pd = Pd;
         if (pd != null)
         {
-            return ReferenceEquals(pd.Context, ctx) ? Errno.Ok : Errno.EINVAL;
+            // As SPDK's mem map taken per qpair connect (spdk_rdma_utils_create_mem_map): a registration that failed on
+            // an earlier connect is tried again (Register is a no-op for a buffer already registered).
+            return ReferenceEquals(pd.Context, ctx) ? MemoryMap!.Register(_adminData) : Errno.EINVAL;
         }
 
         var rc = ctx.AllocPd(out pd);

@@ -24,6 +24,7 @@ public sealed class NvmeRdmaPollGroup : IDisposable
     private ICompletionQueue? _cq;
     private IVerbsContext? _cqContext;
     private int _cqEntriesReserved;
+    private int _currentNumWc;
     private int _nextSerial = 1;
     private int _members;
 
@@ -124,6 +125,8 @@ public sealed class NvmeRdmaPollGroup : IDisposable
                 return rc;
             }
 
+            _currentNumWc = _options.PollGroupCqEntries;
+
             _cqContext = ctx;
         }
 
@@ -134,16 +137,38 @@ public sealed class NvmeRdmaPollGroup : IDisposable
 
         if (!qpair.CqReserved)
         {
-            if (_cqEntriesReserved + (2 * qpair.NumEntries) > _cq!.Cqe)
+            var rc = ResizeCq(qpair);
+            if (rc != Errno.Ok)
             {
-                return Errno.ENOMEM;
+                return rc;
             }
-
-            _cqEntriesReserved += 2 * qpair.NumEntries;
-            qpair.CqReserved = true;
         }
 
         cq = _cq;
+        return Errno.Ok;
+    }
+
+    /// <summary>
+    /// SPDK <c>nvme_rdma_resize_cq</c>: the shared CQ must hold 2 × the entries of every qpair on it; when this one does
+    /// not fit it grows to twice its size (at least what is required) with ibv_resize_cq, whose errno fails the connect.
+    /// </summary>
+    private int ResizeCq(NvmeRdmaQpair qpair)
+    {
+        var required = _cqEntriesReserved + (2 * qpair.NumEntries);
+        var current = _currentNumWc < required ? Math.Max(_currentNumWc * 2, required) : _currentNumWc;
+        if (current != _currentNumWc)
+        {
+            var rc = _cq!.Resize(current);
+            if (rc != Errno.Ok)
+            {
+                return rc;
+            }
+
+            _currentNumWc = current;
+        }
+
+        _cqEntriesReserved = required;
+        qpair.CqReserved = true;
         return Errno.Ok;
     }
 

@@ -68,7 +68,8 @@ internal sealed class QpairResources
     public static QpairResources? Create(IDmaMemory memory, IProtectionDomain pd, int entries, out int rc)
     {
         var buffer = memory.Allocate(BufferBytes(entries));
-        rc = pd.RegMr(buffer, buffer.Address, (ulong)buffer.Length, AccessFlags.LocalWrite | AccessFlags.RemoteRead | AccessFlags.RemoteWrite, out var mr);
+        // Commands are sent, responses received, the connect data read by the target (keyed SGL): nothing is written remotely.
+        rc = pd.RegMr(buffer, buffer.Address, (ulong)buffer.Length, AccessFlags.LocalWrite | AccessFlags.RemoteRead, out var mr);
         if (rc != Errno.Ok)
         {
             memory.Free(buffer);

@@ -157,14 +157,32 @@ public sealed partial class NvmfRdmaTransport
                 MaxRecvSge = 2,
             },
         };
+        if (poller.Srq == null && !ResizeCq(qpair, poller))
+        {
+            return false;
+        }
+
         if (qpair.CmId.CreateQp(poller.Pd, init) != Errno.Ok)
         {
+            ReleaseCqEntries(qpair, poller);
             return false;
         }
 
         qpair.Qp = qpair.CmId.Qp;
         qpair.Poller = poller;
-        qpair.Resources = poller.SrqResources ?? NewResources(qpair.Name, qpair.MaxQueueDepth);
+        var rc = Errno.Ok;
+        qpair.Resources = poller.SrqResources ?? TryNewResources(qpair.Name, qpair.MaxQueueDepth, out rc);
+        if (qpair.Resources == null)
+        {
+            // As nvmf_rdma_qpair_initialize's error path: the QP is destroyed and the connection rejected.
+            _log.Error(qpair, $"Unable to allocate resources for receive queue: {Errno.Name(rc)}");
+            ReleaseCqEntries(qpair, poller);
+            qpair.CmId.DestroyQp();
+            qpair.Qp = null;
+            qpair.Poller = null;
+            return false;
+        }
+
         poller.Add(qpair);
         if (poller.Srq == null && !PostInitialRecvs(qpair, poller))
         {
@@ -173,6 +191,53 @@ public sealed partial class NvmfRdmaTransport
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_resize_cq</c>: the poller's CQ must hold what every qpair on it can have outstanding; when this qpair
+    /// does not fit it grows to twice its size (at least what is required, at most the device's max_cqe) with
+    /// ibv_resize_cq. False (the qpair is not initialized) when even max_cqe is too small or the resize fails.
+    /// </summary>
+    private bool ResizeCq(RdmaQpair qpair, RdmaPoller poller)
+    {
+        var required = poller.RequiredNumWr + MaxWrPerQp(qpair.MaxQueueDepth);
+        var numCqe = poller.NumCqe;
+        if (numCqe < required)
+        {
+            numCqe = Math.Min(Math.Max(numCqe * 2, required), _deviceAttr.MaxCqe);
+        }
+
+        if (poller.NumCqe != numCqe)
+        {
+            if (required > _deviceAttr.MaxCqe)
+            {
+                _log.Error(qpair, $"RDMA CQE requirement ({required}) exceeds device max_cqe limitation ({_deviceAttr.MaxCqe})");
+                return false;
+            }
+
+            var rc = poller.Cq.Resize(numCqe);
+            if (rc != Errno.Ok)
+            {
+                _log.Error(qpair, $"RDMA CQ resize failed: errno {rc}: {Errno.Name(rc)}");
+                return false;
+            }
+
+            poller.NumCqe = numCqe;
+        }
+
+        poller.RequiredNumWr = required;
+        qpair.CqEntriesReserved = true;
+        return true;
+    }
+
+    /// <summary>What nvmf_rdma_qpair_destroy gives back to the poller's CQ accounting (the CQ itself never shrinks).</summary>
+    internal static void ReleaseCqEntries(RdmaQpair qpair, RdmaPoller poller)
+    {
+        if (qpair.CqEntriesReserved)
+        {
+            poller.RequiredNumWr -= MaxWrPerQp(qpair.MaxQueueDepth);
+            qpair.CqEntriesReserved = false;
+        }
     }
 
     /// <summary>
@@ -203,6 +268,7 @@ public sealed partial class NvmfRdmaTransport
     private void AbandonSetup(RdmaQpair qpair, RdmaPoller poller)
     {
         poller.Remove(qpair);
+        ReleaseCqEntries(qpair, poller);
         qpair.CmId.DestroyQp();
         _observer?.OnQpairDestroying(qpair);
         _resources.Remove(qpair.Resources!.Id);
@@ -287,6 +353,7 @@ public sealed partial class NvmfRdmaTransport
         qpair.Destroyed = true;
         if (poller != null)
         {
+            ReleaseCqEntries(qpair, poller);
             poller.Remove(qpair);
             if (poller.Srq != null)
             {

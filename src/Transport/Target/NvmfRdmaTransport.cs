@@ -19,8 +19,11 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Poll groups (reactors) one transport runs at most.</summary>
     public const int PollGroupsMax = 64;
 
-    /// <summary>Entries of a poll group's CQ per queue slot of <see cref="TargetOptions.MaxQueueDepth"/> (room for every qpair's receives and sends).</summary>
-    public const int CqEntriesPerQueueSlot = 3 * 64;
+    /// <summary>
+    /// SPDK MAX_WR_PER_QP: the completions a qpair of <paramref name="queueDepth"/> can have in its poller's CQ (its
+    /// receives, its send queue of twice the depth, and two more).
+    /// </summary>
+    public static int MaxWrPerQp(int queueDepth) => (queueDepth * 3) + 2;
 
     private readonly IRdmaStack _stack;
     private readonly IClock _clock;
@@ -99,8 +102,11 @@ public sealed partial class NvmfRdmaTransport
     private RdmaPollGroup CreatePollGroup(IReactorRuntime reactors, int index)
     {
         var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}");
-        Require(_context!.CreateCq(Options.MaxQueueDepth * CqEntriesPerQueueSlot, group, out var cq), "ibv_create_cq");
-        var poller = new RdmaPoller(group, _context, _pd!, cq!, _buffers!);
+        // As nvmf_rdma_poller_create: with an SRQ the CQ is sized once (a receive, a data WR and a send per SRQ entry),
+        // without one it starts at num_cqe and grows as qpairs join (ResizeCq).
+        var numCqe = Options.UseSrq ? Options.MaxSrqDepth * 3 : Options.NumCqe;
+        Require(_context!.CreateCq(numCqe, group, out var cq), "ibv_create_cq");
+        var poller = new RdmaPoller(group, _context, _pd!, cq!, _buffers!) { NumCqe = numCqe };
         if (Options.UseSrq)
         {
             Require(_pd!.CreateSrq((uint)Options.MaxSrqDepth, 2, poller, out var srq), "ibv_create_srq");
@@ -126,10 +132,24 @@ public sealed partial class NvmfRdmaTransport
         _log.Notice(null, $"NVMe/RDMA Target Listening on {address}");
     }
 
+    /// <summary>Resources set up at start (the SRQ's, a snapshot's): a failed registration there fails the start.</summary>
     internal RdmaResources NewResources(string owner, int depth)
     {
+        var resources = TryNewResources(owner, depth, out var rc);
+        return resources ?? throw new InvalidOperationException($"{owner}: ibv_reg_mr failed: {Errno.Name(rc)}");
+    }
+
+    /// <summary><c>nvmf_rdma_resources_create</c>: null and the ibv_reg_mr errno when a registration fails (nothing kept).</summary>
+    internal RdmaResources? TryNewResources(string owner, int depth, out int rc)
+    {
         Check.That(_nextResourcesId < ResourcesMax, InvariantNames.NoLeakOnDestroy, _nextResourcesId, n => $"resources id {n} exhausted");
-        var resources = new RdmaResources(_nextResourcesId++, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize);
+        var resources = RdmaResources.Create(_nextResourcesId, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize, out rc);
+        if (resources == null)
+        {
+            return null;
+        }
+
+        _nextResourcesId++;
         _resources.Add(resources.Id, resources);
         foreach (var req in resources.Reqs)
         {

@@ -40,6 +40,12 @@ public sealed class RdmaPoller
     /// <summary>Shared resources when an SRQ is used.</summary>
     public RdmaResources? SrqResources { get; internal set; }
 
+    /// <summary>Entries of <see cref="Cq"/> as sized here (SPDK <c>num_cqe</c>).</summary>
+    public int NumCqe { get; internal set; }
+
+    /// <summary>Completions its qpairs can have outstanding (SPDK <c>required_num_wr</c>; without an SRQ only).</summary>
+    public int RequiredNumWr { get; internal set; }
+
     /// <summary>The device is gone: drain and destroy every qpair.</summary>
     public bool NeedDestroy { get; internal set; }
 

@@ -89,6 +89,9 @@ public sealed partial class RdmaQpair : INvmfQpair
     /// <summary>SRQ: the NIC reported that no more WQEs of this QP will complete.</summary>
     public bool LastWqeReached { get; internal set; }
 
+    /// <summary>Its <see cref="NvmfRdmaTransport.MaxWrPerQp"/> entries are counted in its poller's required_num_wr.</summary>
+    public bool CqEntriesReserved { get; internal set; }
+
     /// <summary>True once destroyed (everything released).</summary>
     public bool Destroyed { get; internal set; }
 

@@ -15,19 +15,16 @@ public sealed class RdmaResources : IDisposable
     private readonly IDmaMemory _memory;
     private readonly string _owner;
 
-    public RdmaResources(int id, string owner, IDmaMemory memory, IProtectionDomain pd, int depth, int inCapsuleDataSize)
+    private RdmaResources(int id, string owner, IDmaMemory memory, int depth, int inCapsuleDataSize, (DmaBuffer Buffer, IMemoryRegion Mr)[] arrays)
     {
         Id = id;
         _owner = owner;
         _memory = memory;
         Depth = depth;
         InCapsuleDataSize = inCapsuleDataSize;
-        Cmds = Register(memory, pd, depth * CapsuleBytes, AccessFlags.LocalWrite, out var cmdsMr);
-        CmdsMr = cmdsMr;
-        Cpls = Register(memory, pd, depth * CompletionBytes, AccessFlags.LocalWrite, out var cplsMr);
-        CplsMr = cplsMr;
-        Bufs = Register(memory, pd, Math.Max(1, depth * inCapsuleDataSize), AccessFlags.LocalWrite, out var bufsMr);
-        BufsMr = bufsMr;
+        (Cmds, CmdsMr) = arrays[0];
+        (Cpls, CplsMr) = arrays[1];
+        (Bufs, BufsMr) = arrays[2];
         FreeQueue = new Stailq<RdmaRequest, StateLink>("free_queue", this);
         IncomingQueue = new Stailq<RdmaRecv, RecvLink>("incoming_queue", this);
         Reqs = new RdmaRequest[depth];
@@ -38,6 +35,38 @@ public sealed class RdmaResources : IDisposable
             Recvs[i] = NewRecv(i);
             FreeQueue.InsertTail(Reqs[i]);
         }
+    }
+
+    /// <summary>
+    /// SPDK <c>nvmf_rdma_resources_create</c>: allocates and registers the command, completion and in-capsule data
+    /// arrays. Null and the ibv_reg_mr errno when a registration fails, with the arrays registered before it deregistered
+    /// and freed (SPDK's cleanup label), so nothing is leaked.
+    /// </summary>
+    public static RdmaResources? Create(int id, string owner, IDmaMemory memory, IProtectionDomain pd, int depth, int inCapsuleDataSize, out int rc)
+    {
+        int[] lengths = [depth * CapsuleBytes, depth * CompletionBytes, Math.Max(1, depth * inCapsuleDataSize)];
+        var arrays = new (DmaBuffer Buffer, IMemoryRegion Mr)[lengths.Length];
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            var buffer = memory.Allocate(lengths[i]);
+            rc = pd.RegMr(buffer, buffer.Address, (ulong)lengths[i], AccessFlags.LocalWrite, out var mr);
+            if (rc != Errno.Ok)
+            {
+                memory.Free(buffer);
+                for (var j = 0; j < i; j++)
+                {
+                    arrays[j].Mr.Dereg();
+                    memory.Free(arrays[j].Buffer);
+                }
+
+                return null;
+            }
+
+            arrays[i] = (buffer, mr!);
+        }
+
+        rc = Errno.Ok;
+        return new RdmaResources(id, owner, memory, depth, inCapsuleDataSize, arrays);
     }
 
     /// <summary>Transport-unique id, encoded in every wr_id of these objects.</summary>
@@ -89,20 +118,6 @@ public sealed class RdmaResources : IDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"resources {Id} ({_owner})";
-
-    private static DmaBuffer Register(IDmaMemory memory, IProtectionDomain pd, int length, AccessFlags access, out IMemoryRegion mr)
-    {
-        var buffer = memory.Allocate(length);
-        var rc = pd.RegMr(buffer, buffer.Address, (ulong)length, access, out var region);
-        if (rc != Errno.Ok)
-        {
-            memory.Free(buffer);
-            throw new InvalidOperationException($"ibv_reg_mr of {length} bytes failed: {Errno.Name(rc)}");
-        }
-
-        mr = region!;
-        return buffer;
-    }
 
     private RdmaRequest NewRequest(int i)
     {

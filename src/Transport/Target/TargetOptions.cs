@@ -42,6 +42,12 @@ public sealed record TargetOptions
     /// <summary>Use one shared receive queue per device per poll group instead of a receive queue per qpair.</summary>
     public bool UseSrq { get; init; }
 
+    /// <summary>
+    /// Entries of a poll group's CQ at creation without an SRQ (SPDK <c>num_cqe</c>, DEFAULT_NVMF_RDMA_CQ_SIZE); it
+    /// grows by <c>ibv_resize_cq</c> as qpairs join (<see cref="NvmfRdmaTransport.MaxWrPerQp"/> each).
+    /// </summary>
+    public int NumCqe { get; init; } = 4096;
+
     /// <summary>Receives per SRQ (<c>max_srq_depth</c>).</summary>
     public int MaxSrqDepth { get; init; } = 4096;
 

@@ -98,6 +98,12 @@ public interface ICompletionQueue
     /// </summary>
     int Poll(Span<WorkCompletion> wcs);
 
+    /// <summary>
+    /// <c>ibv_resize_cq</c>: 0, and <see cref="Cqe"/> is what the provider gave for <paramref name="cqe"/>; or an errno
+    /// (EINVAL below the completions it holds or above the device's max_cqe) and the CQ is as it was.
+    /// </summary>
+    int Resize(int cqe);
+
     /// <summary><c>ibv_destroy_cq</c>: EBUSY while a QP still uses it.</summary>
     int Destroy();
 }

@@ -47,7 +47,8 @@ public sealed class AsyncEventTests
     public void Cq_overrun_raises_cq_err_once()
     {
         const int cqe = 8;
-        using var pair = ConnectedPair.Create(cqEntries: cqe);
+        // rxe gives a CQ exactly the entries asked for (mlx5 would give 15 for 8).
+        using var pair = ConnectedPair.Create(new Harness.Sim.Core.SimOptions { Provider = SimProvider.Rxe, TraceRecordsInMemory = 100_000 }, cqEntries: cqe);
         var c = pair.Client;
         var s = pair.Server;
         for (var i = 0; i < cqe + 3; i++)
@@ -55,7 +56,12 @@ public sealed class AsyncEventTests
             ConnectedPair.Check(c.PostSend(WrOpcode.RdmaWrite, (ulong)i + 1, c.Sge(0, 64), s.Buffer.Address, s.Mr.Rkey), "post_send");
         }
 
-        pair.RunUntil(() => c.Qp.OutstandingSends == 0, what: "every WRITE finished");
+        // The overrun is the consumer's verbs-contract violation (cq-overrun); the run can go on past it to show the CQ
+        // stays in error and raises CQ_ERR once.
+        var violation = Assert.Throws<Harness.Transport.Invariants.InvariantViolationException>(() => pair.RunUntil(() => c.Qp.OutstandingSends == 0, what: "every WRITE finished"));
+        Assert.StartsWith(Harness.Sim.Contract.VerbsContract.CqOverrun + ":", violation.Detail, StringComparison.Ordinal);
+        pair.RunIdle(1_000_000_000); // the QP is in ERR: its other WRs flush into the errored CQ and are lost
+        Assert.Equal(QpState.Err, c.Qp.State);
         var events = Drain(c.Context);
         Assert.True(events.Count(e => e.EventType == AsyncEventType.CqErr && e.Cq == c.Cq) == 1,
             $"client async events after {cqe + 3} completions into a {cqe}-entry CQ: [{Names(events)}], expected one CQ_ERR for that CQ");

@@ -19,7 +19,7 @@ internal static unsafe partial class LibIbverbs
         "ibv_get_device_list", "ibv_free_device_list", "ibv_get_device_name", "ibv_get_device_guid", "ibv_open_device",
         "ibv_close_device", "ibv_query_device", "ibv_query_port", "ibv_query_gid", "ibv_alloc_pd", "ibv_dealloc_pd",
         "ibv_reg_mr", "ibv_reg_mr_iova2", "ibv_dereg_mr", "ibv_create_comp_channel", "ibv_destroy_comp_channel",
-        "ibv_create_cq", "ibv_destroy_cq", "ibv_get_cq_event", "ibv_ack_cq_events", "ibv_create_qp", "ibv_modify_qp",
+        "ibv_create_cq", "ibv_resize_cq", "ibv_destroy_cq", "ibv_get_cq_event", "ibv_ack_cq_events", "ibv_create_qp", "ibv_modify_qp",
         "ibv_query_qp", "ibv_destroy_qp", "ibv_create_srq", "ibv_destroy_srq", "ibv_get_async_event", "ibv_ack_async_event",
         "ibv_wc_status_str", "ibv_event_type_str", "ibv_port_state_str",
     };
@@ -81,6 +81,10 @@ internal static unsafe partial class LibIbverbs
 
     [LibraryImport(Name)]
     public static partial int ibv_destroy_cq(IbvCq* cq);
+
+    /// <summary>Returns 0 or an errno (rdma-core returns the provider's errno, not -1).</summary>
+    [LibraryImport(Name)]
+    public static partial int ibv_resize_cq(IbvCq* cq, int cqe);
 
     [LibraryImport(Name, SetLastError = true)]
     public static partial int ibv_get_cq_event(IbvCompChannel* channel, IbvCq** cq, nint* cqContext);

@@ -37,8 +37,8 @@ internal sealed class SnapshotBudget
         Total(qpairs.Count, SnapshotLimits.QpairsMax, "$.poll_groups", "qpairs");
         Total(qpairs.Sum(q => (long)q.MaxQueueDepth + q.MaxSendDepth), SnapshotLimits.QueueSlotsMax, "$.poll_groups",
             "queue slots (max_queue_depth + max_send_depth of every qpair)");
-        Total((long)_s.PollGroups.Count * _options.MaxQueueDepth * NvmfRdmaTransport.CqEntriesPerQueueSlot, SnapshotLimits.CqEntriesMax, "$.transport.max_queue_depth",
-            $"CQ entries ({_s.PollGroups.Count} poll group(s) × max_queue_depth {_options.MaxQueueDepth} × {NvmfRdmaTransport.CqEntriesPerQueueSlot})");
+        Total(((long)_s.PollGroups.Count * _options.NumCqe) + (2 * qpairs.Sum(q => (long)NvmfRdmaTransport.MaxWrPerQp(q.MaxQueueDepth))), SnapshotLimits.CqEntriesMax, "$.poll_groups",
+            $"CQ entries ({_s.PollGroups.Count} poll group(s) × num_cqe {_options.NumCqe}, grown by twice MAX_WR_PER_QP of every qpair at most)");
         var pool = (long)_options.NumSharedBuffers * _options.IoUnitSize;
         Total(pool, SnapshotLimits.DmaBytesMax, "$.transport.num_shared_buffers", "bytes of data buffers (num_shared_buffers × io_unit_size)");
         var perSlot = RdmaResources.CapsuleBytes + RdmaResources.CompletionBytes + (long)_options.InCapsuleDataSize;

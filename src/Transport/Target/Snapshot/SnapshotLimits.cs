@@ -45,8 +45,8 @@ public static class SnapshotLimits
     public const int QueueSlotsMax = 1 << 20;
 
     /// <summary>
-    /// Completion queue entries of the restored target (poll groups × <c>max_queue_depth</c> ×
-    /// <see cref="NvmfRdmaTransport.CqEntriesPerQueueSlot"/>): 64 poll groups at depth 128 use 1,572,864.
+    /// Completion queue entries of the restored target (poll groups × <c>num_cqe</c>, grown by at most twice
+    /// <see cref="NvmfRdmaTransport.MaxWrPerQp"/> of every qpair): 64 poll groups and 1,024 qpairs at depth 128 use 1,048,576.
     /// </summary>
     public const long CqEntriesMax = 1 << 22;
 
