@@ -126,6 +126,9 @@ public sealed record ScenarioTargetOptions
 
     /// <summary>Receives per SRQ (<c>max_srq_depth</c>; SPDK's default is 4096, scenarios default to 256).</summary>
     public int? MaxSrqDepth { get; init; }
+
+    /// <summary>How long an accepted qpair may wait for its Fabrics CONNECT, in ms (default 5000: TargetOptions.FabricConnectTimeoutNsMax).</summary>
+    public int? FabricConnectTimeoutMs { get; init; }
 }
 
 /// <summary>The random workload of <c>harness run</c>.</summary>

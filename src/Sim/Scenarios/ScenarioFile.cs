@@ -264,6 +264,7 @@ public static class ScenarioFile
             InCapsuleDataSize = o.InCapsuleDataSize ?? ScenarioTargetOptions.InCapsuleDataSizeDefault,
             UseSrq = t.Srq ?? false,
             MaxSrqDepth = o.MaxSrqDepth ?? ScenarioTargetOptions.MaxSrqDepthDefault,
+            FabricConnectTimeoutNsMax = o.FabricConnectTimeoutMs is { } ms ? ms * 1_000_000L : new TargetOptions().FabricConnectTimeoutNsMax,
         };
     }
 

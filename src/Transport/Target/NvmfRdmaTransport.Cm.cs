@@ -29,6 +29,34 @@ public sealed partial class NvmfRdmaTransport
         }
 
         _handler.Poll(_clock.NowNs);
+        return work + DisconnectSilentQpairs();
+    }
+
+    /// <summary>
+    /// Disconnects every qpair still waiting for its Fabrics CONNECT <see cref="TargetOptions.FabricConnectTimeoutNsMax"/>
+    /// after it was accepted. Without this (SPDK HEAD, <see cref="KnownDefects.NoFabricConnectTimeout"/>), a host that
+    /// vanishes between the RTU and its CONNECT leaves the qpair for ever: nothing else ever looks at it.
+    /// </summary>
+    private int DisconnectSilentQpairs()
+    {
+        if (Defective(KnownDefects.NoFabricConnectTimeout))
+        {
+            return 0;
+        }
+
+        var work = 0;
+        for (var i = 0; i < _qpairs.Count; i++)
+        {
+            var qpair = _qpairs[i];
+            if (qpair.GenericState == NvmfQpairState.Connecting && !qpair.DisconnectStarted && !qpair.Destroyed &&
+                _clock.NowNs - qpair.AcceptedNs > Options.FabricConnectTimeoutNsMax)
+            {
+                _log.Error(qpair, $"no Fabrics CONNECT {Options.FabricConnectTimeoutNsMax / 1_000_000} ms after the connection was accepted: disconnecting");
+                DisconnectQpair(qpair);
+                work++;
+            }
+        }
+
         return work;
     }
 
@@ -127,6 +155,7 @@ public sealed partial class NvmfRdmaTransport
         }
 
         qpair.GenericState = NvmfQpairState.Connecting;
+        qpair.AcceptedNs = _clock.NowNs;
         Accept(qpair);
         return true; // accepted, or closing after a failed accept: either way the qpair owns the id and destroys it
     }

@@ -98,6 +98,9 @@ public sealed partial class RdmaQpair : INvmfQpair
     /// <summary>Disconnect already started (only one path may start it).</summary>
     public bool DisconnectStarted { get; internal set; }
 
+    /// <summary>When the target accepted the connection (the Fabrics CONNECT is due within <see cref="TargetOptions.FabricConnectTimeoutNsMax"/>).</summary>
+    public long AcceptedNs { get; internal set; }
+
     public Stailq<RdmaRequest, StateLink> PendingIobufQueue { get; }
 
     public Stailq<RdmaRequest, StateLink> PendingRdmaReadQueue { get; }

@@ -57,6 +57,12 @@ public sealed record TargetOptions
     /// <summary>CM events handled per acceptor poll (SPDK: 32).</summary>
     public int CmEventsPerPollMax { get; init; } = 32;
 
+    /// <summary>
+    /// How long an accepted qpair may wait for its Fabrics CONNECT before it is disconnected: it has no controller yet, so
+    /// no keep-alive timer, and an idle RC QP never errors on its own (docs/findings/005; SPDK HEAD has no such bound).
+    /// </summary>
+    public long FabricConnectTimeoutNsMax { get; init; } = 5_000_000_000;
+
     /// <summary>Modelled time a command spends executing in the controller/block device.</summary>
     public long ExecutionLatencyNs { get; init; } = 5_000;
 
@@ -140,6 +146,13 @@ public enum KnownDefects
     /// one that arrived beyond its qpair's queue depth, is never posted again: the SRQ shrinks for good with each.
     /// </summary>
     SrqRecvLost = 1 << 5,
+
+    /// <summary>
+    /// <c>no-fabric-connect-timeout</c> (found by this harness, as SPDK HEAD: docs/findings/005): an accepted qpair whose
+    /// host vanishes before sending its Fabrics CONNECT (device removed, host crashed) is kept for ever: no controller,
+    /// so no keep-alive, and no traffic, so no error completion.
+    /// </summary>
+    NoFabricConnectTimeout = 1 << 6,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -151,6 +164,7 @@ public static class KnownDefectNames
     public const string TargetPostFailureReset = "target-post-failure-reset";
     public const string HostCapsulePostLeak = "host-capsule-post-leak";
     public const string SrqRecvLost = "srq-recv-lost";
+    public const string NoFabricConnectTimeout = "no-fabric-connect-timeout";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak;
@@ -159,7 +173,7 @@ public static class KnownDefectNames
     public static IReadOnlyList<string> All { get; } = new[]
     {
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
-        SrqRecvLost,
+        SrqRecvLost, NoFabricConnectTimeout,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -173,6 +187,7 @@ public static class KnownDefectNames
             TargetPostFailureReset => KnownDefects.TargetPostFailureReset,
             HostCapsulePostLeak => KnownDefects.HostCapsulePostLeak,
             SrqRecvLost => KnownDefects.SrqRecvLost,
+            NoFabricConnectTimeout => KnownDefects.NoFabricConnectTimeout,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
