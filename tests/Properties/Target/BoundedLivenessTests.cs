@@ -19,7 +19,7 @@ public sealed class BoundedLivenessTests
     public void A_drained_qpair_that_waits_for_an_event_already_consumed_is_reported()
     {
         using var bed = SrqBed();
-        var qpair = Connected(bed);
+        var qpair = bed.ConnectIoQpair();
 
         qpair.Disconnect(); // rdma_disconnect: the QP goes to ERR and LAST_WQE_REACHED is raised at once
         var stolen = StealAsyncEvents(qpair.Poller!.Context);
@@ -35,7 +35,7 @@ public sealed class BoundedLivenessTests
     public void The_same_qpair_is_destroyed_within_the_bound_when_the_transport_sees_the_event()
     {
         using var bed = SrqBed();
-        var qpair = Connected(bed);
+        var qpair = bed.ConnectIoQpair();
         var poller = qpair.Poller!;
         var before = poller.Polls;
 
@@ -57,13 +57,5 @@ public sealed class BoundedLivenessTests
         return got;
     }
 
-    private static TargetBed SrqBed() =>
-        new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, UseSrq = true, MaxSrqDepth = 32 });
-
-    private static RdmaQpair Connected(TargetBed bed)
-    {
-        var host = bed.AddHost("a", 8);
-        bed.Connect(host, qid: 1);
-        return bed.Transport.Qpairs.Single(q => !q.Destroyed);
-    }
+    private static TargetBed SrqBed() => new(TargetBed.SrqOptions());
 }

@@ -61,13 +61,12 @@ public sealed class ObjectLifetimeTests
         Assert.Equal(InvariantNames.ObjectLifetime, violation.Invariant);
         Assert.Contains($"{req} was freed while {qpair.Qp} still holds 1 data WR(s)", violation.Detail, StringComparison.Ordinal);
     }
+
     [Fact]
     public void A_qpair_destroyed_while_the_controller_executes_one_of_its_commands_is_a_leak()
     {
-        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, UseSrq = true, MaxSrqDepth = 32 });
-        var host = bed.AddHost("a", 4);
-        bed.Connect(host, qid: 1);
-        var qpair = bed.Transport.Qpairs.Single(q => !q.Destroyed);
+        using var bed = new TargetBed(TargetBed.SrqOptions());
+        var qpair = bed.ConnectIoQpair(depth: 4);
         bed.RunUntil(() => qpair.QueueDepth == 0 && qpair.CurrentSendDepth == 0, "the Fabrics Connect's response is done");
         TargetInvariants.CheckDestroyed(qpair); // holds: nothing in flight
 

@@ -17,7 +17,7 @@ public sealed class ReceiveConservationTests
     public void A_receive_that_is_nowhere_is_reported_lost_for_a_qpairs_own_receives()
     {
         using var bed = new TargetBed();
-        var qpair = Connected(bed);
+        var qpair = bed.ConnectIoQpair();
         var resources = qpair.Resources!;
 
         resources.Recvs[0].Posted = false; // the mutation: not posted, not waiting, not held, not kept for a re-post
@@ -30,8 +30,8 @@ public sealed class ReceiveConservationTests
     [Fact]
     public void A_receive_in_two_places_is_reported_for_a_shared_receive_queue()
     {
-        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, UseSrq = true, MaxSrqDepth = 32 });
-        var qpair = Connected(bed);
+        using var bed = new TargetBed(TargetBed.SrqOptions());
+        var qpair = bed.ConnectIoQpair();
         var srq = qpair.Poller!.SrqResources!;
         Assert.Same(srq, qpair.Resources);
 
@@ -47,20 +47,13 @@ public sealed class ReceiveConservationTests
     [Fact]
     public void The_fixed_build_keeps_every_receive_through_connect_io_and_disconnect()
     {
-        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, UseSrq = true, MaxSrqDepth = 32 });
-        var qpair = Connected(bed);
+        using var bed = new TargetBed(TargetBed.SrqOptions());
+        var qpair = bed.ConnectIoQpair();
         qpair.Disconnect();
         bed.RunUntil(() => qpair.Destroyed, "the qpair is destroyed");
 
         var srq = bed.Transport.PollGroups[0].Pollers[0].SrqResources!;
         TargetInvariants.CheckReceives(srq, failed: 0);
         Assert.All(srq.Recvs, r => Assert.True(r.Posted, $"{r} is back on the SRQ after its qpair was destroyed"));
-    }
-
-    private static RdmaQpair Connected(TargetBed bed)
-    {
-        var host = bed.AddHost("a", 8);
-        bed.Connect(host, qid: 1);
-        return bed.Transport.Qpairs.Single(q => !q.Destroyed);
     }
 }

@@ -30,7 +30,7 @@ public sealed class ReceivePostedTwiceTests
     [Fact]
     public void A_receive_posted_twice_on_a_shared_receive_queue_is_reported()
     {
-        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, UseSrq = true, MaxSrqDepth = 32 });
+        using var bed = new TargetBed(TargetBed.SrqOptions());
         var qpair = Connected(bed);
         var srq = qpair.Poller!.Srq!;
         var recv = qpair.Poller.SrqResources!.Recvs[7];

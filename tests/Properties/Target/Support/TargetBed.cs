@@ -35,6 +35,18 @@ public sealed class TargetBed : IDisposable
         Liveness = new DrainLiveness(Transport);
     }
 
+    /// <summary>The transport options the SRQ tests use: a shared receive queue of 32 receives per poller.</summary>
+    public static TargetOptions SrqOptions() =>
+        new() { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, UseSrq = true, MaxSrqDepth = 32 };
+
+    /// <summary>Connects one raw host of <paramref name="depth"/> as I/O qpair 1 (CM and Fabrics Connect); returns the target's qpair.</summary>
+    public RdmaQpair ConnectIoQpair(int depth = 8)
+    {
+        var host = AddHost("a", depth);
+        Connect(host, qid: 1);
+        return Transport.Qpairs.Single(q => !q.Destroyed);
+    }
+
     /// <summary>The bounded-liveness oracle, checked after every step with the target's invariants.</summary>
     public DrainLiveness Liveness { get; }
 
