@@ -50,6 +50,18 @@ public static class InvariantNames
     /// completion polled, every event about it acked, nothing executing): not later, by a timeout, or never.
     /// </summary>
     public const string BoundedLiveness = "bounded-liveness";
+
+    /// <summary>
+    /// A capsule is only read within the receive buffer it arrived in, and a request only writes within its fixed-size
+    /// arrays: where SPDK would read or write outside them (undefined behaviour in C) the port reports it here first.
+    /// </summary>
+    public const string BufferBounds = "buffer-bounds";
+
+    /// <summary>
+    /// A command, its in-capsule data and its descriptor list come from the bytes its capsule carried (the receive's
+    /// <c>byte_len</c>), never from what an earlier capsule left in the receive buffer.
+    /// </summary>
+    public const string CapsuleBytesReceived = "capsule-bytes-received";
 }
 
 /// <summary>Always-on assertions: one condition each, with a message naming the object.</summary>

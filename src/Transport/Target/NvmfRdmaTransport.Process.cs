@@ -99,12 +99,23 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
+    /// <summary>NEED_DATA_WR: the head of the poll group's pending_buf_queue takes its <c>num_wrs - 1</c> extra WRs.</summary>
     private void StepNeedDataWr(RdmaRequest req, RdmaQpair qpair)
     {
         var queue = qpair.Poller!.Group.PendingBufQueue;
-        if (queue.First != req || !_dataWrPool.TryTake(req, req.NumWrs))
+        if (queue.First != req)
         {
-            return; // only the head proceeds, and only when the pool has all it needs
+            return; // only the head proceeds
+        }
+
+        // nvmf_request_alloc_wrs refuses more than SPDK_NVMF_MAX_SGL_ENTRIES extra WRs with -EINVAL (num_wrs 0 wraps to
+        // UINT32_MAX), which this state takes for "not yet": such a request would wait here for ever, and the whole
+        // group behind it (descriptor-count-blocks-data-wr-queue, docs/findings/008). Only SPDK HEAD's parsing lets one in.
+        Check.That(req.NumWrs is >= 1 and <= SglDescriptor.MaxInCapsuleDescriptors + 1, InvariantNames.BoundedLiveness, req, r =>
+            $"{r} (num_wrs {r.NumWrs}) waits at the head of its poll group's pending_buf_queue for {(uint)(r.NumWrs - 1)} extra data WRs, more than nvmf_request_alloc_wrs ever gives (-EINVAL): it and every later descriptor-list request of the group wait for ever");
+        if (!_dataWrPool.TryTake(req, req.NumWrs))
+        {
+            return; // the pool has not all it needs yet
         }
 
         queue.RemoveHead();

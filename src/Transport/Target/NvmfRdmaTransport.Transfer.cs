@@ -10,7 +10,13 @@ public sealed partial class NvmfRdmaTransport
     private void StepNew(RdmaRequest req, RdmaQpair qpair)
     {
         var recv = req.Recv!;
-        var decoded = NvmeCommand.TryDecode(recv.Resources.Capsule(recv.Index)[..(int)Math.Min(recv.ByteLen, RdmaResources.CapsuleBytes)], out req.Cmd);
+
+        // SPDK HEAD never reads wc.byte_len (capsule-length-unchecked, docs/findings/009): a short capsule's command is
+        // whatever the previous capsule left in the buffer. The port decodes only the bytes that arrived.
+        var sqeBytes = Defective(KnownDefects.CapsuleLengthUnchecked) ? RdmaResources.CapsuleBytes : (int)Math.Min(recv.ByteLen, RdmaResources.CapsuleBytes);
+        Check.That(sqeBytes <= recv.ByteLen, InvariantNames.CapsuleBytesReceived, (req, recv.ByteLen), s =>
+            $"{s.req} takes its 64-byte command from a capsule of {s.ByteLen} bytes: the rest is an earlier capsule's");
+        var decoded = NvmeCommand.TryDecode(recv.Resources.Capsule(recv.Index)[..sqeBytes], out req.Cmd);
         req.Rsp = new NvmeCompletion { Cid = req.Cmd.Cid };
         req.NumWrs = 1;
         req.NumOutstandingDataWr = 0;
@@ -47,6 +53,11 @@ public sealed partial class NvmfRdmaTransport
     private NvmeStatus ParseSgl(RdmaRequest req, RdmaQpair qpair)
     {
         var sgl = req.Cmd.Dptr;
+        if (sgl.IsInCapsuleDescriptorList && TrustsDescriptorListAsHead)
+        {
+            return QueueDescriptorListAsHead(req, qpair, sgl);
+        }
+
         var valid = sgl.Validate();
         if (valid.IsError)
         {
@@ -93,10 +104,13 @@ public sealed partial class NvmfRdmaTransport
             return status;
         }
 
-        if (offset + length > icdBytes)
+        if (offset + length > icdBytes && !Defective(KnownDefects.CapsuleLengthUnchecked))
         {
             return NvmeStatus.DataSglLengthInvalid; // the capsule did not carry that much data
         }
+
+        Check.That(offset + length <= icdBytes, InvariantNames.CapsuleBytesReceived, (req, offset + length, icdBytes), s =>
+            $"{s.req} executes with in-capsule data up to byte {s.Item2} of a capsule that carried {s.icdBytes}: the rest is an earlier capsule's");
 
         req.InCapsuleData = true;
         req.InCapsuleOffset = offset;
@@ -142,6 +156,17 @@ public sealed partial class NvmfRdmaTransport
     {
         var queue = qpair.PendingIobufQueue;
         var queued = req.StateOwner == queue.Id;
+        if (!queued && req.Cmd.Dptr.IsInCapsuleDescriptorList && TrustsDescriptorListAsHead)
+        {
+            // HEAD reads the list here, in nvmf_rdma_request_parse_sgl, after NEED_DATA_WR took the WRs.
+            var status = ReadDescriptorListAsHead(req);
+            if (status.IsError)
+            {
+                CompleteWithStatus(req, qpair, status);
+                return;
+            }
+        }
+
         if ((queued && queue.First != req) || (!queued && !queue.IsEmpty))
         {
             if (!queued)

@@ -153,6 +153,36 @@ public enum KnownDefects
     /// so no keep-alive, and no traffic, so no error completion.
     /// </summary>
     NoFabricConnectTimeout = 1 << 6,
+
+    /// <summary>
+    /// <c>descriptor-list-offset-scaled</c> (found by this harness, in SPDK HEAD: docs/findings/006): the in-capsule
+    /// descriptor list is located at <c>(struct spdk_nvme_sgl_descriptor *)recv->buf + sgl->address</c>, so the host's
+    /// byte offset is scaled by 16, and it is never bounds-checked: a nonzero offset reads the wrong bytes or outside the
+    /// receive buffer.
+    /// </summary>
+    DescriptorListOffsetScaled = 1 << 7,
+
+    /// <summary>
+    /// <c>descriptor-list-17-entries</c> (found by this harness, in SPDK HEAD: docs/findings/007): a list of 17
+    /// descriptors passes <c>nvmf_request_alloc_wrs(16)</c>, then <c>nvmf_rdma_request_parse_sgl</c> writes
+    /// <c>lengths[16]</c> of a 16-entry stack array.
+    /// </summary>
+    DescriptorList17Entries = 1 << 8,
+
+    /// <summary>
+    /// <c>descriptor-count-blocks-data-wr-queue</c> (found by this harness, in SPDK HEAD: docs/findings/008): a list of 0
+    /// or more than 17 descriptors makes <c>nvmf_request_alloc_wrs</c> fail with -EINVAL, which NEED_DATA_WR takes for
+    /// "no WR yet": the request stays at the head of the poll group's pending_buf_queue for ever and every later
+    /// descriptor-list request of that group waits behind it.
+    /// </summary>
+    DescriptorCountBlocksDataWrQueue = 1 << 9,
+
+    /// <summary>
+    /// <c>capsule-length-unchecked</c> (found by this harness, in SPDK HEAD: docs/findings/009): the received length of a
+    /// capsule (<c>wc.byte_len</c>) is never looked at: a short capsule's command, in-capsule data or descriptor list is
+    /// taken from the bytes an earlier capsule left in the receive buffer (with an SRQ, another host's).
+    /// </summary>
+    CapsuleLengthUnchecked = 1 << 10,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -165,6 +195,10 @@ public static class KnownDefectNames
     public const string HostCapsulePostLeak = "host-capsule-post-leak";
     public const string SrqRecvLost = "srq-recv-lost";
     public const string NoFabricConnectTimeout = "no-fabric-connect-timeout";
+    public const string DescriptorListOffsetScaled = "descriptor-list-offset-scaled";
+    public const string DescriptorList17Entries = "descriptor-list-17-entries";
+    public const string DescriptorCountBlocksDataWrQueue = "descriptor-count-blocks-data-wr-queue";
+    public const string CapsuleLengthUnchecked = "capsule-length-unchecked";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak;
@@ -173,7 +207,8 @@ public static class KnownDefectNames
     public static IReadOnlyList<string> All { get; } = new[]
     {
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
-        SrqRecvLost, NoFabricConnectTimeout,
+        SrqRecvLost, NoFabricConnectTimeout, DescriptorListOffsetScaled, DescriptorList17Entries, DescriptorCountBlocksDataWrQueue,
+        CapsuleLengthUnchecked,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -188,6 +223,10 @@ public static class KnownDefectNames
             HostCapsulePostLeak => KnownDefects.HostCapsulePostLeak,
             SrqRecvLost => KnownDefects.SrqRecvLost,
             NoFabricConnectTimeout => KnownDefects.NoFabricConnectTimeout,
+            DescriptorListOffsetScaled => KnownDefects.DescriptorListOffsetScaled,
+            DescriptorList17Entries => KnownDefects.DescriptorList17Entries,
+            DescriptorCountBlocksDataWrQueue => KnownDefects.DescriptorCountBlocksDataWrQueue,
+            CapsuleLengthUnchecked => KnownDefects.CapsuleLengthUnchecked,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
