@@ -28,6 +28,9 @@ internal sealed partial class CommandRun
             case ReadCommand r:
                 Submit(index, NvmeIoOpcode.Read, r.Qpair, r.Lba, r.Blocks);
                 break;
+            case MalformedWriteCommand m:
+                Submit(index, NvmeIoOpcode.Write, m.Qpair, m.Lba, m.Blocks, m);
+                break;
             case WaitCommand w:
                 RunFor(w.Ns);
                 break;
@@ -70,7 +73,7 @@ internal sealed partial class CommandRun
         RunFor(0);
     }
 
-    private void Submit(int index, NvmeIoOpcode opcode, int qpairNumber, long lba, int blocks)
+    private void Submit(int index, NvmeIoOpcode opcode, int qpairNumber, long lba, int blocks, MalformedWriteCommand? malformed = null)
     {
         if (qpairNumber > _qpairs.Length)
         {
@@ -92,7 +95,7 @@ internal sealed partial class CommandRun
             buffer.Span.Fill(ReadPoison);
         }
 
-        var issued = new IssuedCommand(this, index, opcode, lba, blocks, tag, buffer);
+        var issued = new IssuedCommand(this, index, opcode, lba, blocks, tag, buffer) { Malformed = malformed };
         var rc = TrySubmit(qpair, issued);
         if (rc != Errno.Ok)
         {
@@ -164,6 +167,49 @@ internal sealed partial class CommandRun
         }
     }
 
+    /// <summary>
+    /// Builds a <c>malformed-write</c>'s SGL and the bytes its capsule carries after the command (a list of keyed
+    /// descriptors splitting <paramref name="payload"/> evenly, at the command's offset; or the payload itself as
+    /// in-capsule data) and submits it as it is.
+    /// </summary>
+    private int SubmitMalformed(NvmeRdmaQpair qpair, MalformedWriteCommand m, DmaBuffer payload, NvmeCompletionCallback done)
+    {
+        var inCapsule = m.Sgl == "in-capsule";
+        var named = inCapsule ? (int)m.Offset + payload.Length : (int)m.Offset + (m.Descriptors * SglDescriptor.Size);
+        var sent = m.SentBytes >= 0 ? m.SentBytes : named;
+        var capsule = _hostMachine.Memory.Allocate(Math.Max(1, Math.Max(sent, named)));
+        _buffers.Add(capsule);
+        capsule.Span.Clear();
+        SglDescriptor dptr;
+        if (inCapsule)
+        {
+            payload.Span.CopyTo(capsule.Span[(int)m.Offset..]);
+            dptr = SglDescriptor.InCapsule((uint)m.Offset, (uint)payload.Length);
+        }
+        else
+        {
+            var rc = Controller.MemoryMap!.Translate(payload, payload.Address, (ulong)payload.Length, out _, out var rkey);
+            if (rc != Errno.Ok)
+            {
+                return rc;
+            }
+
+            var chunk = payload.Length / Math.Max(1, m.Descriptors);
+            for (var i = 0; i < m.Descriptors; i++)
+            {
+                var length = i == m.Descriptors - 1 ? payload.Length - (i * chunk) : chunk;
+                SglDescriptor.Keyed(payload.Address + (ulong)(i * chunk), (uint)length, rkey).Encode(capsule.Span[((int)m.Offset + (i * SglDescriptor.Size))..]);
+            }
+
+            dptr = m.Descriptors == 0
+                ? SglDescriptor.Unkeyed(SglDescriptorType.LastSegment, SglDescriptorSubtype.Offset, (ulong)m.Offset, SglDescriptor.Size / 2)
+                : SglDescriptor.LastSegmentInCapsule((uint)m.Offset, m.Descriptors);
+        }
+
+        var cmd = new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Nsid = 1, Slba = (ulong)m.Lba, Nlb = (ushort)(m.Blocks - 1) }.ToCommand();
+        return qpair.SubmitWithSgl(cmd, dptr, capsule, sent, done, null);
+    }
+
     /// <summary>Runs until every submitted command has completed (success, NVMe error or aborted with its qpair).</summary>
     private void Settle() => RunUntil(() => _issued.TrueForAll(c => c.Completion != null), SettleLimitNs, "every submitted command to complete");
 
@@ -230,9 +276,20 @@ internal sealed partial class CommandRun
         /// <summary>For a read: what each block may return.</summary>
         public BlockModel.OpenRead? Read { get; set; }
 
-        public int SubmitOn(NvmeRdmaQpair qpair) => opcode == NvmeIoOpcode.Write
-            ? qpair.SubmitWrite(1, (ulong)lba, blocks, buffer, 0, Done, null)
-            : qpair.SubmitRead(1, (ulong)lba, blocks, buffer, 0, Done, null);
+        /// <summary>The malformed SGL this write is sent with (a scenario's <c>malformed-write</c>), or null.</summary>
+        public MalformedWriteCommand? Malformed { get; init; }
+
+        public int SubmitOn(NvmeRdmaQpair qpair)
+        {
+            if (Malformed is { } m)
+            {
+                return run.SubmitMalformed(qpair, m, buffer, Done);
+            }
+
+            return opcode == NvmeIoOpcode.Write
+                ? qpair.SubmitWrite(1, (ulong)lba, blocks, buffer, 0, Done, null)
+                : qpair.SubmitRead(1, (ulong)lba, blocks, buffer, 0, Done, null);
+        }
 
         private void Done(object? context, in NvmeCompletion completion) => run.OnCompleted(this, completion);
 

@@ -21,6 +21,7 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(ResetCommand), "reset")]
 [JsonDerivedType(typeof(ReconnectCommand), "reconnect")]
 [JsonDerivedType(typeof(DeleteControllerCommand), "delete-controller")]
+[JsonDerivedType(typeof(MalformedWriteCommand), "malformed-write")]
 public abstract record ScenarioCommand;
 
 /// <summary>An NVM Write of <paramref name="Blocks"/> 4 KiB blocks at <paramref name="Lba"/> on I/O qpair <paramref name="Qpair"/>.</summary>
@@ -65,3 +66,13 @@ public sealed record ReconnectCommand(int Qpair) : ScenarioCommand;
 /// "NVMe path … still exists after delete".
 /// </summary>
 public sealed record DeleteControllerCommand : ScenarioCommand;
+
+/// <summary>
+/// An NVM Write whose SGL the host builds as SPDK's host never does (docs/findings/006..009): <paramref name="Sgl"/>
+/// <c>descriptor-list</c> (a Last Segment / Offset list of <paramref name="Descriptors"/> keyed descriptors at byte
+/// <paramref name="Offset"/> of the in-capsule data, splitting the payload evenly; 0 descriptors is a segment of 8
+/// bytes) or <c>in-capsule</c> (the payload as in-capsule data at <paramref name="Offset"/>). The capsule carries
+/// <paramref name="SentBytes"/> bytes after the command (-1: all the SGL names).
+/// </summary>
+public sealed record MalformedWriteCommand(int Qpair, long Lba, int Blocks, string Sgl, int Descriptors = 0, long Offset = 0, int SentBytes = -1)
+    : ScenarioCommand;

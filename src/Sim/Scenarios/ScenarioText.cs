@@ -57,6 +57,7 @@ public static class ScenarioText
         ResetCommand => "host resets the controller",
         ReconnectCommand r => Inv($"host reconnects qpair {r.Qpair}"),
         DeleteControllerCommand => "host deletes the controller",
+        MalformedWriteCommand m => Inv($"write of {m.Blocks} block{Plural(m.Blocks)} at LBA {m.Lba} on qpair {m.Qpair} with a malformed {m.Sgl} SGL ({m.Descriptors} descriptors at offset {m.Offset}, {m.SentBytes} bytes sent)"),
         _ => c.ToString(),
     };
 

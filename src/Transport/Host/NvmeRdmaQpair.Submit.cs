@@ -41,6 +41,34 @@ public sealed partial class NvmeRdmaQpair
         return SubmitInternal(command, data, callback, context);
     }
 
+    /// <summary>
+    /// Submits <paramref name="command"/> with a data pointer the caller built (<paramref name="dptr"/>, not checked) and
+    /// the first <paramref name="capsuleBytes"/> bytes of <paramref name="capsuleData"/> sent after the command in the
+    /// capsule: how a scenario plays a host that builds SGLs SPDK's host never builds (docs/findings/006..009). 0, or the
+    /// errors of <see cref="Submit"/>.
+    /// </summary>
+    public int SubmitWithSgl(in NvmeCommand command, in SglDescriptor dptr, DmaBuffer capsuleData, int capsuleBytes, NvmeCompletionCallback callback, object? context)
+    {
+        if (_state != NvmeRdmaQpairState.Running)
+        {
+            return Errno.ENOTCONN;
+        }
+
+        var data = default(DataRef);
+        if (capsuleBytes > 0)
+        {
+            var rc = _ctrlr.MemoryMap!.Translate(capsuleData, capsuleData.Address, (ulong)capsuleBytes, out var lkey, out var rkey);
+            if (rc != Errno.Ok)
+            {
+                return rc;
+            }
+
+            data = new DataRef(capsuleData.Address, (uint)capsuleBytes, lkey, rkey);
+        }
+
+        return SubmitInternal(command, data, callback, context, dptr);
+    }
+
     /// <summary>NVM Read of <paramref name="blocks"/> blocks of namespace <paramref name="nsid"/> into the buffer.</summary>
     public int SubmitRead(uint nsid, ulong lba, int blocks, DmaBuffer buffer, int offset, NvmeCompletionCallback callback, object? context) =>
         SubmitReadWrite(NvmeIoOpcode.Read, nsid, lba, blocks, buffer, offset, callback, context);
@@ -66,7 +94,7 @@ public sealed partial class NvmeRdmaQpair
     }
 
     /// <summary>Builds the capsule and posts it (also used for the Fabrics Connect, before RUNNING).</summary>
-    internal int SubmitInternal(in NvmeCommand command, in DataRef data, NvmeCompletionCallback? callback, object? context)
+    internal int SubmitInternal(in NvmeCommand command, in DataRef data, NvmeCompletionCallback? callback, object? context, SglDescriptor? callersDptr = null)
     {
         if (Resources is not { } r || CmId?.Qp is not { } qp)
         {
@@ -84,7 +112,13 @@ public sealed partial class NvmeRdmaQpair
         cmd.Psdt = DataPointerType.SglMptrContiguous;
         var wr = new SendWorkRequest { WrId = HostWrId.Send(Serial, Generation, req.Id), Opcode = WrOpcode.Send, Flags = SendFlags.Signaled, NumSge = 1 };
         wr.SgList[0] = new Sge(r.CommandAddress(req.Id), NvmeCommand.Size, r.Mr.Lkey);
-        if (data.Length == 0)
+        if (callersDptr is { } raw)
+        {
+            cmd.Dptr = raw; // the caller's SGL, its bytes (if any) after the command
+            wr.NumSge = data.Length > 0 ? 2 : 1;
+            wr.SgList[1] = new Sge(data.Addr, data.Length, data.Lkey);
+        }
+        else if (data.Length == 0)
         {
             cmd.Dptr = SglDescriptor.Keyed(0, 0, 0); // nvme_rdma_build_null_request
         }
