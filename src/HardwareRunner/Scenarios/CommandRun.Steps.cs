@@ -28,8 +28,8 @@ internal sealed partial class CommandRun
             case ReadCommand r:
                 Submit(index, NvmeIoOpcode.Read, r.Qpair, r.Lba, r.Blocks);
                 break;
-            case MalformedWriteCommand m:
-                Submit(index, NvmeIoOpcode.Write, m.Qpair, m.Lba, m.Blocks, m);
+            case SglIoCommand m:
+                Submit(index, m is SglReadCommand ? NvmeIoOpcode.Read : NvmeIoOpcode.Write, m.Qpair, m.Lba, m.Blocks, m);
                 break;
             case WaitCommand w:
                 RunFor(w.Ns);
@@ -73,7 +73,7 @@ internal sealed partial class CommandRun
         RunFor(0);
     }
 
-    private void Submit(int index, NvmeIoOpcode opcode, int qpairNumber, long lba, int blocks, MalformedWriteCommand? malformed = null)
+    private void Submit(int index, NvmeIoOpcode opcode, int qpairNumber, long lba, int blocks, SglIoCommand? sgl = null)
     {
         if (qpairNumber > _qpairs.Length)
         {
@@ -95,7 +95,7 @@ internal sealed partial class CommandRun
             buffer.Span.Fill(ReadPoison);
         }
 
-        var issued = new IssuedCommand(this, index, opcode, lba, blocks, tag, buffer) { Malformed = malformed };
+        var issued = new IssuedCommand(this, index, opcode, lba, blocks, tag, buffer) { Sgl = sgl };
         var rc = TrySubmit(qpair, issued);
         if (rc != Errno.Ok)
         {
@@ -168,15 +168,15 @@ internal sealed partial class CommandRun
     }
 
     /// <summary>
-    /// Builds a <c>malformed-write</c>'s SGL and the bytes its capsule carries after the command (a list of keyed
+    /// Builds an <c>sgl-write</c> / <c>sgl-read</c>'s SGL and the bytes its capsule carries after the command (a list of keyed
     /// descriptors splitting <paramref name="payload"/> evenly, at the command's offset; or the payload itself as
     /// in-capsule data) and submits it as it is.
     /// </summary>
-    private int SubmitMalformed(NvmeRdmaQpair qpair, MalformedWriteCommand m, DmaBuffer payload, NvmeCompletionCallback done)
+    private int SubmitWithSgl(NvmeRdmaQpair qpair, SglIoCommand m, NvmeIoOpcode opcode, DmaBuffer payload, NvmeCompletionCallback done)
     {
         var inCapsule = m.Sgl == "in-capsule";
         var named = inCapsule ? (int)m.Offset + payload.Length : (int)m.Offset + (m.Descriptors * SglDescriptor.Size);
-        var sent = m.SentBytes >= 0 ? m.SentBytes : named;
+        var sent = m.SentBytes ?? named;
         var capsule = _hostMachine.Memory.Allocate(Math.Max(1, Math.Max(sent, named)));
         _buffers.Add(capsule);
         capsule.Span.Clear();
@@ -206,7 +206,7 @@ internal sealed partial class CommandRun
                 : SglDescriptor.LastSegmentInCapsule((uint)m.Offset, m.Descriptors);
         }
 
-        var cmd = new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Nsid = 1, Slba = (ulong)m.Lba, Nlb = (ushort)(m.Blocks - 1) }.ToCommand();
+        var cmd = new ReadWriteCommand { Opcode = opcode, Nsid = 1, Slba = (ulong)m.Lba, Nlb = (ushort)(m.Blocks - 1) }.ToCommand();
         return qpair.SubmitWithSgl(cmd, dptr, capsule, sent, done, null);
     }
 
@@ -276,14 +276,14 @@ internal sealed partial class CommandRun
         /// <summary>For a read: what each block may return.</summary>
         public BlockModel.OpenRead? Read { get; set; }
 
-        /// <summary>The malformed SGL this write is sent with (a scenario's <c>malformed-write</c>), or null.</summary>
-        public MalformedWriteCommand? Malformed { get; init; }
+        /// <summary>The SGL a scenario's <c>sgl-write</c> / <c>sgl-read</c> spells out, or null (the host builds it).</summary>
+        public SglIoCommand? Sgl { get; init; }
 
         public int SubmitOn(NvmeRdmaQpair qpair)
         {
-            if (Malformed is { } m)
+            if (Sgl is { } m)
             {
-                return run.SubmitMalformed(qpair, m, buffer, Done);
+                return run.SubmitWithSgl(qpair, m, opcode, buffer, Done);
             }
 
             return opcode == NvmeIoOpcode.Write

@@ -21,7 +21,8 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(ResetCommand), "reset")]
 [JsonDerivedType(typeof(ReconnectCommand), "reconnect")]
 [JsonDerivedType(typeof(DeleteControllerCommand), "delete-controller")]
-[JsonDerivedType(typeof(MalformedWriteCommand), "malformed-write")]
+[JsonDerivedType(typeof(SglWriteCommand), "sgl-write")]
+[JsonDerivedType(typeof(SglReadCommand), "sgl-read")]
 public abstract record ScenarioCommand;
 
 /// <summary>An NVM Write of <paramref name="Blocks"/> 4 KiB blocks at <paramref name="Lba"/> on I/O qpair <paramref name="Qpair"/>.</summary>
@@ -68,11 +69,18 @@ public sealed record ReconnectCommand(int Qpair) : ScenarioCommand;
 public sealed record DeleteControllerCommand : ScenarioCommand;
 
 /// <summary>
-/// An NVM Write whose SGL the host builds as SPDK's host never does (docs/findings/006..009): <paramref name="Sgl"/>
+/// An NVM Write or Read whose SGL the scenario spells out (docs/findings/006..009): <paramref name="Sgl"/>
 /// <c>descriptor-list</c> (a Last Segment / Offset list of <paramref name="Descriptors"/> keyed descriptors at byte
 /// <paramref name="Offset"/> of the in-capsule data, splitting the payload evenly; 0 descriptors is a segment of 8
 /// bytes) or <c>in-capsule</c> (the payload as in-capsule data at <paramref name="Offset"/>). The capsule carries
-/// <paramref name="SentBytes"/> bytes after the command (-1: all the SGL names).
+/// <paramref name="SentBytes"/> bytes after the command (null: all the SGL names). The host sends it as it is.
 /// </summary>
-public sealed record MalformedWriteCommand(int Qpair, long Lba, int Blocks, string Sgl, int Descriptors = 0, long Offset = 0, int SentBytes = -1)
-    : ScenarioCommand;
+public abstract record SglIoCommand(int Qpair, long Lba, int Blocks, string Sgl, int Descriptors, long Offset, int? SentBytes) : ScenarioCommand;
+
+/// <summary>An NVM Write with the SGL the scenario spells out (<see cref="SglIoCommand"/>).</summary>
+public sealed record SglWriteCommand(int Qpair, long Lba, int Blocks, string Sgl, int Descriptors = 0, long Offset = 0, int? SentBytes = null)
+    : SglIoCommand(Qpair, Lba, Blocks, Sgl, Descriptors, Offset, SentBytes);
+
+/// <summary>An NVM Read with the SGL the scenario spells out (<see cref="SglIoCommand"/>); its data is checked.</summary>
+public sealed record SglReadCommand(int Qpair, long Lba, int Blocks, string Sgl, int Descriptors = 0, long Offset = 0, int? SentBytes = null)
+    : SglIoCommand(Qpair, Lba, Blocks, Sgl, Descriptors, Offset, SentBytes);

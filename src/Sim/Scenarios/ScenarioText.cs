@@ -57,7 +57,7 @@ public static class ScenarioText
         ResetCommand => "host resets the controller",
         ReconnectCommand r => Inv($"host reconnects qpair {r.Qpair}"),
         DeleteControllerCommand => "host deletes the controller",
-        MalformedWriteCommand m => Inv($"write of {m.Blocks} block{Plural(m.Blocks)} at LBA {m.Lba} on qpair {m.Qpair} with a malformed {m.Sgl} SGL ({m.Descriptors} descriptors at offset {m.Offset}, {m.SentBytes} bytes sent)"),
+        SglIoCommand m => Inv($"{(m is SglReadCommand ? "read" : "write")} of {m.Blocks} block{Plural(m.Blocks)} at LBA {m.Lba} on qpair {m.Qpair} with an {m.Sgl} SGL ({m.Descriptors} descriptors at offset {m.Offset}, {(m.SentBytes is { } b ? Inv($"{b}") : "all")} bytes sent)"),
         _ => c.ToString(),
     };
 

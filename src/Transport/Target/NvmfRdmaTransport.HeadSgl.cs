@@ -5,7 +5,7 @@ namespace Harness.Transport.Target;
 
 /// <summary>
 /// SPDK HEAD's handling of an in-capsule descriptor list (a Last Segment / Offset SGL in the command), kept behind the
-/// known-defect switches of docs/findings/006..009. HEAD takes <c>num_wrs</c> from the segment's length alone
+/// known-defect switches of docs/findings/006, 007 and 009. HEAD takes <c>num_wrs</c> from the segment's length alone
 /// (rdma.c:nvmf_rdma_request_process:2021), waits for <c>num_wrs - 1</c> WRs in NEED_DATA_WR
 /// (rdma.c:nvmf_rdma_request_process:2046) and reads the descriptors in NEED_BUFFER
 /// (rdma.c:nvmf_rdma_request_parse_sgl:1761) without checking them against the receive buffer, the bytes received or
@@ -16,11 +16,8 @@ namespace Harness.Transport.Target;
 /// </summary>
 public sealed partial class NvmfRdmaTransport
 {
-    /// <summary>Extra WRs <c>nvmf_request_alloc_wrs</c> ever gives (SPDK_NVMF_MAX_SGL_ENTRIES): num_wrs is at most one more.</summary>
-    private const int HeadDataWrsMax = SglDescriptor.MaxInCapsuleDescriptors + 1;
-
-    private const KnownDefects HeadDescriptorListDefects = KnownDefects.DescriptorListOffsetScaled | KnownDefects.DescriptorList17Entries
-        | KnownDefects.DescriptorCountBlocksDataWrQueue | KnownDefects.CapsuleLengthUnchecked;
+    private const KnownDefects HeadDescriptorListDefects = KnownDefects.DescriptorListOffsetScaled | KnownDefects.DescriptorCountUnchecked
+        | KnownDefects.CapsuleLengthUnchecked;
 
     /// <summary>True when a descriptor list is parsed as SPDK HEAD does (one of its switches is on).</summary>
     private bool TrustsDescriptorListAsHead => (Options.Defects & HeadDescriptorListDefects) != 0;
@@ -31,16 +28,11 @@ public sealed partial class NvmfRdmaTransport
         var count = sgl.Length / SglDescriptor.Size;
         Check.That(req.State == RdmaRequestState.New, InvariantNames.StateTransition, req, r => $"{r} parses its SGL outside NEW");
 
-        // num_wrs 0 or above 17: alloc_wrs fails with -EINVAL for ever (finding 008); the port refuses it now.
-        if ((count == 0 || count > HeadDataWrsMax) && !Defective(KnownDefects.DescriptorCountBlocksDataWrQueue))
+        // Finding 007: num_wrs 17 passes alloc_wrs(16) and overruns parse_sgl's 16-entry lengths[]; 0 or above 17
+        // makes alloc_wrs fail with -EINVAL for ever. The port refuses all of them now.
+        if ((count == 0 || count > SglDescriptor.MaxInCapsuleDescriptors) && !Defective(KnownDefects.DescriptorCountUnchecked))
         {
             return count == 0 ? NvmeStatus.InvalidSglSegDescriptor : NvmeStatus.InvalidNumSglDescriptors;
-        }
-
-        // num_wrs 17: alloc_wrs(16) succeeds and parse_sgl overruns its 16-entry lengths[] (finding 007).
-        if (count == HeadDataWrsMax && !Defective(KnownDefects.DescriptorList17Entries))
-        {
-            return NvmeStatus.InvalidNumSglDescriptors;
         }
 
         req.NumWrs = (int)count;

@@ -110,7 +110,7 @@ public sealed partial class NvmfRdmaTransport
 
         // nvmf_request_alloc_wrs refuses more than SPDK_NVMF_MAX_SGL_ENTRIES extra WRs with -EINVAL (num_wrs 0 wraps to
         // UINT32_MAX), which this state takes for "not yet": such a request would wait here for ever, and the whole
-        // group behind it (descriptor-count-blocks-data-wr-queue, docs/findings/008). Only SPDK HEAD's parsing lets one in.
+        // group behind it (descriptor-count-unchecked, docs/findings/007). Only SPDK HEAD's parsing lets one in.
         Check.That(req.NumWrs is >= 1 and <= SglDescriptor.MaxInCapsuleDescriptors + 1, InvariantNames.BoundedLiveness, req, r =>
             $"{r} (num_wrs {r.NumWrs}) waits at the head of its poll group's pending_buf_queue for {(uint)(r.NumWrs - 1)} extra data WRs, more than nvmf_request_alloc_wrs ever gives (-EINVAL): it and every later descriptor-list request of the group wait for ever");
         if (!_dataWrPool.TryTake(req, req.NumWrs))
@@ -186,9 +186,19 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
+    /// <summary>Only the head of the WRITE queue proceeds, when its WRITEs and the response fit the send queue together.</summary>
     private void StepTransferToHostPending(RdmaRequest req, RdmaQpair qpair)
     {
-        if (qpair.PendingRdmaWriteQueue.First != req || qpair.CurrentSendDepth + req.NumOutstandingDataWr + 1 > qpair.MaxSendDepth)
+        if (qpair.PendingRdmaWriteQueue.First != req)
+        {
+            return;
+        }
+
+        // The WRITEs and the response are posted at once: more than the whole send queue can never be posted, and the
+        // head would block every later read of the qpair for ever (c2h-wrs-exceed-send-depth, docs/findings/008).
+        Check.That(req.NumOutstandingDataWr + 1 <= qpair.MaxSendDepth, InvariantNames.BoundedLiveness, (req, qpair), s =>
+            $"{s.req} waits at the head of {s.qpair}'s pending RDMA WRITE queue for {s.req.NumOutstandingDataWr} WRITEs and its response, more than the {s.qpair.MaxSendDepth} WRs of the send queue: it and every later read of the qpair wait for ever");
+        if (qpair.CurrentSendDepth + req.NumOutstandingDataWr + 1 > qpair.MaxSendDepth)
         {
             return;
         }

@@ -213,7 +213,13 @@ public sealed partial class NvmfRdmaTransport
     /// </summary>
     private bool FitsSendQueue(RdmaRequest req, RdmaQpair qpair)
     {
-        var wrs = req.Cmd.Dptr.IsKeyedDataBlock ? (BuffersFor(req.Length) + Options.MaxSendSge - 1) / Options.MaxSendSge : req.NumWrs;
+        var keyed = req.Cmd.Dptr.IsKeyedDataBlock;
+        if (!keyed && Defective(KnownDefects.C2hWrsExceedSendDepth))
+        {
+            return true; // SPDK HEAD never compares a descriptor list's WRs with the send depth (docs/findings/008)
+        }
+
+        var wrs = keyed ? (BuffersFor(req.Length) + Options.MaxSendSge - 1) / Options.MaxSendSge : req.NumWrs;
         return req.Xfer != NvmeDataTransfer.ControllerToHost || wrs + 1 <= qpair.MaxSendDepth;
     }
 

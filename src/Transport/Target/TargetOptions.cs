@@ -163,19 +163,22 @@ public enum KnownDefects
     DescriptorListOffsetScaled = 1 << 7,
 
     /// <summary>
-    /// <c>descriptor-list-17-entries</c> (found by this harness, in SPDK HEAD: docs/findings/007): a list of 17
-    /// descriptors passes <c>nvmf_request_alloc_wrs(16)</c>, then <c>nvmf_rdma_request_parse_sgl</c> writes
-    /// <c>lengths[16]</c> of a 16-entry stack array.
+    /// <c>descriptor-count-unchecked</c> (found by this harness, in SPDK HEAD: docs/findings/007): <c>num_wrs</c> is the
+    /// descriptor list's length / 16, never checked against SPDK_NVMF_MAX_SGL_ENTRIES: 17 descriptors pass
+    /// <c>nvmf_request_alloc_wrs(16)</c> and <c>nvmf_rdma_request_parse_sgl</c> writes <c>lengths[16]</c> of a 16-entry
+    /// stack array; 0 or more than 17 make <c>nvmf_request_alloc_wrs</c> fail with -EINVAL, which NEED_DATA_WR takes for
+    /// "no WR yet": the request stays at the head of the poll group's pending_buf_queue for ever, and every later
+    /// descriptor-list request of the group behind it.
     /// </summary>
-    DescriptorList17Entries = 1 << 8,
+    DescriptorCountUnchecked = 1 << 8,
 
     /// <summary>
-    /// <c>descriptor-count-blocks-data-wr-queue</c> (found by this harness, in SPDK HEAD: docs/findings/008): a list of 0
-    /// or more than 17 descriptors makes <c>nvmf_request_alloc_wrs</c> fail with -EINVAL, which NEED_DATA_WR takes for
-    /// "no WR yet": the request stays at the head of the poll group's pending_buf_queue for ever and every later
-    /// descriptor-list request of that group waits behind it.
+    /// <c>c2h-wrs-exceed-send-depth</c> (found by this harness, in SPDK HEAD: docs/findings/008): a controller-to-host
+    /// transfer posts its RDMA WRITEs and the response at once; with a descriptor list of more WRs than the qpair's
+    /// max_send_depth - 1 (a queue of depth 8 or less and 16 descriptors) it never fits, and waits at the head of the
+    /// pending RDMA WRITE queue for ever, with every later read of the qpair behind it.
     /// </summary>
-    DescriptorCountBlocksDataWrQueue = 1 << 9,
+    C2hWrsExceedSendDepth = 1 << 9,
 
     /// <summary>
     /// <c>capsule-length-unchecked</c> (found by this harness, in SPDK HEAD: docs/findings/009): the received length of a
@@ -196,8 +199,8 @@ public static class KnownDefectNames
     public const string SrqRecvLost = "srq-recv-lost";
     public const string NoFabricConnectTimeout = "no-fabric-connect-timeout";
     public const string DescriptorListOffsetScaled = "descriptor-list-offset-scaled";
-    public const string DescriptorList17Entries = "descriptor-list-17-entries";
-    public const string DescriptorCountBlocksDataWrQueue = "descriptor-count-blocks-data-wr-queue";
+    public const string DescriptorCountUnchecked = "descriptor-count-unchecked";
+    public const string C2hWrsExceedSendDepth = "c2h-wrs-exceed-send-depth";
     public const string CapsuleLengthUnchecked = "capsule-length-unchecked";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
@@ -207,7 +210,7 @@ public static class KnownDefectNames
     public static IReadOnlyList<string> All { get; } = new[]
     {
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
-        SrqRecvLost, NoFabricConnectTimeout, DescriptorListOffsetScaled, DescriptorList17Entries, DescriptorCountBlocksDataWrQueue,
+        SrqRecvLost, NoFabricConnectTimeout, DescriptorListOffsetScaled, DescriptorCountUnchecked, C2hWrsExceedSendDepth,
         CapsuleLengthUnchecked,
     };
 
@@ -224,8 +227,8 @@ public static class KnownDefectNames
             SrqRecvLost => KnownDefects.SrqRecvLost,
             NoFabricConnectTimeout => KnownDefects.NoFabricConnectTimeout,
             DescriptorListOffsetScaled => KnownDefects.DescriptorListOffsetScaled,
-            DescriptorList17Entries => KnownDefects.DescriptorList17Entries,
-            DescriptorCountBlocksDataWrQueue => KnownDefects.DescriptorCountBlocksDataWrQueue,
+            DescriptorCountUnchecked => KnownDefects.DescriptorCountUnchecked,
+            C2hWrsExceedSendDepth => KnownDefects.C2hWrsExceedSendDepth,
             CapsuleLengthUnchecked => KnownDefects.CapsuleLengthUnchecked,
             _ => KnownDefects.None,
         };

@@ -7,7 +7,7 @@ namespace Harness.Tests.Properties.Target;
 
 /// <summary>
 /// Goal: a capsule whose in-capsule descriptor list or data does not fit what it carried gets an NVMe error status and
-/// the target goes on; SPDK HEAD's parsing (docs/findings/006..009, one known-defect switch each) is caught by the
+/// the target goes on; SPDK HEAD's parsing (docs/findings/006, 007 and 009, one known-defect switch each) is caught by the
 /// always-on checks at the access: <c>buffer-bounds</c> where SPDK reads or writes outside a buffer or array,
 /// <c>capsule-bytes-received</c> where it uses an earlier capsule's bytes, <c>bounded-liveness</c> where a request
 /// would wait for ever. Each pair of tests sends the same bytes with the fix and with HEAD's behaviour.
@@ -75,7 +75,7 @@ public sealed class DescriptorListFindingsTests
     [Fact]
     public void Finding007_spdk_head_writes_one_past_its_lengths_array()
     {
-        using var bed = Bed(KnownDefects.DescriptorList17Entries);
+        using var bed = Bed(KnownDefects.DescriptorCountUnchecked);
         var host = Connect(bed);
 
         var violation = SendExpectingViolation(bed, host, ListCapsule(host, cid: 1, count: 17, offset: 0));
@@ -86,7 +86,7 @@ public sealed class DescriptorListFindingsTests
     [Theory]
     [InlineData(18)]
     [InlineData(0)]
-    public void Finding008_a_descriptor_count_no_wr_allocation_can_satisfy_is_refused(int count)
+    public void Finding007_a_descriptor_count_no_wr_allocation_can_satisfy_is_refused(int count)
     {
         using var bed = Bed(KnownDefects.None);
         var host = Connect(bed);
@@ -99,14 +99,37 @@ public sealed class DescriptorListFindingsTests
     [Theory]
     [InlineData(18)]
     [InlineData(0)]
-    public void Finding008_spdk_head_leaves_it_at_the_head_of_the_data_wr_queue_for_ever(int count)
+    public void Finding007_spdk_head_leaves_it_at_the_head_of_the_data_wr_queue_for_ever(int count)
     {
-        using var bed = Bed(KnownDefects.DescriptorCountBlocksDataWrQueue);
+        using var bed = Bed(KnownDefects.DescriptorCountUnchecked);
         var host = Connect(bed);
 
         var violation = SendExpectingViolation(bed, host, ListCapsule(host, cid: 1, count: count, offset: 0));
         Assert.Equal(InvariantNames.BoundedLiveness, violation.Invariant);
         Assert.Contains($"for {(uint)(count - 1)} extra data WRs, more than nvmf_request_alloc_wrs ever gives", violation.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Finding008_a_read_whose_writes_never_fit_the_send_queue_is_refused_and_the_qpair_goes_on()
+    {
+        using var bed = Bed(KnownDefects.None);
+        var host = Connect(bed, depth: 4); // max_queue_depth 5, max_send_depth 10
+        Assert.True(Answer(bed, host, host.SendCapsule(1, ListCapsule(host, cid: 1, count: 16, offset: 0)), 1).Status.IsSuccess, "16-descriptor write");
+
+        var read = Answer(bed, host, host.SendCapsule(2, ListCapsule(host, cid: 2, count: 16, offset: 0, opcode: NvmeIoOpcode.Read)), 2);
+        Assert.Equal(NvmeStatus.DataSglLengthInvalid, read.Status);
+        Assert.True(ReadBack(bed, host, blocks: 2).Length == 2 * BlockBytes, "a later read of the qpair");
+    }
+
+    [Fact]
+    public void Finding008_spdk_head_leaves_it_at_the_head_of_the_write_queue_for_ever()
+    {
+        using var bed = Bed(KnownDefects.C2hWrsExceedSendDepth);
+        var host = Connect(bed, depth: 4);
+
+        var violation = SendExpectingViolation(bed, host, ListCapsule(host, cid: 2, count: 16, offset: 0, opcode: NvmeIoOpcode.Read));
+        Assert.Equal(InvariantNames.BoundedLiveness, violation.Invariant);
+        Assert.Contains("for 16 WRITEs and its response, more than the 10 WRs of the send queue", violation.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -174,9 +197,9 @@ public sealed class DescriptorListFindingsTests
     private static TargetBed Bed(KnownDefects defects) =>
         new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = BlockBytes, MaxSendSge = 1, Defects = defects });
 
-    private static RawHost Connect(TargetBed bed)
+    private static RawHost Connect(TargetBed bed, int depth = 8)
     {
-        var host = bed.AddHost("h", 8);
+        var host = bed.AddHost("h", depth);
         bed.Connect(host, qid: 1);
         return host;
     }
@@ -186,14 +209,14 @@ public sealed class DescriptorListFindingsTests
     /// <paramref name="offset"/> of the in-capsule data, one keyed 4 KiB descriptor per block of data slot 1; the
     /// capsule carries <paramref name="sentListBytes"/> bytes of data (default: up to the end of the list).
     /// </summary>
-    private static byte[] ListCapsule(RawHost host, ushort cid, int count, uint offset, int? sentListBytes = null)
+    private static byte[] ListCapsule(RawHost host, ushort cid, int count, uint offset, int? sentListBytes = null, NvmeIoOpcode opcode = NvmeIoOpcode.Write)
     {
         var data = sentListBytes ?? (int)offset + (count * SglDescriptor.Size);
         var capsule = new byte[64 + data];
         var dptr = count == 0
             ? SglDescriptor.Unkeyed(SglDescriptorType.LastSegment, SglDescriptorSubtype.Offset, offset, SglDescriptor.Size / 2)
             : SglDescriptor.LastSegmentInCapsule(offset, count);
-        new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Cid = cid, Nsid = 1, Slba = 0, Nlb = (ushort)Math.Max(0, count - 1), Dptr = dptr }
+        new ReadWriteCommand { Opcode = opcode, Cid = cid, Nsid = 1, Slba = 0, Nlb = (ushort)Math.Max(0, count - 1), Dptr = dptr }
             .ToCommand().Encode(capsule);
         for (var i = 0; i < count && 64 + offset + ((i + 1) * SglDescriptor.Size) <= capsule.Length; i++)
         {
