@@ -57,14 +57,11 @@ public sealed partial class NvmfRdmaTransport
         var scaled = Defective(KnownDefects.DescriptorListOffsetScaled);
         var start = scaled ? (UInt128)sgl.Address * SglDescriptor.Size : sgl.Address;
         var end = start + ((UInt128)(uint)count * SglDescriptor.Size);
-        if (!scaled && (start > bufferBytes || end > bufferBytes))
+        // The port's bounds, as ParseDescriptorList: within the bytes received (finding 009) and the receive buffer.
+        var limit = Defective(KnownDefects.CapsuleLengthUnchecked) ? bufferBytes : Math.Min(icdBytes, bufferBytes);
+        if (!scaled && (start > limit || end > limit))
         {
-            return start > bufferBytes ? NvmeStatus.InvalidSglOffset : NvmeStatus.DataSglLengthInvalid;
-        }
-
-        if (!scaled && end > icdBytes && !Defective(KnownDefects.CapsuleLengthUnchecked))
-        {
-            return NvmeStatus.DataSglLengthInvalid; // the capsule did not carry the whole list (finding 009)
+            return start > limit ? NvmeStatus.InvalidSglOffset : NvmeStatus.DataSglLengthInvalid;
         }
 
         Check.That(count <= SglDescriptor.MaxInCapsuleDescriptors, InvariantNames.BufferBounds, req, r =>
