@@ -132,6 +132,11 @@ public sealed partial class NvmfRdmaTransport
         ulong total = 0;
         for (var i = 0; i < count; i++)
         {
+            if (req.Descriptors[i].Subtype != SglDescriptorSubtype.Address)
+            {
+                return NvmeStatus.DataSglLengthInvalid; // as HEAD's fill_iovs_multi_sgl: keyed Address descriptors only
+            }
+
             total += req.Descriptors[i].Length;
             if (req.Descriptors[i].Length > (uint)(Options.IoUnitSize * Options.MaxSendSge))
             {

@@ -107,6 +107,18 @@ public sealed class SpdkRdmaUtTests
     }
 
     [Fact]
+    public void ParseSgl_multi_sgl_descriptor_with_invalidate_key_subtype_is_refused_as_fill_iovs_multi_sgl_does()
+    {
+        using var bed = Bed(out var seen);
+        var host = Connect(bed);
+        var capsule = ListWrite(host, 1, IoUnit, IoUnit);
+        SglDescriptor.Keyed(host.Data.Address + (ulong)host.SlotBytes + IoUnit, IoUnit, host.DataMr.Rkey, invalidateKey: true).Encode(capsule.AsSpan(64 + SglDescriptor.Size));
+
+        Assert.Equal(NvmeStatus.DataSglLengthInvalid, Send(bed, host, capsule));
+        Assert.DoesNotContain(seen, s => s.Cid == 1);
+    }
+
+    [Fact]
     public void RequestProcess_single_sgl_read_goes_new_to_executing_then_transferring_c2h_then_free()
     {
         using var bed = Bed(out _);
