@@ -54,6 +54,14 @@ public interface INvmfQpair
     /// <summary>Marks the qpair enabled (after a successful Fabrics Connect).</summary>
     void Enable();
 
+    /// <summary>
+    /// A Fabrics CONNECT with a valid SQSIZE arrived on it (SPDK sets <c>connect_received</c>, ctrlr.c:938, and moves the
+    /// qpair from its poll group's unassociated count to the admin or I/O count, which the I/O placement reads).
+    /// </summary>
+    void OnConnectReceived()
+    {
+    }
+
     /// <summary>Asks the transport to disconnect the qpair (keep-alive expiry, controller shutdown).</summary>
     void Disconnect();
 }

@@ -41,13 +41,23 @@ public sealed partial class NvmfRdmaTransport
     private ICmId? _listenId;
     private DeviceAttr _deviceAttr;
 
-    /// <summary>A qpair whose rdma_accept failed: disconnected once its CONNECT_REQUEST is acked.</summary>
-    private RdmaQpair? _disconnectAfterAck;
-
     /// <summary>SPDK's <c>nvmf_rdma_device_supports_last_wqe_reached</c>: Soft-RoCE never raises the event.</summary>
     private bool SupportsLastWqeReached => !VerbsVendors.IsRxe(_deviceAttr);
     private int _nextResourcesId = 1;
-    private int _nextGroup;
+
+    /// <summary>SPDK's <c>conn_sched.next_admin_pg</c> (rdma.c:471): where the next admin qpair goes.</summary>
+    private int _nextAdminGroup;
+
+    /// <summary>SPDK's <c>conn_sched.next_io_pg</c> (rdma.c:472): where the search for the next I/O qpair's group starts.</summary>
+    private int _nextIoGroup;
+
+    /// <summary>
+    /// The poll group whose thread is running transport code now, or null (the acceptor, or any other thread): SPDK
+    /// compares <c>spdk_get_thread()</c> with <c>qpair-&gt;group-&gt;thread</c>. Set by the group's poller and by the messages
+    /// that run on its thread; per OS thread, so reactors on their own threads each see their own.
+    /// </summary>
+    [ThreadStatic]
+    private static RdmaPollGroup? t_currentGroup;
 
     public NvmfRdmaTransport(IRdmaStack stack, TargetOptions options, INvmfRequestHandler handler, ITargetObserver? observer = null)
     {
@@ -96,12 +106,32 @@ public sealed partial class NvmfRdmaTransport
         }
 
         Listen(listenAddress);
-        reactors.CreateReactor($"{_stack.HostName}.acceptor").AddPoller(new AcceptorPoller(this));
+        AcceptorThread = reactors.CreateReactor($"{_stack.HostName}.acceptor");
+        AcceptorThread.AddPoller(new AcceptorPoller(this));
     }
+
+    /// <summary>The acceptor's thread (CM and async events, the controllers' timers).</summary>
+    public IReactor? AcceptorThread { get; private set; }
+
+    /// <summary>Whether the calling code runs on <paramref name="group"/>'s thread (SPDK: <c>spdk_get_thread() == group-&gt;thread</c>).</summary>
+    internal static bool OnThreadOf(RdmaPollGroup? group) => group != null && ReferenceEquals(t_currentGroup, group);
+
+    /// <summary>Marks the calling code as running on <paramref name="group"/>'s thread; returns what to restore.</summary>
+    internal static RdmaPollGroup? EnterGroup(RdmaPollGroup group)
+    {
+        var previous = t_currentGroup;
+        t_currentGroup = group;
+        return previous;
+    }
+
+    internal static void LeaveGroup(RdmaPollGroup? previous) => t_currentGroup = previous;
+
+    /// <summary>Whether the pre-fix behaviour <paramref name="defect"/> is switched on (for the transport's own objects).</summary>
+    internal bool HasDefect(KnownDefects defect) => Defective(defect);
 
     private RdmaPollGroup CreatePollGroup(IReactorRuntime reactors, int index)
     {
-        var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}");
+        var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}", index);
         // As nvmf_rdma_poller_create: with an SRQ the CQ is sized once (a receive, a data WR and a send per SRQ entry),
         // without one it starts at num_cqe and grows as qpairs join (ResizeCq).
         var numCqe = Options.UseSrq ? Options.MaxSrqDepth * 3 : Options.NumCqe;
@@ -119,7 +149,8 @@ public sealed partial class NvmfRdmaTransport
         }
 
         group.Pollers.Add(poller);
-        reactors.CreateReactor(group.Name).AddPoller(new PollGroupPoller(this, group));
+        group.Thread = reactors.CreateReactor(group.Name);
+        group.Thread.AddPoller(new PollGroupPoller(this, group));
         return group;
     }
 
@@ -204,7 +235,11 @@ public sealed partial class NvmfRdmaTransport
         qpair.Executing--;
         SetState(req, qpair.IbvInErrorState ? RdmaRequestState.Completed : RdmaRequestState.Executed);
         ProcessRequest(req);
-        if (qpair.ToClose)
+        if (qpair.DestroyAwaitsOutstanding && qpair.Executing == 0)
+        {
+            DestroyGeneric(qpair); // nvmf.c: the last outstanding command's completion runs state_cb (_nvmf_qpair_destroy)
+        }
+        else if (qpair.ToClose)
         {
             DestroyDrained(qpair);
         }
@@ -251,6 +286,17 @@ public sealed partial class NvmfRdmaTransport
 
         public string Name => group.Name;
 
-        public int Poll() => transport.PollGroup(group, _wcs);
+        public int Poll()
+        {
+            var previous = EnterGroup(group);
+            try
+            {
+                return transport.PollGroup(group, _wcs);
+            }
+            finally
+            {
+                LeaveGroup(previous);
+            }
+        }
     }
 }
