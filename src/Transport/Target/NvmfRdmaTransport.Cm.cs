@@ -498,6 +498,13 @@ public sealed partial class NvmfRdmaTransport
         _log.Notice(ev.Qp?.QpContext as RdmaQpair, $"Async event: {ev.EventType.ToVerbsString()}");
         var qpair = ev.Qp?.QpContext as RdmaQpair;
         _observer?.OnAsyncEvent(qpair, ev.EventType);
+        if (qpair is { Freed: true })
+        {
+            // Queued before its QP was destroyed: the kernel drops a destroyed QP's unread events
+            // (ib_uverbs_release_uevent), so SPDK never sees one; the simulator still delivers it.
+            return;
+        }
+
         switch (ev.EventType)
         {
             case AsyncEventType.QpFatal when qpair != null:

@@ -411,10 +411,20 @@ public sealed partial class NvmfRdmaTransport
             return;
         }
 
-        Check.That(qpair.IsActive, InvariantNames.StateTransition, qpair, q => $"{q}: disconnect on its thread in state {q.GenericState}");
+        Check.That(qpair.GenericState != NvmfQpairState.Uninitialized, InvariantNames.StateTransition, qpair, q => $"{q}: disconnect on its thread in state {q.GenericState}");
         qpair.DisconnectStarted = true;
-        qpair.SetGenericState(NvmfQpairState.Deactivating);
+        if (qpair.IsActive)
+        {
+            qpair.SetGenericState(NvmfQpairState.Deactivating);
+        }
+
         _handler.OnQpairDisconnect(qpair);
+        if (qpair.GenericState == NvmfQpairState.Error)
+        {
+            CloseQpair(qpair); // restored from a core taken past _nvmf_qpair_destroy: the transport's close is next
+            return;
+        }
+
         if (qpair.Executing > 0)
         {
             qpair.DestroyAwaitsOutstanding = true; // SPDK's state_cb: the last outstanding command's completion goes on

@@ -119,6 +119,25 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
         Epoch.Progress();
     }
 
+    /// <summary>
+    /// Moves the target QP of the first live I/O qpair to ERR now (a NIC-fatal error): its poll group sees the flushed
+    /// receives, disconnects, drains and destroys it on its own thread. False when there is none.
+    /// </summary>
+    public bool ForceFirstIoQpError()
+    {
+        lock (Fabric.World.Gate)
+        {
+            var qpair = Target.Qpairs.FirstOrDefault(q => q.Qid != 0 && !q.Destroyed && q.Qp != null);
+            if (qpair == null)
+            {
+                return false;
+            }
+
+            ((Harness.Sim.Nic.SimQp)qpair.Qp!).ForceError("scenario: target QP to ERR");
+            return true;
+        }
+    }
+
     /// <summary>Single-threaded: steps the fabric, polls host and target until <paramref name="done"/>.</summary>
     public void RunInline(Func<bool> done, string what)
     {

@@ -106,6 +106,37 @@ public static class TargetScenarios
         Finish(bed);
     }
 
+    /// <summary>
+    /// (f) The target's own disconnect of a qpair (its fini on the group thread) racing the host's: two qpairs run I/O;
+    /// the target QP of the first goes to ERR (Coyote picks when), so its group thread disconnects it, drains it and
+    /// destroys it, ending in rdma_destroy_id, while the host disconnects both (Coyote picks when), so the acceptor gets
+    /// DISCONNECTED and asks for their disconnect by message. Goal (docs/findings/013): nothing touches a qpair once it
+    /// is freed, neither the acceptor after its ack (rdma_destroy_id returns at that ack) nor a queued disconnect
+    /// message; every qpair is destroyed exactly once.
+    /// </summary>
+    [Test]
+    public static Task DisconnectRacingFini() => DisconnectRacingFini(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="DisconnectRacingFini()"/>
+    public static async Task DisconnectRacingFini(KnownDefects defects)
+    {
+        using var bed = NewBed(Options(defects), FaultPlan.None);
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2));
+        bed.StartIo(qpairs, budget: 4);
+        var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) && bed.Loads.All(l => l.Finished) &&
+            bed.Target.Qpairs.Where(q => q.Qid != 0).All(q => q.Destroyed));
+        await ScheduleSteps.Delay(TriggerDelayMax);
+        bed.Request(() => bed.ForceFirstIoQpError());
+        foreach (var qpair in qpairs)
+        {
+            await ScheduleSteps.Delay(TriggerDelayMax);
+            bed.Request(qpair.Disconnect);
+        }
+
+        await race;
+        Finish(bed);
+    }
+
     /// <summary>Host queue size of the error-drain scenario: 4 entries, a send queue of 8 (one write's READs).</summary>
     private const int ErrorDrainQueueSize = 4;
 
