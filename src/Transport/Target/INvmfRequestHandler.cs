@@ -72,7 +72,10 @@ public interface INvmfQpair
 /// </summary>
 public interface INvmfRequestHandler
 {
-    /// <summary>Executes a command. Must call <see cref="INvmfRequest.Complete"/> exactly once, before returning.</summary>
+    /// <summary>
+    /// Executes a command. Calls <see cref="INvmfRequest.Complete"/> exactly once: before returning, or, for a command it
+    /// holds (an Asynchronous Event Request), later, at the latest from <see cref="OnQpairDisconnect"/> of its qpair.
+    /// </summary>
     void Execute(INvmfRequest request);
 
     /// <summary>The qpair is being disconnected (its controller may need to go too).</summary>

@@ -465,7 +465,7 @@ public sealed partial class NvmfRdmaTransport
         poller.Remove(qpair);
         qpair.CmId.DestroyQp();
         _observer?.OnQpairDestroying(qpair);
-        _resources.Remove(qpair.Resources!.Id);
+        _resources.TryRemove(qpair.Resources!.Id, out _);
         qpair.Resources.Dispose();
         qpair.Resources = null;
     }
@@ -616,7 +616,7 @@ public sealed partial class NvmfRdmaTransport
 
         if (poller?.Srq == null && qpair.Resources != null)
         {
-            _resources.Remove(qpair.Resources.Id);
+            _resources.TryRemove(qpair.Resources.Id, out _);
             qpair.Resources.Dispose();
         }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
@@ -30,7 +31,11 @@ public sealed partial class NvmfRdmaTransport
     private readonly INvmfRequestHandler _handler;
     private readonly ITargetObserver? _observer;
     private readonly DataWrPool _dataWrPool;
-    private readonly Dictionary<int, RdmaResources> _resources = new();
+    /// <summary>
+    /// Resources by id, for the wr_id of a completion. Each poll group's thread creates its qpairs' resources (the hand-off
+    /// runs there), so two threads may register at once while others look up: lock-free reads, no allocation on them.
+    /// </summary>
+    private readonly ConcurrentDictionary<int, RdmaResources> _resources = new();
     private readonly List<RdmaPollGroup> _groups = new();
     private readonly List<RdmaQpair> _qpairs = new();
     private readonly TargetLog _log;
@@ -43,7 +48,7 @@ public sealed partial class NvmfRdmaTransport
 
     /// <summary>SPDK's <c>nvmf_rdma_device_supports_last_wqe_reached</c>: Soft-RoCE never raises the event.</summary>
     private bool SupportsLastWqeReached => !VerbsVendors.IsRxe(_deviceAttr);
-    private int _nextResourcesId = 1;
+    private int _lastResourcesId;
 
     /// <summary>SPDK's <c>conn_sched.next_admin_pg</c> (rdma.c:471): where the next admin qpair goes.</summary>
     private int _nextAdminGroup;
@@ -173,15 +178,16 @@ public sealed partial class NvmfRdmaTransport
     /// <summary><c>nvmf_rdma_resources_create</c>: null and the ibv_reg_mr errno when a registration fails (nothing kept).</summary>
     internal RdmaResources? TryNewResources(string owner, int depth, out int rc)
     {
-        Check.That(_nextResourcesId < ResourcesMax, InvariantNames.NoLeakOnDestroy, _nextResourcesId, n => $"resources id {n} exhausted");
-        var resources = RdmaResources.Create(_nextResourcesId, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize, out rc);
+        // Taken before the registrations (which let other threads run): a failed creation burns its id.
+        var id = Interlocked.Increment(ref _lastResourcesId);
+        Check.That(id < ResourcesMax, InvariantNames.NoLeakOnDestroy, id, n => $"resources id {n} exhausted");
+        var resources = RdmaResources.Create(id, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize, out rc);
         if (resources == null)
         {
             return null;
         }
 
-        _nextResourcesId++;
-        _resources.Add(resources.Id, resources);
+        Check.That(_resources.TryAdd(resources.Id, resources), InvariantNames.ObjectLifetime, resources, r => $"resources id {r.Id} registered twice");
         foreach (var req in resources.Reqs)
         {
             req.Transport = this;
@@ -190,7 +196,7 @@ public sealed partial class NvmfRdmaTransport
         return resources;
     }
 
-    internal RdmaResources? FindResources(int id) => _resources.GetValueOrDefault(id);
+    internal RdmaResources? FindResources(int id) => _resources.TryGetValue(id, out var resources) ? resources : null;
 
     /// <summary>One poll-group round: executed requests back to the state machine, then each poller.</summary>
     internal int PollGroup(RdmaPollGroup group, Span<WorkCompletion> wcs)

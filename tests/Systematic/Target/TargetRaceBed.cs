@@ -38,9 +38,10 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     private readonly object _watchGate = new();
     private readonly HashSet<RdmaQpair> _disconnecting = new();
 
-    public TargetRaceBed(ulong seed, TargetOptions targetOptions, FaultPlan? faults = null, int hostGroups = 2)
+    public TargetRaceBed(ulong seed, TargetOptions targetOptions, FaultPlan? faults = null, int hostGroups = 2,
+        Harness.Sim.Nic.SimProvider provider = Harness.Sim.Nic.SimProvider.Mlx5)
     {
-        Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None }, threading: SimThreading.Threaded);
+        Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None, Provider = provider }, threading: SimThreading.Threaded);
         _idle = new IdleClock(Fabric.World);
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
@@ -117,25 +118,6 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     {
         request();
         Epoch.Progress();
-    }
-
-    /// <summary>
-    /// Moves the target QP of the first live I/O qpair to ERR now (a NIC-fatal error): its poll group sees the flushed
-    /// receives, disconnects, drains and destroys it on its own thread. False when there is none.
-    /// </summary>
-    public bool ForceFirstIoQpError()
-    {
-        lock (Fabric.World.Gate)
-        {
-            var qpair = Target.Qpairs.FirstOrDefault(q => q.Qid != 0 && !q.Destroyed && q.Qp != null);
-            if (qpair == null)
-            {
-                return false;
-            }
-
-            ((Harness.Sim.Nic.SimQp)qpair.Qp!).ForceError("scenario: target QP to ERR");
-            return true;
-        }
     }
 
     /// <summary>Single-threaded: steps the fabric, polls host and target until <paramref name="done"/>.</summary>
