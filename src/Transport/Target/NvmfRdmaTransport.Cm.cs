@@ -22,7 +22,7 @@ public sealed partial class NvmfRdmaTransport
         while (_context!.GetAsyncEvent(out var async) == Errno.Ok)
         {
             HandleAsyncEvent(async);
-            _context.AckAsyncEvent(async); // after, as rdma.c:3690: whatever the handler queued runs on another thread
+            _context.AckAsyncEvent(async); // after, as rdma.c:3693: whatever the handler queued runs on another thread
             work++;
         }
 
@@ -490,8 +490,8 @@ public sealed partial class NvmfRdmaTransport
 
     /// <summary>
     /// <c>nvmf_process_ib_event</c> (rdma.c:3607). QP_FATAL disconnects the qpair (by message when it lives on a poll
-    /// group's thread); LAST_WQE_REACHED goes to the qpair's thread by message (rdma.c:3567); the event is acked after
-    /// (rdma.c:3690): the unacked event keeps the QP, and so the qpair, from being destroyed meanwhile.
+    /// group's thread); LAST_WQE_REACHED goes to the qpair's thread by message (rdma.c:3572); the event is acked after
+    /// (rdma.c:3693): the unacked event keeps the QP, and so the qpair, from being destroyed meanwhile.
     /// </summary>
     private void HandleAsyncEvent(in AsyncEvent ev)
     {
@@ -531,7 +531,7 @@ public sealed partial class NvmfRdmaTransport
     private static readonly ThreadMessageFn LastWqeReachedMsg = static ctx => ((LastWqeEvent)ctx!).Transport.OnLastWqeReached((LastWqeEvent)ctx);
 
     /// <summary>
-    /// <c>nvmf_rdma_send_qpair_last_wqe_event</c> (rdma.c:3567): a context the qpair points at (so its destroy can clear
+    /// <c>nvmf_rdma_send_qpair_last_wqe_event</c> (rdma.c:3572): a context the qpair points at (so its destroy can clear
     /// it, rdma.c:859), sent to the group's thread. Once per qpair; without a thread the flag is set here (rdma.c:3650).
     /// </summary>
     private void SendLastWqeReached(RdmaQpair qpair)
@@ -550,7 +550,7 @@ public sealed partial class NvmfRdmaTransport
     }
 
     /// <summary>
-    /// <c>nvmf_rdma_qpair_process_last_wqe_event</c> (rdma.c:3555) on the group's thread: a qpair destroyed meanwhile
+    /// <c>nvmf_rdma_qpair_process_last_wqe_event</c> (rdma.c:3556) on the group's thread: a qpair destroyed meanwhile
     /// cleared the context, so nothing is touched (HEAD guards this window).
     /// </summary>
     private void OnLastWqeReached(LastWqeEvent ctx)

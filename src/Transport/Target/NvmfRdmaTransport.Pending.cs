@@ -243,7 +243,7 @@ public sealed partial class NvmfRdmaTransport
             {
                 // The fix of docs/findings/002 settles a request whose WRs before bad_wr are on the wire by their
                 // completions. Unsignaled WRITEs report only when flushed, and the disconnect's rdma_disconnect waits for
-                // the qpair's executing commands (nvmf.c:1710): the QP goes to ERR now, so they flush.
+                // the qpair's executing commands (nvmf.c:1723): the QP goes to ERR now, so they flush.
                 qpair.IbvInErrorState = true;
                 qpair.Qp.Modify(new QpAttr { QpState = QpState.Err }, QpAttrMask.State);
             }

@@ -127,13 +127,13 @@ public sealed class RdmaPollGroup
     /// Qpairs handed to this group whose Fabrics CONNECT has not arrived (<c>current_unassociated_qpairs</c>, nvmf.c:1473);
     /// written by the acceptor and by the group's thread, so under a lock as SPDK's <c>group-&gt;mutex</c>.
     /// </summary>
-    public int CurrentUnassociatedQpairs => Volatile.Read(ref _currentUnassociatedQpairs);
+    public int CurrentUnassociatedQpairs => _currentUnassociatedQpairs; // plain reads: written with Interlocked, read for placement
 
     /// <summary>I/O qpairs whose CONNECT arrived and that are not destroyed (<c>stat.current_io_qpairs</c>).</summary>
-    public int CurrentIoQpairs => Volatile.Read(ref _currentIoQpairs);
+    public int CurrentIoQpairs => _currentIoQpairs;
 
     /// <summary>Admin qpairs whose CONNECT arrived and that are not destroyed (<c>stat.current_admin_qpairs</c>).</summary>
-    public int CurrentAdminQpairs => Volatile.Read(ref _currentAdminQpairs);
+    public int CurrentAdminQpairs => _currentAdminQpairs;
 
     private int _currentUnassociatedQpairs;
     private int _currentIoQpairs;

@@ -69,7 +69,7 @@ public sealed partial class RdmaQpair : INvmfQpair
     /// Disconnect messages queued to the group's thread that name this qpair and have not run (asked from other
     /// threads). In the port's fix of docs/findings/013 the qpair is not destroyed while any is queued.
     /// </summary>
-    public int MessagesQueued => Volatile.Read(ref _messagesQueued);
+    public int MessagesQueued => _messagesQueued; // a plain read: under Coyote a volatile one is a scheduling point
 
     /// <summary>The Fabrics CONNECT arrived (<c>connect_received</c>, ctrlr.c:938): counted as admin or I/O in its group.</summary>
     public bool ConnectReceived { get; private set; }
@@ -78,7 +78,7 @@ public sealed partial class RdmaQpair : INvmfQpair
     internal bool DestroyAwaitsOutstanding { get; set; }
 
     /// <summary>
-    /// HEAD's <c>last_wqe_reached_ctx</c> (rdma.c:3585): the LAST_WQE_REACHED message in flight to the group's thread;
+    /// HEAD's <c>last_wqe_reached_ctx</c> (rdma.c:3599): the LAST_WQE_REACHED message in flight to the group's thread;
     /// its qpair reference is cleared when the qpair is destroyed first (nvmf_rdma_qpair_clean_ibv_events, rdma.c:859).
     /// </summary>
     internal LastWqeEvent? LastWqeReachedCtx { get; set; }
@@ -207,8 +207,8 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     /// <summary>
     /// <c>nvmf_qpair_set_state</c> (nvmf.c:312), limited to the transitions HEAD makes: UNINITIALIZED → CONNECTING
-    /// (spdk_nvmf_poll_group_add, nvmf.c:1530), CONNECTING → ENABLED (the CONNECT), CONNECTING/ENABLED → DEACTIVATING
-    /// (spdk_nvmf_qpair_disconnect, nvmf.c:1707), DEACTIVATING → ERROR (spdk_nvmf_poll_group_remove, nvmf.c:1597).
+    /// (spdk_nvmf_poll_group_add, nvmf.c:1529), CONNECTING → ENABLED (the CONNECT), CONNECTING/ENABLED → DEACTIVATING
+    /// (spdk_nvmf_qpair_disconnect, nvmf.c:1712), DEACTIVATING → ERROR (spdk_nvmf_poll_group_remove, nvmf.c:1598).
     /// </summary>
     internal void SetGenericState(NvmfQpairState to)
     {

@@ -31,7 +31,13 @@ public sealed class ThreadMessageQueue
     private object?[] _ctxs = new object?[InitialCapacity];
     private int _head;
     private int _count;
-    private volatile int _waiting;
+
+    /// <summary>
+    /// <see cref="_count"/> as last published under the lock, read without it. Deliberately not volatile: under Coyote
+    /// every volatile access is a scheduling point, and reactors that never get a message (the host's) must not gain one
+    /// per round. A stale zero only delays a message to the next round; the next locked send or take publishes it.
+    /// </summary>
+    private int _waiting;
 
     /// <param name="owner">The thread's name (for messages).</param>
     public ThreadMessageQueue(string owner) => Owner = owner;
