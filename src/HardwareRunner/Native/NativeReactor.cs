@@ -9,10 +9,15 @@ public sealed class NativeReactor : IReactor
     public const int PollersMax = 256;
 
     private readonly object _gate = new();
+    private readonly ThreadMessageQueue _messages;
     private IPoller[] _pollers = Array.Empty<IPoller>();
     private long _rounds;
 
-    internal NativeReactor(string name) => Name = name;
+    internal NativeReactor(string name)
+    {
+        Name = name;
+        _messages = new ThreadMessageQueue(name);
+    }
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -43,11 +48,18 @@ public sealed class NativeReactor : IReactor
         }
     }
 
-    /// <summary>Runs every poller once and returns the work they did (the array is copied on change, so this does not allocate).</summary>
+    /// <inheritdoc/>
+    /// <remarks>A reactor thread asleep after idling sees it within its idle sleep (SPDK without interrupt mode polls).</remarks>
+    public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
+
+    /// <summary>
+    /// Runs the messages sent to it (a batch), then every poller once, and returns the work they did (the array is
+    /// copied on change, so this does not allocate).
+    /// </summary>
     public int PollOnce()
     {
+        var work = _messages.RunBatch();
         var pollers = Volatile.Read(ref _pollers);
-        var work = 0;
         for (var i = 0; i < pollers.Length; i++)
         {
             work += pollers[i].Poll();

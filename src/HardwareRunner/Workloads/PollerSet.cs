@@ -13,10 +13,15 @@ public sealed class PollerSet : IReactor, IPoller
     /// <summary>Pollers one set may hold.</summary>
     public const int PollersMax = 64;
 
+    private readonly ThreadMessageQueue _messages;
     private IPoller[] _pollers = [];
 
     /// <summary>A set named <paramref name="name"/> (the reactor name its members see).</summary>
-    public PollerSet(string name) => Name = name;
+    public PollerSet(string name)
+    {
+        Name = name;
+        _messages = new ThreadMessageQueue(name);
+    }
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -57,10 +62,14 @@ public sealed class PollerSet : IReactor, IPoller
     }
 
     /// <inheritdoc/>
+    /// <remarks>The message runs in the set's next <see cref="Poll"/>, before its members (as an SPDK thread's round).</remarks>
+    public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
+
+    /// <inheritdoc/>
     public int Poll()
     {
+        var work = _messages.RunBatch();
         var pollers = _pollers; // a removal during the round replaces the array, it does not disturb this walk
-        var work = 0;
         for (var i = 0; i < pollers.Length; i++)
         {
             work += pollers[i].Poll();

@@ -23,8 +23,13 @@ public static class CoverageUniverse
         WcStatus.RemAccessErr, WcStatus.RemOpErr, WcStatus.RetryExcErr, WcStatus.RnrRetryExcErr,
     ];
 
-    /// <summary>Target qpair states the transport puts a qpair in (it is created CONNECTING and never set to ERROR).</summary>
-    private static readonly NvmfQpairState[] LiveTargetQpairStates = [NvmfQpairState.Connecting, NvmfQpairState.Enabled, NvmfQpairState.Deactivating];
+    /// <summary>
+    /// Target qpair states an event can find a qpair in, as SPDK HEAD's lifecycle: UNINITIALIZED until its poll group's
+    /// thread accepted it (or after that failed, while it drains), CONNECTING, ENABLED, DEACTIVATING, and ERROR from
+    /// the generic layer's destroy until the transport has drained it.
+    /// </summary>
+    private static readonly NvmfQpairState[] LiveTargetQpairStates =
+        [NvmfQpairState.Uninitialized, NvmfQpairState.Connecting, NvmfQpairState.Enabled, NvmfQpairState.Deactivating, NvmfQpairState.Error];
 
     /// <summary>Host qpair states that own a CM id and so can consume its events.</summary>
     private static readonly NvmeRdmaQpairState[] HostStatesWithCmId =

@@ -68,6 +68,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
     private readonly int _tick;
     private long _tickGeneration;
     private long _nextTickNs = long.MaxValue;
+    private readonly ThreadMessageQueue _messages;
     private bool _parked;
     private bool _inTick;
 
@@ -76,6 +77,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         _world = world;
         Name = name;
         _tick = rescheduleWakeUps ? world.CreateTimer() : NoTimer;
+        _messages = new ThreadMessageQueue(name);
     }
 
     /// <inheritdoc/>
@@ -108,6 +110,23 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         }
     }
 
+    /// <summary>Messages run so far.</summary>
+    public long MessagesRan => _messages.Ran;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Wakes the reactor at the current virtual time (SPDK's notification of a thread in interrupt mode): the message
+    /// runs in its next tick, after whatever else is due now, in event order, so the run stays deterministic.
+    /// </remarks>
+    public void SendMessage(ThreadMessageFn fn, object? ctx)
+    {
+        lock (_world.Gate)
+        {
+            _messages.Send(fn, ctx);
+            Wake();
+        }
+    }
+
     /// <inheritdoc/>
     public void OnEvent(int kind, long a, long b)
     {
@@ -125,6 +144,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
         try
         {
             Ticks++;
+            work += _messages.RunBatch(); // thread_poll: messages first, then the pollers
             for (var i = 0; i < _pollers.Count; i++)
             {
                 work += _pollers[i].Poll();
@@ -136,13 +156,13 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IActivityListener
             _world.CurrentThread = previousThread;
         }
 
-        if (_pollers.Count == 0)
+        if (_pollers.Count == 0 && _messages.Waiting == 0)
         {
             _world.MarkEventIdle();
             return;
         }
 
-        if (work > 0)
+        if (work > 0 || _messages.Waiting > 0)
         {
             Schedule(SimReactorRuntime.PollCostNs);
         }

@@ -10,7 +10,11 @@ namespace Harness.Transport.Nvmf;
 /// </summary>
 public sealed class NvmfController
 {
+    /// <summary>AERs a controller holds at most (SPDK_NVMF_MAX_ASYNC_EVENTS, include/spdk/nvmf_transport.h:35; AERL + 1).</summary>
+    public const int AsyncEventsMax = 4;
+
     private readonly INvmfQpair?[] _ioQpairs;
+    private readonly INvmfRequest?[] _aerReqs = new INvmfRequest?[AsyncEventsMax];
 
     internal NvmfController(NvmfTarget owner, ushort cntlid, in ConnectData data, long keepAliveTimeoutMs, long nowNs)
     {
@@ -35,6 +39,53 @@ public sealed class NvmfController
 
     /// <summary>HOSTNQN of the Connect data.</summary>
     public Nqn HostNqn { get; }
+
+    /// <summary>Asynchronous Event Requests held, waiting for an event (<c>nr_aer_reqs</c>).</summary>
+    public int AerCount { get; private set; }
+
+    /// <summary><c>ctrlr-&gt;aer_req[nr_aer_reqs++] = req</c> (ctrlr.c:nvmf_ctrlr_async_event_request:2357): false when full.</summary>
+    internal bool TryHoldAer(INvmfRequest request)
+    {
+        if (AerCount >= AsyncEventsMax)
+        {
+            return false;
+        }
+
+        _aerReqs[AerCount++] = request;
+        return true;
+    }
+
+    /// <summary>Takes the held AER with command id <paramref name="cid"/> out (an Abort names it); null when none.</summary>
+    internal INvmfRequest? TakeAer(ushort cid)
+    {
+        for (var i = 0; i < AerCount; i++)
+        {
+            var req = _aerReqs[i]!;
+            if (NvmeCommand.TryDecode(req.Command, out var cmd).IsError || cmd.Cid != cid)
+            {
+                continue;
+            }
+
+            _aerReqs[i] = _aerReqs[--AerCount];
+            _aerReqs[AerCount] = null;
+            return req;
+        }
+
+        return null;
+    }
+
+    /// <summary>Takes the last held AER out (the qpair's destruction ends them all); null when none is left.</summary>
+    internal INvmfRequest? TakeAnyAer()
+    {
+        if (AerCount == 0)
+        {
+            return null;
+        }
+
+        var req = _aerReqs[--AerCount];
+        _aerReqs[AerCount] = null;
+        return req;
+    }
 
     /// <summary>The admin qpair (null once it disconnected, i.e. once the controller is destroyed).</summary>
     public INvmfQpair? AdminQpair { get; internal set; }

@@ -2,9 +2,14 @@ using Harness.Transport.Nvme;
 
 namespace Harness.Transport.Nvmf;
 
-/// <summary>What a command completes with: status and completion dwords 0 and 1.</summary>
-internal readonly record struct NvmfResult(NvmeStatus Status, uint Dw0, uint Dw1)
+/// <summary>What a command completes with: status and completion dwords 0 and 1; or that it is held (completed later).</summary>
+internal readonly record struct NvmfResult(NvmeStatus Status, uint Dw0, uint Dw1, bool IsHeld = false)
 {
+    /// <summary>
+    /// Not completed now: the request is held (an AER, SPDK_NVMF_REQUEST_EXEC_STATUS_ASYNCHRONOUS) and completed later.
+    /// </summary>
+    public static NvmfResult Held => new(NvmeStatus.Success, 0, 0, IsHeld: true);
+
     /// <summary>Success, DW0 and DW1 zero.</summary>
     public static NvmfResult Ok => default;
 

@@ -56,12 +56,32 @@ public sealed partial class NvmfTarget
                 controller.LastKeepAliveNs = _clock.NowNs; // SPDK resets the timer on Keep Alive only
                 return NvmfResult.Ok;
             case NvmeAdminOpcode.Abort:
-                return NvmfResult.Dword(1); // commands complete before Execute returns: nothing to abort (DW0 bit 0)
+                return Abort(controller, cmd);
             case NvmeAdminOpcode.AsyncEventRequest:
-                return NvmeStatus.AsyncEventRequestLimitExceeded; // Execute completes at once: no AER can be held
+                // nvmf_ctrlr_async_event_request (ctrlr.c:2333): held until an event (none is raised here) or until the
+                // admin qpair goes; beyond SPDK_NVMF_MAX_ASYNC_EVENTS, ASYNC EVENT REQUEST LIMIT EXCEEDED.
+                return controller.TryHoldAer(request) ? NvmfResult.Held : NvmeStatus.AsyncEventRequestLimitExceeded;
             default:
                 return NvmeStatus.InvalidOpcode; // incl. Create/Delete I/O SQ/CQ, not allowed on fabrics
         }
+    }
+
+    /// <summary>
+    /// The Abort command for the one kind of command this layer holds: an AER on the admin queue (SQID 0) named by CID is
+    /// completed ABORTED - BY REQUEST and DW0 bit 0 is cleared (ctrlr.c:nvmf_qpair_abort_aer). Any other command has
+    /// completed before Execute returned, or is the transport's (DW0 bit 0 set: not aborted).
+    /// </summary>
+    private static NvmfResult Abort(NvmfController controller, in NvmeCommand cmd)
+    {
+        var sqid = (ushort)(cmd.Cdw10 & 0xFFFF);
+        var cid = (ushort)(cmd.Cdw10 >> 16);
+        if (sqid != 0 || controller.TakeAer(cid) is not { } aer)
+        {
+            return NvmfResult.Dword(1);
+        }
+
+        aer.Complete(NvmeStatus.AbortedByRequest, 0);
+        return NvmfResult.Dword(0);
     }
 
     /// <summary>SPDK's <c>is_cmd_ctrlr_specific</c>: commands whose NSID must be 0.</summary>
@@ -135,7 +155,7 @@ public sealed partial class NvmfTarget
         Version = Version,
         ControllerType = 1, // I/O controller
         Acl = AbortCommandLimit,
-        Aerl = 0,
+        Aerl = NvmfController.AsyncEventsMax - 1, // 0's based, as SPDK (ctrlr.c:382)
         Lpa = 0x4, // extended data for Get Log Page (64-bit offset, NUMDU)
         Elpe = (byte)(Options.ErrorLogEntriesMax - 1),
         Kas = (ushort)(Options.KeepAliveGranularityMs / NvmfTargetOptions.KeepAliveUnitMs),

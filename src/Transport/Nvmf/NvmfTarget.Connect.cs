@@ -36,6 +36,8 @@ public sealed partial class NvmfTarget
             return NvmfResult.InvalidParameter(false, ConnectCommand.SqsizeOffset);
         }
 
+        qpair.OnConnectReceived(); // ctrlr.c:_nvmf_ctrlr_connect:938, right after the SQSIZE checks
+
         if (connect.Qid != qpair.Qid)
         {
             return NvmfResult.InvalidParameter(false, ConnectCommand.QidOffset);

@@ -140,6 +140,11 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
             CompletionsDelayed += delayNs > 0 ? 1 : 0;
         }
 
+        if (result.IsHeld)
+        {
+            return; // completed later: an event, an Abort, or the admin qpair's end (FreeAers)
+        }
+
         if (delayNs > 0)
         {
             request.CompleteAfter(result.Status, result.Dw0, delayNs);
@@ -163,6 +168,7 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
 
             if (controller.AdminQpair == qpair)
             {
+                FreeAers(controller);
                 controller.AdminQpair = null;
                 Destroy(controller);
             }
@@ -172,6 +178,19 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
             }
 
             qpair.Controller = null;
+        }
+    }
+
+    /// <summary>
+    /// <c>nvmf_qpair_free_aer</c> (ctrlr.c:4631), called as the admin qpair starts to go (nvmf.c:spdk_nvmf_qpair_disconnect
+    /// with outstanding requests): the held AERs end. SPDK frees them without a response; here they complete ABORTED -
+    /// SQ DELETION and the transport, the qpair no longer active, frees them without sending it.
+    /// </summary>
+    private static void FreeAers(NvmfController controller)
+    {
+        while (controller.TakeAnyAer() is { } aer)
+        {
+            aer.Complete(NvmeStatus.AbortedSqDeletion, 0);
         }
     }
 

@@ -54,6 +54,14 @@ public interface INvmfQpair
     /// <summary>Marks the qpair enabled (after a successful Fabrics Connect).</summary>
     void Enable();
 
+    /// <summary>
+    /// A Fabrics CONNECT with a valid SQSIZE arrived on it (SPDK sets <c>connect_received</c>, ctrlr.c:938, and moves the
+    /// qpair from its poll group's unassociated count to the admin or I/O count, which the I/O placement reads).
+    /// </summary>
+    void OnConnectReceived()
+    {
+    }
+
     /// <summary>Asks the transport to disconnect the qpair (keep-alive expiry, controller shutdown).</summary>
     void Disconnect();
 }
@@ -64,7 +72,10 @@ public interface INvmfQpair
 /// </summary>
 public interface INvmfRequestHandler
 {
-    /// <summary>Executes a command. Must call <see cref="INvmfRequest.Complete"/> exactly once, before returning.</summary>
+    /// <summary>
+    /// Executes a command. Calls <see cref="INvmfRequest.Complete"/> exactly once: before returning, or, for a command it
+    /// holds (an Asynchronous Event Request), later, at the latest from <see cref="OnQpairDisconnect"/> of its qpair.
+    /// </summary>
     void Execute(INvmfRequest request);
 
     /// <summary>The qpair is being disconnected (its controller may need to go too).</summary>

@@ -1,6 +1,7 @@
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.RdmaCm;
+using Harness.Transport.Threading;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Target;
@@ -20,11 +21,8 @@ public sealed partial class NvmfRdmaTransport
 
         while (_context!.GetAsyncEvent(out var async) == Errno.Ok)
         {
-            // SPDK hands LAST_WQE_REACHED to the poll group's thread by message and acks before that message runs; the
-            // port handles it inline, so it acks first. Acking after would destroy the QP with its event unacked, and
-            // rdma-core's ibv_destroy_qp waits for that ack forever (the simulator reports it: verbs-contract).
-            _context.AckAsyncEvent(async);
             HandleAsyncEvent(async);
+            _context.AckAsyncEvent(async); // after, as rdma.c:3693: whatever the handler queued runs on another thread
             work++;
         }
 
@@ -48,7 +46,7 @@ public sealed partial class NvmfRdmaTransport
         for (var i = 0; i < _qpairs.Count; i++)
         {
             var qpair = _qpairs[i];
-            if (qpair.GenericState == NvmfQpairState.Connecting && !qpair.DisconnectStarted && !qpair.Destroyed &&
+            if (qpair.GenericState == NvmfQpairState.Connecting && !qpair.DisconnectStarted && !qpair.Destroyed && qpair.MessagesQueued == 0 &&
                 _clock.NowNs - qpair.AcceptedNs > Options.FabricConnectTimeoutNsMax)
             {
                 _log.Error(qpair, $"no Fabrics CONNECT {Options.FabricConnectTimeoutNsMax / 1_000_000} ms after the connection was accepted: disconnecting");
@@ -72,21 +70,11 @@ public sealed partial class NvmfRdmaTransport
                 {
                     ev.Id.Destroy(); // only after the ack: destroying an id with an unacked event blocks forever
                 }
-                else if (_disconnectAfterAck is { } failed)
-                {
-                    _disconnectAfterAck = null;
-                    DisconnectQpair(failed);
-                }
 
                 break;
             case CmEventType.Disconnected:
             case CmEventType.DeviceRemoval when ev.Id.Qp != null:
-                Ack(ev); // SPDK acks first, then disconnects on the qpair's thread
-                if (ev.Id.Context is RdmaQpair qpair)
-                {
-                    DisconnectQpair(qpair);
-                }
-
+                DisconnectForEvent(ev); // nvmf_rdma_disconnect (rdma.c:3287)
                 break;
             case CmEventType.Rejected or CmEventType.Unreachable or CmEventType.ConnectError
                 when ev.Id.Context is RdmaQpair && !Defective(KnownDefects.TargetIgnoresRejected):
@@ -94,8 +82,7 @@ public sealed partial class NvmfRdmaTransport
                 // end a connection the target accepted (the host gave up before its RTU) and the QP is in ERR. Without
                 // an SRQ the flushed receives disconnect the qpair anyway; with one nothing else would, and the qpair,
                 // its QP and its cm_id would live until the target stops.
-                Ack(ev);
-                DisconnectQpair((RdmaQpair)ev.Id.Context!);
+                DisconnectForEvent(ev);
                 break;
             case CmEventType.DeviceRemoval:
                 Ack(ev);
@@ -111,6 +98,35 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
+    /// <summary>
+    /// <c>nvmf_rdma_disconnect</c> (rdma.c:3287) as the port fixes it (docs/findings/013): the qpair is asked to disconnect
+    /// while the event is still unacked, so its group thread cannot have freed it (rdma_destroy_id waits for that ack),
+    /// then the event is acked. HEAD acks first (rdma.c:3303) and then calls spdk_nvmf_qpair_disconnect on a qpair its
+    /// group thread may have freed the moment the ack let its rdma_destroy_id return
+    /// (<see cref="KnownDefects.DisconnectMessageAfterDestroy"/>).
+    /// </summary>
+    private void DisconnectForEvent(CmEvent ev)
+    {
+        var qpair = ev.Id.Context as RdmaQpair;
+        if (Defective(KnownDefects.DisconnectMessageAfterDestroy))
+        {
+            Ack(ev);
+            if (qpair != null)
+            {
+                DisconnectQpair(qpair); // reports object-lifetime when the ack let the group thread free it
+            }
+
+            return;
+        }
+
+        if (qpair != null)
+        {
+            DisconnectQpair(qpair);
+        }
+
+        Ack(ev);
+    }
+
     private void Ack(CmEvent ev)
     {
         var rc = _stack.Cm.AckEvent(ev);
@@ -118,8 +134,10 @@ public sealed partial class NvmfRdmaTransport
     }
 
     /// <summary>
-    /// <c>nvmf_rdma_connect</c>: validate private data and depths, create the qpair, add it to a poll group, accept.
-    /// Returns whether a qpair now owns the id (false: rejected, the caller destroys the id).
+    /// <c>nvmf_rdma_connect</c> (rdma.c:1309): validate private data and depths, create the qpair, and hand it to the
+    /// generic layer (<see cref="NewQpair"/>), which sends it to a poll group's thread; the QP, resources, receives and
+    /// rdma_accept happen there, after this CONNECT_REQUEST is acked. Returns whether a qpair now owns the id (false:
+    /// rejected here, the caller destroys the id).
     /// </summary>
     private bool OnConnectRequest(CmEvent ev)
     {
@@ -146,18 +164,132 @@ public sealed partial class NvmfRdmaTransport
         var qpair = new RdmaQpair(this, ev.Id, maxQueueDepth, maxReadDepth, request.Qid, $"{_stack.HostName}#{_qpairs.Count}");
         ev.Id.Context = qpair;
         _qpairs.Add(qpair);
-        var group = _groups[_nextGroup++ % _groups.Count];
-        if (!AddToPollGroup(qpair, group.Pollers[0]))
+        NewQpair(qpair);
+        return true; // the qpair owns the id from here: its group's thread accepts, or rejects and destroys it
+    }
+
+    /// <summary>
+    /// <c>spdk_nvmf_tgt_new_qpair</c> (nvmf.c:1443): the transport's optimal poll group, counted as unassociated there,
+    /// and a message to its thread (<c>_nvmf_poll_group_add</c>). The acceptor touches no poll-group state.
+    /// </summary>
+    private void NewQpair(RdmaQpair qpair)
+    {
+        var group = OptimalPollGroup(qpair);
+        qpair.Group = group;
+        group.AddUnassociated();
+        qpair.GroupCounted = true;
+        qpair.HandOffQueued = true;
+        group.Thread!.SendMessage(PollGroupAddMsg, qpair);
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_get_optimal_poll_group</c> (rdma.c:4024), under the transport's mutex as
+    /// <c>nvmf_transport_get_optimal_poll_group</c> (transport.c:681) takes it: admin qpairs round-robin on their own
+    /// cursor (<c>conn_sched.next_admin_pg</c>); I/O qpairs go to the group with the fewest I/O qpairs (unassociated
+    /// ones counted as I/O), searched from <c>conn_sched.next_io_pg</c> and stopping at a group with none; the cursor
+    /// then moves past the group chosen. One shared cursor (the port before) put every I/O qpair of a host with one
+    /// I/O queue per admin queue on the same group when there are two.
+    /// </summary>
+    private RdmaPollGroup OptimalPollGroup(RdmaQpair qpair)
+    {
+        lock (_groups)
         {
-            qpair.Destroyed = true;
-            Reject(ev.Id, RdmaTransportError.NoResources);
-            return false;
+            Check.That(_groups.Count > 0, InvariantNames.StateTransition, this, t => $"{t._stack.HostName}: no poll group for a new qpair");
+            RdmaPollGroup chosen;
+            if (qpair.Qid == 0)
+            {
+                chosen = _groups[_nextAdminGroup];
+                _nextAdminGroup = (chosen.Index + 1) % _groups.Count;
+                return chosen;
+            }
+
+            var start = _nextIoGroup;
+            chosen = _groups[start];
+            var minimum = chosen.IoQpairCount;
+            for (var i = (start + 1) % _groups.Count; i != start && minimum != 0; i = (i + 1) % _groups.Count)
+            {
+                var count = _groups[i].IoQpairCount;
+                if (count < minimum)
+                {
+                    minimum = count;
+                    chosen = _groups[i];
+                }
+            }
+
+            _nextIoGroup = (chosen.Index + 1) % _groups.Count;
+            return chosen;
+        }
+    }
+
+    private static readonly ThreadMessageFn PollGroupAddMsg = static ctx => ((RdmaQpair)ctx!).Transport.PollGroupAdd((RdmaQpair)ctx);
+
+    /// <summary>
+    /// On the group's thread: <c>_nvmf_poll_group_add</c> (nvmf.c:1421) → <c>spdk_nvmf_poll_group_add</c> (nvmf.c:1507) →
+    /// <c>nvmf_rdma_poll_group_add</c> (rdma.c:4171): QP, resources, receives, then rdma_accept; CONNECTING on success.
+    /// On failure the qpair is still UNINITIALIZED: it leaves the unassociated count and is disconnected, which for an
+    /// UNINITIALIZED qpair is the transport's close at once (reject, rdma_disconnect, destroy when drained).
+    /// </summary>
+    private void PollGroupAdd(RdmaQpair qpair)
+    {
+        var group = qpair.Group!;
+        var previous = EnterGroup(group);
+        try
+        {
+            Check.That(qpair.HandOffQueued && !qpair.Destroyed, InvariantNames.ObjectLifetime, qpair, q => $"{q}: poll-group hand-off ran after the qpair was destroyed");
+            qpair.HandOffQueued = false;
+            Check.That(qpair.GenericState == NvmfQpairState.Uninitialized, InvariantNames.StateTransition, qpair, q => $"{q}: handed to a group in state {q.GenericState}");
+            // A disconnect asked meanwhile travels by message too, behind this one: nothing closed it yet.
+            Check.That(!qpair.ToClose && !qpair.DisconnectStarted, InvariantNames.StateTransition, qpair, q => $"{q}: closed before its hand-off ran");
+            var poller = group.Pollers[0];
+            if (poller.NeedDestroy || !AddToPollGroup(qpair, poller))
+            {
+                FailPollGroupAdd(qpair);
+                return;
+            }
+
+            if (Accept(qpair) != Errno.Ok)
+            {
+                Reject(qpair.CmId, RdmaTransportError.NoResources); // nvmf_rdma_qpair_reject_connection: "we probably can't"
+                FailPollGroupAdd(qpair);
+                return;
+            }
+
+            qpair.SetGenericState(NvmfQpairState.Connecting);
+            qpair.AcceptedNs = _clock.NowNs;
+        }
+        finally
+        {
+            LeaveGroup(previous);
+        }
+    }
+
+    /// <summary>
+    /// The hand-off failed (nvmf.c:1430-1438): out of the unassociated count, then <c>spdk_nvmf_qpair_disconnect</c> of an
+    /// UNINITIALIZED qpair, which the transport closes at once (it rejects the connection while the cm_id is there).
+    /// </summary>
+    private void FailPollGroupAdd(RdmaQpair qpair)
+    {
+        LeaveGroupCounts(qpair);
+        DisconnectQpair(qpair);
+    }
+
+    /// <summary>Takes the qpair out of its group's counts, once: unassociated, or admin/I/O once its CONNECT arrived.</summary>
+    private static void LeaveGroupCounts(RdmaQpair qpair)
+    {
+        if (!qpair.GroupCounted)
+        {
+            return;
         }
 
-        qpair.GenericState = NvmfQpairState.Connecting;
-        qpair.AcceptedNs = _clock.NowNs;
-        Accept(qpair);
-        return true; // accepted, or closing after a failed accept: either way the qpair owns the id and destroys it
+        qpair.GroupCounted = false;
+        if (qpair.ConnectReceived)
+        {
+            qpair.Group!.RemoveConnected(qpair.Qid);
+        }
+        else
+        {
+            qpair.Group!.LeaveUnassociated(null);
+        }
     }
 
     private void Reject(ICmId id, RdmaTransportError error)
@@ -188,13 +320,12 @@ public sealed partial class NvmfRdmaTransport
         };
         if (poller.Srq == null && !ResizeCq(qpair, poller))
         {
-            return false;
+            return InitializeFailed(qpair, poller, qpCreated: false);
         }
 
         if (qpair.CmId.CreateQp(poller.Pd, init) != Errno.Ok)
         {
-            ReleaseCqEntries(qpair, poller);
-            return false;
+            return InitializeFailed(qpair, poller, qpCreated: false);
         }
 
         qpair.Qp = qpair.CmId.Qp;
@@ -203,23 +334,55 @@ public sealed partial class NvmfRdmaTransport
         qpair.Resources = poller.SrqResources ?? TryNewResources(qpair.Name, qpair.MaxQueueDepth, out rc);
         if (qpair.Resources == null)
         {
-            // As nvmf_rdma_qpair_initialize's error path: the QP is destroyed and the connection rejected.
             _log.Error(qpair, $"Unable to allocate resources for receive queue: {Errno.Name(rc)}");
-            ReleaseCqEntries(qpair, poller);
-            qpair.CmId.DestroyQp();
-            qpair.Qp = null;
-            qpair.Poller = null;
-            return false;
+            return InitializeFailed(qpair, poller, qpCreated: true);
         }
 
         poller.Add(qpair);
         if (poller.Srq == null && !PostInitialRecvs(qpair, poller))
         {
-            AbandonSetup(qpair, poller);
-            return false;
+            AbandonSetup(qpair, poller); // nvmf_rdma_resources_create fails with its receives, then rdma_destroy_qp
+            return InitializeFailed(qpair, poller, qpCreated: false);
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_qpair_initialize</c>'s error path (rdma.c:1082-1086) as the port fixes it (docs/findings/014): the QP
+    /// destroyed, the poller's CQ entries given back, the cm_id kept, so the connection is rejected and the qpair, never
+    /// initialized, destroyed with its cm_id when it is closed. HEAD (<see cref="KnownDefects.QpairInitFailureLeak"/>)
+    /// destroys the cm_id there, keeps <c>rdma_qp</c> pointing at the QP it destroyed (rdma.c:1066), never gives back
+    /// the CQ entries nvmf_rdma_resize_cq counted, and nvmf_rdma_close_qpair then disconnects the destroyed cm_id and
+    /// nvmf_rdma_destroy_drained_qpair never frees the qpair (its receive count is never the queue depth).
+    /// </summary>
+    private bool InitializeFailed(RdmaQpair qpair, RdmaPoller poller, bool qpCreated)
+    {
+        Check.That(!qpair.Destroyed && qpair.GenericState == NvmfQpairState.Uninitialized, InvariantNames.StateTransition, qpair,
+            q => $"{q}: initialization failed in state {q.GenericState}");
+        if (Defective(KnownDefects.QpairInitFailureLeak))
+        {
+            if (qpCreated && qpair.Qp != null)
+            {
+                qpair.CmId.DestroyQp(); // spdk_rdma_cm_destroy_qp: rqpair->rdma_qp still points at it
+            }
+
+            qpair.CmId.Destroy();
+            qpair.CmIdDestroyed = true;
+            qpair.Poller = null;
+            return false;
+        }
+
+        ReleaseCqEntries(qpair, poller);
+        if (qpCreated && qpair.Qp != null)
+        {
+            qpair.CmId.DestroyQp();
+        }
+
+        qpair.Qp = null;
+        qpair.Poller = null;
+        Check.That(!qpair.CqEntriesReserved, InvariantNames.DepthCounters, qpair, q => $"{q}: CQ entries still counted after a failed initialization");
+        return false;
     }
 
     /// <summary>
@@ -293,25 +456,25 @@ public sealed partial class NvmfRdmaTransport
         return rc == Errno.Ok;
     }
 
-    /// <summary>Undoes <see cref="AddToPollGroup"/> after its QP was created: the caller rejects the connection.</summary>
+    /// <summary>
+    /// Undoes <see cref="AddToPollGroup"/>'s QP and resources after the receives failed to post (nvmf_rdma_resources_create's
+    /// own cleanup, then nvmf_rdma_qpair_initialize's rdma_destroy_qp); <see cref="InitializeFailed"/> does the rest.
+    /// </summary>
     private void AbandonSetup(RdmaQpair qpair, RdmaPoller poller)
     {
         poller.Remove(qpair);
-        ReleaseCqEntries(qpair, poller);
         qpair.CmId.DestroyQp();
         _observer?.OnQpairDestroying(qpair);
-        _resources.Remove(qpair.Resources!.Id);
+        _resources.TryRemove(qpair.Resources!.Id, out _);
         qpair.Resources.Dispose();
         qpair.Resources = null;
-        qpair.Qp = null;
-        qpair.Poller = null;
     }
 
     /// <summary>
-    /// rdma_accept. On failure (e.g. the host abandoned the connect and its REJ came first) the qpair is fully set up
-    /// — QP, resources, posted receives — so it is closed the normal way: disconnect, drain, destroy.
+    /// <c>nvmf_rdma_event_accept</c> (rdma.c:1253), on the group's thread. Its CONNECT_REQUEST was acked by the acceptor
+    /// before this message ran, so a failure may close (and destroy) the qpair and its cm_id at once.
     /// </summary>
-    private void Accept(RdmaQpair qpair)
+    private int Accept(RdmaQpair qpair)
     {
         var data = new byte[RdmaCmAccept.Size];
         new RdmaCmAccept { Recfmt = 0, Crqsize = (ushort)qpair.MaxQueueDepth }.Encode(data);
@@ -320,20 +483,28 @@ public sealed partial class NvmfRdmaTransport
         if (rc != Errno.Ok)
         {
             _log.Error(qpair, $"rdma_accept failed: {Errno.Name(rc)}");
-
-            // Not here: SPDK's disconnect runs later, on the qpair's thread, after the CONNECT_REQUEST is acked. Done
-            // inline it could destroy the qpair (an SRQ qpair on a device without LAST_WQE_REACHED is drained at once)
-            // and its cm_id with the event still unacked: rdma_destroy_id would wait for that ack forever.
-            _disconnectAfterAck = qpair;
         }
+
+        return rc;
     }
 
-    /// <summary><c>nvmf_process_ib_event</c>.</summary>
+    /// <summary>
+    /// <c>nvmf_process_ib_event</c> (rdma.c:3607). QP_FATAL disconnects the qpair (by message when it lives on a poll
+    /// group's thread); LAST_WQE_REACHED goes to the qpair's thread by message (rdma.c:3572); the event is acked after
+    /// (rdma.c:3693): the unacked event keeps the QP, and so the qpair, from being destroyed meanwhile.
+    /// </summary>
     private void HandleAsyncEvent(in AsyncEvent ev)
     {
         _log.Notice(ev.Qp?.QpContext as RdmaQpair, $"Async event: {ev.EventType.ToVerbsString()}");
         var qpair = ev.Qp?.QpContext as RdmaQpair;
         _observer?.OnAsyncEvent(qpair, ev.EventType);
+        if (qpair is { Freed: true })
+        {
+            // Queued before its QP was destroyed: the kernel drops a destroyed QP's unread events
+            // (ib_uverbs_release_uevent), so SPDK never sees one; the simulator still delivers it.
+            return;
+        }
+
         switch (ev.EventType)
         {
             case AsyncEventType.QpFatal when qpair != null:
@@ -341,8 +512,7 @@ public sealed partial class NvmfRdmaTransport
                 DisconnectQpair(qpair);
                 break;
             case AsyncEventType.QpLastWqeReached when qpair != null:
-                qpair.LastWqeReached = true;
-                DestroyDrained(qpair);
+                SendLastWqeReached(qpair);
                 break;
             case AsyncEventType.QpReqErr or AsyncEventType.QpAccessErr or AsyncEventType.CommEst
                 or AsyncEventType.PathMig or AsyncEventType.PathMigErr when qpair != null:
@@ -355,6 +525,54 @@ public sealed partial class NvmfRdmaTransport
                 }
 
                 break;
+        }
+    }
+
+    private static readonly ThreadMessageFn LastWqeReachedMsg = static ctx => ((LastWqeEvent)ctx!).Transport.OnLastWqeReached((LastWqeEvent)ctx);
+
+    /// <summary>
+    /// <c>nvmf_rdma_send_qpair_last_wqe_event</c> (rdma.c:3572): a context the qpair points at (so its destroy can clear
+    /// it, rdma.c:859), sent to the group's thread. Once per qpair; without a thread the flag is set here (rdma.c:3650).
+    /// </summary>
+    private void SendLastWqeReached(RdmaQpair qpair)
+    {
+        var thread = qpair.Group?.Thread;
+        if (thread == null || qpair.LastWqeReached || qpair.LastWqeReachedCtx != null)
+        {
+            _log.Warning(qpair, "Failed to send LAST_WQE_REACHED event");
+            qpair.LastWqeReached = true;
+            return;
+        }
+
+        var ctx = new LastWqeEvent(this, qpair); // once per qpair lifetime: control path
+        qpair.LastWqeReachedCtx = ctx;
+        thread.SendMessage(LastWqeReachedMsg, ctx);
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_qpair_process_last_wqe_event</c> (rdma.c:3556) on the group's thread: a qpair destroyed meanwhile
+    /// cleared the context, so nothing is touched (HEAD guards this window).
+    /// </summary>
+    private void OnLastWqeReached(LastWqeEvent ctx)
+    {
+        var qpair = ctx.Qpair;
+        if (qpair == null)
+        {
+            return;
+        }
+
+        var previous = EnterGroup(qpair.Group!);
+        try
+        {
+            Check.That(!qpair.Freed && ReferenceEquals(qpair.LastWqeReachedCtx, ctx), InvariantNames.ObjectLifetime, qpair,
+                q => $"{q}: LAST_WQE_REACHED message ran on a freed qpair");
+            qpair.LastWqeReachedCtx = null;
+            qpair.LastWqeReached = true; // nvmf_rdma_handle_last_wqe_reached (rdma.c:3549)
+            DestroyDrained(qpair);
+        }
+        finally
+        {
+            LeaveGroup(previous);
         }
     }
 
@@ -398,11 +616,23 @@ public sealed partial class NvmfRdmaTransport
 
         if (poller?.Srq == null && qpair.Resources != null)
         {
-            _resources.Remove(qpair.Resources.Id);
+            _resources.TryRemove(qpair.Resources.Id, out _);
             qpair.Resources.Dispose();
         }
 
-        qpair.CmId.Destroy();
+        if (qpair.LastWqeReachedCtx is { } lastWqe)
+        {
+            lastWqe.Qpair = null; // nvmf_rdma_qpair_clean_ibv_events (rdma.c:859): its message finds no qpair
+            qpair.LastWqeReachedCtx = null;
+        }
+
+        LeaveGroupCounts(qpair);
+        if (!qpair.CmIdDestroyed)
+        {
+            qpair.CmId.Destroy(); // last (rdma.c:954); waits while an event of this id is unacked
+        }
+
+        qpair.Freed = true;
         _log.Notice(qpair, "qpair destroyed");
     }
 

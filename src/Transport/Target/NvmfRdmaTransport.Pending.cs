@@ -1,5 +1,6 @@
 using Harness.Transport.Nvme;
 using Harness.Transport.Invariants;
+using Harness.Transport.Threading;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Target;
@@ -238,6 +239,15 @@ public sealed partial class NvmfRdmaTransport
         {
             ResetFailedSends(qpair, batch[bad..]);
             _log.Error(qpair, $"ibv_post_send failed: {Errno.Name(rc)}");
+            if (bad > 0 && !Defective(KnownDefects.TargetPostFailureReset))
+            {
+                // The fix of docs/findings/002 settles a request whose WRs before bad_wr are on the wire by their
+                // completions. Unsignaled WRITEs report only when flushed, and the disconnect's rdma_disconnect waits for
+                // the qpair's executing commands (nvmf.c:1723): the QP goes to ERR now, so they flush.
+                qpair.IbvInErrorState = true;
+                qpair.Qp.Modify(new QpAttr { QpState = QpState.Err }, QpAttrMask.State);
+            }
+
             DisconnectQpair(qpair);
         }
     }
@@ -368,25 +378,120 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
-    /// <summary><c>spdk_nvmf_qpair_disconnect</c> + <c>nvmf_rdma_close_qpair</c>: deactivate, rdma_disconnect, try to destroy.</summary>
+    private static readonly ThreadMessageFn QpairDisconnectMsg = static ctx => ((RdmaQpair)ctx!).Transport.OnDisconnectMessage((RdmaQpair)ctx);
+
+    /// <summary>
+    /// <c>spdk_nvmf_qpair_disconnect</c> (nvmf.c:1681): once only (<c>disconnect_started</c>). An UNINITIALIZED qpair is
+    /// closed by the transport at once (nvmf.c:1691). From another thread the request travels to the qpair's group
+    /// thread by message (<c>_nvmf_qpair_disconnect_msg</c>, nvmf.c:1672). There: DEACTIVATING, the controller layer is
+    /// told, and the qpair is destroyed as soon as no command of it is executing (<c>_nvmf_qpair_destroy</c>, at once or
+    /// from the completion of its last outstanding command).
+    /// </summary>
     internal void DisconnectQpair(RdmaQpair qpair)
     {
-        if (qpair.DisconnectStarted || qpair.Destroyed)
+        Check.That(!qpair.Freed, InvariantNames.ObjectLifetime, qpair, q => $"{q}: spdk_nvmf_qpair_disconnect on a qpair already freed (nvmf_rdma_qpair_destroy)");
+        if (qpair.DisconnectStarted)
         {
             return;
         }
 
+        if (qpair.GenericState == NvmfQpairState.Uninitialized && !qpair.HandOffQueued)
+        {
+            qpair.DisconnectStarted = true;
+            CloseQpair(qpair);
+            return;
+        }
+
+        if (!OnThreadOf(qpair.Group))
+        {
+            // The message names the qpair: counted, so the qpair is not destroyed under it (docs/findings/013; HEAD has
+            // no such guard: --defect disconnect-message-after-destroy).
+            qpair.MessageQueued();
+            qpair.Group!.Thread!.SendMessage(QpairDisconnectMsg, qpair);
+            return;
+        }
+
+        Check.That(qpair.GenericState != NvmfQpairState.Uninitialized, InvariantNames.StateTransition, qpair, q => $"{q}: disconnect on its thread in state {q.GenericState}");
         qpair.DisconnectStarted = true;
-        qpair.GenericState = NvmfQpairState.Deactivating;
+        if (qpair.IsActive)
+        {
+            qpair.SetGenericState(NvmfQpairState.Deactivating);
+        }
+
         _handler.OnQpairDisconnect(qpair);
+        if (qpair.GenericState == NvmfQpairState.Error)
+        {
+            CloseQpair(qpair); // restored from a core taken past _nvmf_qpair_destroy: the transport's close is next
+            return;
+        }
+
+        if (qpair.Executing > 0)
+        {
+            qpair.DestroyAwaitsOutstanding = true; // SPDK's state_cb: the last outstanding command's completion goes on
+            return;
+        }
+
+        DestroyGeneric(qpair);
+    }
+
+    /// <summary><c>_nvmf_qpair_disconnect_msg</c> (nvmf.c:1672), on the qpair's group thread.</summary>
+    private void OnDisconnectMessage(RdmaQpair qpair)
+    {
+        var previous = EnterGroup(qpair.Group!);
+        try
+        {
+            qpair.MessageRan();
+            Check.That(!qpair.Freed, InvariantNames.ObjectLifetime, qpair,
+                q => $"{q}: a disconnect message ran after the qpair was freed (nvmf.c:_nvmf_qpair_disconnect_msg on a destroyed qpair: use after free)");
+            DisconnectQpair(qpair);
+            if (qpair.ToClose)
+            {
+                DestroyDrained(qpair); // its destroy may have waited for this message
+            }
+        }
+        finally
+        {
+            LeaveGroup(previous);
+        }
+    }
+
+    /// <summary>
+    /// <c>_nvmf_qpair_destroy</c> (nvmf.c:1628) once nothing is outstanding: the group's counts,
+    /// <c>spdk_nvmf_poll_group_remove</c> (ERROR), then the transport's close.
+    /// </summary>
+    private void DestroyGeneric(RdmaQpair qpair)
+    {
+        Check.That(qpair.GenericState == NvmfQpairState.Deactivating && qpair.Executing == 0, InvariantNames.StateTransition, qpair,
+            q => $"{q}: _nvmf_qpair_destroy in state {q.GenericState} with {q.Executing} executing");
+        qpair.DestroyAwaitsOutstanding = false;
+        LeaveGroupCounts(qpair);
+        qpair.SetGenericState(NvmfQpairState.Error);
+        CloseQpair(qpair);
+    }
+
+    /// <summary>
+    /// <c>nvmf_rdma_close_qpair</c> (rdma.c:4370): to_close, reject a connection never accepted, rdma_disconnect (the QP
+    /// goes to ERR: every outstanding WR is flushed back), and destroy once drained.
+    /// </summary>
+    private void CloseQpair(RdmaQpair qpair)
+    {
         qpair.ToClose = true;
-        qpair.CmId.Disconnect(); // QP -> ERR: every outstanding WR is flushed back to us
+        if (qpair.GenericState == NvmfQpairState.Uninitialized && !qpair.CmIdDestroyed)
+        {
+            Reject(qpair.CmId, RdmaTransportError.NoResources);
+        }
+
+        if (qpair.Qp != null)
+        {
+            qpair.CmId.Disconnect();
+        }
+
         DestroyDrained(qpair);
     }
 
     /// <summary>
-    /// <c>nvmf_rdma_destroy_drained_qpair</c>: drain pending work; destroy once every WR is back (send depth 0, every
-    /// receive returned or, with an SRQ, the last WQE reached).
+    /// <c>nvmf_rdma_destroy_drained_qpair</c> (rdma.c:3242): drain pending work; destroy once every WR is back (send
+    /// depth 0, every receive returned or, with an SRQ, the last WQE reached) and no message naming the qpair waits.
     /// </summary>
     internal void DestroyDrained(RdmaQpair qpair)
     {
@@ -400,14 +505,26 @@ public sealed partial class NvmfRdmaTransport
             ProcessPending(qpair, drain: true);
         }
 
-        if (!qpair.ToClose)
+        if (!qpair.ToClose || Pinned(qpair))
         {
+            return;
+        }
+
+        if (qpair.Poller == null)
+        {
+            // Never initialized (or its initialization failed): nothing can drain. HEAD waits for its receive count to
+            // reach the queue depth, which never happens, and keeps it for ever (docs/findings/014).
+            if (!Defective(KnownDefects.QpairInitFailureLeak))
+            {
+                DestroyQpair(qpair);
+            }
+
             return;
         }
 
         // In the SRQ path the receives are not the qpair's to count: it waits for LAST_WQE_REACHED instead, on devices
         // that raise it (SPDK's nvmf_rdma_device_supports_last_wqe_reached: not rxe, not iWARP).
-        var drained = qpair.Poller == null || qpair.Poller.NeedDestroy ||
+        var drained = qpair.Poller.NeedDestroy ||
             (qpair.CurrentSendDepth == 0 && qpair.Executing == 0 &&
              (qpair.Poller.Srq == null ? qpair.CurrentRecvDepth == qpair.MaxQueueDepth : qpair.LastWqeReached || !SupportsLastWqeReached));
         if (drained)
@@ -415,6 +532,14 @@ public sealed partial class NvmfRdmaTransport
             DestroyQpair(qpair);
         }
     }
+
+    /// <summary>
+    /// A message naming the qpair is queued to its thread: destroying it now would leave the message a freed qpair. The
+    /// hand-off always pins it (HEAD's close of an UNINITIALIZED qpair never destroys it); a disconnect message pins it
+    /// in the port's fix of docs/findings/013 only.
+    /// </summary>
+    private bool Pinned(RdmaQpair qpair) =>
+        qpair.HandOffQueued || (qpair.MessagesQueued > 0 && !Defective(KnownDefects.DisconnectMessageAfterDestroy));
 
     /// <summary>
     /// The poller's device is gone (<c>need_destroy</c>): every qpair is destroyed at once. One that was not
@@ -427,10 +552,10 @@ public sealed partial class NvmfRdmaTransport
         poller.Scratch.AddRange(poller.Qpairs);
         foreach (var qpair in poller.Scratch)
         {
-            if (!qpair.DisconnectStarted && !qpair.Destroyed)
+            if (!qpair.DisconnectStarted && !qpair.Destroyed && qpair.IsActive)
             {
                 qpair.DisconnectStarted = true;
-                qpair.GenericState = NvmfQpairState.Deactivating;
+                qpair.SetGenericState(NvmfQpairState.Deactivating);
                 _handler.OnQpairDisconnect(qpair);
             }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
@@ -30,7 +31,11 @@ public sealed partial class NvmfRdmaTransport
     private readonly INvmfRequestHandler _handler;
     private readonly ITargetObserver? _observer;
     private readonly DataWrPool _dataWrPool;
-    private readonly Dictionary<int, RdmaResources> _resources = new();
+    /// <summary>
+    /// Resources by id, for the wr_id of a completion. Each poll group's thread creates its qpairs' resources (the hand-off
+    /// runs there), so two threads may register at once while others look up: lock-free reads, no allocation on them.
+    /// </summary>
+    private readonly ConcurrentDictionary<int, RdmaResources> _resources = new();
     private readonly List<RdmaPollGroup> _groups = new();
     private readonly List<RdmaQpair> _qpairs = new();
     private readonly TargetLog _log;
@@ -41,13 +46,23 @@ public sealed partial class NvmfRdmaTransport
     private ICmId? _listenId;
     private DeviceAttr _deviceAttr;
 
-    /// <summary>A qpair whose rdma_accept failed: disconnected once its CONNECT_REQUEST is acked.</summary>
-    private RdmaQpair? _disconnectAfterAck;
-
     /// <summary>SPDK's <c>nvmf_rdma_device_supports_last_wqe_reached</c>: Soft-RoCE never raises the event.</summary>
     private bool SupportsLastWqeReached => !VerbsVendors.IsRxe(_deviceAttr);
-    private int _nextResourcesId = 1;
-    private int _nextGroup;
+    private int _lastResourcesId;
+
+    /// <summary>SPDK's <c>conn_sched.next_admin_pg</c> (rdma.c:471): where the next admin qpair goes.</summary>
+    private int _nextAdminGroup;
+
+    /// <summary>SPDK's <c>conn_sched.next_io_pg</c> (rdma.c:472): where the search for the next I/O qpair's group starts.</summary>
+    private int _nextIoGroup;
+
+    /// <summary>
+    /// The poll group whose thread is running transport code now, or null (the acceptor, or any other thread): SPDK
+    /// compares <c>spdk_get_thread()</c> with <c>qpair-&gt;group-&gt;thread</c>. Set by the group's poller and by the messages
+    /// that run on its thread; per OS thread, so reactors on their own threads each see their own.
+    /// </summary>
+    [ThreadStatic]
+    private static RdmaPollGroup? t_currentGroup;
 
     public NvmfRdmaTransport(IRdmaStack stack, TargetOptions options, INvmfRequestHandler handler, ITargetObserver? observer = null)
     {
@@ -96,12 +111,32 @@ public sealed partial class NvmfRdmaTransport
         }
 
         Listen(listenAddress);
-        reactors.CreateReactor($"{_stack.HostName}.acceptor").AddPoller(new AcceptorPoller(this));
+        AcceptorThread = reactors.CreateReactor($"{_stack.HostName}.acceptor");
+        AcceptorThread.AddPoller(new AcceptorPoller(this));
     }
+
+    /// <summary>The acceptor's thread (CM and async events, the controllers' timers).</summary>
+    public IReactor? AcceptorThread { get; private set; }
+
+    /// <summary>Whether the calling code runs on <paramref name="group"/>'s thread (SPDK: <c>spdk_get_thread() == group-&gt;thread</c>).</summary>
+    internal static bool OnThreadOf(RdmaPollGroup? group) => group != null && ReferenceEquals(t_currentGroup, group);
+
+    /// <summary>Marks the calling code as running on <paramref name="group"/>'s thread; returns what to restore.</summary>
+    internal static RdmaPollGroup? EnterGroup(RdmaPollGroup group)
+    {
+        var previous = t_currentGroup;
+        t_currentGroup = group;
+        return previous;
+    }
+
+    internal static void LeaveGroup(RdmaPollGroup? previous) => t_currentGroup = previous;
+
+    /// <summary>Whether the pre-fix behaviour <paramref name="defect"/> is switched on (for the transport's own objects).</summary>
+    internal bool HasDefect(KnownDefects defect) => Defective(defect);
 
     private RdmaPollGroup CreatePollGroup(IReactorRuntime reactors, int index)
     {
-        var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}");
+        var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}", index);
         // As nvmf_rdma_poller_create: with an SRQ the CQ is sized once (a receive, a data WR and a send per SRQ entry),
         // without one it starts at num_cqe and grows as qpairs join (ResizeCq).
         var numCqe = Options.UseSrq ? Options.MaxSrqDepth * 3 : Options.NumCqe;
@@ -119,7 +154,8 @@ public sealed partial class NvmfRdmaTransport
         }
 
         group.Pollers.Add(poller);
-        reactors.CreateReactor(group.Name).AddPoller(new PollGroupPoller(this, group));
+        group.Thread = reactors.CreateReactor(group.Name);
+        group.Thread.AddPoller(new PollGroupPoller(this, group));
         return group;
     }
 
@@ -142,15 +178,16 @@ public sealed partial class NvmfRdmaTransport
     /// <summary><c>nvmf_rdma_resources_create</c>: null and the ibv_reg_mr errno when a registration fails (nothing kept).</summary>
     internal RdmaResources? TryNewResources(string owner, int depth, out int rc)
     {
-        Check.That(_nextResourcesId < ResourcesMax, InvariantNames.NoLeakOnDestroy, _nextResourcesId, n => $"resources id {n} exhausted");
-        var resources = RdmaResources.Create(_nextResourcesId, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize, out rc);
+        // Taken before the registrations (which let other threads run): a failed creation burns its id.
+        var id = Interlocked.Increment(ref _lastResourcesId);
+        Check.That(id < ResourcesMax, InvariantNames.NoLeakOnDestroy, id, n => $"resources id {n} exhausted");
+        var resources = RdmaResources.Create(id, owner, _stack.Memory, _pd!, depth, Options.InCapsuleDataSize, out rc);
         if (resources == null)
         {
             return null;
         }
 
-        _nextResourcesId++;
-        _resources.Add(resources.Id, resources);
+        Check.That(_resources.TryAdd(resources.Id, resources), InvariantNames.ObjectLifetime, resources, r => $"resources id {r.Id} registered twice");
         foreach (var req in resources.Reqs)
         {
             req.Transport = this;
@@ -159,7 +196,7 @@ public sealed partial class NvmfRdmaTransport
         return resources;
     }
 
-    internal RdmaResources? FindResources(int id) => _resources.GetValueOrDefault(id);
+    internal RdmaResources? FindResources(int id) => _resources.TryGetValue(id, out var resources) ? resources : null;
 
     /// <summary>One poll-group round: executed requests back to the state machine, then each poller.</summary>
     internal int PollGroup(RdmaPollGroup group, Span<WorkCompletion> wcs)
@@ -204,7 +241,11 @@ public sealed partial class NvmfRdmaTransport
         qpair.Executing--;
         SetState(req, qpair.IbvInErrorState ? RdmaRequestState.Completed : RdmaRequestState.Executed);
         ProcessRequest(req);
-        if (qpair.ToClose)
+        if (qpair.DestroyAwaitsOutstanding && qpair.Executing == 0)
+        {
+            DestroyGeneric(qpair); // nvmf.c: the last outstanding command's completion runs state_cb (_nvmf_qpair_destroy)
+        }
+        else if (qpair.ToClose)
         {
             DestroyDrained(qpair);
         }
@@ -251,6 +292,17 @@ public sealed partial class NvmfRdmaTransport
 
         public string Name => group.Name;
 
-        public int Poll() => transport.PollGroup(group, _wcs);
+        public int Poll()
+        {
+            var previous = EnterGroup(group);
+            try
+            {
+                return transport.PollGroup(group, _wcs);
+            }
+            finally
+            {
+                LeaveGroup(previous);
+            }
+        }
     }
 }

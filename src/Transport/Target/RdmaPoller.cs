@@ -1,3 +1,5 @@
+using Harness.Transport.Invariants;
+using Harness.Transport.Threading;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Target;
@@ -100,18 +102,72 @@ public sealed class RdmaPoller
 }
 
 /// <summary>
-/// SPDK's <c>spdk_nvmf_rdma_poll_group</c>: one per reactor thread; its pollers (one per device) and the data-WR wait
-/// queue shared by its qpairs (<c>pending_buf_queue</c>, linked by <c>buf_link</c>).
+/// SPDK's <c>spdk_nvmf_rdma_poll_group</c> with the generic <c>spdk_nvmf_poll_group</c> it belongs to: one per reactor
+/// thread; its pollers (one per device), the data-WR wait queue shared by its qpairs (<c>pending_buf_queue</c>, linked
+/// by <c>buf_link</c>), the thread its qpairs are handed to by message, and the qpair counts the I/O placement reads.
 /// </summary>
 public sealed class RdmaPollGroup
 {
-    internal RdmaPollGroup(string name)
+    internal RdmaPollGroup(string name, int index)
     {
         Name = name;
+        Index = index;
         PendingBufQueue = new Stailq<RdmaRequest, BufLink>("pending_buf_queue", this);
     }
 
     public string Name { get; }
+
+    /// <summary>Position in the transport's list (SPDK's <c>rtransport-&gt;poll_groups</c> TAILQ order).</summary>
+    public int Index { get; }
+
+    /// <summary>The SPDK thread this group runs on (<c>group-&gt;thread</c>): every change to its qpairs happens there.</summary>
+    public IReactor? Thread { get; internal set; }
+
+    /// <summary>
+    /// Qpairs handed to this group whose Fabrics CONNECT has not arrived (<c>current_unassociated_qpairs</c>, nvmf.c:1473);
+    /// written by the acceptor and by the group's thread, so under a lock as SPDK's <c>group-&gt;mutex</c>.
+    /// </summary>
+    public int CurrentUnassociatedQpairs => _currentUnassociatedQpairs; // plain reads: written with Interlocked, read for placement
+
+    /// <summary>I/O qpairs whose CONNECT arrived and that are not destroyed (<c>stat.current_io_qpairs</c>).</summary>
+    public int CurrentIoQpairs => _currentIoQpairs;
+
+    /// <summary>Admin qpairs whose CONNECT arrived and that are not destroyed (<c>stat.current_admin_qpairs</c>).</summary>
+    public int CurrentAdminQpairs => _currentAdminQpairs;
+
+    private int _currentUnassociatedQpairs;
+    private int _currentIoQpairs;
+    private int _currentAdminQpairs;
+
+    /// <summary>
+    /// <c>nvmf_poll_group_get_io_qpair_count</c> (rdma.c:4008): the I/O placement counts the qpairs not yet connected
+    /// as I/O qpairs ("close enough").
+    /// </summary>
+    internal int IoQpairCount => CurrentIoQpairs + CurrentUnassociatedQpairs;
+
+    /// <summary>A qpair was handed to this group (spdk_nvmf_tgt_new_qpair, nvmf.c:1473).</summary>
+    internal void AddUnassociated() => Interlocked.Increment(ref _currentUnassociatedQpairs);
+
+    /// <summary>
+    /// An unassociated qpair left the count: its CONNECT arrived (<paramref name="connectedQid"/>: ctrlr.c:938-951 counts
+    /// it as admin or I/O) or it failed before that (null: nvmf.c:1434, 1649).
+    /// </summary>
+    internal void LeaveUnassociated(ushort? connectedQid)
+    {
+        var left = Interlocked.Decrement(ref _currentUnassociatedQpairs);
+        Check.That(left >= 0, InvariantNames.DepthCounters, this, g => $"{g}: current_unassociated_qpairs < 0");
+        if (connectedQid is { } qid)
+        {
+            Interlocked.Increment(ref qid == 0 ? ref _currentAdminQpairs : ref _currentIoQpairs);
+        }
+    }
+
+    /// <summary>A connected qpair is destroyed (<c>_nvmf_qpair_destroy</c>, nvmf.c:1639-1646).</summary>
+    internal void RemoveConnected(ushort qid)
+    {
+        var left = Interlocked.Decrement(ref qid == 0 ? ref _currentAdminQpairs : ref _currentIoQpairs);
+        Check.That(left >= 0, InvariantNames.DepthCounters, (this, qid), s => $"{s.Item1}: current {(s.qid == 0 ? "admin" : "io")}_qpairs < 0");
+    }
 
     public List<RdmaPoller> Pollers { get; } = new();
 

@@ -1,3 +1,4 @@
+using Harness.Transport.Invariants;
 using Harness.Transport.RdmaCm;
 using Harness.Transport.Verbs;
 
@@ -52,6 +53,38 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     public RdmaPoller? Poller { get; internal set; }
 
+    /// <summary>
+    /// The poll group the qpair was handed to (<c>qpair-&gt;group</c>): chosen on the acceptor thread, every change to the
+    /// qpair after that happens on this group's thread (messages carry the work there).
+    /// </summary>
+    public RdmaPollGroup? Group { get; internal set; }
+
+    /// <summary>The hand-off to <see cref="Group"/>'s thread is queued and has not run (SPDK's <c>_nvmf_poll_group_add</c>).</summary>
+    public bool HandOffQueued { get; internal set; }
+
+    /// <summary>Counted in its group's unassociated, admin or I/O qpairs (until its generic destroy or failed hand-off).</summary>
+    internal bool GroupCounted { get; set; }
+
+    /// <summary>
+    /// Disconnect messages queued to the group's thread that name this qpair and have not run (asked from other
+    /// threads). In the port's fix of docs/findings/013 the qpair is not destroyed while any is queued.
+    /// </summary>
+    public int MessagesQueued => _messagesQueued; // a plain read: under Coyote a volatile one is a scheduling point
+
+    /// <summary>The Fabrics CONNECT arrived (<c>connect_received</c>, ctrlr.c:938): counted as admin or I/O in its group.</summary>
+    public bool ConnectReceived { get; private set; }
+
+    /// <summary>The outstanding commands are awaited before the transport closes it (SPDK's <c>state_cb</c> set).</summary>
+    internal bool DestroyAwaitsOutstanding { get; set; }
+
+    /// <summary>
+    /// HEAD's <c>last_wqe_reached_ctx</c> (rdma.c:3599): the LAST_WQE_REACHED message in flight to the group's thread;
+    /// its qpair reference is cleared when the qpair is destroyed first (nvmf_rdma_qpair_clean_ibv_events, rdma.c:859).
+    /// </summary>
+    internal LastWqeEvent? LastWqeReachedCtx { get; set; }
+
+    private int _messagesQueued;
+
     public RdmaResources? Resources { get; internal set; }
 
     /// <summary>NVMe queue id from the CM private data (0 = admin).</summary>
@@ -91,6 +124,15 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     /// <summary>Its <see cref="NvmfRdmaTransport.MaxWrPerQp"/> entries are counted in its poller's required_num_wr.</summary>
     public bool CqEntriesReserved { get; internal set; }
+
+    /// <summary>Its cm_id was destroyed before the qpair (HEAD's nvmf_rdma_qpair_initialize error path).</summary>
+    public bool CmIdDestroyed { get; internal set; }
+
+    /// <summary>
+    /// True once <c>nvmf_rdma_qpair_destroy</c> returned (SPDK's <c>free(rqpair)</c>, rdma.c:958): nothing may touch it
+    /// after this (<see cref="Destroyed"/> is set when the destroy begins, which may wait in rdma_destroy_id for an ack).
+    /// </summary>
+    public bool Freed { get; internal set; }
 
     /// <summary>True once destroyed (everything released).</summary>
     public bool Destroyed { get; internal set; }
@@ -144,8 +186,54 @@ public sealed partial class RdmaQpair : INvmfQpair
     {
         if (GenericState == NvmfQpairState.Connecting)
         {
-            GenericState = NvmfQpairState.Enabled;
+            SetGenericState(NvmfQpairState.Enabled);
         }
+    }
+
+    /// <inheritdoc/>
+    public void OnConnectReceived()
+    {
+        if (ConnectReceived && !Transport.HasDefect(KnownDefects.ConnectCountedTwice))
+        {
+            return; // a CONNECT again after one failed: counted once (HEAD counts each one, docs/findings/015)
+        }
+
+        ConnectReceived = true;
+        if (GroupCounted)
+        {
+            Group!.LeaveUnassociated(Qid);
+        }
+    }
+
+    /// <summary>
+    /// <c>nvmf_qpair_set_state</c> (nvmf.c:312), limited to the transitions HEAD makes: UNINITIALIZED → CONNECTING
+    /// (spdk_nvmf_poll_group_add, nvmf.c:1529), CONNECTING → ENABLED (the CONNECT), CONNECTING/ENABLED → DEACTIVATING
+    /// (spdk_nvmf_qpair_disconnect, nvmf.c:1712), DEACTIVATING → ERROR (spdk_nvmf_poll_group_remove, nvmf.c:1598).
+    /// </summary>
+    internal void SetGenericState(NvmfQpairState to)
+    {
+        var from = GenericState;
+        var allowed = (from, to) switch
+        {
+            (NvmfQpairState.Uninitialized, NvmfQpairState.Connecting) => true,
+            (NvmfQpairState.Connecting, NvmfQpairState.Enabled) => true,
+            (NvmfQpairState.Connecting or NvmfQpairState.Enabled, NvmfQpairState.Deactivating) => true,
+            (NvmfQpairState.Deactivating, NvmfQpairState.Error) => true,
+            _ => false,
+        };
+        Check.That(allowed, InvariantNames.StateTransition, (this, from, to), s => $"{s.Item1}: generic state {s.from} -> {s.to}");
+        Check.That(!Destroyed, InvariantNames.ObjectLifetime, this, q => $"{q}: state change after it was destroyed");
+        GenericState = to;
+    }
+
+    /// <summary>A message naming this qpair was queued to its group's thread.</summary>
+    internal void MessageQueued() => Interlocked.Increment(ref _messagesQueued);
+
+    /// <summary>A message naming this qpair ran.</summary>
+    internal void MessageRan()
+    {
+        var left = Interlocked.Decrement(ref _messagesQueued);
+        Check.That(left >= 0, InvariantNames.DepthCounters, this, q => $"{q}: more messages ran than were queued");
     }
 
     /// <inheritdoc/>
@@ -180,4 +268,15 @@ public readonly struct QpairRecvLink : IStailqLink<RdmaQpair>
     public static StailqId GetOwner(RdmaQpair element) => element.RecvOwner;
 
     public static void SetOwner(RdmaQpair element, StailqId owner) => element.RecvOwner = owner;
+}
+
+/// <summary>
+/// SPDK's <c>spdk_nvmf_rdma_ibv_event_ctx</c>: the LAST_WQE_REACHED message's context. The qpair points back at it
+/// while the message is queued, and clears <see cref="Qpair"/> if it is destroyed first (the message then does nothing).
+/// </summary>
+internal sealed class LastWqeEvent(NvmfRdmaTransport transport, RdmaQpair qpair)
+{
+    public NvmfRdmaTransport Transport { get; } = transport;
+
+    public RdmaQpair? Qpair { get; set; } = qpair;
 }

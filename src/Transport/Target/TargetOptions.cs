@@ -186,6 +186,29 @@ public enum KnownDefects
     /// taken from the bytes an earlier capsule left in the receive buffer (with an SRQ, another host's).
     /// </summary>
     CapsuleLengthUnchecked = 1 << 10,
+
+    /// <summary>
+    /// <c>disconnect-message-after-destroy</c> (found by this harness, still in SPDK HEAD: docs/findings/013):
+    /// <c>nvmf_rdma_disconnect</c> acks DISCONNECTED (or DEVICE_REMOVAL) before it calls spdk_nvmf_qpair_disconnect, and a
+    /// disconnect sent to the qpair's thread by message holds no reference: the group thread can free the qpair (its
+    /// rdma_destroy_id returns at that ack) before the acceptor's call, or before the message runs.
+    /// </summary>
+    DisconnectMessageAfterDestroy = 1 << 20,
+
+    /// <summary>
+    /// <c>qpair-init-failure-leak</c> (found by this harness, still in SPDK HEAD: docs/findings/014): when
+    /// nvmf_rdma_qpair_initialize fails (CQ resize, QP creation, resources) it destroys the cm_id and keeps rdma_qp
+    /// pointing at the destroyed QP; the close that follows disconnects the destroyed cm_id, never frees the qpair, and
+    /// the CQ entries nvmf_rdma_resize_cq counted are never given back.
+    /// </summary>
+    QpairInitFailureLeak = 1 << 21,
+
+    /// <summary>
+    /// <c>connect-counted-twice</c> (found by this harness, still in SPDK HEAD: docs/findings/015): every Fabrics CONNECT
+    /// with a valid SQSIZE on a qpair still CONNECTING takes it out of its poll group's unassociated count again
+    /// (ctrlr.c:942), so a second CONNECT (after a first one failed) underflows the count the I/O placement reads.
+    /// </summary>
+    ConnectCountedTwice = 1 << 22,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -202,6 +225,9 @@ public static class KnownDefectNames
     public const string DescriptorCountUnchecked = "descriptor-count-unchecked";
     public const string C2hWrsExceedSendDepth = "c2h-wrs-exceed-send-depth";
     public const string CapsuleLengthUnchecked = "capsule-length-unchecked";
+    public const string DisconnectMessageAfterDestroy = "disconnect-message-after-destroy";
+    public const string QpairInitFailureLeak = "qpair-init-failure-leak";
+    public const string ConnectCountedTwice = "connect-counted-twice";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak;
@@ -212,6 +238,7 @@ public static class KnownDefectNames
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
         SrqRecvLost, NoFabricConnectTimeout, DescriptorListOffsetScaled, DescriptorCountUnchecked, C2hWrsExceedSendDepth,
         CapsuleLengthUnchecked,
+        DisconnectMessageAfterDestroy, QpairInitFailureLeak, ConnectCountedTwice,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -230,6 +257,9 @@ public static class KnownDefectNames
             DescriptorCountUnchecked => KnownDefects.DescriptorCountUnchecked,
             C2hWrsExceedSendDepth => KnownDefects.C2hWrsExceedSendDepth,
             CapsuleLengthUnchecked => KnownDefects.CapsuleLengthUnchecked,
+            DisconnectMessageAfterDestroy => KnownDefects.DisconnectMessageAfterDestroy,
+            QpairInitFailureLeak => KnownDefects.QpairInitFailureLeak,
+            ConnectCountedTwice => KnownDefects.ConnectCountedTwice,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

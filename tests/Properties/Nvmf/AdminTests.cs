@@ -196,10 +196,42 @@ public sealed class AdminTests
         var fused = new IdentifyCommand { Cns = IdentifyCns.Controller }.ToCommand();
         fused.Fuse = FusedOperation.First;
         Assert.Equal(NvmeStatus.InvalidField, bed.Execute(admin, fused, new byte[4096]).Status);
-        Assert.Equal(NvmeStatus.AsyncEventRequestLimitExceeded, bed.Execute(admin, NvmeCommand.Create((byte)NvmeAdminOpcode.AsyncEventRequest, 0)).Status);
         var abort = bed.Execute(admin, NvmeCommand.Create((byte)NvmeAdminOpcode.Abort, 0));
         Assert.Equal(NvmeStatus.Success, abort.Status);
-        Assert.Equal(1u, abort.Dw0 & 1); // not aborted: nothing is ever outstanding
+        Assert.Equal(1u, abort.Dw0 & 1); // not aborted: no such command is held
+    }
+
+    [Fact]
+    public void Async_event_requests_are_held_up_to_the_limit_aborted_by_abort_and_ended_with_the_admin_qpair()
+    {
+        // SPDK HEAD (ctrlr.c:nvmf_ctrlr_async_event_request): up to SPDK_NVMF_MAX_ASYNC_EVENTS AERs wait for an event;
+        // one more is ASYNC EVENT REQUEST LIMIT EXCEEDED; Abort names one (SQID 0, CID); the admin qpair's end frees them.
+        var bed = new NvmfTestBed();
+        var (admin, controller) = bed.ConnectEnabled();
+        var aers = Enumerable.Range(0, NvmfController.AsyncEventsMax + 1).Select(i => SubmitAer(bed, admin, (ushort)(100 + i))).ToArray();
+        Assert.All(aers[..^1], a => Assert.Equal(0, a.Completions));
+        Assert.Equal(1, aers[^1].Completions);
+        Assert.Equal(NvmeStatus.AsyncEventRequestLimitExceeded, aers[^1].Status);
+        Assert.Equal(NvmfController.AsyncEventsMax, controller.AerCount);
+
+        var abort = bed.Execute(admin, new NvmeCommand { Opcode = (byte)NvmeAdminOpcode.Abort, Cdw10 = 101u << 16 });
+        Assert.Equal(0u, abort.Dw0 & 1); // aborted
+        Assert.Equal(1, aers[1].Completions);
+        Assert.Equal(NvmeStatus.AbortedByRequest, aers[1].Status);
+
+        bed.Target.OnQpairDisconnect(admin);
+        Assert.All(aers[..^1], a => Assert.Equal(1, a.Completions));
+        Assert.All(new[] { aers[0], aers[2], aers[3] }, a => Assert.Equal(NvmeStatus.AbortedSqDeletion, a.Status));
+        Assert.Equal(0, controller.AerCount);
+    }
+
+    private static FakeNvmfRequest SubmitAer(NvmfTestBed bed, FakeQpair admin, ushort cid)
+    {
+        var sqe = new byte[NvmeCommand.Size];
+        new NvmeCommand { Opcode = (byte)NvmeAdminOpcode.AsyncEventRequest, Cid = cid }.Encode(sqe);
+        var request = new FakeNvmfRequest(admin, sqe, NvmeDataTransfer.None, []);
+        bed.Target.Execute(request);
+        return request;
     }
 
     [Fact]

@@ -21,7 +21,8 @@ public sealed class BoundedLivenessTests
         using var bed = SrqBed();
         var qpair = bed.ConnectIoQpair();
 
-        qpair.Disconnect(); // rdma_disconnect: the QP goes to ERR and LAST_WQE_REACHED is raised at once
+        qpair.Disconnect(); // asked from the test's thread: it runs on the qpair's thread, by message
+        bed.RunUntil(() => qpair.ToClose, "the disconnect ran"); // rdma_disconnect: QP to ERR, LAST_WQE_REACHED raised at once
         var stolen = StealAsyncEvents(qpair.Poller!.Context);
         Assert.Contains(AsyncEventType.QpLastWqeReached, stolen);
 

@@ -3,8 +3,10 @@ using Harness.Transport.Threading;
 namespace Harness.Tests.Systematic.Coyote;
 
 /// <summary>
-/// An SPDK thread for a Coyote test: its pollers run only when <see cref="PollOnce"/> is called, by the one controlled
-/// task that owns the reactor (<see cref="RaceLoop"/>), or by the scenario's single thread during setup.
+/// An SPDK thread for a Coyote test: its messages and pollers run only when <see cref="PollOnce"/> is called, by the
+/// one controlled task that owns the reactor (<see cref="RaceLoop"/>), or by the scenario's single thread during setup.
+/// Sending a message (a lock) and taking a batch (a lock, only when messages wait) are the cross-thread meeting points
+/// Coyote interleaves; a round that finds no message takes no lock.
 /// </summary>
 public sealed class ThreadReactor(string name) : IReactor
 {
@@ -12,6 +14,7 @@ public sealed class ThreadReactor(string name) : IReactor
     public const int PollersMax = 64;
 
     private readonly object _gate = new();
+    private readonly ThreadMessageQueue _messages = new(name);
     private IPoller[] _pollers = Array.Empty<IPoller>();
 
     public string Name => name;
@@ -37,16 +40,22 @@ public sealed class ThreadReactor(string name) : IReactor
         }
     }
 
-    /// <summary>Runs every poller once on the calling thread; returns the work they reported.</summary>
+    /// <summary>Messages waiting for this reactor's next round.</summary>
+    public int MessagesWaiting => _messages.Waiting;
+
+    /// <inheritdoc/>
+    public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
+
+    /// <summary>Runs a batch of messages, then every poller once, on the calling thread; returns the work they reported.</summary>
     public int PollOnce()
     {
+        var work = _messages.RunBatch();
         IPoller[] pollers;
         lock (_gate)
         {
             pollers = _pollers;
         }
 
-        var work = 0;
         foreach (var poller in pollers)
         {
             work += poller.Poll();

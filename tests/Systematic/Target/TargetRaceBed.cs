@@ -38,9 +38,10 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     private readonly object _watchGate = new();
     private readonly HashSet<RdmaQpair> _disconnecting = new();
 
-    public TargetRaceBed(ulong seed, TargetOptions targetOptions, FaultPlan? faults = null, int hostGroups = 2)
+    public TargetRaceBed(ulong seed, TargetOptions targetOptions, FaultPlan? faults = null, int hostGroups = 2,
+        Harness.Sim.Nic.SimProvider provider = Harness.Sim.Nic.SimProvider.Mlx5)
     {
-        Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None }, threading: SimThreading.Threaded);
+        Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None, Provider = provider }, threading: SimThreading.Threaded);
         _idle = new IdleClock(Fabric.World);
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));

@@ -25,6 +25,35 @@ public sealed class TargetScenarioTests(ITestOutputHelper output)
     public void ConnectDataReadFailure() =>
         Explore(nameof(ConnectDataReadFailure), () => TargetScenarios.ConnectDataReadFailure(KnownDefectNames.FromEnvironment()), iterations: 10);
 
+    [Fact]
+    public void DisconnectRacingFini() =>
+        Explore(nameof(DisconnectRacingFini), () => TargetScenarios.DisconnectRacingFini(KnownDefectNames.FromEnvironment()));
+
+    /// <summary>
+    /// Proof of power for docs/findings/013: with <c>disconnect-message-after-destroy</c> (SPDK HEAD: DISCONNECTED acked
+    /// before the qpair is used, disconnect messages that hold nothing) Coyote finds a qpair used after it was freed; the
+    /// fixed target survives the same exploration (same strategy, seed and number of schedules).
+    /// </summary>
+    [Fact]
+    public void Coyote_finds_a_disconnect_after_destroy_and_the_fixed_target_survives()
+    {
+        var settings = ExplorationSettings.FromEnvironment(DisconnectProofIterations);
+        var defective = Exploration.Run(nameof(DisconnectRacingFini), () => TargetScenarios.DisconnectRacingFini(KnownDefects.DisconnectMessageAfterDestroy), settings);
+        output.WriteLine(defective.Summary);
+        Assert.True(defective.FoundBug, $"Coyote did not find disconnect-message-after-destroy: {defective.Summary}");
+        Assert.Contains("object-lifetime", string.Join("\n", defective.Bugs), StringComparison.Ordinal);
+        output.WriteLine(defective.FailureMessage());
+
+        var fixedSettings = settings with { Iterations = (uint)Math.Max(1, defective.Iterations) };
+        var fixedTarget = Exploration.Run(nameof(DisconnectRacingFini), () => TargetScenarios.DisconnectRacingFini(KnownDefects.None), fixedSettings);
+        output.WriteLine(fixedTarget.Summary);
+        Assert.False(fixedTarget.FoundBug, fixedTarget.FailureMessage());
+        Assert.Empty(fixedTarget.UncontrolledInvocations);
+    }
+
+    /// <summary>Schedules the defective target may take before the proof fails.</summary>
+    public const uint DisconnectProofIterations = 200;
+
     private void Explore(string name, Func<Task> scenario, uint iterations = CiIterations)
     {
         var result = Exploration.Run(name, scenario, ExplorationSettings.FromEnvironment(iterations));

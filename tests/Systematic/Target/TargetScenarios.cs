@@ -106,6 +106,48 @@ public static class TargetScenarios
         Finish(bed);
     }
 
+    /// <summary>
+    /// (f) A disconnect the target asks for itself racing the host's, on an idle qpair with a shared receive queue on
+    /// Soft-RoCE (no LAST_WQE_REACHED to wait for: a disconnected idle qpair is destroyed at once). The host disconnects
+    /// both I/O qpairs (Coyote picks when): the acceptor's DISCONNECTED asks for a disconnect by message; then the
+    /// scenario's thread asks the target to disconnect the first I/O qpair too, if that has not started (as the
+    /// keep-alive timer does: another message to its group thread).
+    /// Goal (docs/findings/013): nothing touches a qpair once it is freed, neither the acceptor after its ack (the
+    /// destroying thread's rdma_destroy_id returns at that ack) nor a queued disconnect message; each qpair is destroyed
+    /// exactly once.
+    /// </summary>
+    [Test]
+    public static Task DisconnectRacingFini() => DisconnectRacingFini(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="DisconnectRacingFini()"/>
+    public static async Task DisconnectRacingFini(KnownDefects defects)
+    {
+        var options = Options(defects) with { UseSrq = true, MaxSrqDepth = 64 };
+        using var bed = NewBed(options, FaultPlan.None, Harness.Sim.Nic.SimProvider.Rxe);
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2));
+        var targetQpair = bed.Target.Qpairs.First(q => q.Qid != 0);
+        var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) &&
+            bed.Target.Qpairs.Where(q => q.Qid != 0).All(q => q.Destroyed));
+        foreach (var qpair in qpairs)
+        {
+            await ScheduleSteps.Delay(TriggerDelayMax);
+            bed.Request(qpair.Disconnect);
+        }
+
+        // No scheduling point between the test and the call's own lifetime check: a qpair whose disconnect has not
+        // started on its thread is not freed, so this never asks about a freed qpair itself.
+        await ScheduleSteps.Delay(TriggerDelayMax);
+        bed.Request(() =>
+        {
+            if (!targetQpair.DisconnectStarted)
+            {
+                targetQpair.Disconnect();
+            }
+        });
+        await race;
+        Finish(bed);
+    }
+
     /// <summary>Host queue size of the error-drain scenario: 4 entries, a send queue of 8 (one write's READs).</summary>
     private const int ErrorDrainQueueSize = 4;
 
@@ -121,12 +163,12 @@ public static class TargetScenarios
     private static TargetOptions Options(KnownDefects defects) =>
         new() { MaxQueueDepth = 32, NumSharedBuffers = 256, ExecutionLatencyNs = 0, Defects = defects };
 
-    private static TargetRaceBed NewBed(TargetOptions options, FaultPlan faults)
+    private static TargetRaceBed NewBed(TargetOptions options, FaultPlan faults, Harness.Sim.Nic.SimProvider provider = Harness.Sim.Nic.SimProvider.Mlx5)
     {
         Specification.RegisterMonitor<DisconnectsFinish>();
         Specification.RegisterMonitor<CommandsComplete>();
         var seed = ScheduleSteps.FabricSeed(FabricSeeds);
-        var bed = new TargetRaceBed(seed, options, faults);
+        var bed = new TargetRaceBed(seed, options, faults, provider: provider);
         LastSchedule.Register(bed.Describe);
         return bed;
     }

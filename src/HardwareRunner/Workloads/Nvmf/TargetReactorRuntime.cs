@@ -68,6 +68,8 @@ internal sealed class TargetReactorRuntime : IReactorRuntime
                 inner.RemovePoller(wrapped);
             }
         }
+
+        public void SendMessage(ThreadMessageFn fn, object? ctx) => inner.SendMessage(fn, ctx);
     }
 
     private sealed class TargetPoller(IPoller inner, TargetReactorRuntime runtime, bool busyWhileExecuting) : IPoller

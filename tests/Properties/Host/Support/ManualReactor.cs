@@ -10,6 +10,7 @@ public sealed class ManualReactor(string name) : IReactor
 {
     private readonly object _gate = new();
     private readonly List<IPoller> _pollers = new();
+    private readonly ThreadMessageQueue _messages = new(name);
     private IPoller[] _snapshot = Array.Empty<IPoller>();
     private long _polls;
 
@@ -36,10 +37,13 @@ public sealed class ManualReactor(string name) : IReactor
         }
     }
 
-    /// <summary>Runs every poller once (on the calling thread); returns the work they reported.</summary>
+    /// <inheritdoc/>
+    public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
+
+    /// <summary>Runs a batch of messages, then every poller once (on the calling thread); returns the work they reported.</summary>
     public int PollOnce()
     {
-        var work = 0;
+        var work = _messages.RunBatch();
         foreach (var poller in Volatile.Read(ref _snapshot))
         {
             work += poller.Poll();

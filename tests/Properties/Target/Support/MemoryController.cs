@@ -30,6 +30,7 @@ public sealed class MemoryController : INvmfRequestHandler
 
         if (cmd.IsFabrics)
         {
+            request.Qpair.OnConnectReceived(); // as SPDK's ctrlr.c, once the CONNECT's SQSIZE is checked
             request.Qpair.Enable();
             request.Complete(NvmeStatus.Success, 1);
             return;
