@@ -36,6 +36,9 @@ public sealed record NvmfWorkloadOptions
     /// <summary>The target's in-capsule data size unless a run sets one (SPDK's RDMA default).</summary>
     public const int InCapsuleDataSizeDefault = 4096;
 
+    /// <summary>Most iovecs of one I/O: SPDK's host puts at most 16 descriptors in a capsule (NVME_RDMA_MAX_SGL_DESCRIPTORS).</summary>
+    public const int IovecsMaxLimit = 16;
+
     /// <summary>I/Os in total, split across the qpairs.</summary>
     public int Ios { get; init; } = 2000;
 
@@ -56,6 +59,15 @@ public sealed record NvmfWorkloadOptions
 
     /// <summary>Fraction of I/Os that are large (reads only when the target's send queue can hold them).</summary>
     public double LargeIoFraction { get; init; }
+
+    /// <summary>
+    /// Most iovecs an I/O's payload is scattered over: each I/O draws 1..this from the <c>workload.iovecs</c> stream (no
+    /// draw at 1), and a payload of several iovecs goes as a descriptor list, as SPDK's host sends it.
+    /// </summary>
+    public int IovecsMax { get; init; } = 1;
+
+    /// <summary>Iovecs of every large I/O (0: drawn like the others).</summary>
+    public int LargeIoIovecs { get; init; }
 
     /// <summary>RDMA READs the host lets the target have outstanding.</summary>
     public byte HostReadDepth { get; init; } = 16;
@@ -169,6 +181,11 @@ public sealed record NvmfWorkloadOptions
         if (InCapsuleDataSize is < 0 or > TargetOptions.InCapsuleDataSizeMax || InCapsuleDataSize % 16 != 0)
         {
             return string.Create(inv, $"--in-capsule-size {InCapsuleDataSize}: must be a multiple of 16 in 0..{TargetOptions.InCapsuleDataSizeMax} (0: no in-capsule data)");
+        }
+
+        if (IovecsMax is < 1 or > IovecsMaxLimit || LargeIoIovecs is < 0 or > IovecsMaxLimit)
+        {
+            return string.Create(inv, $"--iovecs-max {IovecsMax}: must be 1..{IovecsMaxLimit} (SPDK's host sends at most {IovecsMaxLimit} descriptors)");
         }
 
         return ReadFraction is < 0 or > 1 || double.IsNaN(ReadFraction)
