@@ -7,8 +7,23 @@ namespace Harness.HardwareRunner.Backends;
 internal sealed class SimWorkloadRandom : IWorkloadRandom
 {
     private readonly DeterministicRandom _random;
+    private readonly SimWorkloadRandom? _iovecs;
 
-    public SimWorkloadRandom(DeterministicRandom random) => _random = random;
+    /// <summary>Draws from <paramref name="random"/>; the iovec counts too unless <paramref name="iovecs"/> is given.</summary>
+    public SimWorkloadRandom(DeterministicRandom random, DeterministicRandom? iovecs = null)
+    {
+        _random = random;
+        _iovecs = iovecs == null ? null : new SimWorkloadRandom(iovecs);
+    }
+
+    /// <summary>The world's <c>workload</c> stream, the iovec counts from its <c>workload.iovecs</c> stream.</summary>
+    public SimWorkloadRandom(RandomStreams streams)
+        : this(streams.Stream(StreamNames.Workload), streams.Stream(StreamNames.WorkloadIovecs))
+    {
+    }
+
+    /// <inheritdoc/>
+    public IWorkloadRandom Iovecs => _iovecs ?? this;
 
     /// <inheritdoc/>
     public ulong NextUInt64() => _random.NextUInt64();

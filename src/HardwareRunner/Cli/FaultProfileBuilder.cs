@@ -13,7 +13,8 @@ namespace Harness.HardwareRunner.Cli;
 /// <list type="bullet">
 /// <item><c>retry-exceeded</c>: the Nth (1..<see cref="RetryNthMax"/>) RDMA READ of one target I/O QP completes with
 /// RETRY_EXC_ERR, while the host allows only <see cref="SplitReadDepth"/> outstanding READs and most writes are
-/// <see cref="SplitWriteBytes"/> (8 READs of one 4 KiB buffer each), so the failing READ usually belongs to a write whose
+/// <see cref="SplitWriteBytes"/> sent as a descriptor list of <see cref="SplitWriteIovecs"/> keyed descriptors (8 READs of
+/// one 4 KiB buffer each: SPDK HEAD's only source of several READs for one request), so the failing READ usually belongs to a write whose
 /// READs are posted in parts — where SPDK's pending-read-queue bug lived.</item>
 /// <item><c>flush-storm</c>: 1..3 times, a QP (one, or every QP of the target) is forced to ERR: its WRs flush.</item>
 /// <item><c>rnr</c>: the host re-posts each response receive late (log-uniform 2..200 µs) while reusing the slot at
@@ -42,6 +43,9 @@ public static class FaultProfileBuilder
 
     /// <summary>Write size of retry-exceeded: 8 READs with 4 KiB buffers and one SGE per WR.</summary>
     public const int SplitWriteBytes = 32_768;
+
+    /// <summary>Iovecs of retry-exceeded's large writes: a descriptor list of 8 keyed descriptors, one READ each.</summary>
+    public const int SplitWriteIovecs = 8;
 
     /// <summary>Fraction of retry-exceeded's I/Os that are <see cref="SplitWriteBytes"/>.</summary>
     public const double SplitWriteFraction = 0.75;
@@ -144,8 +148,14 @@ public static class FaultProfileBuilder
             _faults.Add(new WcErrorFault(new QpSelector("target", qp), WrKind.RdmaRead, nth, status));
             var split = _setup.LargeIoBytes == SplitWriteBytes
                 ? string.Empty
-                : Inv($"; host read depth {SplitReadDepth}, {SplitWriteFraction * 100:0}% of I/Os {SplitWriteBytes} B (8 READs)");
-            _setup = _setup with { HostReadDepth = SplitReadDepth, LargeIoBytes = SplitWriteBytes, LargeIoFraction = SplitWriteFraction };
+                : Inv($"; host read depth {SplitReadDepth}, {SplitWriteFraction * 100:0}% of I/Os {SplitWriteBytes} B ({SplitWriteIovecs} descriptors, 8 READs)");
+            _setup = _setup with
+            {
+                HostReadDepth = SplitReadDepth,
+                LargeIoBytes = SplitWriteBytes,
+                LargeIoFraction = SplitWriteFraction,
+                LargeIoIovecs = SplitWriteIovecs,
+            };
             _parts.Add(Inv($"{label}: RDMA READ #{nth} of target QP #{qp} completes with {statusName}{split}"));
         }
 
@@ -272,7 +282,7 @@ public static class FaultProfileBuilder
         public void Swarm(SwarmProfile swarm)
         {
             _swarm = swarm;
-            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider, InCapsuleDataSize = swarm.InCapsuleDataSize };
+            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider, InCapsuleDataSize = swarm.InCapsuleDataSize, IovecsMax = swarm.IovecsMax };
             _parts.Add(swarm.Describe()["faults: ".Length..]);
             if (r.Chance(0.5))
             {

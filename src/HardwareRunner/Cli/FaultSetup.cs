@@ -41,6 +41,12 @@ public sealed record FaultSetup
     /// <summary>The target's in-capsule data size the swarm drew (null: the run's own).</summary>
     public int? InCapsuleDataSize { get; init; }
 
+    /// <summary>Most iovecs per I/O the swarm drew (null: the run's own).</summary>
+    public int? IovecsMax { get; init; }
+
+    /// <summary>Iovecs of every large I/O (0: drawn like the others): retry-exceeded's descriptor lists.</summary>
+    public int LargeIoIovecs { get; init; }
+
     /// <summary>Controller resets and deletions the host performs in the middle of the I/O, in time order.</summary>
     public IReadOnlyList<ControllerAction> ControllerActions { get; init; } = [];
 
@@ -55,5 +61,7 @@ public sealed record FaultSetup
         ControllerActions = ControllerActions,
         TargetSrq = TargetSrq || options.TargetSrq,
         InCapsuleDataSize = InCapsuleDataSize ?? options.InCapsuleDataSize,
+        IovecsMax = IovecsMax ?? options.IovecsMax,
+        LargeIoIovecs = LargeIoIovecs,
     };
 }

@@ -84,7 +84,7 @@ internal static class NvmfRun
             Text = string.Create(CultureInfo.InvariantCulture,
                 $"workload nvmf ios={options.Ios} qpairs={options.Qpairs} qd={options.QueueDepth} io-size={options.IoSize} rw-mix={options.ReadFraction:R} faults={faults}"),
         });
-        var random = new SimWorkloadRandom(world.Random.Stream(StreamNames.Workload));
+        var random = new SimWorkloadRandom(world.Random);
         var preemption = world.Random.Stream(PreemptionStream);
         coverage?.Attach(backend.Fabric);
         var workload = new NvmfWorkload(options, backend.Target, backend.Host, backend.Reactors, random,

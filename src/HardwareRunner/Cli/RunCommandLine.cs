@@ -30,6 +30,10 @@ internal sealed class RunCommandLine
         "nvmf: the target's in-capsule data size (a multiple of 16; 0: none); the host sends a Write whose data fits in the capsule. Default: the fault profile's draw (swarm), else 4096.",
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0..{TargetOptions.InCapsuleDataSizeMax}"));
 
+    private readonly Option<int?> _iovecsMax = NumberOption.OptionalInt("--iovecs-max", "N",
+        "nvmf: most iovecs an I/O's payload is scattered over; each I/O draws 1..N, and several go as a descriptor list (SPDK's host, up to the controller's max SGEs). Default: the fault profile's draw (swarm), else 1.",
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"1..{Workloads.Nvmf.NvmfWorkloadOptions.IovecsMaxLimit}"));
+
     // Not a Choice: a value that is no profile's name is a fault plan file, read and checked before the run (FaultsValue).
     private readonly Option<string> _faults = new("--faults")
     {
@@ -57,7 +61,7 @@ internal sealed class RunCommandLine
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _faults, _defect, _trace, _junit,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _faults, _defect, _trace, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
@@ -77,6 +81,7 @@ internal sealed class RunCommandLine
         Srq = parse.GetValue(_srq) is { } srq ? srq == "on" : null,
         Provider = parse.GetValue(_provider),
         InCapsuleSize = parse.GetValue(_inCapsuleSize),
+        IovecsMax = parse.GetValue(_iovecsMax),
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
         TracePath = parse.GetValue(_trace),

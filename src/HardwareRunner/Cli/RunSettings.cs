@@ -39,6 +39,9 @@ public sealed record RunSettings
     /// </summary>
     public int? InCapsuleSize { get; init; }
 
+    /// <summary><c>--iovecs-max</c>: most iovecs per I/O (null: the fault profile's draw, else 1).</summary>
+    public int? IovecsMax { get; init; }
+
     /// <summary><c>--faults</c> as given: a profile's name (<see cref="FaultProfiles"/>) or the path of a fault plan file.</summary>
     public string Faults { get; init; } = FaultProfiles.None;
 
@@ -90,6 +93,7 @@ public sealed record RunSettings
         ReadFraction = RwMix,
         TargetSrq = Srq ?? false,
         InCapsuleDataSize = InCapsuleSize ?? NvmfWorkloadOptions.InCapsuleDataSizeDefault,
+        IovecsMax = IovecsMax ?? 1,
         TargetDefects = defects,
         HostDefects = defects,
     };
@@ -105,6 +109,7 @@ public sealed record RunSettings
         {
             TargetSrq = Srq ?? options.TargetSrq,
             InCapsuleDataSize = InCapsuleSize ?? options.InCapsuleDataSize,
+            IovecsMax = IovecsMax ?? options.IovecsMax,
         };
     }
 
@@ -116,9 +121,9 @@ public sealed record RunSettings
             return $"--provider {Provider}: only the simulated NIC takes it (a hardware run uses the device's own provider)";
         }
 
-        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null))
+        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null))
         {
-            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : "--in-capsule-size";
+            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : "--iovecs-max";
             return $"{option}: only the nvmf workload takes it (--workload rdma has no NVMe-oF target)";
         }
 
@@ -175,6 +180,11 @@ public sealed record RunSettings
         if (InCapsuleSize is int size)
         {
             sb.Append(CultureInfo.InvariantCulture, $" --in-capsule-size {size}");
+        }
+
+        if (IovecsMax is int iovecs)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" --iovecs-max {iovecs}");
         }
     }
 

@@ -119,7 +119,7 @@ public sealed class HardwareSession
     private void StartHost()
     {
         var streams = new RandomStreams(_o.Seed);
-        var random = new SimWorkloadRandom(streams.Stream(StreamNames.Workload));
+        var random = new SimWorkloadRandom(streams);
         var preemption = streams.Stream(NvmfRun.PreemptionStream);
         NvmfWorkload? workload = null;
         INvmeHostDriver Factory(NvmeHostDriverOptions o, INvmeHostSink sink)

@@ -23,10 +23,10 @@ internal sealed partial class CommandRun
         switch (command)
         {
             case WriteCommand w:
-                Submit(index, NvmeIoOpcode.Write, w.Qpair, w.Lba, w.Blocks);
+                Submit(index, NvmeIoOpcode.Write, w.Qpair, w.Lba, w.Blocks, iovecs: w.Iovecs ?? 1);
                 break;
             case ReadCommand r:
-                Submit(index, NvmeIoOpcode.Read, r.Qpair, r.Lba, r.Blocks);
+                Submit(index, NvmeIoOpcode.Read, r.Qpair, r.Lba, r.Blocks, iovecs: r.Iovecs ?? 1);
                 break;
             case SglIoCommand m:
                 Submit(index, m is SglReadCommand ? NvmeIoOpcode.Read : NvmeIoOpcode.Write, m.Qpair, m.Lba, m.Blocks, m);
@@ -73,7 +73,7 @@ internal sealed partial class CommandRun
         RunFor(0);
     }
 
-    private void Submit(int index, NvmeIoOpcode opcode, int qpairNumber, long lba, int blocks, SglIoCommand? sgl = null)
+    private void Submit(int index, NvmeIoOpcode opcode, int qpairNumber, long lba, int blocks, SglIoCommand? sgl = null, int iovecs = 1)
     {
         if (qpairNumber > _qpairs.Length)
         {
@@ -95,7 +95,7 @@ internal sealed partial class CommandRun
             buffer.Span.Fill(ReadPoison);
         }
 
-        var issued = new IssuedCommand(this, index, opcode, lba, blocks, tag, buffer) { Sgl = sgl };
+        var issued = new IssuedCommand(this, index, opcode, lba, blocks, tag, buffer) { Sgl = sgl, Iovecs = iovecs };
         var rc = TrySubmit(qpair, issued);
         if (rc != Errno.Ok)
         {
@@ -279,6 +279,9 @@ internal sealed partial class CommandRun
         /// <summary>The SGL a scenario's <c>sgl-write</c> / <c>sgl-read</c> spells out, or null (the host builds it).</summary>
         public SglIoCommand? Sgl { get; init; }
 
+        /// <summary>Iovecs of the payload: above 1, the host sends a descriptor list (<c>iovecs</c> of write/read).</summary>
+        public int Iovecs { get; init; } = 1;
+
         public int SubmitOn(NvmeRdmaQpair qpair)
         {
             if (Sgl is { } m)
@@ -286,9 +289,12 @@ internal sealed partial class CommandRun
                 return run.SubmitWithSgl(qpair, m, opcode, buffer, Done);
             }
 
+            // As the workload's driver: SPDK's NVMe layer hands the transport at most max_sges iovecs (it splits a request
+            // with more), so a target without in-capsule room for the list gets one keyed descriptor.
+            var iovecs = Math.Clamp(Iovecs, 1, Math.Min(qpair.MaxSges, blocks));
             return opcode == NvmeIoOpcode.Write
-                ? qpair.SubmitWrite(1, (ulong)lba, blocks, buffer, 0, Done, null)
-                : qpair.SubmitRead(1, (ulong)lba, blocks, buffer, 0, Done, null);
+                ? qpair.SubmitWritev(1, (ulong)lba, blocks, buffer, 0, iovecs, Done, null)
+                : qpair.SubmitReadv(1, (ulong)lba, blocks, buffer, 0, iovecs, Done, null);
         }
 
         private void Done(object? context, in NvmeCompletion completion) => run.OnCompleted(this, completion);

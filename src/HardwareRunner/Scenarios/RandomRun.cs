@@ -49,6 +49,7 @@ internal sealed class RandomRun : IDisposable
         });
         options = t.Srq is bool srq ? options with { TargetSrq = srq } : options;
         options = t.Target?.InCapsuleDataSize is int inCapsule ? options with { InCapsuleDataSize = inCapsule } : options;
+        options = r.IovecsMax is int iovecsMax ? options with { IovecsMax = iovecsMax } : options;
         var provider = t.Provider is { } p ? ScenarioNames.ParseProvider(p) : setup.Provider;
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
         if (_options.Validate() is { } problem)
@@ -128,6 +129,7 @@ internal sealed class RandomRun : IDisposable
     private static readonly (string Option, string Pointer)[] OptionFields =
     [
         ("--ios", "/random/ios"), ("--qpairs", "/topology/qpairs"), ("--qd", "/topology/queueDepth"), ("--io-size", "/random/ioSize"), ("--rw-mix", "/random/rwMix"),
+        ("--iovecs-max", "/random/iovecsMax"),
     ];
 
     /// <summary>The scenario field an option error of the workload (named by its <c>harness run</c> option) is about.</summary>

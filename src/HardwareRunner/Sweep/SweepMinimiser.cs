@@ -155,7 +155,12 @@ public sealed class SweepMinimiser
                 Provider = setup.Provider == Sim.Nic.SimProvider.Rxe ? ScenarioNames.FormatProvider(setup.Provider) : s.Topology.Provider,
                 Target = setup.InCapsuleDataSize is int inCapsule ? new ScenarioTargetOptions { InCapsuleDataSize = inCapsule } : s.Topology.Target,
             },
-            Random = s.Random! with { FaultProfile = FaultProfiles.None, IoSize = setup.LargeIoBytes > 0 && setup.LargeIoFraction >= 0.5 ? setup.LargeIoBytes : s.Random.IoSize },
+            Random = s.Random! with
+            {
+                FaultProfile = FaultProfiles.None,
+                IoSize = setup.LargeIoBytes > 0 && setup.LargeIoFraction >= 0.5 ? setup.LargeIoBytes : s.Random.IoSize,
+                IovecsMax = setup.LargeIoBytes > 0 && setup.LargeIoFraction >= 0.5 && setup.LargeIoIovecs > 0 ? setup.LargeIoIovecs : setup.IovecsMax ?? s.Random.IovecsMax,
+            },
             Faults = faults,
             Swarm = swarm,
         };

@@ -14,4 +14,10 @@ public interface IWorkloadRandom
 
     /// <summary>True with probability <paramref name="p"/>.</summary>
     bool Chance(double p);
+
+    /// <summary>
+    /// Where the per-I/O iovec count is drawn (the simulator's <c>workload.iovecs</c> stream, so that drawing it does not
+    /// reshuffle the operation mix of a seed); this generator itself when there is no separate stream.
+    /// </summary>
+    IWorkloadRandom Iovecs => this;
 }

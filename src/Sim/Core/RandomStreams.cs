@@ -58,4 +58,5 @@ public static class StreamNames
     public const string Keys = "nic.keys";
     public const string WcUndefinedFields = "nic.wc-undefined-fields";
     public const string Workload = "workload";
+    public const string WorkloadIovecs = "workload.iovecs";
 }

@@ -122,6 +122,12 @@ public sealed record SwarmProfile
     /// <summary>Random stream of the per-seed draw of the target's in-capsule data size.</summary>
     public const string InCapsuleDrawStream = "faults.swarm-draw.in-capsule";
 
+    /// <summary>Random stream of the per-seed draw of the most iovecs per I/O (a stream of its own: older draws keep their values).</summary>
+    public const string IovecsDrawStream = "faults.swarm-draw.iovecs";
+
+    /// <summary>Most iovecs per I/O a seed draws from (1: contiguous payloads; more: descriptor lists, SPDK's host's SGL requests).</summary>
+    public static IReadOnlyList<int> IovecsMaxes { get; } = new[] { 1, 4, 8, 16 };
+
     /// <summary>In-capsule data sizes a seed draws from (0: none, every write's data is fetched by RDMA READ).</summary>
     public static IReadOnlyList<int> InCapsuleDataSizes { get; } = new[] { 0, 4096, 4096, 8192 };
 
@@ -176,6 +182,10 @@ public sealed record SwarmProfile
 
     /// <summary>The target's in-capsule data size in bytes (a topology draw: the run's workload options, not a fault site; null: the run's own).</summary>
     public int? InCapsuleDataSize { get; init; }
+
+    /// <summary>Most iovecs per I/O (a topology draw: the run's workload options; null: the run's own).</summary>
+    public int? IovecsMax { get; init; }
+
     /// <summary>
     /// Probability that a verbs/CM call the transport makes at run time (<see cref="VerbsCall"/>) fails with the errno
     /// <see cref="VerbsCallNames.SwarmErrno"/> gives.
@@ -216,6 +226,7 @@ public sealed record SwarmProfile
         var capsule = random.Stream(InCapsuleDrawStream);
         var call = random.Stream(StreamNames.CallErrorDraw);
         var removal = random.Stream(StreamNames.DeviceRemovalOrderDraw);
+        var iovecs = random.Stream(IovecsDrawStream);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
@@ -235,6 +246,7 @@ public sealed record SwarmProfile
             CallErrorRate = call.Chance(CallErrorChance) ? call.LogUniform(CallErrorRateMin, CallErrorRateMax) : 0,
             DeviceRemovalOrder = removal.Chance(0.5) ? DeviceRemovalOrder.RemovalFirst : DeviceRemovalOrder.FatalFirst,
             DeviceRemovalGapNs = (long)removal.LogUniform(DeviceRemovalGapNsMin, DeviceRemovalGapNsMax),
+            IovecsMax = IovecsMaxes[iovecs.NextInt(IovecsMaxes.Count)],
         };
     }
 
@@ -253,6 +265,7 @@ public sealed record SwarmProfile
         ControllerErrorRate = 0,
         ControllerDelayRate = 0,
         InCapsuleDataSize = null,
+        IovecsMax = null,
         CallErrorRate = 0,
     };
 
@@ -295,6 +308,12 @@ public sealed record SwarmProfile
         {
             sb.Append(" in-capsule=").Append(icd.ToString(CultureInfo.InvariantCulture));
         }
+
+        if (IovecsMax is int iovecsMax)
+        {
+            sb.Append(" iovecs-max=").Append(iovecsMax.ToString(CultureInfo.InvariantCulture));
+        }
+
         return sb.ToString();
     }
 

@@ -141,6 +141,9 @@ public sealed record RandomWorkload
     /// <summary>Fraction of I/Os that are reads.</summary>
     public double? RwMix { get; init; }
 
+    /// <summary><c>--iovecs-max</c>: most iovecs per I/O, several sent as a descriptor list (default: the profile's draw, else 1).</summary>
+    public int? IovecsMax { get; init; }
+
     /// <summary>A <c>--faults</c> profile name, applied before the scenario's own faults.</summary>
     public string? FaultProfile { get; init; }
 }

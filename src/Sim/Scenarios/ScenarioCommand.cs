@@ -25,11 +25,22 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(SglReadCommand), "sgl-read")]
 public abstract record ScenarioCommand;
 
-/// <summary>An NVM Write of <paramref name="Blocks"/> 4 KiB blocks at <paramref name="Lba"/> on I/O qpair <paramref name="Qpair"/>.</summary>
-public sealed record WriteCommand(int Qpair, long Lba, int Blocks) : ScenarioCommand;
+/// <summary>
+/// An NVM Write of <paramref name="Blocks"/> 4 KiB blocks at <paramref name="Lba"/> on I/O qpair <paramref name="Qpair"/>;
+/// with <see cref="Iovecs"/> above 1 its payload is that many iovecs, sent as a descriptor list as SPDK's host does.
+/// </summary>
+public sealed record WriteCommand(int Qpair, long Lba, int Blocks) : ScenarioCommand
+{
+    /// <summary>Iovecs of the payload (null or 1: one keyed descriptor in the command).</summary>
+    public int? Iovecs { get; init; }
+}
 
-/// <summary>An NVM Read (its data is checked against what was written).</summary>
-public sealed record ReadCommand(int Qpair, long Lba, int Blocks) : ScenarioCommand;
+/// <summary>An NVM Read (its data is checked against what was written); <see cref="Iovecs"/> as a write's.</summary>
+public sealed record ReadCommand(int Qpair, long Lba, int Blocks) : ScenarioCommand
+{
+    /// <summary>Iovecs of the payload (null or 1: one keyed descriptor in the command).</summary>
+    public int? Iovecs { get; init; }
+}
 
 /// <summary>Lets <paramref name="Ns"/> of virtual time pass.</summary>
 public sealed record WaitCommand(long Ns) : ScenarioCommand;

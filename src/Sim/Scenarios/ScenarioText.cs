@@ -42,10 +42,12 @@ public static class ScenarioText
     /// <summary><c>faults[I] (WHAT) never fired</c>: the warning for a scripted fault that did nothing in a run.</summary>
     public static string NeverFired(Scenario s, int index) => Inv($"faults[{index}] ({Describe(s.Faults![index])}) never fired");
 
+    private static string IovecsText(int? iovecs) => iovecs is > 1 ? Inv($" (descriptor list of {iovecs})") : string.Empty;
+
     public static string Describe(ScenarioCommand c) => c switch
     {
-        WriteCommand w => Inv($"write of {w.Blocks} block{Plural(w.Blocks)} at LBA {w.Lba} on qpair {w.Qpair}"),
-        ReadCommand r => Inv($"read of {r.Blocks} block{Plural(r.Blocks)} at LBA {r.Lba} on qpair {r.Qpair}"),
+        WriteCommand w => Inv($"write of {w.Blocks} block{Plural(w.Blocks)} at LBA {w.Lba} on qpair {w.Qpair}{IovecsText(w.Iovecs)}"),
+        ReadCommand r => Inv($"read of {r.Blocks} block{Plural(r.Blocks)} at LBA {r.Lba} on qpair {r.Qpair}{IovecsText(r.Iovecs)}"),
         WaitCommand w => Inv($"wait {w.Ns / 1e3:0.###} µs"),
         SettleCommand => "wait for every command to complete",
         ForceQpErrorCommand f => $"{f.Qp} QP to ERR (flush)",

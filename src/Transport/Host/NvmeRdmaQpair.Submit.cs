@@ -94,7 +94,8 @@ public sealed partial class NvmeRdmaQpair
     }
 
     /// <summary>Builds the capsule and posts it (also used for the Fabrics Connect, before RUNNING).</summary>
-    internal int SubmitInternal(in NvmeCommand command, in DataRef data, NvmeCompletionCallback? callback, object? context, SglDescriptor? callersDptr = null)
+    internal int SubmitInternal(in NvmeCommand command, in DataRef data, NvmeCompletionCallback? callback, object? context, SglDescriptor? callersDptr = null,
+        ReadOnlySpan<DataRef> iovs = default)
     {
         if (Resources is not { } r || CmId?.Qp is not { } qp)
         {
@@ -112,7 +113,11 @@ public sealed partial class NvmeRdmaQpair
         cmd.Psdt = DataPointerType.SglMptrContiguous;
         var wr = new SendWorkRequest { WrId = HostWrId.Send(Serial, Generation, req.Id), Opcode = WrOpcode.Send, Flags = SendFlags.Signaled, NumSge = 1 };
         wr.SgList[0] = new Sge(r.CommandAddress(req.Id), NvmeCommand.Size, r.Mr.Lkey);
-        if (callersDptr is { } raw)
+        if (iovs.Length > 1)
+        {
+            BuildDescriptorList(r, req.Id, ref cmd, ref wr, iovs); // nvme_rdma_build_sgl_request, several descriptors
+        }
+        else if (callersDptr is { } raw)
         {
             cmd.Dptr = raw; // the caller's SGL, its bytes (if any) after the command
             wr.NumSge = data.Length > 0 ? 2 : 1;

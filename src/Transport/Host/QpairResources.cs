@@ -62,7 +62,19 @@ internal sealed class QpairResources
 
     public int ConnectDataOffset => Entries * (NvmeCommand.Size + NvmeCompletion.Size);
 
-    public static int BufferBytes(int entries) => (entries * (NvmeCommand.Size + NvmeCompletion.Size)) + ConnectData.Size;
+    public static int BufferBytes(int entries) => (entries * (NvmeCommand.Size + NvmeCompletion.Size)) + ConnectData.Size + (entries * DescriptorsBytes);
+
+    /// <summary>
+    /// Bytes of one request's in-capsule descriptor list (SPDK's <c>spdk_nvmf_cmd.sgl[NVME_RDMA_MAX_SGL_DESCRIPTORS]</c>,
+    /// sent after the command when a payload has several iovecs). Kept after the connect data so the other offsets hold.
+    /// </summary>
+    public const int DescriptorsBytes = SglDescriptor.MaxInCapsuleDescriptors * SglDescriptor.Size;
+
+    /// <summary>Address of request <paramref name="index"/>'s descriptor list.</summary>
+    public ulong DescriptorsAddress(int index) => Buffer.Address + (ulong)(ConnectDataOffset + ConnectData.Size + (index * DescriptorsBytes));
+
+    /// <summary>Request <paramref name="index"/>'s descriptor list.</summary>
+    public Span<byte> Descriptors(int index) => Buffer.Span.Slice(ConnectDataOffset + ConnectData.Size + (index * DescriptorsBytes), DescriptorsBytes);
 
     /// <summary>Allocates and registers the buffer; null and an errno when registration fails (nothing is leaked).</summary>
     public static QpairResources? Create(IDmaMemory memory, IProtectionDomain pd, int entries, out int rc)

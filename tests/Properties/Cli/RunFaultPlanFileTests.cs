@@ -122,7 +122,7 @@ public sealed class RunFaultPlanFileTests : IDisposable
         var plan = Path.Combine(folder, "read error.json");
         File.WriteAllText(plan, ReadErrorPlan);
 
-        var run = HarnessRun.Of("run", "--faults", plan, "--io-size", "32768", "--qd", "64", "--rw-mix", "0.2", "--ios", "300",
+        var run = HarnessRun.Of("run", "--faults", plan, "--io-size", "32768", "--qd", "64", "--rw-mix", "0.2", "--ios", "300", "--iovecs-max", "8",
             "--defect", KnownDefectNames.PendingReadQueueDoubleInsert);
         var command = run.Stderr.Split('\n').Single(l => l.StartsWith("replay: harness run ", StringComparison.Ordinal))["replay: harness ".Length..];
         var replay = HarnessRun.Of(ShellWords(command));
@@ -138,7 +138,7 @@ public sealed class RunFaultPlanFileTests : IDisposable
     public void The_documented_example_plan_finds_the_pending_read_queue_defect_and_passes_without_it()
     {
         var example = Path.Combine(RepoPaths.Root, "docs", "fault-plan-example.json");
-        string[] args = ["run", "--faults", example, "--io-size", "32768", "--qd", "64", "--rw-mix", "0.2", "--ios", "300"];
+        string[] args = ["run", "--faults", example, "--io-size", "32768", "--qd", "64", "--rw-mix", "0.2", "--ios", "300", "--iovecs-max", "8"];
 
         var fixedRun = HarnessRun.Of(args);
         var defective = HarnessRun.Of([.. args, "--defect", KnownDefectNames.PendingReadQueueDoubleInsert]);

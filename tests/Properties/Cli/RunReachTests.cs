@@ -64,13 +64,14 @@ public sealed partial class RunReachTests : IDisposable
             {"faults": [{"kind": "wc-error", "qp": "target/1", "wr": "rdma-read", "nth": 3, "status": "IBV_WC_RETRY_EXC_ERR"}]}
             """);
 
+        // In-capsule 256 (SPDK HEAD's floor: room for 16 descriptors) so the writes can go as descriptor lists (several READs).
         var run = HarnessRun.Of("run", "--faults", plan, "--io-size", "32768", "--qd", "64", "--rw-mix", "0.2", "--ios", "300",
-            "--defect", KnownDefectNames.PendingReadQueueDoubleInsert, "--srq", "on", "--provider", "rxe", "--in-capsule-size", "0");
+            "--defect", KnownDefectNames.PendingReadQueueDoubleInsert, "--srq", "on", "--provider", "rxe", "--in-capsule-size", "256", "--iovecs-max", "8");
         var command = run.Stderr.Split('\n').Single(l => l.StartsWith("replay: harness run ", StringComparison.Ordinal))["replay: harness ".Length..];
         var replay = HarnessRun.Of(command.Split(' '));
 
         Assert.True(run.Exit == 1, run.ToString());
-        Assert.Contains(" --srq on --provider rxe --in-capsule-size 0 ", command, StringComparison.Ordinal);
+        Assert.Contains(" --srq on --provider rxe --in-capsule-size 256 --iovecs-max 8 ", command, StringComparison.Ordinal);
         Assert.True(replay.Exit == 1, replay.ToString());
         Assert.Equal(run.TraceHash, replay.TraceHash);
     }

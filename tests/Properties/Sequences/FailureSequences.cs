@@ -5,7 +5,8 @@ using Harness.Sim.Scenarios;
 namespace Harness.Tests.Properties.Sequences;
 
 /// <summary>
-/// FsCheck generators of failure sequences (issue 5): a workload of writes and reads whose sizes need 1..12 data WRs,
+/// FsCheck generators of failure sequences (issue 5): a workload of writes and reads whose sizes need 1..12 data WRs
+/// (a multi-block I/O is a descriptor list of one keyed descriptor per block, as SPDK's host sends a scattered payload),
 /// at a queue depth and read depth that split large writes, interleaved with faults at arbitrary points (QPs forced to
 /// ERR, disconnects, async events, device removal, controller reset) and WR-level faults (the Nth READ, WRITE, SEND or
 /// RECV of a QP completing with RETRY_EXC_ERR, REM_ACCESS_ERR, RNR_RETRY_EXC_ERR or LOC_LEN_ERR; lost packets; late CM
@@ -23,6 +24,13 @@ public static class FailureSequences
 
     /// <summary>Largest transfer in blocks (one data WR each with the default target options).</summary>
     public const int BlocksMax = 12;
+
+    /// <summary>
+    /// The least in-capsule data size: room for 16 descriptors, the floor SPDK HEAD's nvmf_rdma_create raises
+    /// in_capsule_data_size to (rdma.c:2553-2558) so that MSDBD 16 works. No 4 KiB block fits, so every write's data is
+    /// still fetched by RDMA READ, as with no in-capsule data at all.
+    /// </summary>
+    public const int InCapsuleFloorBytes = 256;
 
     /// <summary>LBAs the workload touches (small, so writes and reads overlap).</summary>
     public const int LbasMax = 16;
@@ -47,7 +55,7 @@ public static class FailureSequences
         from srq in Gen.Frequency((5, Gen.Constant(false)), (1, Gen.Constant(true)))
         from buffers in Gen.Frequency((4, Gen.Constant(256)), (1, Gen.Constant(32)))
         from rxe in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
-        from inCapsule in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Constant(4096)), (1, Gen.Constant(8192)))
+        from inCapsule in Gen.Frequency((4, Gen.Constant(InCapsuleFloorBytes)), (1, Gen.Constant(4096)), (1, Gen.Constant(8192)))
         from commands in Gen.Choose(1, CommandsMax).SelectMany(n => Gen.ArrayOf(Command(qpairs), n))
         from faults in Gen.Choose(0, FaultsMax).SelectMany(n => Gen.ArrayOf(Fault(qpairs), n))
         select New((ulong)seed, new ScenarioTopology
@@ -79,8 +87,8 @@ public static class FailureSequences
 
     /// <summary>Steps of a sequence: mostly I/O, with faults at arbitrary points between them.</summary>
     public static Gen<ScenarioCommand> Command(int qpairs) => Gen.Frequency(
-        (6, from q in Gen.Choose(1, qpairs) from lba in Gen.Choose(0, LbasMax - 1) from b in Gen.Choose(1, BlocksMax) select (ScenarioCommand)new WriteCommand(q, lba, b)),
-        (3, from q in Gen.Choose(1, qpairs) from lba in Gen.Choose(0, LbasMax - 1) from b in Gen.Choose(1, BlocksMax) select (ScenarioCommand)new ReadCommand(q, lba, b)),
+        (6, from q in Gen.Choose(1, qpairs) from lba in Gen.Choose(0, LbasMax - 1) from b in Gen.Choose(1, BlocksMax) select (ScenarioCommand)new WriteCommand(q, lba, b) { Iovecs = IovecsOf(b) }),
+        (3, from q in Gen.Choose(1, qpairs) from lba in Gen.Choose(0, LbasMax - 1) from b in Gen.Choose(1, BlocksMax) select (ScenarioCommand)new ReadCommand(q, lba, b) { Iovecs = IovecsOf(b) }),
         (4, from ns in Gen.Elements(Waits) select (ScenarioCommand)new WaitCommand(ns)),
         (1, Gen.Constant((ScenarioCommand)new SettleCommand())),
         (2, from qp in Qp(qpairs) select (ScenarioCommand)new ForceQpErrorCommand(qp)),
@@ -192,9 +200,9 @@ public static class FailureSequences
             yield return Rebuild(s, t with { Srq = null });
         }
 
-        if (t.Target?.InCapsuleDataSize is > 0)
+        if (t.Target?.InCapsuleDataSize is > InCapsuleFloorBytes)
         {
-            yield return Rebuild(s, t with { Target = t.Target with { InCapsuleDataSize = 0 } });
+            yield return Rebuild(s, t with { Target = t.Target with { InCapsuleDataSize = InCapsuleFloorBytes } });
         }
 
         if (t.Target?.NumSharedBuffers is int b && b != 256)
@@ -219,11 +227,17 @@ public static class FailureSequences
         }
     }
 
+    /// <summary>
+    /// Iovecs of a <paramref name="blocks"/>-block I/O: one per block, so a multi-block I/O is a descriptor list with one
+    /// RDMA READ (write) or WRITE (read) per block — SPDK HEAD's only source of several data WRs for one request.
+    /// </summary>
+    public static int? IovecsOf(int blocks) => blocks > 1 ? blocks : null;
+
     private static IEnumerable<ScenarioCommand> Smaller(ScenarioCommand c) => c switch
     {
-        WriteCommand w => SmallerIo(w.Lba, w.Blocks).Select(x => (ScenarioCommand)new WriteCommand(w.Qpair, x.Lba, x.Blocks))
+        WriteCommand w => SmallerIo(w.Lba, w.Blocks).Select(x => (ScenarioCommand)new WriteCommand(w.Qpair, x.Lba, x.Blocks) { Iovecs = IovecsOf(x.Blocks) })
             .Concat(w.Qpair > 1 ? new[] { (ScenarioCommand)(w with { Qpair = 1 }) } : Array.Empty<ScenarioCommand>()),
-        ReadCommand r => SmallerIo(r.Lba, r.Blocks).Select(x => (ScenarioCommand)new ReadCommand(r.Qpair, x.Lba, x.Blocks))
+        ReadCommand r => SmallerIo(r.Lba, r.Blocks).Select(x => (ScenarioCommand)new ReadCommand(r.Qpair, x.Lba, x.Blocks) { Iovecs = IovecsOf(x.Blocks) })
             .Concat(r.Qpair > 1 ? new[] { (ScenarioCommand)(r with { Qpair = 1 }) } : Array.Empty<ScenarioCommand>()),
         WaitCommand w => Waits.Where(x => x < w.Ns).Select(x => (ScenarioCommand)new WaitCommand(x)),
         _ => Array.Empty<ScenarioCommand>(),

@@ -14,8 +14,8 @@ public sealed class ModelTeethTests
     public void Writes_taken_off_the_read_queue_out_of_arrival_order_are_caught_by_the_model_alone()
     {
         // Read depth 1: three 4-block writes queue on pending_rdma_read_queue behind each other.
-        var scenario = FailureSequences.New(7, new ScenarioTopology { QueueDepth = 4, ReadDepth = 1, Target = new ScenarioTargetOptions { InCapsuleDataSize = 0 } },
-            new ScenarioCommand[] { new WriteCommand(1, 0, 4), new WriteCommand(1, 4, 4), new WriteCommand(1, 8, 4), new SettleCommand() }, Array.Empty<FaultSpec>());
+        var scenario = FailureSequences.New(7, new ScenarioTopology { QueueDepth = 4, ReadDepth = 1, Target = new ScenarioTargetOptions { InCapsuleDataSize = FailureSequences.InCapsuleFloorBytes } },
+            new ScenarioCommand[] { new WriteCommand(1, 0, 4) { Iovecs = 4 }, new WriteCommand(1, 4, 4) { Iovecs = 4 }, new WriteCommand(1, 8, 4) { Iovecs = 4 }, new SettleCommand() }, Array.Empty<FaultSpec>());
         using var run = new CommandRun(scenario, KnownDefectNames.FromEnvironment(), null);
         var swapped = false;
         run.AfterEvent = () =>
@@ -46,8 +46,8 @@ public sealed class ModelTeethTests
     [Fact]
     public void The_same_scenario_without_the_tampering_passes()
     {
-        var scenario = FailureSequences.New(7, new ScenarioTopology { QueueDepth = 4, ReadDepth = 1, Target = new ScenarioTargetOptions { InCapsuleDataSize = 0 } },
-            new ScenarioCommand[] { new WriteCommand(1, 0, 4), new WriteCommand(1, 4, 4), new WriteCommand(1, 8, 4), new SettleCommand() }, Array.Empty<FaultSpec>());
+        var scenario = FailureSequences.New(7, new ScenarioTopology { QueueDepth = 4, ReadDepth = 1, Target = new ScenarioTargetOptions { InCapsuleDataSize = FailureSequences.InCapsuleFloorBytes } },
+            new ScenarioCommand[] { new WriteCommand(1, 0, 4) { Iovecs = 4 }, new WriteCommand(1, 4, 4) { Iovecs = 4 }, new WriteCommand(1, 8, 4) { Iovecs = 4 }, new SettleCommand() }, Array.Empty<FaultSpec>());
         using var run = new CommandRun(scenario, KnownDefectNames.FromEnvironment(), null);
         Assert.Null(run.Run());
     }

@@ -50,21 +50,21 @@ public sealed class SequenceProperties
             (1, from q in Gen.Choose(1, qpairs) from side in Gen.Elements("target", "host") select (ScenarioCommand)new ForceQpErrorCommand($"{side}/{q}")),
             (1, Gen.Constant((ScenarioCommand)new ResetCommand())),
             (1, from q in Gen.Choose(1, qpairs) select (ScenarioCommand)new ReconnectCommand(q))), n))
-        select FailureSequences.New((ulong)seed, new ScenarioTopology { Qpairs = qpairs, QueueDepth = depth, ReadDepth = 4, Target = new ScenarioTargetOptions { InCapsuleDataSize = 0 } },
+        select FailureSequences.New((ulong)seed, new ScenarioTopology { Qpairs = qpairs, QueueDepth = depth, ReadDepth = 4, Target = new ScenarioTargetOptions { InCapsuleDataSize = FailureSequences.InCapsuleFloorBytes } },
             steps, Array.Empty<FaultSpec>());
 
     /// <summary>Writes and reads over four LBAs, with WR errors and flushes between them.</summary>
     private static Gen<Scenario> OverlappingIo { get; } =
         from seed in Gen.Choose(1, 1_000_000)
         from steps in Gen.Choose(2, FailureSequences.CommandsMax).SelectMany(n => Gen.ArrayOf(Gen.Frequency(
-            (4, from lba in Gen.Choose(0, 3) from b in Gen.Choose(1, 4) select (ScenarioCommand)new WriteCommand(1, lba, b)),
-            (4, from lba in Gen.Choose(0, 3) from b in Gen.Choose(1, 4) select (ScenarioCommand)new ReadCommand(1, lba, b)),
+            (4, from lba in Gen.Choose(0, 3) from b in Gen.Choose(1, 4) select (ScenarioCommand)new WriteCommand(1, lba, b) { Iovecs = FailureSequences.IovecsOf(b) }),
+            (4, from lba in Gen.Choose(0, 3) from b in Gen.Choose(1, 4) select (ScenarioCommand)new ReadCommand(1, lba, b) { Iovecs = FailureSequences.IovecsOf(b) }),
             (2, from ns in Gen.Elements(1_000L, 4_000L, 20_000L) select (ScenarioCommand)new WaitCommand(ns)),
             (1, Gen.Constant((ScenarioCommand)new SettleCommand())),
             (1, Gen.Constant((ScenarioCommand)new ForceQpErrorCommand("target/1"))),
             (1, Gen.Constant((ScenarioCommand)new ReconnectCommand(1)))), n))
         from faults in Gen.Choose(0, 1).SelectMany(n => Gen.ArrayOf(FailureSequences.Fault(1), n))
-        select FailureSequences.New((ulong)seed, new ScenarioTopology { QueueDepth = 8, ReadDepth = 2, Target = new ScenarioTargetOptions { InCapsuleDataSize = 0 } },
+        select FailureSequences.New((ulong)seed, new ScenarioTopology { QueueDepth = 8, ReadDepth = 2, Target = new ScenarioTargetOptions { InCapsuleDataSize = FailureSequences.InCapsuleFloorBytes } },
             steps, faults);
 
     private static void Check(Arbitrary<Scenario> arbitrary, Action<Scenario> body, [CallerMemberName] string test = "") =>

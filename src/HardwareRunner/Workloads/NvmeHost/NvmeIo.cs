@@ -8,4 +8,11 @@ namespace Harness.HardwareRunner.Workloads.NvmeHost;
 /// <see cref="Length"/> bytes of <see cref="Buffer"/> at <see cref="Offset"/> (registered with
 /// <see cref="INvmeHostDriver.RegisterMemory"/>). <see cref="Tag"/> comes back in the completion.
 /// </summary>
-public readonly record struct NvmeIo(NvmeIoOpcode Opcode, ulong Slba, int BlockCount, DmaBuffer Buffer, int Offset, int Length, ulong Tag);
+public readonly record struct NvmeIo(NvmeIoOpcode Opcode, ulong Slba, int BlockCount, DmaBuffer Buffer, int Offset, int Length, ulong Tag)
+{
+    /// <summary>
+    /// Iovecs the payload is scattered over (consecutive pieces of the buffer; 1: contiguous). More than one makes the
+    /// host send a descriptor list; the driver gives the transport at most the controller's max SGEs.
+    /// </summary>
+    public int Iovecs { get; init; } = 1;
+}

@@ -160,9 +160,12 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         }
 
         ctx.InFlight = true;
+        // SPDK's NVMe layer never hands the transport more iovecs than max_sges (it splits such a request into children,
+        // nvme_ns_cmd.c); the workload's pieces are consecutive, so fewer of them describe the same bytes.
+        var iovecs = Math.Clamp(io.Iovecs, 1, Math.Min(q.MaxSges, io.BlockCount));
         var rc = io.Opcode == NvmeIoOpcode.Read
-            ? q.SubmitRead(NamespaceId, io.Slba, io.BlockCount, io.Buffer, io.Offset, IoDone, ctx)
-            : q.SubmitWrite(NamespaceId, io.Slba, io.BlockCount, io.Buffer, io.Offset, IoDone, ctx);
+            ? q.SubmitReadv(NamespaceId, io.Slba, io.BlockCount, io.Buffer, io.Offset, iovecs, IoDone, ctx)
+            : q.SubmitWritev(NamespaceId, io.Slba, io.BlockCount, io.Buffer, io.Offset, iovecs, IoDone, ctx);
         if (rc != Errno.Ok)
         {
             ctx.InFlight = false;

@@ -100,7 +100,8 @@ public sealed partial class NvmfWorkload
             LbaModel.Fill(data, io.Block, io.Blocks, io.Seed);
         }
 
-        var rc = Driver.Submit(load.Index, new NvmeIo(io.Opcode, (ulong)io.Block, io.Blocks, load.Data, slot * load.SlotBytes, bytes, (ulong)slot));
+        var iovecs = large && _o.LargeIoIovecs > 0 ? _o.LargeIoIovecs : _o.IovecsMax > 1 ? 1 + _random.Iovecs.NextInt(_o.IovecsMax) : 1;
+        var rc = Driver.Submit(load.Index, new NvmeIo(io.Opcode, (ulong)io.Block, io.Blocks, load.Data, slot * load.SlotBytes, bytes, (ulong)slot) { Iovecs = iovecs });
         if (rc != Errno.Ok)
         {
             load.ReturnSlot(slot);

@@ -30,11 +30,20 @@ public sealed record NvmfWorkloadOptions
     /// <summary>Extents per command that can be in flight (so picking a free one stays cheap and varied).</summary>
     public const int ExtentsPerInFlightIo = 4;
 
-    /// <summary>The target's data buffer size and SGEs per WR: every 4 KiB block is one RDMA READ/WRITE.</summary>
+    /// <summary>The target's data buffer size: every 4 KiB block is one buffer (one SGE of a data WR).</summary>
     public const int TargetIoUnitBytes = 4096;
+
+    /// <summary>
+    /// The target's SGEs per data WR: SPDK HEAD's max_send_sge, min(device max_sge, 16) (rdma.c:nvmf_rdma_qpair_initialize:1030,
+    /// 1048). A keyed SGL of up to 16 blocks is one RDMA READ/WRITE; several come from descriptor lists, one WR per descriptor.
+    /// </summary>
+    public const int TargetSgesPerWr = 16;
 
     /// <summary>The target's in-capsule data size unless a run sets one (SPDK's RDMA default).</summary>
     public const int InCapsuleDataSizeDefault = 4096;
+
+    /// <summary>Most iovecs of one I/O: SPDK's host puts at most 16 descriptors in a capsule (NVME_RDMA_MAX_SGL_DESCRIPTORS).</summary>
+    public const int IovecsMaxLimit = 16;
 
     /// <summary>I/Os in total, split across the qpairs.</summary>
     public int Ios { get; init; } = 2000;
@@ -51,11 +60,20 @@ public sealed record NvmfWorkloadOptions
     /// <summary>Fraction of I/Os that are reads.</summary>
     public double ReadFraction { get; init; } = 0.5;
 
-    /// <summary>Bytes of a "large" I/O (0: none): a write that needs more RDMA READs than the read depth allows at once.</summary>
+    /// <summary>Bytes of a "large" I/O (0: none): a write that (as a descriptor list of <see cref="LargeIoIovecs"/>) needs more RDMA READs than the read depth allows at once.</summary>
     public int LargeIoBytes { get; init; }
 
     /// <summary>Fraction of I/Os that are large (reads only when the target's send queue can hold them).</summary>
     public double LargeIoFraction { get; init; }
+
+    /// <summary>
+    /// Most iovecs an I/O's payload is scattered over: each I/O draws 1..this from the <c>workload.iovecs</c> stream (no
+    /// draw at 1), and a payload of several iovecs goes as a descriptor list, as SPDK's host sends it.
+    /// </summary>
+    public int IovecsMax { get; init; } = 1;
+
+    /// <summary>Iovecs of every large I/O (0: drawn like the others).</summary>
+    public int LargeIoIovecs { get; init; }
 
     /// <summary>RDMA READs the host lets the target have outstanding.</summary>
     public byte HostReadDepth { get; init; } = 16;
@@ -111,17 +129,20 @@ public sealed record NvmfWorkloadOptions
     /// <summary>The target's send queue of an I/O qpair: 2 × its depth, which is one more than the host's entries.</summary>
     public int TargetSendDepth => 2 * Math.Min(QueueDepthMax, HostQueueEntries + 1);
 
-    /// <summary>True when a read of <paramref name="bytes"/> fits the target's send queue (one RDMA WRITE per 4 KiB and the response).</summary>
+    /// <summary>
+    /// True when a read of <paramref name="bytes"/> fits the target's send queue, counting one RDMA WRITE per 4 KiB and the
+    /// response: the most a read can need (a descriptor list of one block per descriptor).
+    /// </summary>
     public bool ReadFits(int bytes) => (bytes / TargetIoUnitBytes) + 1 <= TargetSendDepth;
 
     /// <summary>I/Os qpair <paramref name="index"/> performs.</summary>
     public int QuotaOf(int index) => (Ios / Qpairs) + (index < Ios % Qpairs ? 1 : 0);
 
-    /// <summary>The target transport's options: 4 KiB buffers, one SGE per WR, so every block is one RDMA READ/WRITE.</summary>
+    /// <summary>The target transport's options: 4 KiB buffers, up to 16 SGEs per WR (HEAD's max_send_sge).</summary>
     public TargetOptions ToTargetOptions() => new()
     {
         IoUnitSize = TargetIoUnitBytes,
-        MaxSendSge = 1,
+        MaxSendSge = TargetSgesPerWr,
         MaxQueueDepth = QueueDepthMax,
         MaxIoSize = IoBytesMax,
         Defects = TargetDefects,
@@ -169,6 +190,11 @@ public sealed record NvmfWorkloadOptions
         if (InCapsuleDataSize is < 0 or > TargetOptions.InCapsuleDataSizeMax || InCapsuleDataSize % 16 != 0)
         {
             return string.Create(inv, $"--in-capsule-size {InCapsuleDataSize}: must be a multiple of 16 in 0..{TargetOptions.InCapsuleDataSizeMax} (0: no in-capsule data)");
+        }
+
+        if (IovecsMax is < 1 or > IovecsMaxLimit || LargeIoIovecs is < 0 or > IovecsMaxLimit)
+        {
+            return string.Create(inv, $"--iovecs-max {IovecsMax}: must be 1..{IovecsMaxLimit} (SPDK's host sends at most {IovecsMaxLimit} descriptors)");
         }
 
         return ReadFraction is < 0 or > 1 || double.IsNaN(ReadFraction)

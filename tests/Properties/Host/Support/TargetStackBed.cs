@@ -20,7 +20,8 @@ public sealed class TargetStackBed : IDisposable
     private readonly List<Harness.Transport.Verbs.DmaBuffer> _buffers = new();
 
     /// <summary>Target stack and host; the host connects to <c>connectPort</c> (another than 4420 gets a CM reject).</summary>
-    public TargetStackBed(ulong seed, int groups, FaultPlan? faults = null, int connectPort = 4420, Func<HostOptions, HostOptions>? configureHost = null)
+    public TargetStackBed(ulong seed, int groups, FaultPlan? faults = null, int connectPort = 4420, Func<HostOptions, HostOptions>? configureHost = null,
+        ITargetObserver? targetObserver = null)
     {
         var defects = KnownDefectNames.FromEnvironment();
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None });
@@ -28,7 +29,7 @@ public sealed class TargetStackBed : IDisposable
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         var transportOptions = new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 8192, Defects = defects };
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(transportOptions), targetMachine.Clock);
-        Transport = new NvmfRdmaTransport(targetMachine, transportOptions, Nvmf);
+        Transport = new NvmfRdmaTransport(targetMachine, transportOptions, Nvmf, targetObserver);
         var address = new IPEndPoint(targetMachine.Address, 4420);
         Transport.Start(Fabric.Reactors, 2, address);
 
