@@ -300,11 +300,54 @@ public sealed partial class NvmeRdmaQpair
         return Errno.Ok;
     }
 
-    /// <summary>SPDK nvme_rdma_stale_conn_disconnected / _complete_disconnect (under the controller lock).</summary>
+    /// <summary>
+    /// SPDK nvme_rdma_stale_conn_disconnected (HEAD nvme_rdma.c:2694): the rejected connection is gone; when its QP
+    /// still has sends or receives on the shared CQ, wait (bounded by the lingering timeout) for their completions
+    /// in STALE_CONN_LINGERING before freeing what they point at; otherwise destroy at once. Runs under the
+    /// controller lock (the EXITING event poll, or the connect's own event callback).
+    /// </summary>
     private int StaleDisconnected(int rc)
     {
-        AbortRequests(dnr: false);
-        Destroy();
+        if (rc != Errno.Ok)
+        {
+            Log("Target did not respond to qpair disconnect.");
+        }
+
+        Check.That(Resources == null || Resources.OutstandingCount == 0, InvariantNames.StateTransition, this,
+            q => $"{q.Name}: stale connection retried with {q.Resources!.OutstandingCount} command(s) outstanding");
+        if (PollGroup != null && Resources is { } r && !IsQuiet(r))
+        {
+            _lingerDeadlineNs = _clock.NowNs + _options.LingeringTimeoutNs;
+            SetState(NvmeRdmaQpairState.StaleConnLingering);
+            return Errno.EAGAIN;
+        }
+
+        return StaleConnCompleteDisconnect(underLock: true);
+    }
+
+    /// <summary>
+    /// SPDK nvme_rdma_ctrlr_connect_qpair_poll, case STALE_CONN_LINGERING (HEAD nvme_rdma.c:1488): once the old QP's
+    /// WRs came back on the shared CQ (or the deadline passed), destroy and go to STALE_CONN. HEAD takes no
+    /// controller lock here, and neither does the port; the state is unreachable in both (a stale reject comes while
+    /// waiting for ESTABLISHED, before any receive or send is posted), so the unlocked destroy cannot race.
+    /// </summary>
+    private int StaleConnLingeringPoll()
+    {
+        var r = Resources;
+        if (r != null && !IsQuiet(r) && _clock.NowNs < _lingerDeadlineNs)
+        {
+            return 0;
+        }
+
+        StaleConnCompleteDisconnect(underLock: false);
+        return 1;
+    }
+
+    /// <summary>SPDK nvme_rdma_stale_conn_complete_disconnect (HEAD nvme_rdma.c:2677): destroy, forget the failure, reconnect after the delay.</summary>
+    private int StaleConnCompleteDisconnect(bool underLock)
+    {
+        Destroy(underLock);
+        FailureReason = QpairFailureReason.None;
         SetState(NvmeRdmaQpairState.StaleConn);
         _staleReconnectAtNs = _clock.NowNs + _options.StaleConnRetryDelayNs;
         return Errno.Ok;

@@ -199,6 +199,7 @@ public sealed partial class NvmeRdmaQpair
             NvmeRdmaQpairState.Lingering => (r != null && (r.CurrentNumSends + r.CurrentNumRecvs > 0 || NeedDestroy), "outstanding WRs or a pending device removal"),
             NvmeRdmaQpairState.Exited => (from == NvmeRdmaQpairState.Exiting || r == null || IsQuiet(r) || _clock.NowNs >= _lingerDeadlineNs,
                 "no outstanding WRs or the lingering deadline passed"),
+            NvmeRdmaQpairState.StaleConnLingering => (r != null && !IsQuiet(r), "the stale connection's QP with WRs outstanding"),
             NvmeRdmaQpairState.StaleConn => (CmId == null && r == null, "the stale connection's resources destroyed"),
             _ => (true, string.Empty),
         };
