@@ -51,6 +51,7 @@ public sealed partial class NvmeRdmaQpair
         rc = id!.ResolveAddr(null, _ctrlr.TargetAddress, _options.ResolveTimeoutMs);
         if (rc == Errno.Ok)
         {
+            Interleave(HostInterleavingPoint.ConnectAfterResolveAddr);
             rc = EventStart(CmEventType.AddrResolved, CmWait.AddrResolved);
         }
 
@@ -353,9 +354,23 @@ public sealed partial class NvmeRdmaQpair
         return Errno.Ok;
     }
 
+    /// <summary>
+    /// SPDK nvme_rdma_stale_conn_reconnect (HEAD nvme_rdma.c:1440): after the delay, connect again. HEAD calls
+    /// nvme_rdma_ctrlr_connect_qpair here from the poll group without the controller lock, which every other connect
+    /// holds (spdk_nvme_ctrlr_reconnect_io_qpair, spdk_nvme_ctrlr_alloc_io_qpair): the admin thread may then drain
+    /// the new id's ADDR_RESOLVED into the slot between rdma_resolve_addr and nvme_rdma_process_event_start, which
+    /// consumes it as a leftover, and the connect times out (docs/findings/010). The port takes the lock, as the fix
+    /// proposed there; <see cref="Target.KnownDefects.StaleReconnectWithoutCtrlrLock"/> keeps HEAD's behaviour.
+    /// </summary>
     private int StaleConnPoll()
     {
-        if (_clock.NowNs < _staleReconnectAtNs || !TryLock())
+        if (_clock.NowNs < _staleReconnectAtNs)
+        {
+            return 0;
+        }
+
+        var locked = !DefectStaleReconnectWithoutLock || IsAdmin;
+        if (locked && !TryLock())
         {
             return 0;
         }
@@ -363,14 +378,22 @@ public sealed partial class NvmeRdmaQpair
         try
         {
             var rc = StartConnect();
-            if (rc != Errno.Ok)
+            if (rc != Errno.Ok && locked)
             {
                 OnStartConnectFailed(rc);
+            }
+            else if (rc != Errno.Ok)
+            {
+                Log($"connect failed to start: {Errno.Name(rc)}");
+                Fail(QpairFailureReason.ConnectFailed); // HEAD: the poll group fails the qpair, which then takes the lock to disconnect
             }
         }
         finally
         {
-            Unlock();
+            if (locked)
+            {
+                Unlock();
+            }
         }
 
         return 1;

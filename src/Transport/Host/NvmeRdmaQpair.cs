@@ -143,6 +143,8 @@ public sealed partial class NvmeRdmaQpair
 
     private bool DefectLingeringWithoutLock => (_options.Defects & KnownDefects.LingeringWithoutCtrlrLock) != 0;
 
+    private bool DefectStaleReconnectWithoutLock => (_options.Defects & KnownDefects.StaleReconnectWithoutCtrlrLock) != 0;
+
     private bool DefectCapsulePostLeak => (_options.Defects & KnownDefects.HostCapsulePostLeak) != 0;
 
     /// <summary>
@@ -191,7 +193,8 @@ public sealed partial class NvmeRdmaQpair
         var r = Resources;
         return next switch
         {
-            NvmeRdmaQpairState.Initializing => (CmId != null && r == null && _ctrlr.Lock.IsHeldBy(Owner), "a new CM id, no resources, the controller lock"),
+            NvmeRdmaQpairState.Initializing => (CmId != null && r == null && (_ctrlr.Lock.IsHeldBy(Owner) || (from == NvmeRdmaQpairState.StaleConn && DefectStaleReconnectWithoutLock)),
+                "a new CM id, no resources, the controller lock"),
             NvmeRdmaQpairState.FabricConnectSend => (Connected && r != null && r.CurrentNumRecvs == NumEntries, "RDMA connected with every receive posted"),
             NvmeRdmaQpairState.FabricConnectPoll => (r != null && r.OutstandingCount == 1, "the Fabrics Connect command outstanding"),
             NvmeRdmaQpairState.Running => (Connected && _connectStatus == ConnectStatus.Succeeded && FailureReason == QpairFailureReason.None, "a successful Fabrics Connect"),

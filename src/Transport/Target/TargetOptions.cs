@@ -153,6 +153,14 @@ public enum KnownDefects
     /// so no keep-alive, and no traffic, so no error completion.
     /// </summary>
     NoFabricConnectTimeout = 1 << 6,
+
+    /// <summary>
+    /// <c>stale-reconnect-without-ctrlr-lock</c> (found by this harness, still in SPDK HEAD: docs/findings/010): an I/O
+    /// qpair's reconnect after a stale-connection reject runs on its poll group without the controller lock, so another
+    /// thread draining the shared CM channel can park the new id's ADDR_RESOLVED in the qpair's slot before the qpair
+    /// expects it; the qpair then consumes it as a leftover and waits for it until the CM event timeout, and the connect fails.
+    /// </summary>
+    StaleReconnectWithoutCtrlrLock = 1 << 10,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -165,15 +173,18 @@ public static class KnownDefectNames
     public const string HostCapsulePostLeak = "host-capsule-post-leak";
     public const string SrqRecvLost = "srq-recv-lost";
     public const string NoFabricConnectTimeout = "no-fabric-connect-timeout";
+    public const string StaleReconnectWithoutCtrlrLock = "stale-reconnect-without-ctrlr-lock";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
-    public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak;
+    public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
+        | KnownDefects.StaleReconnectWithoutCtrlrLock;
 
     /// <summary>Every defect name, in the order of the flags.</summary>
     public static IReadOnlyList<string> All { get; } = new[]
     {
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
         SrqRecvLost, NoFabricConnectTimeout,
+        StaleReconnectWithoutCtrlrLock,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -188,6 +199,7 @@ public static class KnownDefectNames
             HostCapsulePostLeak => KnownDefects.HostCapsulePostLeak,
             SrqRecvLost => KnownDefects.SrqRecvLost,
             NoFabricConnectTimeout => KnownDefects.NoFabricConnectTimeout,
+            StaleReconnectWithoutCtrlrLock => KnownDefects.StaleReconnectWithoutCtrlrLock,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
