@@ -198,7 +198,7 @@ public sealed partial class NvmeRdmaQpair
     /// target's DISCONNECTED, as SPDK's poll group does for every connected qpair each round (before RUNNING was
     /// checked alone, a DISCONNECTED during the Fabrics Connect stayed parked and the qpair waited for the command's
     /// timeout; found by the Coyote target scenario ErrorDrainRacingReceives). Without the controller lock, as HEAD
-    /// (nvme_rdma_poll_group_process_completions, nvme_rdma.c:3930, and nvme_rdma_qpair_process_completions:3378 call
+    /// (nvme_rdma_poll_group_process_completions, nvme_rdma.c:3944, and nvme_rdma_qpair_process_completions:3368 call
     /// nvme_rdma_qpair_process_cm_event unlocked): the slot is a hand-off, written by the lock holder only while empty
     /// and emptied only by the owner, and nothing else the consumption touches is shared.
     /// </summary>
