@@ -145,6 +145,8 @@ public sealed partial class NvmeRdmaQpair
 
     private bool DefectStaleReconnectWithoutLock => (_options.Defects & KnownDefects.StaleReconnectWithoutCtrlrLock) != 0;
 
+    private bool DefectTrustsResponseCid => (_options.Defects & KnownDefects.HostTrustsResponseCid) != 0;
+
     private bool DefectCapsulePostLeak => (_options.Defects & KnownDefects.HostCapsulePostLeak) != 0;
 
     /// <summary>

@@ -161,6 +161,14 @@ public enum KnownDefects
     /// expects it; the qpair then consumes it as a leftover and waits for it until the CM event timeout, and the connect fails.
     /// </summary>
     StaleReconnectWithoutCtrlrLock = 1 << 10,
+
+    /// <summary>
+    /// <c>host-trusts-response-cid</c> (found by this harness, still in SPDK HEAD: docs/findings/011): the host takes the
+    /// CID of a response capsule as an index into its requests without checking it is in range or names a command in
+    /// flight; a response for a free request marks it as answered, and the next command in that slot completes, with the
+    /// stale status, as soon as its capsule is sent.
+    /// </summary>
+    HostTrustsResponseCid = 1 << 11,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -174,17 +182,18 @@ public static class KnownDefectNames
     public const string SrqRecvLost = "srq-recv-lost";
     public const string NoFabricConnectTimeout = "no-fabric-connect-timeout";
     public const string StaleReconnectWithoutCtrlrLock = "stale-reconnect-without-ctrlr-lock";
+    public const string HostTrustsResponseCid = "host-trusts-response-cid";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
-        | KnownDefects.StaleReconnectWithoutCtrlrLock;
+        | KnownDefects.StaleReconnectWithoutCtrlrLock | KnownDefects.HostTrustsResponseCid;
 
     /// <summary>Every defect name, in the order of the flags.</summary>
     public static IReadOnlyList<string> All { get; } = new[]
     {
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
         SrqRecvLost, NoFabricConnectTimeout,
-        StaleReconnectWithoutCtrlrLock,
+        StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -200,6 +209,7 @@ public static class KnownDefectNames
             SrqRecvLost => KnownDefects.SrqRecvLost,
             NoFabricConnectTimeout => KnownDefects.NoFabricConnectTimeout,
             StaleReconnectWithoutCtrlrLock => KnownDefects.StaleReconnectWithoutCtrlrLock,
+            HostTrustsResponseCid => KnownDefects.HostTrustsResponseCid,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
