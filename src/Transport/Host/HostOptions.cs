@@ -102,6 +102,14 @@ public sealed record HostOptions
     /// </summary>
     public long RecvRepostDelayNs { get; init; }
 
+    /// <summary>
+    /// SPDK <c>spdk_nvme_io_qpair_opts.delay_cmd_submit</c>: an I/O qpair of a poll group queues its capsule SENDs and
+    /// response re-posts and posts them as one chain per list at the end of the group's round. Off by default, as the
+    /// library's default (nvme_ctrlr.c:309); SPDK's bdev_nvme turns it on (SPDK_BDEV_NVME_DEFAULT_DELAY_CMD_SUBMIT).
+    /// The admin qpair never batches.
+    /// </summary>
+    public bool DelayCmdSubmit { get; init; }
+
     /// <summary>Known-defect switches (default: the fixed behaviour). Only <see cref="KnownDefectNames.HostDefects"/> concern the host.</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
 

@@ -63,6 +63,11 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         }
 
         work += PollCq();
+        for (var i = 0; i < _qpairs.Count; i++)
+        {
+            work += _qpairs[i].ProcessSubmits(); // HEAD: nvme_rdma_qpair_process_submits over the active qpairs
+        }
+
         for (var i = _qpairs.Count - 1; i >= 0; i--)
         {
             if (_qpairs[i].IsFreed)

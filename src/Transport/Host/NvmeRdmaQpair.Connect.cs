@@ -176,7 +176,7 @@ public sealed partial class NvmeRdmaQpair
             return rc;
         }
 
-        Resources = QpairResources.Create(_ctrlr.Stack.Memory, _ctrlr.Pd!, NumEntries, out rc);
+        Resources = QpairResources.Create(_ctrlr.Stack.Memory, _ctrlr.Pd!, NumEntries, DelayCmdSubmit, out rc);
         if (Resources == null)
         {
             return rc;
@@ -189,6 +189,12 @@ public sealed partial class NvmeRdmaQpair
             {
                 return rc;
             }
+        }
+
+        rc = SubmitRecvs(); // HEAD queues every receive and posts them at once, delay_cmd_submit or not
+        if (rc != Errno.Ok)
+        {
+            return rc;
         }
 
         _staleRetries = 0;
@@ -314,6 +320,7 @@ public sealed partial class NvmeRdmaQpair
             Log("Target did not respond to qpair disconnect.");
         }
 
+        SubmitSends(); // HEAD: nvme_rdma_qpair_flush_send_wrs before counting what is outstanding
         Check.That(Resources == null || Resources.OutstandingCount == 0, InvariantNames.StateTransition, this,
             q => $"{q.Name}: stale connection retried with {q.Resources!.OutstandingCount} command(s) outstanding");
         if (PollGroup != null && Resources is { } r && !IsQuiet(r))

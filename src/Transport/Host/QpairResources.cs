@@ -20,9 +20,11 @@ internal sealed class QpairResources
     private NvmeRdmaRequest? _head;
     private NvmeRdmaRequest? _tail;
 
-    private QpairResources(int entries, DmaBuffer buffer, IMemoryRegion mr)
+    private QpairResources(int entries, DmaBuffer buffer, IMemoryRegion mr, bool batched)
     {
         Entries = entries;
+        SendsToPost = batched ? new SendWorkRequest[entries] : Array.Empty<SendWorkRequest>();
+        RecvsToPost = batched ? new RecvWorkRequest[entries] : Array.Empty<RecvWorkRequest>();
         Buffer = buffer;
         Mr = mr;
         Requests = new NvmeRdmaRequest[entries];
@@ -57,6 +59,18 @@ internal sealed class QpairResources
 
     public int OutstandingCount => Entries - _freeCount;
 
+    /// <summary>SPDK <c>rdma_qp-&gt;send_wrs</c>: capsule SENDs queued with delay_cmd_submit, posted as one chain at the end of the round.</summary>
+    public SendWorkRequest[] SendsToPost { get; }
+
+    /// <summary>Entries of <see cref="SendsToPost"/> in use.</summary>
+    public int SendsToPostCount { get; set; }
+
+    /// <summary>SPDK <c>rdma_qp-&gt;recv_wrs</c>: response receives queued with delay_cmd_submit.</summary>
+    public RecvWorkRequest[] RecvsToPost { get; }
+
+    /// <summary>Entries of <see cref="RecvsToPost"/> in use.</summary>
+    public int RecvsToPostCount { get; set; }
+
     /// <summary>The oldest outstanding request.</summary>
     public NvmeRdmaRequest? Oldest => _head;
 
@@ -65,7 +79,7 @@ internal sealed class QpairResources
     public static int BufferBytes(int entries) => (entries * (NvmeCommand.Size + NvmeCompletion.Size)) + ConnectData.Size;
 
     /// <summary>Allocates and registers the buffer; null and an errno when registration fails (nothing is leaked).</summary>
-    public static QpairResources? Create(IDmaMemory memory, IProtectionDomain pd, int entries, out int rc)
+    public static QpairResources? Create(IDmaMemory memory, IProtectionDomain pd, int entries, bool batched, out int rc)
     {
         var buffer = memory.Allocate(BufferBytes(entries));
         // Commands are sent, responses received, the connect data read by the target (keyed SGL): nothing is written remotely.
@@ -76,7 +90,7 @@ internal sealed class QpairResources
             return null;
         }
 
-        return new QpairResources(entries, buffer, mr!);
+        return new QpairResources(entries, buffer, mr!, batched);
     }
 
     public ulong CommandAddress(int index) => Buffer.Address + (ulong)(index * NvmeCommand.Size);

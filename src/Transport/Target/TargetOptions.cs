@@ -169,6 +169,14 @@ public enum KnownDefects
     /// stale status, as soon as its capsule is sent.
     /// </summary>
     HostTrustsResponseCid = 1 << 11,
+
+    /// <summary>
+    /// <c>host-batched-wrs-on-failure</c> (found by this harness, still in SPDK HEAD: docs/findings/012): with
+    /// delay_cmd_submit, the poll group ignores a failed post of the round's batch (commands stay outstanding without a
+    /// capsule, response buffers are lost), and a qpair that fails in a round keeps that round's queued receives unposted,
+    /// so its disconnect lingers until the 1 s timeout.
+    /// </summary>
+    HostBatchedWrsOnFailure = 1 << 12,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -183,17 +191,18 @@ public static class KnownDefectNames
     public const string NoFabricConnectTimeout = "no-fabric-connect-timeout";
     public const string StaleReconnectWithoutCtrlrLock = "stale-reconnect-without-ctrlr-lock";
     public const string HostTrustsResponseCid = "host-trusts-response-cid";
+    public const string HostBatchedWrsOnFailure = "host-batched-wrs-on-failure";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
-        | KnownDefects.StaleReconnectWithoutCtrlrLock | KnownDefects.HostTrustsResponseCid;
+        | KnownDefects.StaleReconnectWithoutCtrlrLock | KnownDefects.HostTrustsResponseCid | KnownDefects.HostBatchedWrsOnFailure;
 
     /// <summary>Every defect name, in the order of the flags.</summary>
     public static IReadOnlyList<string> All { get; } = new[]
     {
         PendingReadQueueDoubleInsert, LingeringWithoutCtrlrLock, TargetIgnoresRejected, TargetPostFailureReset, HostCapsulePostLeak,
         SrqRecvLost, NoFabricConnectTimeout,
-        StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid,
+        StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid, HostBatchedWrsOnFailure,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -210,6 +219,7 @@ public static class KnownDefectNames
             NoFabricConnectTimeout => KnownDefects.NoFabricConnectTimeout,
             StaleReconnectWithoutCtrlrLock => KnownDefects.StaleReconnectWithoutCtrlrLock,
             HostTrustsResponseCid => KnownDefects.HostTrustsResponseCid,
+            HostBatchedWrsOnFailure => KnownDefects.HostBatchedWrsOnFailure,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
