@@ -96,9 +96,9 @@ public sealed record HostOptions
     public int MemoryRegionsMax { get; init; } = 4096;
 
     /// <summary>
-    /// Fault injection (0 in production): a response buffer's receive is posted again this long after its command
-    /// completed, while the command slot is reused at once — a host whose poller is starved. Responses can then outrun
-    /// receives, and the target's SENDs meet RNR NAKs.
+    /// An explicit fault, not SPDK behaviour (0 in production): SPDK HEAD re-posts a response buffer's receive at its
+    /// RECV completion; with this it is posted this long later — a host whose poller is starved. Responses can then
+    /// outrun receives, and the target's SENDs meet RNR NAKs.
     /// </summary>
     public long RecvRepostDelayNs { get; init; }
 

@@ -313,7 +313,7 @@ public sealed partial class NvmeRdmaQpair
     /// in STALE_CONN_LINGERING before freeing what they point at; otherwise destroy at once. Runs under the
     /// controller lock (the EXITING event poll, or the connect's own event callback).
     /// </summary>
-    private int StaleDisconnected(int rc)
+    internal int StaleDisconnected(int rc)
     {
         if (rc != Errno.Ok)
         {

@@ -92,7 +92,7 @@ public sealed partial class NvmeRdmaQpair
     };
 
     /// <summary>SPDK nvme_rdma_validate_cm_event.</summary>
-    private int ValidateCmEvent(CmEventType expected, CmEvent ev)
+    internal int ValidateCmEvent(CmEventType expected, CmEvent ev)
     {
         if (ev.EventType == expected)
         {
