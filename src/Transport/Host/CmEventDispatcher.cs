@@ -18,6 +18,7 @@ internal sealed class CmEventDispatcher
     private readonly List<CmEvent> _pending;
     private readonly int _pendingMax;
     private readonly string _name;
+    private long _eventsAcked;
 
     public CmEventDispatcher(IRdmaCm cm, ICmEventChannel channel, ControllerLock ctrlrLock, int pendingMax, string name)
     {
@@ -35,7 +36,8 @@ internal sealed class CmEventDispatcher
 
     public long EventsGot { get; private set; }
 
-    public long EventsAcked { get; private set; }
+    /// <summary>Events acked (by the lock holder or, for an unsolicited event, by its owner without the lock: atomic).</summary>
+    public long EventsAcked => Interlocked.Read(ref _eventsAcked);
 
     /// <summary>Events reaped by a thread other than the one owning the event's qpair (handed over through the slot).</summary>
     public long EventsHandedOver { get; private set; }
@@ -124,7 +126,7 @@ internal sealed class CmEventDispatcher
         var rc = _cm.AckEvent(ev);
         Check.That(rc == Errno.Ok, InvariantNames.CompletesOnce, (_name, ev, rc),
             s => $"{s._name}: rdma_ack_cm_event({s.ev}) failed with {Errno.Name(s.rc)}: every CM event must be acked exactly once");
-        EventsAcked++;
+        Interlocked.Increment(ref _eventsAcked);
     }
 
     /// <summary>At controller teardown: nothing parked, every event got was acked.</summary>

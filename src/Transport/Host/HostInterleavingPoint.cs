@@ -8,4 +8,10 @@ public enum HostInterleavingPoint
 
     /// <summary>nvme_rdma_qpair_destroy, after the parked CM events were acked and before rdma_destroy_id.</summary>
     QpairDestroyAfterEventSweep,
+
+    /// <summary>
+    /// nvme_rdma_ctrlr_connect_qpair, after rdma_resolve_addr and before nvme_rdma_process_event_start: the new id's
+    /// ADDR_RESOLVED may already be on the shared channel.
+    /// </summary>
+    ConnectAfterResolveAddr,
 }

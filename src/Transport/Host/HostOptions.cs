@@ -96,11 +96,19 @@ public sealed record HostOptions
     public int MemoryRegionsMax { get; init; } = 4096;
 
     /// <summary>
-    /// Fault injection (0 in production): a response buffer's receive is posted again this long after its command
-    /// completed, while the command slot is reused at once — a host whose poller is starved. Responses can then outrun
-    /// receives, and the target's SENDs meet RNR NAKs.
+    /// An explicit fault, not SPDK behaviour (0 in production): SPDK HEAD re-posts a response buffer's receive at its
+    /// RECV completion; with this it is posted this long later — a host whose poller is starved. Responses can then
+    /// outrun receives, and the target's SENDs meet RNR NAKs.
     /// </summary>
     public long RecvRepostDelayNs { get; init; }
+
+    /// <summary>
+    /// SPDK <c>spdk_nvme_io_qpair_opts.delay_cmd_submit</c>: an I/O qpair of a poll group queues its capsule SENDs and
+    /// response re-posts and posts them as one chain per list at the end of the group's round. Off by default, as the
+    /// library's default (nvme_ctrlr.c:309); SPDK's bdev_nvme turns it on (SPDK_BDEV_NVME_DEFAULT_DELAY_CMD_SUBMIT).
+    /// The admin qpair never batches.
+    /// </summary>
+    public bool DelayCmdSubmit { get; init; }
 
     /// <summary>Known-defect switches (default: the fixed behaviour). Only <see cref="KnownDefectNames.HostDefects"/> concern the host.</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;

@@ -49,6 +49,12 @@ public sealed class NvmeRdmaPollGroup : IDisposable
     /// <summary>The shared CQ (created with the first qpair's QP).</summary>
     internal ICompletionQueue? Cq => _cq;
 
+    /// <summary>SPDK <c>poller-&gt;current_num_wc</c>: the entries the shared CQ was asked for (the provider may round up).</summary>
+    internal int CurrentNumWc => _currentNumWc;
+
+    /// <summary>SPDK <c>poller-&gt;required_num_wc</c>: 2 × the entries of every qpair on the CQ.</summary>
+    internal int RequiredNumWc => _cqEntriesReserved;
+
     /// <summary>Poll rounds run.</summary>
     public long Polls { get; private set; }
 
@@ -63,6 +69,11 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         }
 
         work += PollCq();
+        for (var i = 0; i < _qpairs.Count; i++)
+        {
+            work += _qpairs[i].ProcessSubmits(); // HEAD: nvme_rdma_qpair_process_submits over the active qpairs
+        }
+
         for (var i = _qpairs.Count - 1; i >= 0; i--)
         {
             if (_qpairs[i].IsFreed)

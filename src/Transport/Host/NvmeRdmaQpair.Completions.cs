@@ -7,7 +7,8 @@ namespace Harness.Transport.Host;
 /// <summary>
 /// Completions (SPDK nvme_rdma_process_send_completion / _recv_completion, nvme_rdma_request_ready): a request
 /// completes only when its SEND completion and its response RECV have both arrived, in either order; the response is
-/// matched by CID; its receive is posted again when the request completes (while the qpair is not disconnecting).
+/// matched by CID and copied into the request, and its receive is posted again at once (while the qpair is not
+/// disconnecting), as SPDK HEAD does.
 /// </summary>
 public sealed partial class NvmeRdmaQpair
 {
@@ -94,18 +95,57 @@ public sealed partial class NvmeRdmaQpair
             return ErrorCompletion("RECV", wc);
         }
 
-        NvmeCompletion.TryDecode(r.Response(index), out var cpl);
-        var req = cpl.Cid < r.Entries ? r.Requests[cpl.Cid] : null;
-        if (wc.ByteLen < NvmeCompletion.Size || req == null || !req.Outstanding || (req.Flags & RdmaCompletionFlags.RecvCompleted) != 0)
+        if (wc.ByteLen < NvmeCompletion.Size)
         {
-            Log($"received a response ({wc.ByteLen} bytes) for cid {cpl.Cid}, which is not outstanding");
+            Log($"recv length {wc.ByteLen} less than expected response size");
+            return QpairFailureReason.Remote;
+        }
+
+        // As HEAD (nvme_rdma_process_recv_completion, nvme_rdma.c:3140): the response is copied into the request and its
+        // buffer goes back to the receive queue at once, whether or not the SEND completed yet.
+        NvmeCompletion.TryDecode(r.Response(index), out var cpl);
+        if (_state < NvmeRdmaQpairState.Exiting)
+        {
+            RepostRecv(r, index);
+        }
+
+        if (DefectTrustsResponseCid)
+        {
+            return TrustResponseCid(r, cpl);
+        }
+
+        // HEAD indexes rdma_reqs by the response's CID unchecked (docs/findings/011); the fix: a CID beyond the queue, of a
+        // request not in flight, or answered twice is the target breaking the protocol.
+        var req = cpl.Cid < r.Entries ? r.Requests[cpl.Cid] : null;
+        if (req == null || !req.Outstanding || (req.Flags & RdmaCompletionFlags.RecvCompleted) != 0)
+        {
+            Log($"received a response for cid {cpl.Cid}, which is not outstanding");
             return QpairFailureReason.Remote; // the target broke the protocol: the qpair goes, its commands are aborted
         }
 
         req.Completion = cpl;
-        req.RspIndex = index;
         req.Flags |= RdmaCompletionFlags.RecvCompleted;
         if ((req.Flags & RdmaCompletionFlags.SendCompleted) != 0)
+        {
+            CompleteRequest(r, req, cpl);
+        }
+
+        return QpairFailureReason.None;
+    }
+
+    /// <summary>
+    /// SPDK HEAD's handling (nvme_rdma_process_recv_completion, nvme_rdma.c:3164–3166), kept as
+    /// <see cref="Target.KnownDefects.HostTrustsResponseCid"/>: the CID indexes the requests unchecked, so a CID beyond the
+    /// queue writes outside the array (reported here as queue-integrity), and one naming a free request marks it answered.
+    /// </summary>
+    private QpairFailureReason TrustResponseCid(QpairResources r, in NvmeCompletion cpl)
+    {
+        Check.That(cpl.Cid < r.Entries, InvariantNames.QueueIntegrity, (this, cpl.Cid, r.Entries),
+            s => $"{s.Item1.Name}: response for cid {s.Cid} written into rdma_reqs[{s.Cid}] of {s.Entries} (out of bounds)");
+        var req = r.Requests[cpl.Cid];
+        req.Completion = cpl;
+        req.Flags |= RdmaCompletionFlags.RecvCompleted;
+        if (req.Outstanding && (req.Flags & RdmaCompletionFlags.SendCompleted) != 0)
         {
             CompleteRequest(r, req, cpl);
         }
@@ -124,7 +164,10 @@ public sealed partial class NvmeRdmaQpair
         return wc.Status == WcStatus.RetryExcErr ? QpairFailureReason.Remote : QpairFailureReason.Local;
     }
 
-    /// <summary>Posts response buffer <paramref name="index"/> again, at once or after the injected delay.</summary>
+    /// <summary>
+    /// Posts response buffer <paramref name="index"/> again: at once, as SPDK HEAD; or, as an explicit fault
+    /// (<see cref="HostOptions.RecvRepostDelayNs"/>, a starved poller), after the injected delay.
+    /// </summary>
     private void RepostRecv(QpairResources r, int index)
     {
         if (_options.RecvRepostDelayNs > 0)
@@ -159,19 +202,13 @@ public sealed partial class NvmeRdmaQpair
         return work;
     }
 
-    /// <summary>Completes <paramref name="req"/> exactly once: frees it, re-posts its response buffer, calls back.</summary>
+    /// <summary>Completes <paramref name="req"/> exactly once: frees it and calls back (its response buffer was re-posted at its RECV completion).</summary>
     private void CompleteRequest(QpairResources r, NvmeRdmaRequest req, in NvmeCompletion cpl)
     {
         Check.That(req.Outstanding, InvariantNames.CompletesOnce, (this, req.Id), s => $"{s.Item1.Name}: cid {s.Id} completed twice");
         var callback = req.Callback;
         var context = req.Context;
-        var rsp = req.RspIndex;
         r.Put(req);
-        if (rsp >= 0 && _state < NvmeRdmaQpairState.Exiting)
-        {
-            RepostRecv(r, rsp);
-        }
-
         Completed++;
         callback?.Invoke(context, cpl);
     }

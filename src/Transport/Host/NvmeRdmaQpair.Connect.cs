@@ -51,6 +51,7 @@ public sealed partial class NvmeRdmaQpair
         rc = id!.ResolveAddr(null, _ctrlr.TargetAddress, _options.ResolveTimeoutMs);
         if (rc == Errno.Ok)
         {
+            Interleave(HostInterleavingPoint.ConnectAfterResolveAddr);
             rc = EventStart(CmEventType.AddrResolved, CmWait.AddrResolved);
         }
 
@@ -175,7 +176,7 @@ public sealed partial class NvmeRdmaQpair
             return rc;
         }
 
-        Resources = QpairResources.Create(_ctrlr.Stack.Memory, _ctrlr.Pd!, NumEntries, out rc);
+        Resources = QpairResources.Create(_ctrlr.Stack.Memory, _ctrlr.Pd!, NumEntries, DelayCmdSubmit, out rc);
         if (Resources == null)
         {
             return rc;
@@ -188,6 +189,12 @@ public sealed partial class NvmeRdmaQpair
             {
                 return rc;
             }
+        }
+
+        rc = SubmitRecvs(); // HEAD queues every receive and posts them at once, delay_cmd_submit or not
+        if (rc != Errno.Ok)
+        {
+            return rc;
         }
 
         _staleRetries = 0;
@@ -300,19 +307,77 @@ public sealed partial class NvmeRdmaQpair
         return Errno.Ok;
     }
 
-    /// <summary>SPDK nvme_rdma_stale_conn_disconnected / _complete_disconnect (under the controller lock).</summary>
-    private int StaleDisconnected(int rc)
+    /// <summary>
+    /// SPDK nvme_rdma_stale_conn_disconnected (HEAD nvme_rdma.c:2694): the rejected connection is gone; when its QP
+    /// still has sends or receives on the shared CQ, wait (bounded by the lingering timeout) for their completions
+    /// in STALE_CONN_LINGERING before freeing what they point at; otherwise destroy at once. Runs under the
+    /// controller lock (the EXITING event poll, or the connect's own event callback).
+    /// </summary>
+    internal int StaleDisconnected(int rc)
     {
-        AbortRequests(dnr: false);
-        Destroy();
+        if (rc != Errno.Ok)
+        {
+            Log("Target did not respond to qpair disconnect.");
+        }
+
+        SubmitSends(); // HEAD: nvme_rdma_qpair_flush_send_wrs before counting what is outstanding
+        Check.That(Resources == null || Resources.OutstandingCount == 0, InvariantNames.StateTransition, this,
+            q => $"{q.Name}: stale connection retried with {q.Resources!.OutstandingCount} command(s) outstanding");
+        if (PollGroup != null && Resources is { } r && !IsQuiet(r))
+        {
+            _lingerDeadlineNs = _clock.NowNs + _options.LingeringTimeoutNs;
+            SetState(NvmeRdmaQpairState.StaleConnLingering);
+            return Errno.EAGAIN;
+        }
+
+        return StaleConnCompleteDisconnect(underLock: true);
+    }
+
+    /// <summary>
+    /// SPDK nvme_rdma_ctrlr_connect_qpair_poll, case STALE_CONN_LINGERING (HEAD nvme_rdma.c:1488): once the old QP's
+    /// WRs came back on the shared CQ (or the deadline passed), destroy and go to STALE_CONN. HEAD takes no
+    /// controller lock here, and neither does the port; the state is unreachable in both (a stale reject comes while
+    /// waiting for ESTABLISHED, before any receive or send is posted), so the unlocked destroy cannot race.
+    /// </summary>
+    private int StaleConnLingeringPoll()
+    {
+        var r = Resources;
+        if (r != null && !IsQuiet(r) && _clock.NowNs < _lingerDeadlineNs)
+        {
+            return 0;
+        }
+
+        StaleConnCompleteDisconnect(underLock: false);
+        return 1;
+    }
+
+    /// <summary>SPDK nvme_rdma_stale_conn_complete_disconnect (HEAD nvme_rdma.c:2677): destroy, forget the failure, reconnect after the delay.</summary>
+    private int StaleConnCompleteDisconnect(bool underLock)
+    {
+        Destroy(underLock);
+        FailureReason = QpairFailureReason.None;
         SetState(NvmeRdmaQpairState.StaleConn);
         _staleReconnectAtNs = _clock.NowNs + _options.StaleConnRetryDelayNs;
         return Errno.Ok;
     }
 
+    /// <summary>
+    /// SPDK nvme_rdma_stale_conn_reconnect (HEAD nvme_rdma.c:1440): after the delay, connect again. HEAD calls
+    /// nvme_rdma_ctrlr_connect_qpair here from the poll group without the controller lock, which every other connect
+    /// holds (spdk_nvme_ctrlr_reconnect_io_qpair, spdk_nvme_ctrlr_alloc_io_qpair): the admin thread may then drain
+    /// the new id's ADDR_RESOLVED into the slot between rdma_resolve_addr and nvme_rdma_process_event_start, which
+    /// consumes it as a leftover, and the connect times out (docs/findings/010). The port takes the lock, as the fix
+    /// proposed there; <see cref="Target.KnownDefects.StaleReconnectWithoutCtrlrLock"/> keeps HEAD's behaviour.
+    /// </summary>
     private int StaleConnPoll()
     {
-        if (_clock.NowNs < _staleReconnectAtNs || !TryLock())
+        if (_clock.NowNs < _staleReconnectAtNs)
+        {
+            return 0;
+        }
+
+        var locked = !DefectStaleReconnectWithoutLock || IsAdmin;
+        if (locked && !TryLock())
         {
             return 0;
         }
@@ -320,14 +385,22 @@ public sealed partial class NvmeRdmaQpair
         try
         {
             var rc = StartConnect();
-            if (rc != Errno.Ok)
+            if (rc != Errno.Ok && locked)
             {
                 OnStartConnectFailed(rc);
+            }
+            else if (rc != Errno.Ok)
+            {
+                Log($"connect failed to start: {Errno.Name(rc)}");
+                Fail(QpairFailureReason.ConnectFailed); // HEAD: the poll group fails the qpair, which then takes the lock to disconnect
             }
         }
         finally
         {
-            Unlock();
+            if (locked)
+            {
+                Unlock();
+            }
         }
 
         return 1;

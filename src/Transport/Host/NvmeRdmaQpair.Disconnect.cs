@@ -35,6 +35,7 @@ public sealed partial class NvmeRdmaQpair
     /// </summary>
     private int OnDisconnected(int rc)
     {
+        FlushBatchOnDisconnect();
         if (rc != Errno.Ok)
         {
             Log("Target did not respond to qpair disconnect.");

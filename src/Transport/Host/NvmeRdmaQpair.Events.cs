@@ -92,7 +92,7 @@ public sealed partial class NvmeRdmaQpair
     };
 
     /// <summary>SPDK nvme_rdma_validate_cm_event.</summary>
-    private int ValidateCmEvent(CmEventType expected, CmEvent ev)
+    internal int ValidateCmEvent(CmEventType expected, CmEvent ev)
     {
         if (ev.EventType == expected)
         {
@@ -116,7 +116,10 @@ public sealed partial class NvmeRdmaQpair
         return Ebadmsg;
     }
 
-    /// <summary>SPDK nvme_rdma_qpair_process_cm_event: act on the slot event and ack it. Under the controller lock.</summary>
+    /// <summary>
+    /// SPDK nvme_rdma_qpair_process_cm_event: act on the slot event and ack it. On the owning thread; under the
+    /// controller lock while connecting or disconnecting, without it for an unsolicited event (as HEAD).
+    /// </summary>
     internal int ProcessCmEvent()
     {
         if (Evt is not { } ev)

@@ -24,6 +24,8 @@ public sealed partial class NvmeRdmaQpair
                 return work;
             case NvmeRdmaQpairState.StaleConn:
                 return work + StaleConnPoll();
+            case NvmeRdmaQpairState.StaleConnLingering:
+                return work + StaleConnLingeringPoll();
             case NvmeRdmaQpairState.Running:
                 return work + RunningPoll();
             case < NvmeRdmaQpairState.Running:
@@ -193,26 +195,22 @@ public sealed partial class NvmeRdmaQpair
 
     /// <summary>
     /// A connected qpair (FABRIC_CONNECT_SEND/POLL or RUNNING) consumes an unsolicited event parked in its slot, e.g. the
-    /// target's DISCONNECTED, as SPDK's poll group does for every connected qpair each round. (Before RUNNING was
+    /// target's DISCONNECTED, as SPDK's poll group does for every connected qpair each round (before RUNNING was
     /// checked alone, a DISCONNECTED during the Fabrics Connect stayed parked and the qpair waited for the command's
-    /// timeout; found by the Coyote target scenario ErrorDrainRacingReceives.)
+    /// timeout; found by the Coyote target scenario ErrorDrainRacingReceives). Without the controller lock, as HEAD
+    /// (nvme_rdma_poll_group_process_completions, nvme_rdma.c:3944, and nvme_rdma_qpair_process_completions:3368 call
+    /// nvme_rdma_qpair_process_cm_event unlocked): the slot is a hand-off, written by the lock holder only while empty
+    /// and emptied only by the owner, and nothing else the consumption touches is shared.
     /// </summary>
     private int ProcessUnsolicitedEvent()
     {
-        if (Evt == null || !TryLock())
+        if (Evt == null)
         {
             return 0;
         }
 
-        try
-        {
-            ProcessCmEvent();
-            return 1;
-        }
-        finally
-        {
-            Unlock();
-        }
+        ProcessCmEvent();
+        return 1;
     }
 
     private void CheckTimeout()

@@ -148,7 +148,7 @@ public sealed partial class NvmeRdmaQpair
         req.Callback = callback;
         req.Context = context;
         req.DeadlineNs = _clock.NowNs + (IsAdmin ? _options.AdminTimeoutNs : _options.IoTimeoutNs);
-        var rc = qp.PostSend(new ReadOnlySpan<SendWorkRequest>(in wr), out _);
+        var rc = PostCapsule(qp, wr);
         if (rc != Errno.Ok && DefectCapsulePostLeak)
         {
             // SPDK HEAD (non-batched submission, docs/findings/003): nvme_rdma_reset_failed_sends gives the send back, but
@@ -183,7 +183,7 @@ public sealed partial class NvmeRdmaQpair
     {
         var wr = new RecvWorkRequest { WrId = HostWrId.Recv(Serial, Generation, index), NumSge = 1 };
         wr.SgList[0] = new Sge(r.ResponseAddress(index), NvmeCompletion.Size, r.Mr.Lkey);
-        var rc = CmId!.Qp!.PostRecv(new ReadOnlySpan<RecvWorkRequest>(in wr), out _);
+        var rc = QueueOrPostRecv(r, wr);
         if (rc == Errno.Ok)
         {
             r.RecvPosted[index] = true;

@@ -143,6 +143,10 @@ public sealed partial class NvmeRdmaQpair
 
     private bool DefectLingeringWithoutLock => (_options.Defects & KnownDefects.LingeringWithoutCtrlrLock) != 0;
 
+    private bool DefectStaleReconnectWithoutLock => (_options.Defects & KnownDefects.StaleReconnectWithoutCtrlrLock) != 0;
+
+    private bool DefectTrustsResponseCid => (_options.Defects & KnownDefects.HostTrustsResponseCid) != 0;
+
     private bool DefectCapsulePostLeak => (_options.Defects & KnownDefects.HostCapsulePostLeak) != 0;
 
     /// <summary>
@@ -191,7 +195,8 @@ public sealed partial class NvmeRdmaQpair
         var r = Resources;
         return next switch
         {
-            NvmeRdmaQpairState.Initializing => (CmId != null && r == null && _ctrlr.Lock.IsHeldBy(Owner), "a new CM id, no resources, the controller lock"),
+            NvmeRdmaQpairState.Initializing => (CmId != null && r == null && (_ctrlr.Lock.IsHeldBy(Owner) || (from == NvmeRdmaQpairState.StaleConn && DefectStaleReconnectWithoutLock)),
+                "a new CM id, no resources, the controller lock"),
             NvmeRdmaQpairState.FabricConnectSend => (Connected && r != null && r.CurrentNumRecvs == NumEntries, "RDMA connected with every receive posted"),
             NvmeRdmaQpairState.FabricConnectPoll => (r != null && r.OutstandingCount == 1, "the Fabrics Connect command outstanding"),
             NvmeRdmaQpairState.Running => (Connected && _connectStatus == ConnectStatus.Succeeded && FailureReason == QpairFailureReason.None, "a successful Fabrics Connect"),
@@ -199,6 +204,7 @@ public sealed partial class NvmeRdmaQpair
             NvmeRdmaQpairState.Lingering => (r != null && (r.CurrentNumSends + r.CurrentNumRecvs > 0 || NeedDestroy), "outstanding WRs or a pending device removal"),
             NvmeRdmaQpairState.Exited => (from == NvmeRdmaQpairState.Exiting || r == null || IsQuiet(r) || _clock.NowNs >= _lingerDeadlineNs,
                 "no outstanding WRs or the lingering deadline passed"),
+            NvmeRdmaQpairState.StaleConnLingering => (r != null && !IsQuiet(r), "the stale connection's QP with WRs outstanding"),
             NvmeRdmaQpairState.StaleConn => (CmId == null && r == null, "the stale connection's resources destroyed"),
             _ => (true, string.Empty),
         };

@@ -1,8 +1,8 @@
 namespace Harness.Transport.Host;
 
 /// <summary>
-/// States of a host RDMA qpair, SPDK's <c>enum nvme_rdma_qpair_state</c> in SPDK's order (without SPDK's
-/// STALE_CONN_LINGERING and AUTHENTICATING, which this host does not model). Code compares states with
+/// States of a host RDMA qpair, SPDK's <c>enum nvme_rdma_qpair_state</c> in SPDK HEAD's order (without SPDK's
+/// AUTHENTICATING: this host does not do in-band authentication). Code compares states with
 /// <c>&lt;</c>/<c>&gt;=</c>: "state &gt;= Exiting" means disconnecting, "state &lt; Running" not yet connected.
 /// </summary>
 public enum NvmeRdmaQpairState
@@ -12,6 +12,12 @@ public enum NvmeRdmaQpairState
 
     /// <summary>The target rejected the connection as stale; resources are gone and a reconnect is scheduled.</summary>
     StaleConn,
+
+    /// <summary>
+    /// The target rejected the connection as stale and the old QP still had WRs on the shared CQ: their completions
+    /// are awaited (bounded) before the resources are destroyed and STALE_CONN is entered (SPDK HEAD f364e3f872).
+    /// </summary>
+    StaleConnLingering,
 
     /// <summary>CM work in progress: address, route, connect, waiting for ESTABLISHED.</summary>
     Initializing,

@@ -7,7 +7,8 @@ public static class NvmeRdmaQpairStates
     /// True when <paramref name="from"/> → <paramref name="to"/> is a transition the host makes. Connecting goes
     /// INVALID/STALE_CONN/EXITED → INITIALIZING → FABRIC_CONNECT_SEND → FABRIC_CONNECT_POLL → RUNNING; any state
     /// before EXITING may start a disconnect; EXITING ends in LINGERING, EXITED, or (stale connection retry)
-    /// STALE_CONN; LINGERING ends in EXITED. Nothing else, and no state to itself.
+    /// STALE_CONN_LINGERING or STALE_CONN; LINGERING ends in EXITED, STALE_CONN_LINGERING in STALE_CONN. Nothing else,
+    /// and no state to itself (SPDK HEAD nvme_rdma.c: nvme_rdma_stale_conn_disconnected, nvme_rdma_ctrlr_connect_qpair_poll).
     /// </summary>
     public static bool IsLegal(NvmeRdmaQpairState from, NvmeRdmaQpairState to) => to switch
     {
@@ -18,7 +19,8 @@ public static class NvmeRdmaQpairStates
         NvmeRdmaQpairState.Exiting => from < NvmeRdmaQpairState.Exiting,
         NvmeRdmaQpairState.Lingering => from == NvmeRdmaQpairState.Exiting,
         NvmeRdmaQpairState.Exited => from is NvmeRdmaQpairState.Exiting or NvmeRdmaQpairState.Lingering,
-        NvmeRdmaQpairState.StaleConn => from == NvmeRdmaQpairState.Exiting,
+        NvmeRdmaQpairState.StaleConnLingering => from == NvmeRdmaQpairState.Exiting,
+        NvmeRdmaQpairState.StaleConn => from is NvmeRdmaQpairState.Exiting or NvmeRdmaQpairState.StaleConnLingering,
         _ => false,
     };
 
@@ -27,6 +29,7 @@ public static class NvmeRdmaQpairStates
     {
         NvmeRdmaQpairState.Invalid => "NVME_RDMA_QPAIR_STATE_INVALID",
         NvmeRdmaQpairState.StaleConn => "NVME_RDMA_QPAIR_STATE_STALE_CONN",
+        NvmeRdmaQpairState.StaleConnLingering => "NVME_RDMA_QPAIR_STATE_STALE_CONN_LINGERING",
         NvmeRdmaQpairState.Initializing => "NVME_RDMA_QPAIR_STATE_INITIALIZING",
         NvmeRdmaQpairState.FabricConnectSend => "NVME_RDMA_QPAIR_STATE_FABRIC_CONNECT_SEND",
         NvmeRdmaQpairState.FabricConnectPoll => "NVME_RDMA_QPAIR_STATE_FABRIC_CONNECT_POLL",

@@ -19,9 +19,7 @@ internal sealed class NvmeRdmaRequest
 
     public RdmaCompletionFlags Flags { get; set; }
 
-    /// <summary>Index of the response that carried the completion (held until the SEND completes too), or -1.</summary>
-    public int RspIndex { get; set; } = -1;
-
+    /// <summary>The response's copy (SPDK <c>rdma_req-&gt;cpl</c>): its buffer was re-posted when it arrived.</summary>
     public NvmeCompletion Completion { get; set; }
 
     public byte Opcode { get; set; }
@@ -41,7 +39,6 @@ internal sealed class NvmeRdmaRequest
     {
         Outstanding = false;
         Flags = RdmaCompletionFlags.None;
-        RspIndex = -1;
         Completion = default;
         Callback = null;
         Context = null;

@@ -209,6 +209,30 @@ public enum KnownDefects
     /// (ctrlr.c:942), so a second CONNECT (after a first one failed) underflows the count the I/O placement reads.
     /// </summary>
     ConnectCountedTwice = 1 << 22,
+
+    /// <summary>
+    /// <c>stale-reconnect-without-ctrlr-lock</c> (found by this harness, still in SPDK HEAD: docs/findings/010): an I/O
+    /// qpair's reconnect after a stale-connection reject runs on its poll group without the controller lock, so another
+    /// thread draining the shared CM channel can park the new id's ADDR_RESOLVED in the qpair's slot before the qpair
+    /// expects it; the qpair then consumes it as a leftover and waits for it until the CM event timeout, and the connect fails.
+    /// </summary>
+    StaleReconnectWithoutCtrlrLock = 1 << 11,
+
+    /// <summary>
+    /// <c>host-trusts-response-cid</c> (found by this harness, still in SPDK HEAD: docs/findings/011): the host takes the
+    /// CID of a response capsule as an index into its requests without checking it is in range or names a command in
+    /// flight; a response for a free request marks it as answered, and the next command in that slot completes, with the
+    /// stale status, as soon as its capsule is sent.
+    /// </summary>
+    HostTrustsResponseCid = 1 << 12,
+
+    /// <summary>
+    /// <c>host-batched-wrs-on-failure</c> (found by this harness, still in SPDK HEAD: docs/findings/012): with
+    /// delay_cmd_submit, the poll group ignores a failed post of the round's batch (commands stay outstanding without a
+    /// capsule, response buffers are lost), and a qpair that fails in a round keeps that round's queued receives unposted,
+    /// so its disconnect lingers until the 1 s timeout.
+    /// </summary>
+    HostBatchedWrsOnFailure = 1 << 13,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -228,9 +252,13 @@ public static class KnownDefectNames
     public const string DisconnectMessageAfterDestroy = "disconnect-message-after-destroy";
     public const string QpairInitFailureLeak = "qpair-init-failure-leak";
     public const string ConnectCountedTwice = "connect-counted-twice";
+    public const string StaleReconnectWithoutCtrlrLock = "stale-reconnect-without-ctrlr-lock";
+    public const string HostTrustsResponseCid = "host-trusts-response-cid";
+    public const string HostBatchedWrsOnFailure = "host-batched-wrs-on-failure";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
-    public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak;
+    public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
+        | KnownDefects.StaleReconnectWithoutCtrlrLock | KnownDefects.HostTrustsResponseCid | KnownDefects.HostBatchedWrsOnFailure;
 
     /// <summary>Every defect name, in the order of the flags.</summary>
     public static IReadOnlyList<string> All { get; } = new[]
@@ -239,6 +267,7 @@ public static class KnownDefectNames
         SrqRecvLost, NoFabricConnectTimeout, DescriptorListOffsetScaled, DescriptorCountUnchecked, C2hWrsExceedSendDepth,
         CapsuleLengthUnchecked,
         DisconnectMessageAfterDestroy, QpairInitFailureLeak, ConnectCountedTwice,
+        StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid, HostBatchedWrsOnFailure,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -260,6 +289,9 @@ public static class KnownDefectNames
             DisconnectMessageAfterDestroy => KnownDefects.DisconnectMessageAfterDestroy,
             QpairInitFailureLeak => KnownDefects.QpairInitFailureLeak,
             ConnectCountedTwice => KnownDefects.ConnectCountedTwice,
+            StaleReconnectWithoutCtrlrLock => KnownDefects.StaleReconnectWithoutCtrlrLock,
+            HostTrustsResponseCid => KnownDefects.HostTrustsResponseCid,
+            HostBatchedWrsOnFailure => KnownDefects.HostBatchedWrsOnFailure,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

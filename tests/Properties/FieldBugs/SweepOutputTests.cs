@@ -101,19 +101,19 @@ public sealed class SweepOutputTests : IDisposable
     {
         var outDir = Path.Combine(_dir.FullName, "failures");
 
-        var run = HarnessRun.Of("sweep", "--seeds", "32", "--defect", KnownDefectNames.LingeringWithoutCtrlrLock, "--minimise", "1", "--out", outDir);
+        var run = HarnessRun.Of("sweep", "--seeds", "40", "--defect", KnownDefectNames.LingeringWithoutCtrlrLock, "--minimise", "1", "--out", outDir);
 
         Assert.True(run.Exit == 1, run.ToString());
-        Assert.Contains("FAIL seed 32: hang: ", run.Stdout, StringComparison.Ordinal);
-        var scenario = Path.Combine(outDir, "sweep-seed-32.json");
-        Assert.Contains($"  seed 32: scenario saved, minimised (minimised from 500 I/Os", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("FAIL seed 40: hang: ", run.Stdout, StringComparison.Ordinal);
+        var scenario = Path.Combine(outDir, "sweep-seed-40.json");
+        Assert.Contains($"  seed 40: scenario saved, minimised (minimised from 500 I/Os", run.Stdout, StringComparison.Ordinal);
         Assert.Contains($"its replay breaks hang again): harness replay {scenario}", run.Stdout, StringComparison.Ordinal);
         var replay = HarnessRun.Of("replay", scenario);
         Assert.True(replay.Exit == 0, replay.ToString());
     }
 
     [Theory]
-    [InlineData(32, KnownDefectNames.LingeringWithoutCtrlrLock, 1)] // the host defect and the admin thread's preemptions matter here
+    [InlineData(40, KnownDefectNames.LingeringWithoutCtrlrLock, 1)] // the host defect and the admin thread's preemptions matter here
     [InlineData(3, null, 0)]
     public void A_run_in_scenario_form_replays_the_run_itself_with_its_trace_hash(int seed, string? defect, int exit)
     {

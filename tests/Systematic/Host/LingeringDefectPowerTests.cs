@@ -14,8 +14,12 @@ namespace Harness.Tests.Systematic.Host;
 /// </summary>
 public sealed class LingeringDefectPowerTests(ITestOutputHelper output)
 {
-    /// <summary>Schedules the defective host may take before the test fails (measured median: docs/systematic.md).</summary>
-    public const uint ProofIterations = 400;
+    /// <summary>
+    /// Schedules the defective host may take before the test fails (docs/systematic.md). 400 found it at schedule 123
+    /// until the host re-posted response receives at their RECV completion, as SPDK HEAD (issue 16): the schedules
+    /// changed, and seed 1 now needs more than 400 and at most 1500 (measured once, 2026-12-06).
+    /// </summary>
+    public const uint ProofIterations = 1500;
 
     private const string Scenario = nameof(HostScenarios.ControllerDeletionRacingEventPolling);
 
