@@ -167,6 +167,30 @@ public sealed class SimContext : IVerbsContext
         }
     }
 
+    /// <summary>
+    /// ibv_destroy_qp: the kernel drops the destroyed QP's events that were not yet read (ib_uverbs_release_uevent), so
+    /// no consumer can ever get an event naming a QP it destroyed. Caller holds the gate. Returns how many were dropped.
+    /// </summary>
+    internal int DropQueuedAsyncEvents(SimQp qp)
+    {
+        var dropped = 0;
+        for (var n = _asyncEvents.Count; n > 0; n--)
+        {
+            var ev = _asyncEvents.Dequeue();
+            if (ReferenceEquals(ev.Qp, qp))
+            {
+                dropped++;
+                continue;
+            }
+
+            _asyncEvents.Enqueue(ev); // the others keep their order
+        }
+
+        qp.QueuedAsyncEvents -= dropped;
+        SimCheck.That(qp.QueuedAsyncEvents == 0, World, "async-events-dropped-at-destroy", qp, "queued async events of the QP left after ibv_destroy_qp dropped them");
+        return dropped;
+    }
+
     /// <summary>Queues an async event and traces it. Caller holds the gate.</summary>
     internal void RaiseAsyncEvent(AsyncEvent ev)
     {

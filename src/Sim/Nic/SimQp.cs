@@ -194,6 +194,7 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
             VerbsContract.That(!Destroyed, World, VerbsContract.DestroyedTwice, this, "ibv_destroy_qp");
             WaitUntilAsyncEventsAcked();
             Destroyed = true;
+            var dropped = _pd.Context.DropQueuedAsyncEvents(this);
             Device.RemoveQp(QpNum);
             _sendCq.RemoveUser();
             _recvCq.RemoveUser();
@@ -203,7 +204,7 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
             }
 
             _pd.Release();
-            World.Record(new TraceRecord { Kind = TraceKind.QpState, Node = HostName, Qp = QpNum, Op = State.ToName(), Text = "destroy" });
+            World.Record(new TraceRecord { Kind = TraceKind.QpState, Node = HostName, Qp = QpNum, Op = State.ToName(), Text = dropped == 0 ? "destroy" : $"destroy ({dropped} unread async event(s) dropped)" });
             return Errno.Ok;
         }
     }

@@ -498,12 +498,10 @@ public sealed partial class NvmfRdmaTransport
         _log.Notice(ev.Qp?.QpContext as RdmaQpair, $"Async event: {ev.EventType.ToVerbsString()}");
         var qpair = ev.Qp?.QpContext as RdmaQpair;
         _observer?.OnAsyncEvent(qpair, ev.EventType);
-        if (qpair is { Freed: true })
-        {
-            // Queued before its QP was destroyed: the kernel drops a destroyed QP's unread events
-            // (ib_uverbs_release_uevent), so SPDK never sees one; the simulator still delivers it.
-            return;
-        }
+        // The kernel drops a destroyed QP's unread events (ib_uverbs_release_uevent; the simulator too) and
+        // ibv_destroy_qp waits for the acks of those read: an event naming a freed qpair is a use after free in SPDK.
+        Check.That(qpair is not { Freed: true }, InvariantNames.ObjectLifetime, ev.EventType,
+            t => $"async event {t.ToVerbsString()} for a qpair already freed");
 
         switch (ev.EventType)
         {

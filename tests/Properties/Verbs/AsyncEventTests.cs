@@ -34,6 +34,21 @@ public sealed class AsyncEventTests
     }
 
     [Fact]
+    public void Destroying_a_qp_drops_its_unread_async_events()
+    {
+        // The kernel drops a destroyed QP's events nobody read yet (ib_uverbs_release_uevent): a consumer can never get
+        // an event naming a QP it destroyed. Before the fix the simulator delivered them.
+        using var pair = ConnectedPair.Create(serverSrq: true);
+        var s = pair.Server;
+        ConnectedPair.Check(s.Qp.Modify(new QpAttr { QpState = QpState.Err }, QpAttrMask.State), "modify_qp to ERR");
+        ConnectedPair.Check(s.Qp.Destroy(), "ibv_destroy_qp with its LAST_WQE_REACHED unread");
+
+        var events = Drain(s.Context);
+        Assert.True(events.All(e => !ReferenceEquals(e.Qp, s.Qp)),
+            $"server async events after its QP was destroyed: [{Names(events)}]; none may name the destroyed QP");
+    }
+
+    [Fact]
     public void Qp_without_srq_entering_err_raises_no_last_wqe_reached()
     {
         using var pair = ConnectedPair.Create();
