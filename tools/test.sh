@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages some tests need: the native backend's ABI conformance test compiles a C program against rdma-core's
 # headers with gcc (tests/Properties/Native), and the no-device tests load libibverbs.so.1 / librdmacm.so.1; the
-# core-dump tests (tests/Properties/FieldBugs) build a C fixture with gcc, dump it with gcore and read it with gdb.
-REQUIRED_PACKAGES=(libibverbs-dev librdmacm-dev gcc gdb)
+# core-dump tests (tests/Properties/FieldBugs) build a C fixture with gcc, dump it with gcore and read it with gdb; the
+# packet-capture tests (tests/Properties/Wire) decode the simulator's pcap with Wireshark's tshark.
+REQUIRED_PACKAGES=(libibverbs-dev librdmacm-dev gcc gdb tshark)
 missing=()
 for p in "${REQUIRED_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -16,6 +17,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing missing packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
+  # tshark's package asks whether non-root users may capture; no one captures here, so the answer is no, asked of no one.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 

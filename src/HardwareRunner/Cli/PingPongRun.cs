@@ -57,7 +57,9 @@ internal static class PingPongRun
         int exit;
         using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = plan }, trace?.Trace))
         {
+            var capture = RunOutputs.AttachCapture(settings, backend.Fabric);
             exit = Run(settings, options, backend, stdout, stderr, progress);
+            exit = RunOutputs.WritePcap(settings, capture, exit, stdout, stderr);
         }
 
         return RunOutputs.CloseTrace(trace, exit, stderr);

@@ -4,6 +4,7 @@ using Harness.HardwareRunner.Scenarios;
 using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
 using Harness.Sim.Tracing;
+using Harness.Sim.Wire;
 using Harness.Transport.Target;
 
 namespace Harness.HardwareRunner.Cli;
@@ -17,7 +18,7 @@ namespace Harness.HardwareRunner.Cli;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static int Execute(string path, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr)
+    public static int Execute(string path, IReadOnlyList<string> defectNames, string? tracePath, string? pcapPath, TextWriter stdout, TextWriter stderr)
     {
         var defects = KnownDefectNames.Fold(defectNames);
         var unlisted = new List<string>();
@@ -42,11 +43,23 @@ internal static class ReplayCommand
             return Usage(stderr, traceProblem);
         }
 
+        if (pcapPath != null && (files.Count != 1 || Directory.Exists(path)))
+        {
+            return Usage(stderr, $"--pcap {pcapPath}: applies to one scenario file, not to a folder");
+        }
+
+        if (OutputPath.Problem(pcapPath, "--pcap", "the capture") is { } pcapProblem)
+        {
+            return Usage(stderr, pcapProblem);
+        }
+
         var tally = new Tally { Bad = unlisted.Count };
         unlisted.ForEach(problem => stderr.WriteLine($"harness replay: {problem}"));
         foreach (var document in Load(files, stderr, tally))
         {
-            tally.Count(RunOne(document, defects, defectNames, tracePath, stdout, stderr, tally));
+            var capture = pcapPath == null ? null : new WireCapture();
+            var status = RunOne(document, defects, defectNames, tracePath, capture, stdout, stderr, tally);
+            tally.Count(WritePcap(pcapPath, capture, status, stdout, stderr));
         }
 
         tally.Report(stdout, stderr);
@@ -104,7 +117,25 @@ internal static class ReplayCommand
     }
 
     /// <summary>Null when the scenario met its expectation, else the exit code it contributes.</summary>
-    private static int? RunOne(ScenarioDocument document, KnownDefects defects, IReadOnlyList<string> defectNames, string? tracePath, TextWriter stdout, TextWriter stderr, Tally tally)
+    /// <summary>Writes the capture after a run (whatever its verdict); a capture that cannot be written makes the run's status 2.</summary>
+    private static int? WritePcap(string? path, WireCapture? capture, int? status, TextWriter stdout, TextWriter stderr)
+    {
+        if (path == null || capture == null || status == HarnessProgram.ExitUsage)
+        {
+            return status;
+        }
+
+        if (OutputPath.WriteProblem(path, "--pcap", "the capture", () => capture.Save(path)) is { } problem)
+        {
+            stderr.WriteLine($"harness replay: {problem}");
+            return HarnessProgram.ExitUsage;
+        }
+
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pcap: {capture.Frames} frames written to {path}"));
+        return status;
+    }
+
+    private static int? RunOne(ScenarioDocument document, KnownDefects defects, IReadOnlyList<string> defectNames, string? tracePath, WireCapture? capture, TextWriter stdout, TextWriter stderr, Tally tally)
     {
         var s = document.Scenario;
         stdout.WriteLine($"scenario {s.Name} ({document.File}): expect {s.Expect}; seed {s.EffectiveSeed}; defects {Defects(s, defectNames)}");
@@ -116,7 +147,7 @@ internal static class ReplayCommand
         ScenarioOutcome outcome;
         try
         {
-            outcome = ScenarioRunner.Run(document, new ScenarioRunOptions { ExtraDefects = defects, Trace = trace }, stdout.WriteLine);
+            outcome = ScenarioRunner.Run(document, new ScenarioRunOptions { ExtraDefects = defects, Trace = trace, Capture = capture }, stdout.WriteLine);
         }
         catch (ScenarioFormatException e)
         {

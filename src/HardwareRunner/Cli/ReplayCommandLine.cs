@@ -16,12 +16,18 @@ internal sealed class ReplayCommandLine
 
     private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE (one scenario file only)." };
 
+    private readonly Option<string> _pcap = new("--pcap")
+    {
+        HelpName = "FILE",
+        Description = "Write the simulated fabric's traffic to FILE as a pcap of RoCEv2 frames that Wireshark decodes as NVMe-oF (one scenario file only; not for initial-state scenarios).",
+    };
+
     /// <summary>The <c>replay</c> command, whose action runs <see cref="ReplayCommand.Execute"/>.</summary>
     public Command Build(TextWriter stdout, TextWriter stderr)
     {
         var replay = new Command("replay", "Replay a scenario file (or a folder of them) exactly; exit 0 when every scenario's expectation (must-pass, must-detect: <invariant>) is met, 1 when not, 2 when a file is bad (each bad file is named; the valid ones still run).")
         {
-            _path, _defect, _trace,
+            _path, _defect, _trace, _pcap,
         };
         _defect.Validators.Add(result =>
         {
@@ -33,7 +39,7 @@ internal sealed class ReplayCommandLine
                 }
             }
         });
-        replay.SetAction(parse => ReplayCommand.Execute(parse.GetValue(_path)!, parse.GetValue(_defect) ?? Array.Empty<string>(), parse.GetValue(_trace), stdout, stderr));
+        replay.SetAction(parse => ReplayCommand.Execute(parse.GetValue(_path)!, parse.GetValue(_defect) ?? Array.Empty<string>(), parse.GetValue(_trace), parse.GetValue(_pcap), stdout, stderr));
         return replay;
     }
 }

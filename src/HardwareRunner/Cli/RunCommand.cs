@@ -30,6 +30,11 @@ internal static class RunCommand
 
         if (settings.Backend == BackendNames.Ibverbs)
         {
+            if (settings.PcapPath != null)
+            {
+                return Usage(stderr, "--pcap: only the simulator's fabric is captured by the harness; on hardware capture the RoCE traffic with the NIC's tools (ibdump, or tcpdump on the RDMA device's interface; docs/hardware.md)");
+            }
+
             return RunHardware.Execute(settings, stdout, stderr);
         }
 

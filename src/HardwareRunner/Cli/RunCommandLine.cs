@@ -44,6 +44,12 @@ internal sealed class RunCommandLine
 
     private readonly Option<string[]> _defect = Defects();
     private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE." };
+    private readonly Option<string> _pcap = new("--pcap")
+    {
+        HelpName = "FILE",
+        Description = "Simulator: write the simulated fabric's traffic to FILE as a pcap of RoCEv2 frames (CM MADs with the NVMe-oF private data, every transmission and retransmission, ACKs/NAKs, READ responses; virtual timestamps) that Wireshark/tshark decode as NVMe-oF (docs/reproducing-field-bugs.md).",
+    };
+
     private readonly Option<string> _junit = new("--junit") { HelpName = "FILE", Description = "Write a JUnit XML report of the run to FILE (hardware runs: fault actions as cases, NIC counter deltas as properties)." };
 
     private readonly Option<string> _device = new("--device") { HelpName = "NAME", Description = "ibverbs: the RDMA device (e.g. mlx5_0, rxe0) whose port carries --addr." };
@@ -61,7 +67,7 @@ internal sealed class RunCommandLine
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _faults, _defect, _trace, _junit,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _faults, _defect, _trace, _pcap, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
@@ -85,6 +91,7 @@ internal sealed class RunCommandLine
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
         TracePath = parse.GetValue(_trace),
+        PcapPath = parse.GetValue(_pcap),
         JunitPath = parse.GetValue(_junit),
         Device = parse.GetValue(_device),
         Role = parse.GetValue(_role),

@@ -53,6 +53,9 @@ public sealed record RunSettings
     /// <summary>Where to write the JSONL trace, or null.</summary>
     public string? TracePath { get; init; }
 
+    /// <summary><c>--pcap</c>: where to write the simulated fabric's packet capture, or null (nothing is captured).</summary>
+    public string? PcapPath { get; init; }
+
     /// <summary>
     /// Counts what the run reached (state transitions, fault sites, error paths, events × states) into this map, or null
     /// (the default: nothing is counted). Set by <c>harness sweep --coverage</c> for each seed; not part of the replay command.

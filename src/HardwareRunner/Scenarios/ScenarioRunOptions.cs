@@ -11,4 +11,7 @@ public sealed record ScenarioRunOptions
 
     /// <summary>The trace to record into (null: hashed only).</summary>
     public Trace? Trace { get; init; }
+
+    /// <summary>The packet capture the scenario's fabric reports to (<c>harness replay --pcap</c>), or null.</summary>
+    public Sim.Wire.WireCapture? Capture { get; init; }
 }

@@ -28,12 +28,14 @@ public static class ScenarioRunner
         if (s.Random != null)
         {
             using var random = new RandomRun(document, defects, trace);
+            random.Fabric.Capture = options.Capture;
             faultLine?.Invoke(random.FaultLine);
             var violation = Crashes(random.Run);
             return Outcome(s, expectation, violation, random.Fabric, random.Summary(), Array.Empty<string>());
         }
 
         using var run = new CommandRun(s, defects, trace);
+        run.Fabric.Capture = options.Capture;
         faultLine?.Invoke("faults: " + (ScenarioText.DescribeFaults(s) is { Length: > 0 } f ? f : "none scripted"));
         var broken = Crashes(run.Run);
         return Outcome(s, expectation, broken, run.Fabric, run.Summary(), run.Notes);

@@ -178,6 +178,11 @@ public sealed partial class SimCmId
             LocalParam = param;
             SetState(CmIdState.Connecting);
             var remote = Fabric.FindHost(PeerAddress!.Address);
+            if (remote != null)
+            {
+                CaptureReq(remote);
+            }
+
             if (remote == null || remote.Device.Removed || remote.Device.PortState != PortState.Active)
             {
                 World.Schedule(ConnectTimeoutNsMax, this, EvUnreachable);
@@ -187,6 +192,7 @@ public sealed partial class SimCmId
             var listener = Fabric.FindListener(PeerAddress);
             if (listener == null)
             {
+                CaptureRemoteRej(remote, CmRejectReason.InvalidServiceId);
                 World.Schedule(Fabric.Options.LinkLatencyNs * 2, this, EvRejArrived, CmRejectReason.InvalidServiceId);
                 return Errno.Ok;
             }
@@ -195,6 +201,7 @@ public sealed partial class SimCmId
             {
                 // As the kernel CM's cm_req_handler on a REQ whose QPN it still has connected: it rejects the REQ itself
                 // (IB_CM_REJ_STALE_CONN), the listener never hears of it.
+                CaptureRemoteRej(remote, CmRejectReason.StaleConn);
                 World.Schedule(Fabric.Options.LinkLatencyNs * 2, this, EvRejArrived, CmRejectReason.StaleConn);
                 return Errno.Ok;
             }
@@ -231,6 +238,7 @@ public sealed partial class SimCmId
             if (rc == Errno.Ok)
             {
                 SetState(CmIdState.Accepting);
+                CaptureRep();
                 World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvRepArrived);
             }
 
@@ -247,6 +255,7 @@ public sealed partial class SimCmId
         QpImpl?.ForceError("rdma_accept failed");
         LocalParam = new ConnParam { PrivateData = ReadOnlyMemory<byte>.Empty };
         SetState(CmIdState.Closed);
+        CaptureRej(Peer!, CmRejectReason.ConsumerReject, fromPassive: true, ReadOnlySpan<byte>.Empty);
         World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvRejArrived, CmRejectReason.ConsumerReject);
     }
 
@@ -263,6 +272,7 @@ public sealed partial class SimCmId
             {
                 LocalParam = new ConnParam { PrivateData = privateData.ToArray() };
                 SetState(CmIdState.Closed);
+                CaptureRej(Peer!, CmRejectReason.ConsumerReject, fromPassive: true, privateData);
                 World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvRejArrived, CmRejectReason.ConsumerReject);
             }
 
@@ -299,6 +309,7 @@ public sealed partial class SimCmId
             {
                 // As the IB CM's cm_destroy_id in REQ_SENT: a connection abandoned before the REP came is rejected
                 // (IB_CM_REJ_TIMEOUT), so the passive side does not wait forever for an RTU.
+                CaptureActiveRej(CmRejectReason.Timeout);
                 World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvRejArrived, CmRejectReason.Timeout);
             }
 

@@ -38,6 +38,7 @@ public sealed partial class SimCmId
 
         if (State != CmIdState.Listening)
         {
+            CaptureRej(active, CmRejectReason.InvalidServiceId, fromPassive: false, ReadOnlySpan<byte>.Empty);
             World.Schedule(Fabric.Options.LinkLatencyNs, active, EvRejArrived, CmRejectReason.InvalidServiceId);
             return;
         }
@@ -76,6 +77,7 @@ public sealed partial class SimCmId
         {
             // As the kernel CMA's cma_rep_recv: a REP the QP cannot follow is rejected, so the peer does not wait for an RTU.
             SetState(CmIdState.Closed);
+            CaptureActiveRej(CmRejectReason.ConsumerReject);
             World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvRejArrived, CmRejectReason.ConsumerReject);
             Raise(CmEventType.ConnectError, -rc, default);
             return;
@@ -83,6 +85,7 @@ public sealed partial class SimCmId
 
         SetState(CmIdState.Connected);
         Raise(CmEventType.Established, 0, RemoteParam);
+        CaptureToPeer(Wire.CmMessageKind.Rtu);
         World.Schedule(Fabric.Options.LinkLatencyNs, Peer, EvRtuArrived);
     }
 
@@ -154,6 +157,7 @@ public sealed partial class SimCmId
     {
         if (PathUp())
         {
+            CaptureToPeer(Wire.CmMessageKind.Dreq);
             World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvDreqArrived);
         }
     }
@@ -162,6 +166,7 @@ public sealed partial class SimCmId
     {
         if (PathUp())
         {
+            CaptureToPeer(Wire.CmMessageKind.Drep);
             World.Schedule(Fabric.Options.LinkLatencyNs, Peer!, EvDrepArrived);
         }
     }

@@ -55,6 +55,12 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
 
     public Trace Trace => World.Trace;
 
+    /// <summary>
+    /// The packet capture the fabric's ports and CMs report to (<c>--pcap</c>), or null: nothing is built then. Attach
+    /// before the first connection, so that the capture holds the CM exchange the NVMe-oF decode needs.
+    /// </summary>
+    public Wire.WireCapture? Capture { get; set; }
+
     /// <summary>Reactors (SPDK-style threads) that run in virtual time.</summary>
     public SimReactorRuntime Reactors { get; }
 

@@ -7,6 +7,12 @@ namespace Harness.Sim.Nic;
 /// <summary>The requester side: starting, transmitting, retrying and completing send WRs in order.</summary>
 public sealed partial class SimQp
 {
+    /// <summary>PSNs are 24 bits and wrap.</summary>
+    private const uint PsnMask = 0xFFFFFF;
+
+    /// <summary>The PSN the next WR's first packet takes (IBA 9.7.1: each packet one, a READ one per response packet).</summary>
+    private uint _nextPsn;
+
     private long AckTimeoutNs => _attr.Timeout == 0 ? long.MaxValue / 4 : 4096L << _attr.Timeout;
 
     private long SerializationNs(ulong bytes) => (long)bytes * Device.Host.Fabric.Options.PicosecondsPerByte / 1000;
@@ -82,6 +88,8 @@ public sealed partial class SimQp
             Device.Host.Fabric.Inject(timed);
         }
 
+        slot.FirstPsn = _nextPsn;
+        _nextPsn = (_nextPsn + (uint)Wire.WireCapture.PacketCount((long)slot.Wr.TotalLength(), Wire.WireCapture.MtuBytes(this))) & PsnMask;
         var bytes = isRead ? 0UL : slot.Wr.TotalLength();
         var tx = Math.Max(World.NowNs + proc, _txFreeNs);
         _txFreeNs = tx + SerializationNs(bytes);
@@ -96,6 +104,8 @@ public sealed partial class SimQp
             World.Record(new TraceRecord { Kind = TraceKind.Retry, Node = HostName, Qp = QpNum, WrId = slot.Wr.WrId, Op = "retransmit", Arg = slot.Attempts });
         }
 
+        Device.Host.Fabric.Capture?.Request(this, slot.Wr, (slot.Wr.Flags & SendFlags.Inline) != 0 ? _inline![index] : default, slot.FirstPsn, slot.Transmitted);
+        slot.Transmitted = true;
         if (slot.DropsLeft > 0 || !LinkUp())
         {
             slot.DropsLeft = Math.Max(0, slot.DropsLeft - 1);

@@ -217,7 +217,7 @@ public sealed partial class SimQp
         if ((m & QpAttrMask.PathMtu) != 0) { _attr.PathMtu = a.PathMtu; }
         if ((m & QpAttrMask.DestQpn) != 0) { _attr.DestQpNum = a.DestQpNum; }
         if ((m & QpAttrMask.RqPsn) != 0) { _attr.RqPsn = a.RqPsn; }
-        if ((m & QpAttrMask.SqPsn) != 0) { _attr.SqPsn = a.SqPsn; }
+        if ((m & QpAttrMask.SqPsn) != 0) { _attr.SqPsn = a.SqPsn; _nextPsn = a.SqPsn & PsnMask; }
         if ((m & QpAttrMask.MaxDestRdAtomic) != 0) { _attr.MaxDestRdAtomic = a.MaxDestRdAtomic; }
         if ((m & QpAttrMask.MaxQpRdAtomic) != 0) { _attr.MaxRdAtomic = a.MaxRdAtomic; }
         if ((m & QpAttrMask.MinRnrTimer) != 0) { _attr.MinRnrTimer = a.MinRnrTimer; }

@@ -1,5 +1,6 @@
 using Harness.Sim.Faults;
 using Harness.Sim.Tracing;
+using Harness.Sim.Wire;
 using Harness.Transport.Verbs;
 
 namespace Harness.Sim.Nic;
@@ -22,6 +23,7 @@ public sealed partial class SimQp
             // RC delivers in PSN order: the responder discards a packet that follows a missing one (sequence error)
             // and the requester goes back to the missing PSN, so this WR is sent again after it, without using a retry.
             World.Record(new TraceRecord { Kind = TraceKind.Retry, Node = HostName, Qp = QpNum, WrId = slot.Wr.WrId, Op = "psn_sequence_error" });
+            Respond(peer, slot.FirstPsn, AethSyndrome.NakPsnSequenceError);
             slot.Ticket = NewTicket();
             World.Schedule(AckTimeoutNs, this, EvTransmit, index, slot.Ticket);
             return;
@@ -32,6 +34,7 @@ public sealed partial class SimQp
         {
             if (slot.InjectedStatus is WcStatus.RemAccessErr or WcStatus.RemOpErr or WcStatus.RemInvReqErr)
             {
+                Respond(peer, slot.FirstPsn, NakSyndrome(slot.InjectedStatus));
                 peer.ResponderError(slot.InjectedStatus == WcStatus.RemAccessErr ? AsyncEventType.QpAccessErr : AsyncEventType.QpReqErr);
             }
 
@@ -83,12 +86,14 @@ public sealed partial class SimQp
         var length = slot.Wr.TotalLength();
         if (!peer.AllowsRemote(AccessFlags.RemoteWrite, slot.Wr.RemoteAddr, length, slot.Wr.Rkey))
         {
+            Respond(peer, slot.FirstPsn, AethSyndrome.NakRemoteAccessError);
             peer.ResponderError(AsyncEventType.QpAccessErr);
             FinishAt(index, WcStatus.RemAccessErr, ackAt);
             return;
         }
 
         slot.Delivered = true;
+        Respond(peer, LastPsn(slot), AethSyndrome.Ack);
         var remote = new Sge(slot.Wr.RemoteAddr, (uint)length, slot.Wr.Rkey);
         if ((slot.Wr.Flags & SendFlags.Inline) != 0)
         {
@@ -108,6 +113,7 @@ public sealed partial class SimQp
         var responseAt = World.NowNs + SerializationNs(length) + LatencyNs;
         if (!peer.AllowsRemote(AccessFlags.RemoteRead, slot.Wr.RemoteAddr, length, slot.Wr.Rkey))
         {
+            Respond(peer, slot.FirstPsn, AethSyndrome.NakRemoteAccessError);
             peer.ResponderError(AsyncEventType.QpAccessErr);
             FinishAt(index, WcStatus.RemAccessErr, World.NowNs + LatencyNs);
             return;
@@ -116,6 +122,7 @@ public sealed partial class SimQp
         slot.Delivered = true;
         var remote = new Sge(slot.Wr.RemoteAddr, (uint)length, slot.Wr.Rkey);
         SimDma.Copy(peer.Device, new ReadOnlySpan<Sge>(in remote), Device, slot.Wr.SgList[..slot.Wr.NumSge]);
+        Device.Host.Fabric.Capture?.ReadResponse(peer, this, slot.Wr, slot.FirstPsn);
         FinishAt(index, WcStatus.Success, responseAt);
     }
 
@@ -176,6 +183,7 @@ public sealed partial class SimQp
         }
 
         peer.PushRecvCompletion(recv.WrId, WcStatus.Success, (uint)length, flags, immOrInv, QpNum);
+        Respond(peer, LastPsn(slot), AethSyndrome.Ack);
         FinishAt(index, WcStatus.Success, ackAt);
     }
 
@@ -183,6 +191,7 @@ public sealed partial class SimQp
     private void ReceiverNotReady(int index, ref SendSlot slot, SimQp peer)
     {
         slot.RnrAttempts++;
+        Respond(peer, slot.FirstPsn, (byte)(AethSyndrome.RnrNak | (peer._attr.MinRnrTimer & 0x1F)));
         if (_attr.RnrRetry != VerbsLimits.RetryCountMax && slot.RnrAttempts > _attr.RnrRetry)
         {
             FinishAt(index, WcStatus.RnrRetryExcErr, World.NowNs + LatencyNs);
@@ -198,9 +207,23 @@ public sealed partial class SimQp
     private void RecvFailed(int index, SimQp peer, in RecvWorkRequest recv, WcStatus recvStatus, long ackAt)
     {
         peer.PushRecvCompletion(recv.WrId, recvStatus, 0, WcFlags.None, 0, QpNum);
+        Respond(peer, _sq[index].FirstPsn, recvStatus == WcStatus.LocLenErr ? AethSyndrome.NakInvalidRequest : AethSyndrome.NakRemoteOperationalError);
         peer.EnterError();
         FinishAt(index, recvStatus == WcStatus.LocLenErr ? WcStatus.RemInvReqErr : WcStatus.RemOpErr, ackAt);
     }
+
+    /// <summary>The responder's ACK or NAK for the packet at <paramref name="psn"/>, as the capture sees it (nothing without one).</summary>
+    private void Respond(SimQp peer, uint psn, byte syndrome) => Device.Host.Fabric.Capture?.Acknowledge(peer, this, psn, syndrome);
+
+    private uint LastPsn(in SendSlot slot) =>
+        (slot.FirstPsn + (uint)Wire.WireCapture.PacketCount((long)slot.Wr.TotalLength(), Wire.WireCapture.MtuBytes(this)) - 1) & PsnMask;
+
+    private static byte NakSyndrome(WcStatus status) => status switch
+    {
+        WcStatus.RemAccessErr => AethSyndrome.NakRemoteAccessError,
+        WcStatus.RemInvReqErr => AethSyndrome.NakInvalidRequest,
+        _ => AethSyndrome.NakRemoteOperationalError,
+    };
 
     private bool AllowsRemote(AccessFlags needed, ulong addr, ulong length, uint rkey) =>
         (_attr.QpAccessFlags & needed) == needed && SimDma.ValidateRemote(Device, _pd, addr, length, rkey, needed);

@@ -379,6 +379,12 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
         public int RnrAttempts;
         public bool HoldsReadCredit;
 
+        /// <summary>The PSN of the WR's first packet (a READ takes one per response packet), fixed at its first transmission.</summary>
+        public uint FirstPsn;
+
+        /// <summary>The WR was put on the wire at least once: any later transmission is a retransmission.</summary>
+        public bool Transmitted;
+
         /// <summary>The responder has executed (or NAKed) this WR: later WRs may now execute (RC in-order delivery).</summary>
         public bool Delivered;
     }

@@ -146,8 +146,8 @@ public sealed class CmEvent
 /// <summary>IB CM reject reasons that appear in REJECTED's status.</summary>
 public static class CmRejectReason
 {
-    /// <summary>IB_CM_REJ_TIMEOUT: the active side gave up on the connection (destroyed its id before the REP came).</summary>
-    public const int Timeout = 1;
+    /// <summary>IB_CM_REJ_TIMEOUT (4 in IBA table 112 and the kernel's ib_cm.h): the active side gave up on the connection (destroyed its id before the REP came).</summary>
+    public const int Timeout = 4;
 
     /// <summary>
     /// IB_CM_REJ_STALE_CONN: the passive side's CM still has a connection with the REQ's QPN (or one in timewait) and

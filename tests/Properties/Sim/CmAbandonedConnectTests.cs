@@ -27,7 +27,7 @@ public sealed class CmAbandonedConnectTests
         bed.PumpUntilQuiet(10_000_000);
 
         var rejected = bed.ServerOrder.Single(e => e.EventType == CmEventType.Rejected);
-        Assert.True(rejected.Status == CmRejectReason.Timeout, $"REJECTED status {rejected.Status}, expected 1 (IB_CM_REJ_TIMEOUT)");
+        Assert.True(rejected.Status == CmRejectReason.Timeout, $"REJECTED status {rejected.Status}, expected 4 (IB_CM_REJ_TIMEOUT)");
         Assert.Equal(QpState.Err, bed.ServerIds["srv-conn-0"].Qp!.State);
         Assert.DoesNotContain(CmEventType.Established, bed.ByContext["srv-conn-0"]);
         Assert.Equal(new[] { CmEventType.AddrResolved, CmEventType.RouteResolved }, bed.ByContext["conn-0"]);
