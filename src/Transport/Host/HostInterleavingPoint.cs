@@ -14,4 +14,10 @@ public enum HostInterleavingPoint
     /// ADDR_RESOLVED may already be on the shared channel.
     /// </summary>
     ConnectAfterResolveAddr,
+
+    /// <summary>
+    /// _nvme_rdma_ctrlr_disconnect_qpair, after rdma_disconnect and before nvme_rdma_process_event_start: the
+    /// DISCONNECTED it provokes may already be on the shared channel.
+    /// </summary>
+    DisconnectAfterRdmaDisconnect,
 }

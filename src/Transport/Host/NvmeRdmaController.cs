@@ -108,6 +108,9 @@ public sealed partial class NvmeRdmaController
     /// <summary>Admin polls that ran (got the lock).</summary>
     public long AdminPolls { get; private set; }
 
+    /// <summary>The last admin poll would have blocked on the controller lock (cooperative run, holder suspended on this OS thread).</summary>
+    public bool AdminLockDeferred { get; private set; }
+
     /// <summary>Deletion or reset gave up waiting for qpairs to disconnect (a finding: something hangs).</summary>
     public bool TeardownTimedOut { get; private set; }
 
@@ -192,12 +195,20 @@ public sealed partial class NvmeRdmaController
     /// <summary>
     /// SPDK spdk_nvme_ctrlr_process_admin_completions: under the controller lock, drain the shared CM channel into the
     /// qpairs' slots, advance the admin qpair and its completions, and the controller's own state. Returns work
-    /// done; 0 when the lock is held by another thread (it is tried again on the next poll).
+    /// done. The lock is taken blocking, as HEAD (nvme_ctrlr.c:4793); 0 with <see cref="AdminLockDeferred"/> set when
+    /// the holder is suspended on this OS thread (a cooperative run: the admin poller tries again on its next round).
     /// </summary>
     public int ProcessAdminCompletions()
     {
-        if (_state == ControllerState.Deleted || !Lock.TryEnter(AdminOwner))
+        AdminLockDeferred = false;
+        if (_state == ControllerState.Deleted)
         {
+            return 0;
+        }
+
+        if (!Lock.Enter(AdminOwner))
+        {
+            AdminLockDeferred = true;
             return 0;
         }
 
@@ -296,7 +307,14 @@ public sealed partial class NvmeRdmaController
             }
 
             _nextPollNs = now + ctrlr.Options.AdminPollPeriodNs;
-            return ctrlr.ProcessAdminCompletions();
+            var work = ctrlr.ProcessAdminCompletions();
+            if (ctrlr.AdminLockDeferred)
+            {
+                _nextPollNs = now; // HEAD's admin thread would be waiting in nvme_ctrlr_lock: it polls as soon as it gets it
+                return 1;
+            }
+
+            return work;
         }
 
         public override string ToString() => $"admin thread of ctrlr {ctrlr.Name}";

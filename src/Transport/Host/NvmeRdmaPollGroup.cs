@@ -27,6 +27,7 @@ public sealed class NvmeRdmaPollGroup : IDisposable
     private int _currentNumWc;
     private int _nextSerial = 1;
     private int _members;
+    private int _resumeAt;
 
     /// <summary>Creates the group and starts its poller on <paramref name="reactor"/>.</summary>
     public NvmeRdmaPollGroup(IReactor reactor, HostOptions? options = null)
@@ -58,14 +59,29 @@ public sealed class NvmeRdmaPollGroup : IDisposable
     /// <summary>Poll rounds run.</summary>
     public long Polls { get; private set; }
 
-    /// <summary>One round (the poller body): advance every qpair, then poll the CQ once.</summary>
+    /// <summary>Rounds that ended at a qpair whose step would have blocked on its controller lock.</summary>
+    public long LockWaits { get; private set; }
+
+    /// <summary>
+    /// One round (the poller body): advance every qpair, then poll the CQ once. A qpair whose step would block on the
+    /// controller lock (a cooperative run whose holder is suspended on this OS thread) ends the round there, and the next
+    /// round resumes at that qpair: HEAD's thread sits in nvme_ctrlr_lock and polls nothing else meanwhile.
+    /// </summary>
     public int Poll()
     {
         Polls++;
         var work = AdoptIncoming();
-        for (var i = 0; i < _qpairs.Count; i++)
+        var first = _resumeAt;
+        _resumeAt = 0;
+        for (var i = first; i < _qpairs.Count; i++)
         {
             work += _qpairs[i].Progress();
+            if (_qpairs[i].WaitingForLock)
+            {
+                _resumeAt = i;
+                LockWaits++;
+                return work + 1; // a blocked thread is not idle: poll again as soon as the reactor may
+            }
         }
 
         work += PollCq();

@@ -209,7 +209,7 @@ public sealed partial class NvmeRdmaQpair
         switch (_state)
         {
             case NvmeRdmaQpairState.Initializing:
-                if (!TryLock())
+                if (!Lock())
                 {
                     return 0;
                 }
@@ -377,7 +377,7 @@ public sealed partial class NvmeRdmaQpair
         }
 
         var locked = !DefectStaleReconnectWithoutLock || IsAdmin;
-        if (locked && !TryLock())
+        if (locked && !Lock())
         {
             return 0;
         }

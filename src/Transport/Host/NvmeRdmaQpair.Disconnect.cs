@@ -1,6 +1,7 @@
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.RdmaCm;
+using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Host;
@@ -14,19 +15,57 @@ namespace Harness.Transport.Host;
 public sealed partial class NvmeRdmaQpair
 {
     private long _lingerDeadlineNs;
+    private bool _disconnectingWithoutLock;
 
-    /// <summary>SPDK _nvme_rdma_ctrlr_disconnect_qpair (under the controller lock).</summary>
+    private bool DefectFreeDisconnectWithoutLock => (_options.Defects & KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock) != 0;
+
+    /// <summary>
+    /// SPDK _nvme_rdma_ctrlr_disconnect_qpair (under the controller lock). The lock keeps every other thread from
+    /// draining the shared channel between rdma_disconnect and process_event_start, where the DISCONNECTED that
+    /// rdma_disconnect provokes would be parked in the slot and then consumed as a leftover (docs/findings/022).
+    /// </summary>
     private void StartDisconnect(CmWait callback)
     {
         SetState(NvmeRdmaQpairState.Exiting);
-        if (CmId?.Qp != null && Connected && CmId.Disconnect() == Errno.Ok &&
-            EventStart(CmEventType.Disconnected, callback) == Errno.Ok)
+        if (CmId?.Qp != null && Connected && CmId.Disconnect() == Errno.Ok)
         {
-            return; // DISCONNECTED (or the timeout) continues in DisconnectPoll
+            Interleave(HostInterleavingPoint.DisconnectAfterRdmaDisconnect);
+            if (EventStart(CmEventType.Disconnected, callback) == Errno.Ok)
+            {
+                return; // DISCONNECTED (or the timeout) continues in DisconnectPoll
+            }
         }
 
         _wait = CmWait.None;
         OnCmEventDone(callback, Errno.Ok);
+    }
+
+    /// <summary>
+    /// <see cref="KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock"/>: SPDK HEAD's spdk_nvme_ctrlr_free_io_qpair
+    /// (nvme_ctrlr.c:621) calls nvme_transport_ctrlr_disconnect_qpair without the controller lock, unlike every other
+    /// disconnect (nvme_ctrlr_disconnect_qpair, nvme_ctrlr.c:593). So another thread may park this qpair's
+    /// DISCONNECTED (or a late ADDR/ROUTE_RESOLVED) meanwhile, and a qpair that is quiet at once (still resolving, no
+    /// QP yet) is destroyed unlocked. The fixed port takes the lock, as the other disconnects.
+    /// </summary>
+    private int DisconnectForFreeWithoutLock()
+    {
+        _disconnectingWithoutLock = true;
+        try
+        {
+            if (FailureReason == QpairFailureReason.None)
+            {
+                FailureReason = QpairFailureReason.Requested;
+            }
+
+            StartDisconnect(CmWait.Disconnected);
+        }
+        finally
+        {
+            _disconnectingWithoutLock = false;
+        }
+
+        ClearDisconnectRequests();
+        return 1;
     }
 
     /// <summary>
@@ -50,7 +89,7 @@ public sealed partial class NvmeRdmaQpair
 
         SetState(NvmeRdmaQpairState.Exited);
         AbortRequests(AbortDnr);
-        Destroy();
+        Destroy(underLock: !_disconnectingWithoutLock);
         DisconnectDone();
         return Errno.Ok;
     }
@@ -61,7 +100,7 @@ public sealed partial class NvmeRdmaQpair
         int rc;
         if (_state == NvmeRdmaQpairState.Exiting)
         {
-            if (!TryLock())
+            if (!Lock())
             {
                 return 0;
             }
@@ -98,7 +137,7 @@ public sealed partial class NvmeRdmaQpair
         }
 
         var locked = !DefectLingeringWithoutLock;
-        if (locked && !TryLock())
+        if (locked && !Lock())
         {
             return Errno.EAGAIN;
         }

@@ -8,11 +8,14 @@ public sealed partial class NvmeRdmaQpair
     /// <summary>
     /// One round on the owning thread: act on requests (fail, free, disconnect, connect), then advance the connect
     /// or disconnect machinery, or, when running, consume an unsolicited CM event and check timeouts. Returns work done.
+    /// A step that would block on the controller lock ends the round (<see cref="WaitingForLock"/>): HEAD's thread
+    /// would sit in nvme_ctrlr_lock there and do nothing else.
     /// </summary>
     internal int Progress()
     {
+        WaitingForLock = false;
         var work = HandleRequests();
-        if (IsFreed)
+        if (IsFreed || WaitingForLock)
         {
             return work;
         }
@@ -77,9 +80,14 @@ public sealed partial class NvmeRdmaQpair
         var disconnect = _failRequested || freeing || Volatile.Read(ref _disconnectRequested) != 0;
         if (disconnect && IsConnectedOrConnecting())
         {
-            if (!TryLock())
+            if (freeing && DefectFreeDisconnectWithoutLock)
             {
-                return 0; // the controller lock is taken: try again on the next round
+                return DisconnectForFreeWithoutLock();
+            }
+
+            if (!Lock())
+            {
+                return 0; // the holder is suspended on this OS thread: the same step first thing on the next round
             }
 
             try
@@ -135,7 +143,7 @@ public sealed partial class NvmeRdmaQpair
             return 0; // disconnecting: connect once EXITED
         }
 
-        if (!(IsAdmin ? _ctrlr.AcceptsAdminConnect : _ctrlr.AcceptsIoConnect) || !TryLock())
+        if (!(IsAdmin ? _ctrlr.AcceptsAdminConnect : _ctrlr.AcceptsIoConnect) || !Lock())
         {
             return 0;
         }
@@ -161,7 +169,7 @@ public sealed partial class NvmeRdmaQpair
     {
         if (CmId != null)
         {
-            if (!TryLock())
+            if (!Lock())
             {
                 return 0;
             }

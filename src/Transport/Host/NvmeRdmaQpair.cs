@@ -139,6 +139,9 @@ public sealed partial class NvmeRdmaQpair
 
     internal bool CqReserved { get; set; }
 
+    /// <summary>The last step of this qpair would have blocked on the controller lock (a cooperative run only).</summary>
+    internal bool WaitingForLock { get; private set; }
+
     private bool IsAdmin => Qid == 0;
 
     private bool DefectLingeringWithoutLock => (_options.Defects & KnownDefects.LingeringWithoutCtrlrLock) != 0;
@@ -200,7 +203,7 @@ public sealed partial class NvmeRdmaQpair
             NvmeRdmaQpairState.FabricConnectSend => (Connected && r != null && r.CurrentNumRecvs == NumEntries, "RDMA connected with every receive posted"),
             NvmeRdmaQpairState.FabricConnectPoll => (r != null && r.OutstandingCount == 1, "the Fabrics Connect command outstanding"),
             NvmeRdmaQpairState.Running => (Connected && _connectStatus == ConnectStatus.Succeeded && FailureReason == QpairFailureReason.None, "a successful Fabrics Connect"),
-            NvmeRdmaQpairState.Exiting => (_ctrlr.Lock.IsHeldBy(Owner), "the controller lock"),
+            NvmeRdmaQpairState.Exiting => (_ctrlr.Lock.IsHeldBy(Owner) || _disconnectingWithoutLock, "the controller lock"),
             NvmeRdmaQpairState.Lingering => (r != null && (r.CurrentNumSends + r.CurrentNumRecvs > 0 || NeedDestroy), "outstanding WRs or a pending device removal"),
             NvmeRdmaQpairState.Exited => (from == NvmeRdmaQpairState.Exiting || r == null || IsQuiet(r) || _clock.NowNs >= _lingerDeadlineNs,
                 "no outstanding WRs or the lingering deadline passed"),
@@ -212,7 +215,17 @@ public sealed partial class NvmeRdmaQpair
 
     private static bool IsQuiet(QpairResources r) => r.CurrentNumSends == 0 && r.CurrentNumRecvs == 0;
 
-    private bool TryLock() => _ctrlr.Lock.TryEnter(Owner);
+    /// <summary>
+    /// SPDK nvme_ctrlr_lock on the owning thread: blocks while another thread holds the controller lock. False only in
+    /// a cooperative run whose holder is suspended further up this stack (<see cref="ControllerLock.Enter"/>): the step
+    /// is abandoned, <see cref="WaitingForLock"/> tells the poll group its thread is blocked here, and the same step runs
+    /// first thing on the next round.
+    /// </summary>
+    private bool Lock()
+    {
+        WaitingForLock = !_ctrlr.Lock.Enter(Owner);
+        return !WaitingForLock;
+    }
 
     private void Unlock() => _ctrlr.Lock.Exit(Owner);
 

@@ -233,6 +233,16 @@ public enum KnownDefects
     /// so its disconnect lingers until the 1 s timeout.
     /// </summary>
     HostBatchedWrsOnFailure = 1 << 13,
+
+    /// <summary>
+    /// <c>free-io-qpair-disconnect-without-ctrlr-lock</c> (found by this harness, still in SPDK HEAD:
+    /// docs/findings/022): spdk_nvme_ctrlr_free_io_qpair disconnects the qpair without the controller lock, so another
+    /// thread draining the shared CM channel can park the DISCONNECTED that rdma_disconnect provoked before the qpair
+    /// expects it (consumed as a leftover: the disconnect waits the whole CM event timeout and skips lingering), and a
+    /// qpair freed while still resolving is destroyed without the lock (a late event parked between the sweep and
+    /// rdma_destroy_id makes it wait forever, as SPDK #3347).
+    /// </summary>
+    FreeIoQpairDisconnectWithoutCtrlrLock = 1 << 29,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -255,10 +265,12 @@ public static class KnownDefectNames
     public const string StaleReconnectWithoutCtrlrLock = "stale-reconnect-without-ctrlr-lock";
     public const string HostTrustsResponseCid = "host-trusts-response-cid";
     public const string HostBatchedWrsOnFailure = "host-batched-wrs-on-failure";
+    public const string FreeIoQpairDisconnectWithoutCtrlrLock = "free-io-qpair-disconnect-without-ctrlr-lock";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
-        | KnownDefects.StaleReconnectWithoutCtrlrLock | KnownDefects.HostTrustsResponseCid | KnownDefects.HostBatchedWrsOnFailure;
+        | KnownDefects.StaleReconnectWithoutCtrlrLock | KnownDefects.HostTrustsResponseCid | KnownDefects.HostBatchedWrsOnFailure
+        | KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock;
 
     /// <summary>Every defect name, in the order of the flags.</summary>
     public static IReadOnlyList<string> All { get; } = new[]
@@ -268,6 +280,7 @@ public static class KnownDefectNames
         CapsuleLengthUnchecked,
         DisconnectMessageAfterDestroy, QpairInitFailureLeak, ConnectCountedTwice,
         StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid, HostBatchedWrsOnFailure,
+        FreeIoQpairDisconnectWithoutCtrlrLock,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -292,6 +305,7 @@ public static class KnownDefectNames
             StaleReconnectWithoutCtrlrLock => KnownDefects.StaleReconnectWithoutCtrlrLock,
             HostTrustsResponseCid => KnownDefects.HostTrustsResponseCid,
             HostBatchedWrsOnFailure => KnownDefects.HostBatchedWrsOnFailure,
+            FreeIoQpairDisconnectWithoutCtrlrLock => KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

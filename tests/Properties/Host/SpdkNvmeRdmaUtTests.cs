@@ -170,7 +170,7 @@ public sealed class SpdkNvmeRdmaUtTests
         {
             bed.StartController();
             var qpair = bed.ConnectIoQpairs(1)[0];
-            Assert.True(bed.Controller.Lock.TryEnter(qpair.Owner));
+            Assert.True(bed.Controller.Lock.Enter(qpair.Owner));
             qpair.SetState(NvmeRdmaQpairState.Exiting);
             Assert.Equal(Errno.EAGAIN, qpair.StaleDisconnected(Errno.Ok));
             Assert.Equal(NvmeRdmaQpairState.StaleConnLingering, qpair.State);
@@ -188,7 +188,7 @@ public sealed class SpdkNvmeRdmaUtTests
         bed.StartController();
         var qpair = bed.ConnectIoQpairs(1)[0];
         var group = (ManualReactor)bed.GroupReactors[0];
-        Assert.True(bed.Controller.Lock.TryEnter(qpair.Owner));
+        Assert.True(bed.Controller.Lock.Enter(qpair.Owner));
         qpair.SetState(NvmeRdmaQpairState.Exiting);
         qpair.StaleDisconnected(Errno.Ok);
         bed.Controller.Lock.Exit(qpair.Owner);

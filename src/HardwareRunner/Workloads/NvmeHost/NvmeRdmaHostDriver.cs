@@ -270,7 +270,9 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
     {
         public void At(HostInterleavingPoint point, NvmeRdmaQpair qpair)
         {
-            if (!ReferenceEquals(qpair.Controller, driver._ctrlr) || qpair.Qid == 0 || !preempt())
+            // Not at the disconnect's point (added with docs/findings/022): a draw there would shift every later draw of
+            // the preemption stream, and with it the runs of seeds that sweeps and tests pin down.
+            if (point == HostInterleavingPoint.DisconnectAfterRdmaDisconnect || !ReferenceEquals(qpair.Controller, driver._ctrlr) || qpair.Qid == 0 || !preempt())
             {
                 return;
             }

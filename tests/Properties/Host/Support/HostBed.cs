@@ -23,9 +23,10 @@ public sealed class HostBed : IDisposable
     private readonly List<DmaBuffer> _buffers = new();
 
     public HostBed(ulong seed = 1, HostOptions? options = null, FaultPlan? faults = null, int groups = 2, bool manual = false,
-        SimThreading threading = SimThreading.Cooperative)
+        SimThreading threading = SimThreading.Cooperative, long cmTimewaitNs = 0)
     {
-        Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None }, threading: threading);
+        var sim = new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None };
+        Fabric = new SimFabric(cmTimewaitNs > 0 ? sim with { CmTimewaitNs = cmTimewaitNs } : sim, threading: threading);
         TargetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         Target = new ScriptedTarget(TargetMachine, Fabric.Reactors);
