@@ -56,6 +56,10 @@ public sealed class TargetScenarioTests(ITestOutputHelper output)
         Explore(nameof(HandOffRacingDisconnects), () => TargetScenarios.HandOffRacingDisconnects(KnownDefectNames.FromEnvironment()));
 
     [Fact]
+    public void AdminDisconnectRacingIo() =>
+        Explore(nameof(AdminDisconnectRacingIo), () => TargetScenarios.AdminDisconnectRacingIo(KnownDefectNames.FromEnvironment()), AdminDisconnectCiIterations);
+
+    [Fact]
     public void LastWqeRacingDeviceRemoval() =>
         Explore(nameof(LastWqeRacingDeviceRemoval), () => TargetScenarios.LastWqeRacingDeviceRemoval(KnownDefectNames.FromEnvironment()), LastWqeCiIterations);
 
@@ -82,6 +86,9 @@ public sealed class TargetScenarioTests(ITestOutputHelper output)
         Assert.False(fixedTarget.FoundBug, fixedTarget.FailureMessage());
         Assert.Empty(fixedTarget.UncontrolledInvocations);
     }
+
+    /// <summary>Schedules of the admin-disconnect scenario in CI (I/O on two qpairs).</summary>
+    public const uint AdminDisconnectCiIterations = 20;
 
     /// <summary>Schedules of the LAST_WQE_REACHED scenario in CI (I/O and a device removal: long schedules).</summary>
     public const uint LastWqeCiIterations = 20;

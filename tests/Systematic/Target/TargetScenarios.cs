@@ -244,6 +244,32 @@ public static class TargetScenarios
     }
 
     /// <summary>
+    /// The target ends a controller while its I/O runs on other threads: at a moment Coyote picks, the target disconnects
+    /// the host's admin qpair itself (as its keep-alive timer does: a message to the admin qpair's group thread), while
+    /// two I/O qpairs run I/O on the other poll group. The admin qpair's disconnect frees the held AERs and destroys the
+    /// controller, which queues the disconnect of its I/O qpairs; the acceptor's poll sends each to its group thread by
+    /// message, racing that thread's completions and new capsules. Goal: every I/O qpair of the destroyed controller is
+    /// disconnected and destroyed exactly once, nothing touches a freed qpair, every host command completes exactly once.
+    /// </summary>
+    [Test]
+    public static Task AdminDisconnectRacingIo() => AdminDisconnectRacingIo(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="AdminDisconnectRacingIo()"/>
+    public static async Task AdminDisconnectRacingIo(KnownDefects defects)
+    {
+        using var bed = NewBed(Options(defects), FaultPlan.None);
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2));
+        var admin = bed.Target.Qpairs.Single(q => q.Qid == 0);
+        bed.StartIo(qpairs, budget: 6);
+        var race = bed.Race(() => bed.Target.Qpairs.All(q => q.Destroyed) && bed.Loads.All(l => l.Outstanding == 0) &&
+            qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid));
+        await ScheduleSteps.Delay(TriggerDelayMax);
+        bed.Request(admin.Disconnect); // not started yet: nothing else disconnects it before this
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
     /// Waits (yielding) until the target has a qpair for host qpair <paramref name="qid"/>, then asks it to disconnect,
     /// as the target's own timers do (a message to its group thread). Gives up after <see cref="HandOffWaitMax"/> yields.
     /// </summary>
