@@ -1,15 +1,60 @@
 using Harness.Transport.Host;
+using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Runtime;
 
 namespace Harness.Tests.Systematic.Coyote;
 
 /// <summary>
 /// The host's preemption hook (<see cref="IHostInterleaving"/>) as a Coyote scheduling point: at the destroy's event
-/// sweep Coyote may run any other thread, as a real CPU may. Outside a Coyote test it does nothing.
+/// sweep, or between a connect's rdma_resolve_addr and its wait for ADDR_RESOLVED, Coyote may run any other thread, as
+/// a real CPU may. Outside a Coyote test it does nothing.
 /// </summary>
-public sealed class CoyoteInterleaving : IHostInterleaving
+/// <param name="epoch">The race's progress epoch (null: a scheduling point only).</param>
+/// <param name="nowNs">The race's virtual clock (null: no preemption longer than one scheduling point).</param>
+/// <param name="racing">True while the race's threads run (setup and teardown are single-threaded: nothing to preempt for).</param>
+public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing) : IHostInterleaving
 {
-    public static CoyoteInterleaving Instance { get; } = new();
+    /// <summary>
+    /// How long a connect may stay off the CPU after rdma_resolve_addr (virtual time): longer than ADDR_RESOLVED takes
+    /// to reach the shared channel (address resolution, then the CM's event latency), as a preempted thread on a loaded
+    /// host is. The same preemption as tests/Properties' StaleReconnectLockTests.
+    /// </summary>
+    public const long ConnectPreemptionNs = 1_000_000;
 
-    public void At(HostInterleavingPoint point, NvmeRdmaQpair qpair) => SchedulingPoint.Interleave();
+    /// <summary>The hook without a race: a scheduling point only.</summary>
+    public static CoyoteInterleaving Instance { get; } = new(null, null, null);
+
+    public void At(HostInterleavingPoint point, NvmeRdmaQpair qpair)
+    {
+        if (point == HostInterleavingPoint.ConnectAfterResolveAddr && racing?.Invoke() == true)
+        {
+            PreemptConnect();
+        }
+        else
+        {
+            SchedulingPoint.Interleave();
+        }
+    }
+
+    /// <summary>
+    /// Coyote chooses whether the connecting thread is preempted right after rdma_resolve_addr. If it is, the thread
+    /// wakes the race's sleeping threads (the NIC and the other CPUs go on without it) and stays off the CPU until
+    /// <see cref="ConnectPreemptionNs"/> of virtual time passed: the new id's ADDR_RESOLVED reaches the shared channel
+    /// meanwhile, and whichever thread drains the channel then finds it.
+    /// </summary>
+    private void PreemptConnect()
+    {
+        if (epoch == null || nowNs == null || !Generator.Create().NextBoolean())
+        {
+            SchedulingPoint.Interleave();
+            return;
+        }
+
+        var until = nowNs() + ConnectPreemptionNs;
+        epoch.Progress();
+        while (nowNs() < until && !epoch.Stopped)
+        {
+            SchedulingPoint.Yield(); // off the CPU: let the others run (priority strategies must not starve them)
+        }
+    }
 }

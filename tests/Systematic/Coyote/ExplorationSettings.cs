@@ -28,6 +28,15 @@ public sealed record ExplorationSettings
     /// <summary>Scheduling steps one schedule may take before Coyote cuts it short.</summary>
     public const uint MaxStepsDefault = 20_000;
 
+    /// <summary>
+    /// Real time (ms) a schedule may go without a scheduling decision before Coyote's periodic monitor reports a
+    /// "potential deadlock or hang". A scenario's setup runs with scheduling suppressed (single-threaded, no decision)
+    /// and, in the first schedule of a process, JIT-compiles the whole stack: on the loaded 2-core machine that took
+    /// 6-8 s, and Coyote's default (a few seconds) reported it as a hang at schedule 1. A real deadlock (every controlled
+    /// thread blocked) is detected exactly, without this timer; a thread stuck outside Coyote's control is still reported.
+    /// </summary>
+    public const uint DeadlockTimeoutMs = 60_000;
+
     /// <summary>Upper bound on iterations one test may be asked for (a typo guard: 10^9 schedules is not a nightly).</summary>
     public const uint IterationsMax = 100_000_000;
 
@@ -80,6 +89,7 @@ public sealed record ExplorationSettings
             .WithTestingIterations(Iterations)
             .WithRandomGeneratorSeed(Seed)
             .WithMaxSchedulingSteps(MaxSteps)
+            .WithDeadlockTimeout(DeadlockTimeoutMs)
             .WithUncontrolledInvocationStackTraceLoggingEnabled(true)
             .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None);
         if (TimeoutSeconds > 0)

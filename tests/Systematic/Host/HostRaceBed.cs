@@ -53,12 +53,18 @@ public sealed class HostRaceBed : IDisposable
     private readonly List<DmaBuffer> _buffers = new();
     private readonly CommandIds _ids = new();
     private readonly IdleClock _idle;
+    private bool _racing;
 
-    public HostRaceBed(ulong seed, KnownDefects defects, int groups)
+    /// <summary>
+    /// A race bed; <paramref name="extraFaults"/> are scripted next to the delayed poll-group CQs (e.g. stale-connection
+    /// rejects). A connect during the race may be preempted after rdma_resolve_addr (<see cref="CoyoteInterleaving"/>).
+    /// </summary>
+    public HostRaceBed(ulong seed, KnownDefects defects, int groups, params ScriptedFault[] extraFaults)
     {
-        var faults = FaultPlan.Of(
+        var faults = FaultPlan.Of([
             new DelayCqFault("host", Cq: 1, DelayNs: CompletionVisibleAfterNs, FromNs: 0, UntilNs: long.MaxValue),
-            new DelayCqFault("host", Cq: 2, DelayNs: CompletionVisibleAfterNs, FromNs: 0, UntilNs: long.MaxValue));
+            new DelayCqFault("host", Cq: 2, DelayNs: CompletionVisibleAfterNs, FromNs: 0, UntilNs: long.MaxValue),
+            .. extraFaults]);
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults }, threading: SimThreading.Threaded);
         _idle = new IdleClock(Fabric.World);
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
@@ -67,7 +73,7 @@ public sealed class HostRaceBed : IDisposable
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(transportOptions), targetMachine.Clock);
         Target = new NvmfRdmaTransport(targetMachine, transportOptions, Nvmf);
         Target.Start(_targetReactors, 1, new IPEndPoint(targetMachine.Address, 4420));
-        Options = RaceOptions(defects);
+        Options = RaceOptions(defects) with { Interleaving = new CoyoteInterleaving(Epoch, () => Fabric.World.NowNs, () => _racing) };
         AdminReactor = new ThreadReactor("admin");
         GroupReactors = Enumerable.Range(0, groups).Select(i => new ThreadReactor($"io{i}")).ToArray();
         Groups = GroupReactors.Select(r => new NvmeRdmaPollGroup(r, Options)).ToArray();
@@ -158,9 +164,11 @@ public sealed class HostRaceBed : IDisposable
             hostReactors[i].AddPoller(Watchers[i]);
         }
 
+        _racing = true;
         var tasks = hostReactors.Select(r => RaceLoop.Start(r.Name, Epoch, () => HostRound(r))).ToList();
         tasks.Add(RaceLoop.Start("fabric+target", Epoch, () => FabricRound(done)));
         await Task.WhenAll(tasks.ToArray()); // an array: the params-span overload is not controlled by Coyote 1.7.11
+        _racing = false;
         RemoveWatchers(hostReactors);
     }
 

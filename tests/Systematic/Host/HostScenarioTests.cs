@@ -19,6 +19,12 @@ public sealed class HostScenarioTests(ITestOutputHelper output)
     /// <summary>The disconnect-racing-connect scenario is short (no I/O).</summary>
     public const uint ConnectRaceCiIterations = 30;
 
+    /// <summary>Schedules of the stale-reconnect scenario in CI (two connects each, no I/O).</summary>
+    public const uint StaleCiIterations = 30;
+
+    /// <summary>Schedules the defective host may take before the stale-reconnect proof fails (a cap: seed 1 finds it at schedule 1, 2026-12-06).</summary>
+    public const uint StaleProofIterations = 300;
+
     /// <summary>Schedules of the priority-strategy regression (its hang showed in the first one).</summary>
     public const uint PriorityCiIterations = 10;
 
@@ -50,6 +56,33 @@ public sealed class HostScenarioTests(ITestOutputHelper output)
     [Fact]
     public void DisconnectRacingConnect() =>
         Explore(nameof(DisconnectRacingConnect), () => HostScenarios.DisconnectRacingConnect(KnownDefectNames.FromEnvironment()), ConnectRaceCiIterations);
+
+    [Fact]
+    public void StaleReconnectRacingEventPolling() =>
+        Explore(nameof(StaleReconnectRacingEventPolling), () => HostScenarios.StaleReconnectRacingEventPolling(KnownDefectNames.FromEnvironment()), StaleCiIterations);
+
+    /// <summary>
+    /// Proof of power for docs/findings/010: with <c>stale-reconnect-without-ctrlr-lock</c> (SPDK HEAD: the reconnect
+    /// after a stale reject runs without the controller lock) Coyote finds a reconnect that lost its ADDR_RESOLVED to
+    /// another thread draining the shared channel and waits for it for ever; the fixed host survives the same
+    /// exploration (same strategy, seed and number of schedules).
+    /// </summary>
+    [Fact]
+    public void Coyote_finds_a_stale_reconnect_without_the_lock_and_the_fixed_host_survives()
+    {
+        var settings = ExplorationSettings.FromEnvironment(StaleProofIterations);
+        var defective = Exploration.Run(nameof(StaleReconnectRacingEventPolling), () => HostScenarios.StaleReconnectRacingEventPolling(KnownDefects.StaleReconnectWithoutCtrlrLock), settings);
+        output.WriteLine(defective.Summary);
+        Assert.True(defective.FoundBug, $"Coyote did not find stale-reconnect-without-ctrlr-lock: {defective.Summary}");
+        Assert.True(defective.FailingState?.Contains("INITIALIZING", StringComparison.Ordinal) == true, defective.FailureMessage());
+        output.WriteLine(defective.FailureMessage());
+
+        var fixedSettings = settings with { Iterations = (uint)Math.Max(1, defective.Iterations) };
+        var fixedHost = Exploration.Run(nameof(StaleReconnectRacingEventPolling), () => HostScenarios.StaleReconnectRacingEventPolling(KnownDefects.None), fixedSettings);
+        output.WriteLine(fixedHost.Summary);
+        Assert.False(fixedHost.FoundBug, fixedHost.FailureMessage());
+        Assert.Empty(fixedHost.UncontrolledInvocations);
+    }
 
     private void Explore(string name, Func<Task> scenario, uint ciIterations = CiIterations) =>
         Explore(name, scenario, ExplorationSettings.FromEnvironment(ciIterations));

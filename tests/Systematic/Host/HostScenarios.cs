@@ -1,3 +1,4 @@
+using Harness.Sim.Faults;
 using Harness.Tests.Systematic.Coyote;
 using Harness.Tests.Systematic.Specifications;
 using Harness.Transport.Host;
@@ -25,6 +26,12 @@ public static class HostScenarios
 
     /// <summary>Delay bound of the disconnect-racing-connect scenario: a connect is a few rounds, so the window is early.</summary>
     public const int ConnectRaceDelayMax = 8;
+
+    /// <summary>The host's first rdma_connect rejected as stale in <see cref="StaleReconnectRacingEventPolling()"/> (1 is the admin qpair's).</summary>
+    public const int StaleConnectFirst = 2;
+
+    /// <summary>I/O qpairs of the stale-reconnect scenario, one per poll group: each one's first connect is rejected as stale.</summary>
+    public const int StaleQpairs = 2;
 
     /// <summary>(b) Controller deletion on the admin thread racing CM event polling on I/O threads (SPDK #3347's shape).</summary>
     [Test]
@@ -129,12 +136,51 @@ public static class HostScenarios
         Finish(bed);
     }
 
-    private static HostRaceBed NewBed(KnownDefects defects)
+    /// <summary>
+    /// Stale connections (docs/findings/010): the target's CM rejects the first connect of each new I/O qpair (two, one
+    /// per poll group) as stale (IB_CM_REJ_STALE_CONN), so each disconnects, destroys its id and QP, and after the retry
+    /// delay connects again from its poll group, while the admin thread and the other qpair's connect drain the
+    /// controller's shared CM channel under the lock. Goal: the reconnect holds the controller lock from
+    /// rdma_resolve_addr to nvme_rdma_process_event_start (where Coyote may preempt the connecting thread:
+    /// <see cref="CoyoteInterleaving"/>), so no other thread can park the new id's ADDR_RESOLVED in the slot where the
+    /// reconnect takes it for a leftover: every qpair must run, none may wait for an event already consumed (HEAD,
+    /// switch <c>stale-reconnect-without-ctrlr-lock</c>: with timeouts out of reach, a hang Coyote reports as a deadlock).
+    /// </summary>
+    [Test]
+    public static Task StaleReconnectRacingEventPolling() => StaleReconnectRacingEventPolling(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="StaleReconnectRacingEventPolling()"/>
+    public static async Task StaleReconnectRacingEventPolling(KnownDefects defects)
+    {
+        // rdma_connect #1 is the admin qpair's (setup); the next ones are the first connects of the I/O qpairs, in the
+        // order Coyote lets them run: all rejected as stale.
+        var stale = Enumerable.Range(StaleConnectFirst, StaleQpairs).Select(n => (ScriptedFault)new StaleConnFault("host", n)).ToArray();
+        using var bed = NewBed(defects, stale);
+        ScheduleSteps.Suppressed(() => bed.Connect(0));
+        var qpairs = Enumerable.Range(0, StaleQpairs).Select(i => bed.Controller.CreateIoQpair(bed.Groups[i % bed.Groups.Length], HostRaceBed.IoQueueSize)).ToArray();
+        for (var i = 0; i < qpairs.Length; i++)
+        {
+            bed.Watchers[1 + (i % bed.Groups.Length)].Watch(qpairs[i]);
+        }
+
+        await bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Running or NvmeRdmaQpairState.Exited));
+        foreach (var qpair in qpairs)
+        {
+            Specification.Assert(qpair.State == NvmeRdmaQpairState.Running && qpair.CmEventTimeouts == 0,
+                "{0} ended {1} after {2} connect attempt(s), {3} CM event timeout(s): its reconnect lost an event", qpair, qpair.State, qpair.ConnectAttempts, qpair.CmEventTimeouts);
+        }
+
+        Specification.Assert(qpairs.Sum(q => q.ConnectAttempts) == 2 * qpairs.Length, "not every qpair was rejected as stale once and reconnected: {0} attempts",
+            qpairs.Sum(q => q.ConnectAttempts));
+        Finish(bed);
+    }
+
+    private static HostRaceBed NewBed(KnownDefects defects, params ScriptedFault[] faults)
     {
         Specification.RegisterMonitor<DisconnectsFinish>();
         Specification.RegisterMonitor<CommandsComplete>();
         var seed = ScheduleSteps.FabricSeed(FabricSeeds);
-        var bed = new HostRaceBed(seed, defects, groups: 2);
+        var bed = new HostRaceBed(seed, defects, groups: 2, faults);
         LastSchedule.Register(bed.Describe);
         return bed;
     }

@@ -8,7 +8,7 @@ namespace Harness.Tests.Systematic.Host;
 /// <summary>
 /// A poller after the host's own on a reactor (so it runs on the qpairs' thread, between rounds): reads each watched
 /// qpair's new state transitions and tells <see cref="DisconnectsFinish"/> when a disconnect begins (EXITING) and when it
-/// finishes (EXITED).
+/// finishes (EXITED, or STALE_CONN: a stale connection's disconnect ends with its resources destroyed, waiting to reconnect).
 /// </summary>
 public sealed class QpairWatcher : IPoller
 {
@@ -32,7 +32,7 @@ public sealed class QpairWatcher : IPoller
                     disconnecting = true;
                     Specification.Monitor<DisconnectsFinish>(new DisconnectsFinish.Began(qpair.Name));
                 }
-                else if (history[k] == NvmeRdmaQpairState.Exited && disconnecting)
+                else if (history[k] is (NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.StaleConn) && disconnecting)
                 {
                     disconnecting = false;
                     Specification.Monitor<DisconnectsFinish>(new DisconnectsFinish.Ended(qpair.Name));

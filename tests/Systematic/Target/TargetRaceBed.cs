@@ -37,10 +37,16 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     private readonly IdleClock _idle;
     private readonly object _watchGate = new();
     private readonly HashSet<RdmaQpair> _disconnecting = new();
+    private readonly Action<RdmaQpair>? _destroying;
 
+    /// <summary>
+    /// A race bed; <paramref name="destroying"/>, when given, runs as each target qpair is destroyed (on the destroying
+    /// thread, after the leak check): a test's mutation of the destroy.
+    /// </summary>
     public TargetRaceBed(ulong seed, TargetOptions targetOptions, FaultPlan? faults = null, int hostGroups = 2,
-        Harness.Sim.Nic.SimProvider provider = Harness.Sim.Nic.SimProvider.Mlx5)
+        Harness.Sim.Nic.SimProvider provider = Harness.Sim.Nic.SimProvider.Mlx5, Action<RdmaQpair>? destroying = null)
     {
+        _destroying = destroying;
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None, Provider = provider }, threading: SimThreading.Threaded);
         _idle = new IdleClock(Fabric.World);
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
@@ -195,6 +201,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     {
         TargetInvariants.CheckDestroyed(qpair);
         Destroyed++;
+        _destroying?.Invoke(qpair);
         lock (_watchGate)
         {
             if (!_disconnecting.Remove(qpair))

@@ -148,6 +148,153 @@ public static class TargetScenarios
         Finish(bed);
     }
 
+    /// <summary>
+    /// The hand-off of a new qpair to its poll group (HEAD's conn_sched and <c>_nvmf_poll_group_add</c> message,
+    /// nvmf.c:1421) racing the end of the connection. Two I/O qpairs connect during the race; the acceptor creates each
+    /// target qpair at CONNECT_REQUEST and sends it to a group thread, which creates the QP and accepts. Coyote picks, per
+    /// qpair, whether the target disconnects it itself the moment it exists (its hand-off message most likely still
+    /// queued: the disconnect message must run behind it) and then the host disconnects, or only the host does (before,
+    /// during or after its connect); or, instead of both, the host deletes its controller (every connect in flight
+    /// abandoned). Goal: a hand-off never runs on a qpair already closed or destroyed, nothing touches a freed qpair,
+    /// every target qpair is destroyed once, the group counts return to zero, and the host's qpairs all end.
+    /// </summary>
+    [Test]
+    public static Task HandOffRacingDisconnects() => HandOffRacingDisconnects(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="HandOffRacingDisconnects()"/>
+    public static async Task HandOffRacingDisconnects(KnownDefects defects)
+    {
+        using var bed = NewBed(Options(defects), FaultPlan.None);
+        var qpairs = ScheduleSteps.Suppressed(() =>
+        {
+            bed.Controller.Start();
+            bed.RunInline(() => bed.Controller.State == ControllerState.Ready, "controller ready");
+            return bed.Groups.Select(g => bed.Controller.CreateIoQpair(g, HostRaceBed.IoQueueSize)).ToArray();
+        });
+        var choice = Generator.Create();
+        var deleteController = choice.NextInteger(3) == 0;
+        var race = bed.Race(() => (bed.Controller.State == ControllerState.Deleted || qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid)) &&
+            bed.Target.Qpairs.Where(q => q.Qid != 0).All(q => q.Destroyed));
+        if (deleteController)
+        {
+            await ScheduleSteps.Delay(HandOffDelayMax);
+            bed.Request(bed.Controller.Delete);
+        }
+        else
+        {
+            foreach (var qpair in qpairs)
+            {
+                if (choice.NextBoolean())
+                {
+                    await DisconnectOnTargetWhenCreated(bed, qpair.Qid);
+                }
+
+                await ScheduleSteps.Delay(HandOffDelayMax);
+                bed.Request(qpair.Disconnect);
+            }
+        }
+
+        await race;
+        foreach (var group in bed.Target.PollGroups)
+        {
+            Specification.Assert(group.IoQpairCount == 0, "{0}: {1} I/O qpair(s) still counted after every I/O qpair was destroyed", group.Name, group.IoQpairCount);
+        }
+
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// (c) A LAST_WQE_REACHED message racing the qpair's destruction. Shared receive queue on mlx5 (which raises
+    /// LAST_WQE_REACHED when an SRQ-attached QP enters ERR): two I/O qpairs run I/O and the host disconnects both, so the
+    /// acceptor sends each qpair's LAST_WQE_REACHED to its group thread by message (rdma.c:3572); at a moment Coyote picks,
+    /// the target's device is removed (DEVICE_FATAL and DEVICE_REMOVAL, in the order Coyote picks), and a removed device's
+    /// poller destroys its qpairs at once, whether or not their LAST_WQE_REACHED message has run. Goal: the destroy clears
+    /// the message's context (HEAD's nvmf_rdma_qpair_clean_ibv_events, rdma.c:859), so a message still queued touches no
+    /// freed qpair; every qpair is destroyed once and every buffer comes back.
+    /// </summary>
+    [Test]
+    public static Task LastWqeRacingDeviceRemoval() => LastWqeRacingDeviceRemoval(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="LastWqeRacingDeviceRemoval()"/>
+    public static Task LastWqeRacingDeviceRemoval(KnownDefects defects) => LastWqeRacingDeviceRemoval(defects, destroying: null);
+
+    /// <summary>
+    /// The scenario with a test's hook run as each target qpair is destroyed, on the destroying thread, before the
+    /// destroy clears the LAST_WQE_REACHED context (the proof of power mutates the destroy there).
+    /// </summary>
+    public static async Task LastWqeRacingDeviceRemoval(KnownDefects defects, Action<RdmaQpair>? destroying)
+    {
+        var options = Options(defects) with { UseSrq = true, MaxSrqDepth = 64 };
+        using var bed = NewBed(options, FaultPlan.None, destroying: destroying);
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2));
+        bed.StartIo(qpairs, budget: 4);
+        var order = Generator.Create().NextBoolean() ? DeviceRemovalOrder.FatalFirst : DeviceRemovalOrder.RemovalFirst;
+        var race = bed.Race(() => qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid) && bed.Loads.All(l => l.Finished) &&
+            bed.Target.Qpairs.Where(q => q.Qid != 0).All(q => q.Destroyed));
+        foreach (var qpair in qpairs)
+        {
+            await ScheduleSteps.Delay(TriggerDelayMax);
+            bed.Request(qpair.Disconnect);
+        }
+
+        await ScheduleSteps.Delay(TriggerDelayMax);
+        bed.Request(() => bed.Fabric.Inject(new DeviceRemovalFault("target", 0, order)));
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// The target ends a controller while its I/O runs on other threads: at a moment Coyote picks, the target disconnects
+    /// the host's admin qpair itself (as its keep-alive timer does: a message to the admin qpair's group thread), while
+    /// two I/O qpairs run I/O on the other poll group. The admin qpair's disconnect frees the held AERs and destroys the
+    /// controller, which queues the disconnect of its I/O qpairs; the acceptor's poll sends each to its group thread by
+    /// message, racing that thread's completions and new capsules. Goal: every I/O qpair of the destroyed controller is
+    /// disconnected and destroyed exactly once, nothing touches a freed qpair, every host command completes exactly once.
+    /// </summary>
+    [Test]
+    public static Task AdminDisconnectRacingIo() => AdminDisconnectRacingIo(KnownDefectNames.FromEnvironment());
+
+    /// <inheritdoc cref="AdminDisconnectRacingIo()"/>
+    public static async Task AdminDisconnectRacingIo(KnownDefects defects)
+    {
+        using var bed = NewBed(Options(defects), FaultPlan.None);
+        var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2));
+        var admin = bed.Target.Qpairs.Single(q => q.Qid == 0);
+        bed.StartIo(qpairs, budget: 6);
+        var race = bed.Race(() => bed.Target.Qpairs.All(q => q.Destroyed) && bed.Loads.All(l => l.Outstanding == 0) &&
+            qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid));
+        await ScheduleSteps.Delay(TriggerDelayMax);
+        bed.Request(admin.Disconnect); // not started yet: nothing else disconnects it before this
+        await race;
+        Finish(bed);
+    }
+
+    /// <summary>
+    /// Waits (yielding) until the target has a qpair for host qpair <paramref name="qid"/>, then asks it to disconnect,
+    /// as the target's own timers do (a message to its group thread). Gives up after <see cref="HandOffWaitMax"/> yields.
+    /// </summary>
+    private static async Task DisconnectOnTargetWhenCreated(TargetRaceBed bed, ushort qid)
+    {
+        for (var i = 0; i < HandOffWaitMax; i++)
+        {
+            // No scheduling point between the look and the call: a qpair not yet destroyed is not freed under it.
+            var qpair = bed.Target.Qpairs.FirstOrDefault(q => q.Qid == qid && !q.Destroyed && !q.DisconnectStarted);
+            if (qpair != null)
+            {
+                bed.Request(qpair.Disconnect);
+                return;
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>Longest wait before the hand-off scenario's host acts.</summary>
+    private const int HandOffDelayMax = 16;
+
+    /// <summary>Yields the hand-off scenario waits for the target to create a qpair before it gives up on disconnecting it there.</summary>
+    private const int HandOffWaitMax = 400;
+
     /// <summary>Host queue size of the error-drain scenario: 4 entries, a send queue of 8 (one write's READs).</summary>
     private const int ErrorDrainQueueSize = 4;
 
@@ -163,12 +310,13 @@ public static class TargetScenarios
     private static TargetOptions Options(KnownDefects defects) =>
         new() { MaxQueueDepth = 32, NumSharedBuffers = 256, ExecutionLatencyNs = 0, Defects = defects };
 
-    private static TargetRaceBed NewBed(TargetOptions options, FaultPlan faults, Harness.Sim.Nic.SimProvider provider = Harness.Sim.Nic.SimProvider.Mlx5)
+    private static TargetRaceBed NewBed(TargetOptions options, FaultPlan faults, Harness.Sim.Nic.SimProvider provider = Harness.Sim.Nic.SimProvider.Mlx5,
+        Action<RdmaQpair>? destroying = null)
     {
         Specification.RegisterMonitor<DisconnectsFinish>();
         Specification.RegisterMonitor<CommandsComplete>();
         var seed = ScheduleSteps.FabricSeed(FabricSeeds);
-        var bed = new TargetRaceBed(seed, options, faults, provider: provider);
+        var bed = new TargetRaceBed(seed, options, faults, provider: provider, destroying: destroying);
         LastSchedule.Register(bed.Describe);
         return bed;
     }
