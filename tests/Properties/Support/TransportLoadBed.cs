@@ -49,8 +49,7 @@ public sealed class TransportLoadBed : IDisposable
         var hostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         var targetOptions = new TargetOptions
         {
-            IoUnitSize = 4096, // as harness run: one RDMA READ/WRITE per 4 KiB block
-            MaxSendSge = 1,
+            IoUnitSize = 4096, // as harness run: one 4 KiB buffer (SGE) per block, up to 16 in the I/O's one RDMA READ/WRITE
             MaxQueueDepth = Math.Max(TargetQueueDepthDefault, settings.QueueDepth + 1),
             MaxIoSize = 131_072,
             NumSharedBuffers = Math.Max(4095, settings.Qpairs * settings.QueueDepth * (settings.IoBytes / 4096)),
