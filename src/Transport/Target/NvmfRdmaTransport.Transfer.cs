@@ -240,19 +240,17 @@ public sealed partial class NvmfRdmaTransport
         return req.Xfer != NvmeDataTransfer.ControllerToHost || req.NumWrs + 1 <= qpair.MaxSendDepth;
     }
 
+    /// <summary>
+    /// Buffers for the request's whole length, keyed SGL or descriptor list alike (transport.c:
+    /// spdk_nvmf_request_get_buffers:982 is called once with the total since SPDK 019a5361a5; a descriptor's data may
+    /// start inside a buffer and run into the next).
+    /// </summary>
     private bool TryAcquireBuffers(RdmaRequest req, RdmaQpair qpair)
     {
         var pool = qpair.Poller!.Buffers;
         var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
-        var buffers = singleKeyed ? BuffersFor(req.Length) : 0;
-        if (!singleKeyed)
-        {
-            for (var i = 0; i < req.NumWrs; i++)
-            {
-                buffers += BuffersFor(req.Descriptors[i].Length);
-            }
-        }
-
+        var buffers = BuffersFor(req.Length);
+        Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} takes buffers while holding {r.BufferCount}");
         Check.That(buffers <= RdmaRequest.BuffersMax, InvariantNames.DepthCounters, req, r => $"{r} needs more than {RdmaRequest.BuffersMax} buffers");
         if (!pool.TryGet(req.Buffers.AsSpan(0, buffers)))
         {
@@ -288,7 +286,10 @@ public sealed partial class NvmfRdmaTransport
         var flags = opcode == WrOpcode.RdmaRead ? SendFlags.Signaled : SendFlags.None;
         var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
         Check.That(!singleKeyed || req.NumWrs == 1, InvariantNames.DepthCounters, req, r => $"{r}: a keyed SGL fills {r.NumWrs} data WRs, not one");
+
+        // HEAD's rdma_req->iovpos and rdma_req->offset: the walk over the buffers goes on from one WR to the next.
         var buffer = 0;
+        uint offset = 0;
         for (var w = 0; w < req.NumWrs; w++)
         {
             var desc = singleKeyed ? req.Cmd.Dptr : req.Descriptors[w];
@@ -297,9 +298,16 @@ public sealed partial class NvmfRdmaTransport
             var remaining = singleKeyed ? req.Length : desc.Length;
             while (remaining > 0 && wr.NumSge < qpair.MaxSendSge)
             {
-                var len = Math.Min(remaining, (uint)pool.BufferSize);
-                wr.SgList[wr.NumSge++] = new Sge(pool.AddressOf(req.Buffers[buffer++]), len, pool.Mr.Lkey);
+                var iovLength = Math.Min((uint)pool.BufferSize, req.Length - ((uint)buffer * (uint)pool.BufferSize));
+                var len = Math.Min(iovLength - offset, remaining);
+                wr.SgList[wr.NumSge++] = new Sge(pool.AddressOf(req.Buffers[buffer]) + offset, len, pool.Mr.Lkey);
                 remaining -= len;
+                offset += len;
+                if (offset == iovLength)
+                {
+                    offset = 0;
+                    buffer++;
+                }
             }
 
             if (remaining > 0)
@@ -308,7 +316,8 @@ public sealed partial class NvmfRdmaTransport
             }
         }
 
-        Check.That(buffer == req.BufferCount, InvariantNames.NoLeakOnDestroy, (req, buffer), s => $"{s.req} holds {s.req.BufferCount} buffers but its WRs use {s.buffer}");
+        Check.That(buffer == req.BufferCount && offset == 0, InvariantNames.NoLeakOnDestroy, (req, buffer, offset), s =>
+            $"{s.req} holds {s.req.BufferCount} buffers but its WRs end at byte {s.offset} of buffer {s.buffer}");
         req.NumOutstandingDataWr = req.NumWrs;
         req.FirstUnpostedWr = 0;
         return true;

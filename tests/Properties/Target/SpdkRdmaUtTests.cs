@@ -126,6 +126,29 @@ public sealed class SpdkRdmaUtTests
     }
 
     [Fact]
+    public void ParseSgl_multi_sgl_takes_buffers_for_the_total_and_a_descriptor_runs_on_into_the_next_buffer()
+    {
+        using var bed = Bed(out var seen);
+        var host = Connect(bed);
+        var data = host.Slot(1, 2 * IoUnit);
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (byte)(i * 7);
+        }
+
+        var expected = data.ToArray();
+
+        // 4 KiB + 8 KiB + 4 KiB in two 8 KiB buffers (019a5361a5's contiguous buffers): the middle WR has two SGEs.
+        Assert.True(Send(bed, host, ListWrite(host, 1, IoUnit / 2, IoUnit, IoUnit / 2)).IsSuccess);
+        var r = seen.Single(s => s.Cid == 1);
+        Assert.Equal(3, r.NumWrs);
+        Assert.Equal(new[] { 1, 2, 1 }, r.Sges);
+        host.Slot(2, 2 * IoUnit).Clear();
+        Assert.True(Send(bed, host, Read(host, 2, 2 * IoUnit)).IsSuccess); // the same blocks read back whole
+        Assert.Equal(expected, host.Slot(2, 2 * IoUnit).ToArray());
+    }
+
+    [Fact]
     public void ParseSgl_multi_sgl_descriptor_with_invalidate_key_subtype_is_refused_as_fill_iovs_multi_sgl_does()
     {
         using var bed = Bed(out var seen);
