@@ -33,7 +33,7 @@ public class TargetRequestBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1 });
+        _bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096 });
         _host = _bed.AddHost("host", Depth + 1, slotBytes: 32768);
         _bed.Connect(_host, qid: 1, readDepth: 16);
         _allAnswered = () =>

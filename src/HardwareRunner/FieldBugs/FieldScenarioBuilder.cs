@@ -33,7 +33,10 @@ public static class FieldScenarioBuilder
     /// <summary>Incidents (I/O qpairs) one scenario holds at most.</summary>
     public const int IncidentsMax = 4;
 
-    /// <summary>Blocks of the split write of a DATA incident (8 RDMA READs of 4 KiB).</summary>
+    /// <summary>
+    /// Blocks of the split write of a DATA incident: a Last Segment list of as many keyed descriptors, so 8 RDMA READs of
+    /// 4 KiB (SPDK HEAD reads a single keyed SGL with one WR; a descriptor list is its only multi-READ request).
+    /// </summary>
     public const int SplitWriteBlocks = 8;
 
     /// <summary>Read depth that splits it (SPDK #3463's shape).</summary>
@@ -125,7 +128,7 @@ public static class FieldScenarioBuilder
                 Qpairs = qpairs,
                 QueueDepth = depth,
                 ReadDepth = incidents.Any(i => i.WrType == "DATA" && i.Side == FieldSide.Target) ? SplitReadDepth : null,
-                Target = new ScenarioTargetOptions { IoUnitSize = 4096, MaxSendSge = 1, InCapsuleDataSize = 0 },
+                Target = new ScenarioTargetOptions { IoUnitSize = 4096, InCapsuleDataSize = 4096 }, // room for the descriptor list
             },
             Commands = commands,
             Faults = faults,
@@ -207,7 +210,7 @@ public static class FieldScenarioBuilder
         var status = ScenarioStatusName(incident.Status);
         var (wr, nth, io) = (incident.Side, incident.WrType) switch
         {
-            (FieldSide.Target, "DATA") => ("rdma-read", 3, (ScenarioCommand)new WriteCommand(qpair, lba, SplitWriteBlocks)),
+            (FieldSide.Target, "DATA") => ("rdma-read", 3, (ScenarioCommand)new WriteCommand(qpair, lba, SplitWriteBlocks) { Iovecs = SplitWriteBlocks }),
             (FieldSide.Target, "SEND") => ("send", 2, new ReadCommand(qpair, lba, 1)),
             (FieldSide.Target, _) => ("recv", 2, new WriteCommand(qpair, lba, 1)),
             (_, "RECV") => ("recv", 2, new ReadCommand(qpair, lba, 1)),

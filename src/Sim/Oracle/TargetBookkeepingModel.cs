@@ -31,7 +31,6 @@ public sealed partial class TargetBookkeepingModel
     public const int NotesMax = 16;
 
     private readonly NvmfRdmaTransport _transport;
-    private readonly TargetOptions _options;
     private readonly string _node;
     private readonly Dictionary<RdmaRequest, ModelRequest> _requests = new();
     private readonly Dictionary<RdmaQpair, ModelQpair> _qpairs = new();
@@ -45,7 +44,6 @@ public sealed partial class TargetBookkeepingModel
     public TargetBookkeepingModel(SimFabric fabric, NvmfRdmaTransport transport, string targetHostName)
     {
         _transport = transport;
-        _options = transport.Options;
         _node = targetHostName;
         var previous = fabric.Trace.Listener;
         fabric.Trace.Listener = previous == null ? OnRecord : r => { previous(r); OnRecord(r); };
@@ -121,17 +119,9 @@ public sealed partial class TargetBookkeepingModel
         }
     }
 
-    /// <summary>Data WRs a keyed transfer needs with these options: one per <c>max_send_sge</c> buffers of <c>io_unit_size</c>.</summary>
-    private int DataWrsOf(RdmaRequest request)
-    {
-        if (request.Xfer is NvmeDataTransfer.None || !request.Cmd.Dptr.IsKeyedDataBlock)
-        {
-            return request.NumWrs;
-        }
-
-        var buffers = (int)((request.Length + (uint)_options.IoUnitSize - 1) / (uint)_options.IoUnitSize);
-        return (buffers + _options.MaxSendSge - 1) / _options.MaxSendSge;
-    }
+    /// <summary>Data WRs a transfer needs: a keyed SGL is one WR (rdma.c:nvmf_rdma_request_fill_iovs:1542), a list one per descriptor.</summary>
+    private static int DataWrsOf(RdmaRequest request) =>
+        request.Xfer is not NvmeDataTransfer.None && request.Cmd.Dptr.IsKeyedDataBlock ? 1 : request.NumWrs;
 
     private void LeaveFree(RdmaRequest request)
     {

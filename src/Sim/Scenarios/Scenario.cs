@@ -108,7 +108,7 @@ public sealed record ScenarioTopology
 public sealed record ScenarioTargetOptions
 {
     public const int IoUnitSizeDefault = 4096;
-    public const int MaxSendSgeDefault = 1;
+    public const int MaxSendSgeDefault = 16;
     public const int NumSharedBuffersDefault = 256;
     public const int DataWrPoolSizeDefault = 256;
     public const int InCapsuleDataSizeDefault = 0;

@@ -314,7 +314,7 @@ public sealed partial class NvmfRdmaTransport
             {
                 MaxSendWr = (uint)qpair.MaxSendDepth,
                 MaxRecvWr = poller.Srq == null ? (uint)qpair.MaxQueueDepth : 0,
-                MaxSendSge = (uint)Math.Min(Options.MaxSendSge, _deviceAttr.MaxSge),
+                MaxSendSge = (uint)Math.Min(Math.Min(Options.MaxSendSge, _deviceAttr.MaxSge), SglEntriesMax),
                 MaxRecvSge = 2,
             },
         };
@@ -327,6 +327,8 @@ public sealed partial class NvmfRdmaTransport
         {
             return InitializeFailed(qpair, poller, qpCreated: false);
         }
+
+        qpair.MaxSendSge = Math.Min(SglEntriesMax, (int)init.Cap.MaxSendSge);
 
         qpair.Qp = qpair.CmId.Qp;
         qpair.Poller = poller;

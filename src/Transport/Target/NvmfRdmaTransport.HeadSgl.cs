@@ -84,7 +84,7 @@ public sealed partial class NvmfRdmaTransport
                 return NvmeStatus.DataSglLengthInvalid; // as fill_iovs_multi_sgl's -EINVAL
             }
 
-            if (desc.Length > (uint)(Options.IoUnitSize * Options.MaxSendSge))
+            if (desc.Length > (uint)(Options.IoUnitSize * req.Qpair!.MaxSendSge))
             {
                 return NvmeStatus.DataSglLengthInvalid; // the port's limit: one descriptor fits one WR
             }

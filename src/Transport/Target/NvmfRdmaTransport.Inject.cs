@@ -100,7 +100,7 @@ public sealed partial class NvmfRdmaTransport
         {
             ref var wr = ref req.Wrs[w]!.Wr;
             wr = new SendWorkRequest { WrId = req.DataWrId, Opcode = opcode, Flags = opcode == WrOpcode.RdmaRead ? SendFlags.Signaled : SendFlags.None, Rkey = desc.Key, RemoteAddr = desc.Address + offset };
-            for (var b = w * perWr; b < Math.Min(buffers, (w + 1) * perWr) && wr.NumSge < Options.MaxSendSge; b++)
+            for (var b = w * perWr; b < Math.Min(buffers, (w + 1) * perWr) && wr.NumSge < qpair.MaxSendSge; b++)
             {
                 var len = Math.Min(remaining, chunk);
                 wr.SgList[wr.NumSge++] = new Sge(pool.AddressOf(req.Buffers[b]), len, pool.Mr.Lkey);

@@ -7,6 +7,12 @@ namespace Harness.Transport.Target;
 /// <summary>Parsing a new capsule, data buffers and WRs, transfers in and out, completion and free.</summary>
 public sealed partial class NvmfRdmaTransport
 {
+    /// <summary>
+    /// SPDK_NVMF_MAX_SGL_ENTRIES: SGEs of one data WR (rdma.c:nvmf_rdma_fill_wr_sgl:1507), descriptors of one list and
+    /// extra WRs of one request (rdma.c:nvmf_request_alloc_wrs:1457).
+    /// </summary>
+    public const int SglEntriesMax = 16;
+
     private void StepNew(RdmaRequest req, RdmaQpair qpair)
     {
         var recv = req.Recv!;
@@ -138,7 +144,7 @@ public sealed partial class NvmfRdmaTransport
             }
 
             total += req.Descriptors[i].Length;
-            if (req.Descriptors[i].Length > (uint)(Options.IoUnitSize * Options.MaxSendSge))
+            if (req.Descriptors[i].Length > (uint)(Options.IoUnitSize * qpair.MaxSendSge))
             {
                 return NvmeStatus.DataSglLengthInvalid; // one descriptor must fit one WR
             }
@@ -156,7 +162,7 @@ public sealed partial class NvmfRdmaTransport
         return NvmeStatus.Success;
     }
 
-    /// <summary>NEED_BUFFER: get every buffer (and, for a split keyed SGL, the extra WRs) or wait in FIFO order.</summary>
+    /// <summary>NEED_BUFFER: get every buffer or wait in FIFO order; then fill the data WRs (a keyed SGL: one WR).</summary>
     private void StepNeedBuffer(RdmaRequest req, RdmaQpair qpair)
     {
         var queue = qpair.PendingIobufQueue;
@@ -208,93 +214,113 @@ public sealed partial class NvmfRdmaTransport
             queue.RemoveHead();
         }
 
-        FillDataWrs(req, qpair.Poller!.Buffers);
+        if (!FillDataWrs(req, qpair))
+        {
+            // rdma.c:nvmf_rdma_request_fill_iovs:1571: "Not enough SG entries", the buffers go back, the command fails.
+            ReleaseBuffers(req, qpair);
+            CompleteWithStatus(req, qpair, NvmeStatus.DataSglLengthInvalid);
+            return;
+        }
+
         SetState(req, RdmaRequestState.HaveBuffer);
     }
 
     /// <summary>
     /// A controller-to-host transfer posts all its WRITEs and the response at once, so it can never start when they
     /// exceed the qpair's send depth: fail it with an NVMe error rather than wait forever. (READs are posted in parts.)
+    /// A keyed SGL is one WRITE, which always fits (the send depth is at least 2); only a descriptor list can exceed it.
     /// </summary>
     private bool FitsSendQueue(RdmaRequest req, RdmaQpair qpair)
     {
-        var keyed = req.Cmd.Dptr.IsKeyedDataBlock;
-        if (!keyed && Defective(KnownDefects.C2hWrsExceedSendDepth))
+        if (req.Cmd.Dptr.IsKeyedDataBlock || Defective(KnownDefects.C2hWrsExceedSendDepth))
         {
             return true; // SPDK HEAD never compares a descriptor list's WRs with the send depth (docs/findings/008)
         }
 
-        var wrs = keyed ? (BuffersFor(req.Length) + Options.MaxSendSge - 1) / Options.MaxSendSge : req.NumWrs;
-        return req.Xfer != NvmeDataTransfer.ControllerToHost || wrs + 1 <= qpair.MaxSendDepth;
+        return req.Xfer != NvmeDataTransfer.ControllerToHost || req.NumWrs + 1 <= qpair.MaxSendDepth;
     }
 
+    /// <summary>
+    /// Buffers for the request's whole length, keyed SGL or descriptor list alike (transport.c:
+    /// spdk_nvmf_request_get_buffers:982 is called once with the total since SPDK 019a5361a5; a descriptor's data may
+    /// start inside a buffer and run into the next).
+    /// </summary>
     private bool TryAcquireBuffers(RdmaRequest req, RdmaQpair qpair)
     {
         var pool = qpair.Poller!.Buffers;
         var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
-        var buffers = singleKeyed ? BuffersFor(req.Length) : 0;
-        if (!singleKeyed)
-        {
-            for (var i = 0; i < req.NumWrs; i++)
-            {
-                buffers += BuffersFor(req.Descriptors[i].Length);
-            }
-        }
-
+        var buffers = BuffersFor(req.Length);
+        Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} takes buffers while holding {r.BufferCount}");
         Check.That(buffers <= RdmaRequest.BuffersMax, InvariantNames.DepthCounters, req, r => $"{r} needs more than {RdmaRequest.BuffersMax} buffers");
-        var extraWrs = singleKeyed ? (buffers + Options.MaxSendSge - 1) / Options.MaxSendSge : 0;
-        if (singleKeyed && extraWrs > 1 && !_dataWrPool.TryTake(req, extraWrs))
-        {
-            return false;
-        }
-
         if (!pool.TryGet(req.Buffers.AsSpan(0, buffers)))
         {
-            if (singleKeyed)
-            {
-                _dataWrPool.Return(req);
-            }
-
             return false;
         }
 
         req.BufferCount = buffers;
         if (singleKeyed)
         {
-            req.NumWrs = Math.Max(1, extraWrs);
+            req.NumWrs = 1; // rdma.c:nvmf_rdma_request_fill_iovs: the embedded data WR alone
         }
 
         return true;
     }
 
+    private static void ReleaseBuffers(RdmaRequest req, RdmaQpair qpair)
+    {
+        qpair.Poller!.Buffers.Put(req.Buffers.AsSpan(0, req.BufferCount));
+        req.BufferCount = 0;
+    }
+
     private int BuffersFor(uint length) => (int)((length + (uint)Options.IoUnitSize - 1) / (uint)Options.IoUnitSize);
 
-    /// <summary>Builds the READ/WRITE WRs over the buffers: at most MaxSendSge SGEs each, one WR per descriptor.</summary>
-    private void FillDataWrs(RdmaRequest req, BufferPool pool)
+    /// <summary>
+    /// Builds the READ/WRITE WRs over the buffers, as rdma.c:nvmf_rdma_fill_wr_sgl:1494: a keyed SGL is one WR, a
+    /// descriptor list one WR per descriptor, each of at most the qpair's <c>max_send_sge</c> SGEs. False when the data
+    /// does not fit them ("Not enough SG entries to hold data buffer").
+    /// </summary>
+    private bool FillDataWrs(RdmaRequest req, RdmaQpair qpair)
     {
+        var pool = qpair.Poller!.Buffers;
         var opcode = req.Xfer == NvmeDataTransfer.HostToController ? WrOpcode.RdmaRead : WrOpcode.RdmaWrite;
         var flags = opcode == WrOpcode.RdmaRead ? SendFlags.Signaled : SendFlags.None;
         var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
+        Check.That(!singleKeyed || req.NumWrs == 1, InvariantNames.DepthCounters, req, r => $"{r}: a keyed SGL fills {r.NumWrs} data WRs, not one");
+
+        // HEAD's rdma_req->iovpos and rdma_req->offset: the walk over the buffers goes on from one WR to the next.
         var buffer = 0;
-        ulong sglOffset = 0;
+        uint offset = 0;
         for (var w = 0; w < req.NumWrs; w++)
         {
-            var desc = singleKeyed ? req.Descriptors[0] : req.Descriptors[w];
+            var desc = singleKeyed ? req.Cmd.Dptr : req.Descriptors[w];
             ref var wr = ref req.Wrs[w]!.Wr;
-            wr = new SendWorkRequest { WrId = req.DataWrId, Opcode = opcode, Flags = flags, Rkey = desc.Key };
-            wr.RemoteAddr = desc.Address + (singleKeyed ? sglOffset : 0);
-            var remaining = singleKeyed ? req.Length - (uint)sglOffset : desc.Length;
-            while (remaining > 0 && wr.NumSge < Options.MaxSendSge)
+            wr = new SendWorkRequest { WrId = req.DataWrId, Opcode = opcode, Flags = flags, Rkey = desc.Key, RemoteAddr = desc.Address };
+            var remaining = singleKeyed ? req.Length : desc.Length;
+            while (remaining > 0 && wr.NumSge < qpair.MaxSendSge)
             {
-                var len = Math.Min(remaining, (uint)pool.BufferSize);
-                wr.SgList[wr.NumSge++] = new Sge(pool.AddressOf(req.Buffers[buffer++]), len, pool.Mr.Lkey);
+                var iovLength = Math.Min((uint)pool.BufferSize, req.Length - ((uint)buffer * (uint)pool.BufferSize));
+                var len = Math.Min(iovLength - offset, remaining);
+                wr.SgList[wr.NumSge++] = new Sge(pool.AddressOf(req.Buffers[buffer]) + offset, len, pool.Mr.Lkey);
                 remaining -= len;
-                sglOffset += len;
+                offset += len;
+                if (offset == iovLength)
+                {
+                    offset = 0;
+                    buffer++;
+                }
+            }
+
+            if (remaining > 0)
+            {
+                return false;
             }
         }
 
+        Check.That(buffer == req.BufferCount && offset == 0, InvariantNames.NoLeakOnDestroy, (req, buffer, offset), s =>
+            $"{s.req} holds {s.req.BufferCount} buffers but its WRs end at byte {s.offset} of buffer {s.buffer}");
         req.NumOutstandingDataWr = req.NumWrs;
         req.FirstUnpostedWr = 0;
+        return true;
     }
 
     private static void PrepareTransferInPart(RdmaRequest req, int available)
@@ -389,8 +415,7 @@ public sealed partial class NvmfRdmaTransport
 
         if (req.BufferCount > 0)
         {
-            qpair.Poller!.Buffers.Put(req.Buffers.AsSpan(0, req.BufferCount));
-            req.BufferCount = 0;
+            ReleaseBuffers(req, qpair);
         }
 
         _dataWrPool.Return(req);

@@ -98,6 +98,12 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     public int MaxSendDepth { get; }
 
+    /// <summary>
+    /// SGEs one send WR of this qpair may carry (<c>rqpair-&gt;max_send_sge</c> = min(device max_sge,
+    /// SPDK_NVMF_MAX_SGL_ENTRIES), rdma.c:nvmf_rdma_qpair_initialize:1048): the bound of a data WR's scatter list.
+    /// </summary>
+    public int MaxSendSge { get; internal set; } = NvmfRdmaTransport.SglEntriesMax;
+
     /// <summary>Receives handed back by the NIC and not yet re-posted (<c>current_recv_depth</c>).</summary>
     public int CurrentRecvDepth { get; internal set; }
 

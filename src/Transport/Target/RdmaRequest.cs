@@ -26,8 +26,12 @@ public sealed class RdmaRequest : INvmfRequest
     /// <summary>Data buffers one request may hold (bounds multi-buffer transfers).</summary>
     public const int BuffersMax = 256;
 
-    /// <summary>Data WRs one request may use (SPDK's SGL descriptor limit and buffer splits).</summary>
-    public const int DataWrsMax = 64;
+    /// <summary>
+    /// Data WRs one request may chain: its embedded WR and at most SPDK_NVMF_MAX_SGL_ENTRIES from the pool
+    /// (rdma.c:nvmf_request_alloc_wrs:1457 refuses more; a keyed SGL is one WR, a descriptor list one per descriptor, and
+    /// HEAD's unchecked num_wrs 17 of docs/findings/007 takes 16 extra).
+    /// </summary>
+    public const int DataWrsMax = NvmfRdmaTransport.SglEntriesMax + 1;
 
     internal RdmaRequest(RdmaResources resources, int index)
     {

@@ -90,6 +90,7 @@ internal sealed class SnapshotRestorer
         };
         Require(id.CreateQp(_t.Pd, init), "rdma_create_qp");
         qpair.Qp = id.Qp;
+        qpair.MaxSendSge = (int)init.Cap.MaxSendSge;
         qpair.Poller = poller;
         qpair.Group = poller.Group; // a restored qpair lives on its poller's group thread (its disconnect goes there)
         qpair.Resources = _t.NewResources(name, q.Resources!.Depth);

@@ -33,7 +33,11 @@ public sealed record TargetOptions
     /// <summary>Data buffers in the shared pool (<c>num_shared_buffers</c>).</summary>
     public int NumSharedBuffers { get; init; } = 4095;
 
-    /// <summary>SGEs per data WR (<c>max_send_sge</c>); a transfer needing more buffers takes more WRs.</summary>
+    /// <summary>
+    /// The device's <c>max_sge</c> as the target sees it: a qpair's <c>max_send_sge</c> is min(this, the device's,
+    /// SPDK_NVMF_MAX_SGL_ENTRIES), and bounds the SGEs of each data WR. A keyed SGL is one WR, so one whose buffers need
+    /// more SGEs fails with DATA_SGL_LENGTH_INVALID (rdma.c:nvmf_rdma_fill_wr_sgl:1532).
+    /// </summary>
     public int MaxSendSge { get; init; } = 16;
 
     /// <summary>Data WRs in the transport's pool for multi-descriptor SGLs (<c>data_wr_pool_size</c>).</summary>
@@ -83,7 +87,7 @@ public sealed record TargetOptions
         Require(MaxSendSge is >= 1 and <= 16, nameof(MaxSendSge), "must be 1..16");
         Require(BuffersPerIoMax <= RdmaRequest.BuffersMax, nameof(MaxIoSize), $"needs more than {RdmaRequest.BuffersMax} buffers of {IoUnitSize} bytes");
         Require(NumSharedBuffers >= BuffersPerIoMax, nameof(NumSharedBuffers), $"{NumSharedBuffers} cannot hold one I/O of {MaxIoSize} bytes ({BuffersPerIoMax} buffers)");
-        var extraWrs = Math.Max((BuffersPerIoMax + MaxSendSge - 1) / MaxSendSge, Nvme.SglDescriptor.MaxInCapsuleDescriptors) - 1;
+        var extraWrs = Nvme.SglDescriptor.MaxInCapsuleDescriptors - 1; // a full descriptor list; a keyed SGL takes none
         Require(DataWrPoolSize >= extraWrs, nameof(DataWrPoolSize), $"{DataWrPoolSize} cannot hold the {extraWrs} extra data WRs of the largest transfer");
         Require(InCapsuleDataSize is >= 0 and <= InCapsuleDataSizeMax, nameof(InCapsuleDataSize), $"must be 0..{InCapsuleDataSizeMax}");
     }

@@ -50,7 +50,7 @@ public sealed class ImportCoreInputTests : IDisposable
         { "transport.max_io_size", "1073741824", "$.transport.max_io_size: 1073741824: must be 4096..16773120" },
         { "request_states", "[]", "$.request_states: 0 names" },
         { "requests[0].length", "4000000000", "resources.requests[0].length: 4000000000: must be 0..131072" },
-        { "requests[0].num_wrs", "65", "resources.requests[0].num_wrs: 65: must be 0..64" },
+        { "requests[0].num_wrs", "18", "resources.requests[0].num_wrs: 18: must be 0..17" },
         { "recvs[3].index", "9", "resources.recvs[3].index: 9: recvs must be listed in array order" },
         { "resources.depth", "17", "qpairs[1].resources.depth: 17, but the qpair's max_queue_depth is 16" },
         { "qpairs[1].state", "null", "qpairs[1].state: null: this field must have a value" },

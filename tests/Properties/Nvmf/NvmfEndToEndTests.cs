@@ -19,7 +19,7 @@ public sealed class NvmfEndToEndTests
     [Fact]
     public void Admin_and_io_queues_over_the_simulated_fabric()
     {
-        var transportOptions = new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1 };
+        var transportOptions = new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096 };
         var clock = new ForwardingClock();
         var target = new NvmfTarget(NvmfTargetOptions.ForTransport(transportOptions), clock);
         using var bed = new TargetBed(transportOptions, handler: target);

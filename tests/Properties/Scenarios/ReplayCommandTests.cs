@@ -30,7 +30,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public void A_folder_replays_as_a_suite_and_exits_0_when_every_expectation_holds()
     {
-        Copy("retry-exceeded-split-write.json", "retry-exceeded-split-write.defect.json");
+        Copy("retry-exceeded-descriptor-list-write.json", "retry-exceeded-descriptor-list-write.defect.json");
         var run = HarnessRun.Of("replay", _dir);
         Assert.True(run.Exit == 0, run.ToString());
         Assert.Contains("replay: 2 scenarios, 2 as expected, 0 not as expected", run.Stdout, StringComparison.Ordinal);
@@ -41,7 +41,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public void A_must_pass_scenario_with_the_defect_switched_on_exits_1_and_says_how_to_replay_it()
     {
-        var file = Copy("retry-exceeded-split-write.json")[0];
+        var file = Copy("retry-exceeded-descriptor-list-write.json")[0];
         var run = HarnessRun.Of("replay", file, "--defect", KnownDefectNames.PendingReadQueueDoubleInsert);
         Assert.True(run.Exit == 1, run.ToString());
         Assert.Contains("result: NOT AS EXPECTED: expected must-pass, but request-in-one-queue broke", run.Stdout, StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public void Bad_files_in_a_folder_are_each_named_and_every_valid_scenario_still_runs_with_exit_2()
     {
-        Copy("retry-exceeded-split-write.json", "retry-exceeded-split-write.defect.json");
+        Copy("retry-exceeded-descriptor-list-write.json", "retry-exceeded-descriptor-list-write.defect.json");
         var notUtf8 = Path.Combine(_dir, "m-latin1.json");
         File.WriteAllBytes(notUtf8, [.. "{\n  \"format\": 1,\n  \"name\": \"caf"u8, 0xe9, .. "\",\n  \"expect\": \"must-pass\",\n  \"commands\": []\n}\n"u8]);
         var bad = Path.Combine(_dir, "zz-bad.json");
@@ -70,7 +70,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public void A_folder_with_a_bad_file_and_a_missed_expectation_still_exits_2()
     {
-        Copy("retry-exceeded-split-write.json");
+        Copy("retry-exceeded-descriptor-list-write.json");
         File.WriteAllText(Path.Combine(_dir, "zz-bad.json"), "{\"format\": 1, \"name\": \"bad\", \"expect\": \"must-pass\"}\n");
 
         var run = HarnessRun.Of("replay", _dir, "--defect", KnownDefectNames.PendingReadQueueDoubleInsert);
@@ -85,7 +85,7 @@ public sealed class ReplayCommandTests : IDisposable
     {
         Assert.Equal(2, HarnessRun.Of("replay", Path.Combine(_dir, "missing.json")).Exit);
         Assert.Equal(2, HarnessRun.Of("replay", _dir).Exit); // an empty folder
-        var file = Copy("retry-exceeded-split-write.json")[0];
+        var file = Copy("retry-exceeded-descriptor-list-write.json")[0];
         Assert.Equal(2, HarnessRun.Of("replay", file, "--defect", "no-such-defect").Exit);
         Assert.Equal(2, HarnessRun.Of("replay", _dir, "--trace", Path.Combine(_dir, "t.jsonl")).Exit);
     }
@@ -93,7 +93,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public void The_same_scenario_replays_to_the_same_trace_hash_and_writes_its_trace()
     {
-        var file = Copy("retry-exceeded-split-write.json")[0];
+        var file = Copy("retry-exceeded-descriptor-list-write.json")[0];
         var trace = Path.Combine(_dir, "run.jsonl");
         var first = HarnessRun.Of("replay", file, "--trace", trace);
         var second = HarnessRun.Of("replay", file);

@@ -49,8 +49,9 @@ public sealed class TransportLoadBed : IDisposable
         var hostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         var targetOptions = new TargetOptions
         {
-            IoUnitSize = 4096, // as harness run: one RDMA READ/WRITE per 4 KiB block
-            MaxSendSge = 1,
+            // As harness run: one 4 KiB buffer (SGE) per block; a keyed SGL is one RDMA READ/WRITE of at most 16 SGEs
+            // (SPDK HEAD), so larger I/Os take larger buffers (HEAD refuses max_io_size above 16 buffers at creation).
+            IoUnitSize = Math.Max(4096, settings.IoBytes / NvmfRdmaTransport.SglEntriesMax),
             MaxQueueDepth = Math.Max(TargetQueueDepthDefault, settings.QueueDepth + 1),
             MaxIoSize = 131_072,
             NumSharedBuffers = Math.Max(4095, settings.Qpairs * settings.QueueDepth * (settings.IoBytes / 4096)),

@@ -195,7 +195,7 @@ public sealed class DescriptorListFindingsTests
     }
 
     private static TargetBed Bed(KnownDefects defects) =>
-        new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = BlockBytes, MaxSendSge = 1, Defects = defects });
+        new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = BlockBytes, Defects = defects });
 
     private static RawHost Connect(TargetBed bed, int depth = 8)
     {

@@ -36,7 +36,7 @@ public sealed class FabricConnectTimeoutTests
     }
 
     private static TargetBed Bed(KnownDefects defects) =>
-        new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, FabricConnectTimeoutNsMax = TimeoutNs, Defects = defects });
+        new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, FabricConnectTimeoutNsMax = TimeoutNs, Defects = defects });
 
     private static RdmaQpair AcceptedButSilent(TargetBed bed)
     {

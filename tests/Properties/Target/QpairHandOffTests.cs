@@ -132,14 +132,14 @@ public sealed class QpairHandOffTests
 
     /// <summary>The target's ibv_reg_mr of the first qpair's resources fails (call 2: the buffer pool's is call 1).</summary>
     private static TargetBed InitFailureBed(KnownDefects defects) =>
-        new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, Defects = defects },
+        new(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, Defects = defects },
             new SimOptions { Seed = 1, TraceRecordsInMemory = 0, Faults = FaultPlan.Of(new CallErrorFault("target", VerbsCall.RegMr, 2, Errno.ENOMEM)) });
 
     /// <summary>An I/O qpair sends a CONNECT naming an unknown controller (fails after SQSIZE is checked), then again.</summary>
     private static (RdmaPollGroup Group, InvariantViolationException? Violation) ConnectTwice(KnownDefects defects)
     {
         var nvmf = new NvmfTarget(new NvmfTargetOptions(), new ManualClock());
-        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, Defects = defects }, handler: nvmf);
+        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, Defects = defects }, handler: nvmf);
         var host = bed.AddHost("a", 8);
         host.Connect(bed.Address, RawHost.ConnectPrivateData(1, host.Depth), initiatorDepth: 0, responderResources: 16);
         bed.RunUntil(() => host.PollCm() == CmEventType.Established, "ESTABLISHED");

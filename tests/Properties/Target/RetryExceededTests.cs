@@ -16,7 +16,7 @@ namespace Harness.Tests.Properties.Target;
 /// </summary>
 public sealed class RetryExceededTests
 {
-    private const int Blocks = 8; // 8 RDMA READs (one 4 KiB SGE each) against a read depth of 2: posted in 4 parts
+    private const int Blocks = 8; // a list of 8 keyed descriptors: 8 RDMA READs against a read depth of 2, posted in 4 parts
 
     [Theory]
     [InlineData(1)]
@@ -59,7 +59,7 @@ public sealed class RetryExceededTests
     private static TargetBed NewBed(int nthRead, KnownDefects defects)
     {
         var fault = new WcErrorFault(new QpSelector("target", 0), WrKind.RdmaRead, nthRead, WcStatus.RetryExcErr);
-        var options = new TargetOptions { NumSharedBuffers = 256, IoUnitSize = 4096, MaxSendSge = 1, DataWrPoolSize = 64, Defects = defects };
+        var options = new TargetOptions { NumSharedBuffers = 256, IoUnitSize = 4096, DataWrPoolSize = 64, Defects = defects };
         return new TargetBed(options, new SimOptions { Seed = 3, Faults = FaultPlan.Of(fault) });
     }
 
@@ -72,8 +72,8 @@ public sealed class RetryExceededTests
         Assert.Equal(2, qpair.MaxReadDepth);
         const uint length = Blocks * 4096;
         host.Slot(1, (int)length).Fill(0x5A);
-        var write = new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Cid = 1, Nsid = 1, Slba = 0, Nlb = Blocks - 1, Dptr = host.Keyed(1, length) };
-        Assert.Equal(0, host.Submit(write.ToCommand()));
+        var write = new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Cid = 1, Nsid = 1, Slba = 0, Nlb = Blocks - 1 };
+        Assert.Equal(0, host.SubmitDescriptorList(write.ToCommand(), 1, length, Blocks));
         return (host, qpair);
     }
 }

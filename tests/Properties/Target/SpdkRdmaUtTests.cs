@@ -42,6 +42,25 @@ public sealed class SpdkRdmaUtTests
         Assert.Equal((131_072u, 1, 16), (r.Length, r.NumWrs, r.Sges[0]));
     }
 
+    [Theory]
+    [InlineData(4, true)] // 4 buffers: one WR of 4 SGEs
+    [InlineData(5, false)] // 5 buffers, 4 SGEs: fill_wr_sgl's "Not enough SG entries", never a second WR
+    public void FillWrSgl_a_keyed_sgl_is_one_wr_and_more_buffers_than_its_sges_is_data_sgl_length_invalid(int buffers, bool fits)
+    {
+        var recorder = new Recorder();
+        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 64, IoUnitSize = IoUnit, MaxSendSge = 4 }, handler: recorder);
+        recorder.Transport = bed.Transport;
+        var host = Connect(bed);
+
+        var status = Send(bed, host, Write(host, 1, (uint)(buffers * IoUnit)));
+        bed.RunFor(QuietNs);
+
+        Assert.Equal(fits ? NvmeStatus.Success : NvmeStatus.DataSglLengthInvalid, status);
+        Assert.Equal(fits ? [(1, buffers)] : Array.Empty<(int, int)>(), recorder.Seen.Where(x => x.Cid == 1).Select(x => (x.NumWrs, x.Sges[0])));
+        Assert.Equal(bed.Transport.Buffers!.Count, bed.Transport.Buffers.Available); // fill_iovs' error path gave them back
+        Assert.Equal(bed.Transport.DataWrs.Capacity, bed.Transport.DataWrs.Available); // and took no pooled WR
+    }
+
     [Fact]
     public void ParseSgl_keyed_address_longer_than_max_io_size_is_data_sgl_length_invalid()
     {
@@ -104,6 +123,29 @@ public sealed class SpdkRdmaUtTests
         Assert.Equal(wrsBefore - 1, r.DataWrsAvailable); // nvmf_request_alloc_wrs(num_wrs - 1)
         bed.RunFor(QuietNs);
         Assert.Equal(wrsBefore, bed.Transport.DataWrs.Available); // request_free_data: all back
+    }
+
+    [Fact]
+    public void ParseSgl_multi_sgl_takes_buffers_for_the_total_and_a_descriptor_runs_on_into_the_next_buffer()
+    {
+        using var bed = Bed(out var seen);
+        var host = Connect(bed);
+        var data = host.Slot(1, 2 * IoUnit);
+        for (var i = 0; i < data.Length; i++)
+        {
+            data[i] = (byte)(i * 7);
+        }
+
+        var expected = data.ToArray();
+
+        // 4 KiB + 8 KiB + 4 KiB in two 8 KiB buffers (019a5361a5's contiguous buffers): the middle WR has two SGEs.
+        Assert.True(Send(bed, host, ListWrite(host, 1, IoUnit / 2, IoUnit, IoUnit / 2)).IsSuccess);
+        var r = seen.Single(s => s.Cid == 1);
+        Assert.Equal(3, r.NumWrs);
+        Assert.Equal(new[] { 1, 2, 1 }, r.Sges);
+        host.Slot(2, 2 * IoUnit).Clear();
+        Assert.True(Send(bed, host, Read(host, 2, 2 * IoUnit)).IsSuccess); // the same blocks read back whole
+        Assert.Equal(expected, host.Slot(2, 2 * IoUnit).ToArray());
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public sealed class StateTransitionTests
         return all;
     }
 
-    /// <summary>Flush, keyed write (split READs) and read, in-capsule write, descriptor-list write, bad opcode, too-large read.</summary>
+    /// <summary>Flush, keyed write and read, in-capsule write, descriptor-list write, bad opcode, too-large read.</summary>
     private static IReadOnlySet<(S, S)> EveryDataPath()
     {
         using var bed = new TargetBed();
@@ -78,7 +78,9 @@ public sealed class StateTransitionTests
         Run(bed, host, Io(NvmeIoOpcode.Read, 3, host, blocks: 3));
         Run(bed, host, new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Cid = 4, Nsid = 1, Nlb = 0, Dptr = SglDescriptor.InCapsule(0, 4096) }.ToCommand(), new byte[4096]);
         Run(bed, host, new NvmeCommand { Opcode = 0x03, Cid = 5, Nsid = 1, Dptr = host.Keyed(0, 4096) }); // bidirectional: INVALID OPCODE
-        Run(bed, host, Io(NvmeIoOpcode.Read, 6, host, blocks: 4)); // 4 WRITEs + response > send depth 4
+        var tooManyWrites = new ReadWriteCommand { Opcode = NvmeIoOpcode.Read, Cid = 6, Nsid = 1, Slba = 48, Nlb = 3 }.ToCommand();
+        Assert.Equal(0, host.SubmitDescriptorList(tooManyWrites, 0, 4 * 4096, 4)); // 4 WRITEs + response > send depth 4
+        bed.RunUntil(() => { host.PollCq(); return host.Responses.ContainsKey(6); }, "response to CID 6");
         var list = new byte[32];
         host.Keyed(0, 4096).Encode(list);
         SglDescriptor.Keyed(host.Data.Address + 8192, 4096, host.DataMr.Rkey).Encode(list.AsSpan(16));
@@ -91,7 +93,7 @@ public sealed class StateTransitionTests
     /// <summary>Three buffers for four concurrent 2-buffer writes; one pooled data WR for two descriptor lists.</summary>
     private static IReadOnlySet<(S, S)> Shortages()
     {
-        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 3, IoUnitSize = 4096, MaxIoSize = 12288, MaxSendSge = 1, DataWrPoolSize = 15 });
+        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 3, IoUnitSize = 4096, MaxIoSize = 12288, DataWrPoolSize = 15 });
         var host = bed.AddHost("host", 8);
         bed.Connect(host, qid: 1);
         for (ushort cid = 1; cid <= 4; cid++)
@@ -120,14 +122,21 @@ public sealed class StateTransitionTests
         var all = new HashSet<(S, S)>();
         for (var events = 0; events <= 400; events += 2)
         {
-            // Read depth 1 queues writes on the READ queue; 5 four-buffer writes take all 15 pooled WRs, so the
-            // descriptor lists wait in NEED_DATA_WR; the error lands after a different number of events each round.
-            using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 32, IoUnitSize = 4096, MaxIoSize = 16384, MaxSendSge = 1, DataWrPoolSize = 15 });
+            // Read depth 1 queues writes on the READ queue; 5 four-descriptor writes take all 15 pooled WRs, so the
+            // later descriptor lists wait in NEED_DATA_WR, and 16 buffers leave some requests waiting in NEED_BUFFER; the error lands after a different number of events each round.
+            using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 16, IoUnitSize = 4096, MaxIoSize = 16384, DataWrPoolSize = 15 });
             var host = bed.AddHost("host", 16);
             bed.Connect(host, qid: 1, readDepth: 1);
             for (ushort cid = 1; cid <= 12; cid++)
             {
-                host.Submit(cid % 3 == 0 ? Io(NvmeIoOpcode.Read, cid, host, 2) : Io(NvmeIoOpcode.Write, cid, host, 4));
+                if (cid % 3 == 0)
+                {
+                    host.Submit(Io(NvmeIoOpcode.Read, cid, host, 2));
+                }
+                else
+                {
+                    host.SubmitDescriptorList(Io(NvmeIoOpcode.Write, cid, host, 4), cid % host.Depth, 4 * 4096, 4);
+                }
             }
 
             for (ushort cid = 13; cid <= 14; cid++)
@@ -145,11 +154,11 @@ public sealed class StateTransitionTests
             all.UnionWith(bed.Transitions);
         }
 
-        using var retry = new TargetBed(new TargetOptions { NumSharedBuffers = 64, IoUnitSize = 4096, MaxSendSge = 1 },
+        using var retry = new TargetBed(new TargetOptions { NumSharedBuffers = 64, IoUnitSize = 4096 },
             new SimOptions { Faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", 0), WrKind.RdmaRead, 1, WcStatus.RetryExcErr)) });
         var h = retry.AddHost("host", 4);
         retry.Connect(h, qid: 1, readDepth: 2);
-        h.Submit(Io(NvmeIoOpcode.Write, 1, h, 4));
+        h.SubmitDescriptorList(Io(NvmeIoOpcode.Write, 1, h, 4), 1, 4 * 4096, 4); // 4 READs, posted 2 at a time
         retry.RunUntil(() => { h.PollCq(); h.PollCm(); return retry.Transport.Qpairs[0].Destroyed; }, "qpair destroyed after retry-exceeded");
         all.UnionWith(retry.Transitions);
         return all;

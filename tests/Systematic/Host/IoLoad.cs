@@ -22,11 +22,17 @@ public sealed class IoLoad : IPoller
     private readonly NvmeCompletionCallback _callback;
     private readonly int _blocks;
     private readonly bool _writesOnly;
+    private readonly int _iovecs;
     private long _budget;
 
-    public IoLoad(CommandIds ids, NvmeRdmaQpair[] qpairs, DmaBuffer buffer, long budget, int blocks = Blocks, bool writesOnly = false)
+    /// <summary>
+    /// <paramref name="iovecs"/> above 1 sends each command's data as that many iovecs, which the host describes with a
+    /// Last Segment list of keyed descriptors: the target transfers it with one RDMA WR per descriptor.
+    /// </summary>
+    public IoLoad(CommandIds ids, NvmeRdmaQpair[] qpairs, DmaBuffer buffer, long budget, int blocks = Blocks, bool writesOnly = false, int iovecs = 1)
     {
         _blocks = blocks;
+        _iovecs = iovecs;
         _writesOnly = writesOnly;
         _ids = ids;
         _qpairs = qpairs;
@@ -62,9 +68,14 @@ public sealed class IoLoad : IPoller
 
             var id = _ids.Next();
             var lba = (ulong)(q.Qid * 1024) + (ulong)(id % 16 * _blocks);
-            var rc = id % 2 == 0 && !_writesOnly
-                ? q.SubmitRead(1, lba, _blocks, _buffer, 0, _callback, id)
-                : q.SubmitWrite(1, lba, _blocks, _buffer, 0, _callback, id);
+            var read = id % 2 == 0 && !_writesOnly;
+            var rc = (read, _iovecs > 1) switch
+            {
+                (true, false) => q.SubmitRead(1, lba, _blocks, _buffer, 0, _callback, id),
+                (false, false) => q.SubmitWrite(1, lba, _blocks, _buffer, 0, _callback, id),
+                (true, true) => q.SubmitReadv(1, lba, _blocks, _buffer, 0, _iovecs, _callback, id),
+                (false, true) => q.SubmitWritev(1, lba, _blocks, _buffer, 0, _iovecs, _callback, id),
+            };
             if (rc != Errno.Ok)
             {
                 continue;

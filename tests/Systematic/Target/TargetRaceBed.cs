@@ -95,14 +95,14 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     }
 
     /// <summary>Host I/O on every group (polled with the fabric): <paramref name="budget"/> commands per group.</summary>
-    public void StartIo(NvmeRdmaQpair[] qpairs, long budget, int blocks = IoLoad.Blocks, bool writesOnly = false)
+    public void StartIo(NvmeRdmaQpair[] qpairs, long budget, int blocks = IoLoad.Blocks, bool writesOnly = false, int iovecs = 1)
     {
         for (var g = 0; g < Groups.Length; g++)
         {
             var mine = qpairs.Where(q => ReferenceEquals(q.PollGroup, Groups[g])).ToArray();
             var buffer = HostMachine.Memory.Allocate(blocks * (int)Controller.BlockSize);
             _buffers.Add(buffer);
-            var load = new IoLoad(_ids, mine, buffer, budget, blocks, writesOnly);
+            var load = new IoLoad(_ids, mine, buffer, budget, blocks, writesOnly, iovecs);
             Loads.Add(load);
             _hostReactors[1 + g].AddPoller(load);
         }

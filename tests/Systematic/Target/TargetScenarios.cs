@@ -56,8 +56,8 @@ public static class TargetScenarios
     }
 
     /// <summary>
-    /// (e) A qpair's error drain racing new receives and buffer releases: 32 KiB writes only (eight 4 KiB RDMA READs each,
-    /// split when the send queue is short) from two qpairs per poll group share a small buffer pool; one RDMA READ of
+    /// (e) A qpair's error drain racing new receives and buffer releases: 32 KiB writes only (eight 4 KiB RDMA READs each: a
+    /// list of 8 keyed descriptors, as SPDK HEAD reads a single keyed SGL with one WR; split when the send queue is short) from two qpairs per poll group share a small buffer pool; one RDMA READ of
     /// the first I/O qpair the target accepted completes RETRY_EXC_ERR (Coyote picks which READ), so that qpair drains its pending queues while
     /// capsules keep arriving and the other poll group takes and returns buffers.
     /// </summary>
@@ -69,10 +69,10 @@ public static class TargetScenarios
     {
         var nthRead = 2 + Generator.Create().NextInteger(ErrorDrainReadsMax - 1); // READ 1 is the Fabrics Connect data
         var faults = FaultPlan.Of(new WcErrorFault(new QpSelector("target", FirstIoQpOrdinal), WrKind.RdmaRead, nthRead, WcStatus.RetryExcErr));
-        var options = Options(defects) with { NumSharedBuffers = 16, IoUnitSize = 4096, MaxIoSize = 32_768, MaxSendSge = 1, DataWrPoolSize = 64 };
+        var options = Options(defects) with { NumSharedBuffers = 16, IoUnitSize = 4096, MaxIoSize = 32_768, DataWrPoolSize = 64 };
         using var bed = NewBed(options, faults);
         var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2, ErrorDrainQueueSize));
-        bed.StartIo(qpairs, budget: ErrorDrainWritesPerQpair, blocks: 8, writesOnly: true);
+        bed.StartIo(qpairs, budget: ErrorDrainWritesPerQpair, blocks: 8, writesOnly: true, iovecs: 8);
         var race = bed.Race(() => qpairs.Any(q => q.State == NvmeRdmaQpairState.Exited) && bed.Loads.All(l => l.Finished));
         await race;
         Finish(bed);

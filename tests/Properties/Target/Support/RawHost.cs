@@ -148,6 +148,26 @@ public sealed class RawHost
         return SendCapsule(cmd.Cid % Depth, capsule);
     }
 
+    /// <summary>
+    /// Sends <paramref name="cmd"/> with its data (slot <paramref name="slot"/>, <paramref name="length"/> bytes) described
+    /// by an in-capsule Last Segment list of <paramref name="descriptors"/> keyed descriptors over consecutive equal
+    /// pieces: the target reads or writes it with one RDMA WR per descriptor (SPDK HEAD's only multi-WR transfer).
+    /// </summary>
+    public int SubmitDescriptorList(NvmeCommand cmd, int slot, uint length, int descriptors)
+    {
+        Span<byte> list = stackalloc byte[descriptors * SglDescriptor.Size];
+        var piece = length / (uint)descriptors;
+        for (var i = 0; i < descriptors; i++)
+        {
+            var len = i == descriptors - 1 ? length - (piece * (uint)(descriptors - 1)) : piece;
+            var address = Data.Address + (ulong)(slot * SlotBytes) + ((ulong)piece * (ulong)i);
+            SglDescriptor.Keyed(address, len, DataMr.Rkey).Encode(list.Slice(i * SglDescriptor.Size, SglDescriptor.Size));
+        }
+
+        cmd.Dptr = SglDescriptor.LastSegmentInCapsule(0, descriptors);
+        return Submit(cmd, list);
+    }
+
     /// <summary>A keyed SGL over data slot <paramref name="slot"/>.</summary>
     public SglDescriptor Keyed(int slot, uint length, uint? key = null) =>
         SglDescriptor.Keyed(Data.Address + (ulong)(slot * SlotBytes), length, key ?? DataMr.Rkey);

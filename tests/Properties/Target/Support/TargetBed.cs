@@ -28,7 +28,7 @@ public sealed class TargetBed : IDisposable
         TargetHost = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         Controller = handler ?? new MemoryController();
         // HARNESS_DEFECT (DESIGN.md): every test that runs the transport runs it with that defect switched on.
-        var baseOptions = options ?? new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1 };
+        var baseOptions = options ?? new TargetOptions { NumSharedBuffers = 1024, IoUnitSize = 4096 };
         Options = baseOptions with { Defects = baseOptions.Defects | KnownDefectNames.FromEnvironment() };
         Transport = new NvmfRdmaTransport(TargetHost, Options, Controller, new Observer(_log, _transitions));
         Transport.Start(Fabric.Reactors, pollGroups, Address);
@@ -37,7 +37,7 @@ public sealed class TargetBed : IDisposable
 
     /// <summary>The transport options the SRQ tests use: a shared receive queue of 32 receives per poller.</summary>
     public static TargetOptions SrqOptions() =>
-        new() { NumSharedBuffers = 1024, IoUnitSize = 4096, MaxSendSge = 1, UseSrq = true, MaxSrqDepth = 32 };
+        new() { NumSharedBuffers = 1024, IoUnitSize = 4096, UseSrq = true, MaxSrqDepth = 32 };
 
     /// <summary>Connects one raw host of <paramref name="depth"/> as I/O qpair 1 (CM and Fabrics Connect); returns the target's qpair.</summary>
     public RdmaQpair ConnectIoQpair(int depth = 8)
