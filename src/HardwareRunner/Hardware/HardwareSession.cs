@@ -186,7 +186,7 @@ public sealed class HardwareSession
     }
 
     private FaultActionExecutor NewExecutor(FaultSite site) => new(site, _o.Faults.Actions, _o.Workload.Ios, _o.Workload.Qpairs,
-        _o.Workload.ToTargetOptions().InCapsuleDataSize, NvmfWorkloadOptions.TargetIoUnitBytes, _stack.Clock, _recorder.Fault);
+        _o.Workload.ToTargetOptions().InCapsuleDataSize, _o.Workload.TargetIoUnitBytes, _stack.Clock, _recorder.Fault);
 
     /// <summary>Runs <paramref name="body"/>, turning what the transports throw into verdicts (as a simulated run does).</summary>
     private static WorkloadViolation? Drive(Func<WorkloadViolation?> body)

@@ -38,7 +38,7 @@ internal sealed class SimExecutorBed
         };
         var random = new SimWorkloadRandom(Fabric.World.Random.Stream(StreamNames.Workload));
         NvmfWorkload? workload = null;
-        var unit = NvmfWorkloadOptions.TargetIoUnitBytes;
+        var unit = options.TargetIoUnitBytes;
         var inCapsule = options.ToTargetOptions().InCapsuleDataSize;
         Workload = new NvmfWorkload(options, target, host, Fabric.Reactors, random, TargetLog.Add, (o, sink) =>
         {

@@ -30,8 +30,8 @@ public sealed record NvmfWorkloadOptions
     /// <summary>Extents per command that can be in flight (so picking a free one stays cheap and varied).</summary>
     public const int ExtentsPerInFlightIo = 4;
 
-    /// <summary>The target's data buffer size: every 4 KiB block is one buffer (one SGE of a data WR).</summary>
-    public const int TargetIoUnitBytes = 4096;
+    /// <summary>The target's smallest data buffer size: a 4 KiB block per buffer (one SGE of a data WR).</summary>
+    public const int TargetIoUnitBytesMin = 4096;
 
     /// <summary>
     /// The target's SGEs per data WR: SPDK HEAD's max_send_sge, min(device max_sge, 16) (rdma.c:nvmf_rdma_qpair_initialize:1030,
@@ -133,7 +133,14 @@ public sealed record NvmfWorkloadOptions
     /// True when a read of <paramref name="bytes"/> fits the target's send queue, counting one RDMA WRITE per 4 KiB and the
     /// response: the most a read can need (a descriptor list of one block per descriptor).
     /// </summary>
-    public bool ReadFits(int bytes) => (bytes / TargetIoUnitBytes) + 1 <= TargetSendDepth;
+    public bool ReadFits(int bytes) => (bytes / BlockBytes) + 1 <= TargetSendDepth;
+
+    /// <summary>
+    /// The target's data buffer size: a block per buffer, unless the largest I/O would then need more buffers than one
+    /// data WR has SGEs (HEAD sends a keyed SGL as one WR of at most 16 SGEs, and nvmf_rdma_create refuses a max_io_size
+    /// that needs more): then that I/O's size over 16, as SPDK's default io_unit_size (8 KiB) is its 128 KiB over 16.
+    /// </summary>
+    public int TargetIoUnitBytes => Math.Max(TargetIoUnitBytesMin, Math.Max(IoSize, LargeIoBytes) / TargetSgesPerWr / BlockBytes * BlockBytes);
 
     /// <summary>I/Os qpair <paramref name="index"/> performs.</summary>
     public int QuotaOf(int index) => (Ios / Qpairs) + (index < Ios % Qpairs ? 1 : 0);
@@ -184,7 +191,7 @@ public sealed record NvmfWorkloadOptions
 
         if (!ReadFits(IoSize))
         {
-            return string.Create(inv, $"--io-size {IoSize} with --qd {QueueDepth}: a read needs {IoSize / TargetIoUnitBytes} RDMA WRITEs and the response, more than the target's send queue of {TargetSendDepth} holds (raise --qd)");
+            return string.Create(inv, $"--io-size {IoSize} with --qd {QueueDepth}: a read needs {IoSize / BlockBytes} RDMA WRITEs and the response, more than the target's send queue of {TargetSendDepth} holds (raise --qd)");
         }
 
         if (InCapsuleDataSize is < 0 or > TargetOptions.InCapsuleDataSizeMax || InCapsuleDataSize % 16 != 0)
