@@ -27,10 +27,10 @@ public sealed partial class NvmeRdmaController
     /// <summary>Aborts the controller answered "aborted" (DW0 bit 0 clear).</summary>
     public long AbortsSucceeded { get; private set; }
 
-    /// <summary>Aborts answered "not aborted" (DW0 bit 0 set): the command goes on (bdev_nvme does nothing more).</summary>
+    /// <summary>Aborts the controller answered "not aborted" (DW0 bit 0 set): their qpair was failed as for an error.</summary>
     public long AbortsNotAborted { get; private set; }
 
-    /// <summary>Aborts that could not be sent or completed with an error: their qpair was failed instead.</summary>
+    /// <summary>Aborts that could not be sent or completed with an error: their qpair was failed.</summary>
     public long AbortsFailed { get; private set; }
 
     /// <summary>
@@ -58,8 +58,12 @@ public sealed partial class NvmeRdmaController
         return true;
     }
 
-    /// <summary>Whether an Abort waits to be sent (the admin poller acts on it without waiting for its period).</summary>
-    private bool HasQueuedAborts => Volatile.Read(ref _abortsQueued) != 0;
+    /// <summary>
+    /// Whether an Abort waits to be sent (the admin poller acts on it without waiting for its period). A plain read, as
+    /// this runs on every admin poll: under Coyote a volatile read or a lock is a scheduling point, and the schedules
+    /// the systematic tests explore must not change for hosts that never abort.
+    /// </summary>
+    private bool HasQueuedAborts => _abortsQueued != 0;
 
     /// <summary>
     /// Sends the queued Aborts while fewer than ACL + 1 are outstanding (admin thread, controller lock held, Ready). One
@@ -69,7 +73,7 @@ public sealed partial class NvmeRdmaController
     {
         var work = 0;
         var limit = ControllerData.Acl + 1;
-        while (_abortsOutstanding < limit && TakeQueuedAbort() is { } abort)
+        while (_abortsOutstanding < limit && HasQueuedAborts && TakeQueuedAbort() is { } abort)
         {
             work++;
             if (abort.Resets != Resets)
@@ -105,30 +109,33 @@ public sealed partial class NvmeRdmaController
         }
     }
 
-    /// <summary>bdev_nvme's <c>bdev_nvme_abort_cpl</c>: an error falls back to failing the command's qpair.</summary>
+    /// <summary>
+    /// bdev_nvme's <c>nvme_abort_cpl</c> (bdev_nvme.c:4978): an error, or "not aborted" (DW0 bit 0 set), falls back to the
+    /// reset (bdev_nvme resets the controller; the port fails the command's qpair, its <see cref="NvmeTimeoutAction.Reset"/>).
+    /// </summary>
     private void OnAbortDone(PendingAbort abort, in NvmeCompletion cpl)
     {
         _abortsOutstanding--;
         Check.That(_abortsOutstanding >= 0, InvariantNames.DepthCounters, this, c => $"{c}: Abort completions outnumber Aborts sent");
-        if (cpl.Status.IsError)
+        if (cpl.Status.IsSuccess && (cpl.Dw0 & 1) == 0)
         {
-            AbortsFailed++;
-            if (abort.Resets == Resets && _state == ControllerState.Ready)
-            {
-                Log($"ctrlr {Name}: Abort of sqid {abort.Sqid} cid {abort.Cid} failed ({cpl.Status}): failing the qpair");
-                abort.Qpair.FailForTimeout();
-            }
-
+            AbortsSucceeded++;
             return;
         }
 
-        if ((cpl.Dw0 & 1) == 0)
+        if (cpl.Status.IsError)
         {
-            AbortsSucceeded++;
+            AbortsFailed++;
         }
         else
         {
             AbortsNotAborted++;
+        }
+
+        if (abort.Resets == Resets && _state == ControllerState.Ready)
+        {
+            Log($"ctrlr {Name}: Abort of sqid {abort.Sqid} cid {abort.Cid} {(cpl.Status.IsError ? "failed" : "did not abort it")}: failing the qpair");
+            abort.Qpair.FailForTimeout();
         }
     }
 

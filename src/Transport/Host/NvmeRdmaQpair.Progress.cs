@@ -227,7 +227,7 @@ public sealed partial class NvmeRdmaQpair
     /// </summary>
     private void CheckTimeout()
     {
-        if (Volatile.Read(ref _abortFailed) != 0)
+        if (_abortFailed != 0) // a plain read on every round (see NvmeRdmaController.HasQueuedAborts)
         {
             Interlocked.Exchange(ref _abortFailed, 0);
             Fail(QpairFailureReason.Timeout); // the Abort of a timed-out command could not be sent or failed

@@ -10,9 +10,9 @@ public enum NvmeTimeoutAction
     Reset,
 
     /// <summary>
-    /// An Abort naming the command (SQID, CID) goes to the controller (<c>spdk_nvme_ctrlr_cmd_abort_ext</c>); an Abort that
-    /// cannot be sent, or completes with an error, falls back to <see cref="Reset"/>; one that times out fails the admin
-    /// queue, and with it the controller.
+    /// An Abort naming the command (SQID, CID) goes to the controller (<c>spdk_nvme_ctrlr_cmd_abort</c>); an Abort that
+    /// cannot be sent, completes with an error or answers "not aborted" falls back to <see cref="Reset"/> (bdev_nvme's
+    /// <c>nvme_abort_cpl</c>); one that times out fails the admin queue, and with it the controller.
     /// </summary>
     Abort,
 }

@@ -116,6 +116,43 @@ public sealed class AbortTests
         Assert.Contains("(SQID 1, CID 1)", violation.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void With_an_srq_the_retry_never_acts_on_another_qpairs_command_in_the_freed_slot(bool defect)
+    {
+        // docs/findings/018, case 2: the shared requests of an SRQ. The aborted write is flushed and freed, and in the same
+        // poll qpair 2's read takes its slot (the head of the free queue). HEAD's retry then sees the read (EXECUTING) and
+        // hands it to the block device's abort; the fixed retry has let go of the slot.
+        var options = DefaultOptions() with { UseSrq = true, MaxSrqDepth = 32, Defects = defect ? KnownDefects.AbortRetryStaleRequest : KnownDefects.None };
+        using var stack = new Stack(options, faults: FaultPlan.Of(DroppedRead()), secondIoQpair: true);
+        var qpair = stack.SubmitWrite(cid: 1);
+        var slot = stack.Request(1)!;
+        Assert.Equal(0, stack.Admin.Submit(Stack.AbortCommand(1, 1)));
+        stack.Bed.RunUntil(() => stack.Transport.AbortRetries >= 3, "the Abort's retry running");
+
+        var io2 = stack.Io2!;
+        Assert.Equal(0, io2.Submit(new ReadWriteCommand { Opcode = NvmeIoOpcode.Read, Cid = 3, Nsid = 1, Slba = 10, Nlb = 0, Dptr = io2.Keyed(3, 4096) }.ToCommand()));
+        var cq = (Harness.Sim.Nic.SimCq)stack.Transport.PollGroups[0].Pollers[0].Cq;
+        stack.Bed.RunUntil(() => cq.Count > 0, "qpair 2's capsule in the target's CQ");
+        stack.Bed.ForceQpError(qpair); // its flushes join that capsule in the CQ: one poll handles both
+
+        void Answered() => stack.Bed.RunUntil(() => { stack.Admin.PollCq(); io2.PollCq(); return stack.Admin.Responses.ContainsKey(AbortCid) && io2.Responses.ContainsKey(3); }, "the Abort's and the read's answers");
+        if (defect)
+        {
+            var violation = Assert.Throws<InvariantViolationException>(Answered);
+            Assert.Equal(InvariantNames.ObjectLifetime, violation.Invariant);
+            Assert.Contains("holds CID 3", violation.Detail, StringComparison.Ordinal);
+            Assert.Contains("slot was reused", violation.Detail, StringComparison.Ordinal);
+            return;
+        }
+
+        Answered();
+        Assert.Equal(3, slot.Cmd.Cid); // the read did run in the write's slot
+        Assert.Equal(1u, stack.Admin.Responses[AbortCid].Dw0 & 1);
+        Assert.True(io2.Responses[3].Status.IsSuccess);
+    }
+
     private static TargetOptions DefaultOptions() => new() { NumSharedBuffers = 64, IoUnitSize = 4096, MaxSendSge = 16 };
 
     /// <summary>The first RDMA READ of the I/O qpair's QP (target QP #1; the Connects carry their data in the capsule).</summary>
@@ -124,7 +161,7 @@ public sealed class AbortTests
     /// <summary>NvmfTarget behind the transport; a raw admin host with the controller enabled and a raw I/O host on qid 1.</summary>
     private sealed class Stack : IDisposable
     {
-        public Stack(TargetOptions options, long readDelayNs = 0, FaultPlan? faults = null)
+        public Stack(TargetOptions options, long readDelayNs = 0, FaultPlan? faults = null, bool secondIoQpair = false)
         {
             var clock = new ForwardingClock();
             Target = new NvmfTarget(NvmfTargetOptions.ForTransport(options), clock);
@@ -139,7 +176,11 @@ public sealed class AbortTests
             var cntlid = ConnectResponse.GetCntlid(Admin.Responses[0].Dw0);
             Run(Admin, new PropertySetCommand { Cid = 1, Offset = NvmeProperty.Cc, Value = NvmfTestBed.CcEnable }.ToCommand());
             Io = Connect("io", 1, cntlid);
+            Io2 = secondIoQpair ? Connect("io2", 2, cntlid) : null;
         }
+
+        /// <summary>A second I/O host on qid 2 (same controller, same poll group), or null.</summary>
+        public RawHost? Io2 { get; }
 
         public NvmfTarget Target { get; }
 
@@ -189,7 +230,7 @@ public sealed class AbortTests
 
         public void Dispose() => Bed.Dispose();
 
-        private static NvmeCommand AbortCommand(ushort sqid, ushort cid) =>
+        public static NvmeCommand AbortCommand(ushort sqid, ushort cid) =>
             new() { Opcode = (byte)NvmeAdminOpcode.Abort, Cid = AbortCid, Cdw10 = sqid | ((uint)cid << 16) };
 
         private RawHost Connect(string name, ushort qid, ushort cntlid)
