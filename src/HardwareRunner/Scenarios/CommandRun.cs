@@ -86,7 +86,10 @@ internal sealed partial class CommandRun : IDisposable
         _liveness = new DrainLiveness(Transport);
         var hostOptions = new HostOptions
         {
-            Defects = defects, IoQueueSize = _topology.Depth + 1, AdminPollPeriodNs = AdminPollPeriodNs, Interleaving = new AdminPreemption(this),
+            Defects = defects,
+            IoQueueSize = _topology.Depth + 1,
+            AdminPollPeriodNs = AdminPollPeriodNs,
+            Interleaving = new AdminPreemption(this),
             TimeoutAction = _topology.Host?.TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
             IoTimeoutNs = _topology.Host?.IoTimeoutMs is { } ms ? ms * 1_000_000L : new HostOptions().IoTimeoutNs,
         };
