@@ -14,7 +14,7 @@ internal static class NvmfSummary
         var stats = w.Stats;
         var host = w.Driver.Counters;
         o.WriteLine(string.Create(inv, $"harness run: seed {s.Seed}, backend {s.Backend}, workload {s.Workload}, qpairs {s.Qpairs}, qd {s.QueueDepth}, io-size {s.IoSize} B, rw-mix {s.RwMix:0.###}, faults {s.Faults}"));
-        o.WriteLine(string.Create(inv, $"topology: srq {(w.Options.TargetSrq ? "on" : "off")}, provider {Sim.Scenarios.ScenarioNames.FormatProvider(fabric.Options.Provider)}, in-capsule-size {w.Options.InCapsuleDataSize} B{(w.Options.IovecsMax > 1 ? ", iovecs-max " + w.Options.IovecsMax.ToString(inv) : string.Empty)}"));
+        o.WriteLine(string.Create(inv, $"topology: srq {(w.Options.TargetSrq ? "on" : "off")}, provider {Sim.Scenarios.ScenarioNames.FormatProvider(fabric.Options.Provider)}, in-capsule-size {w.Options.InCapsuleDataSize} B{(w.Options.IovecsMax > 1 ? ", iovecs-max " + w.Options.IovecsMax.ToString(inv) : string.Empty)}{(w.Options.HostTimeoutAction == Transport.Host.NvmeTimeoutAction.Abort ? ", timeout-action abort" : string.Empty)}"));
         o.WriteLine(string.Create(inv,
             $"ios: {stats.Ios} requested, {stats.Completed} completed, {stats.Failed} failed ({stats.FailedInFlight} aborted by a qpair disconnect, {stats.FailedStatus} with an NVMe error status, {stats.NotIssued} not issued); {stats.Writes} writes, {stats.Reads} reads"));
         o.WriteLine(string.Create(inv, $"qpairs: {host.QpairsConnected} connected, {host.QpairsFailed} failed; {host.Reconnects} reconnects, {host.ControllerResets} controller resets, {host.CmEventTimeouts} CM event timeouts"));

@@ -34,6 +34,9 @@ internal sealed class RunCommandLine
         "nvmf: most iovecs an I/O's payload is scattered over; each I/O draws 1..N, and several go as a descriptor list (SPDK's host, up to the controller's max SGEs). Default: the fault profile's draw (swarm), else 1.",
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"1..{Workloads.Nvmf.NvmfWorkloadOptions.IovecsMaxLimit}"));
 
+    private readonly Option<string> _timeoutAction = Choice("--timeout-action", "reset|abort", null, TimeoutActions, "action",
+        "nvmf: what the host does with a timed-out I/O command: reset (its qpair fails and is reconnected) or abort (an Abort names it, as bdev_nvme's action_on_timeout; one that fails falls back to reset). Default: reset.");
+
     // Not a Choice: a value that is no profile's name is a fault plan file, read and checked before the run (FaultsValue).
     private readonly Option<string> _faults = new("--faults")
     {
@@ -67,7 +70,7 @@ internal sealed class RunCommandLine
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _faults, _defect, _trace, _pcap, _junit,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _timeoutAction, _faults, _defect, _trace, _pcap, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
@@ -88,6 +91,7 @@ internal sealed class RunCommandLine
         Provider = parse.GetValue(_provider),
         InCapsuleSize = parse.GetValue(_inCapsuleSize),
         IovecsMax = parse.GetValue(_iovecsMax),
+        TimeoutAction = parse.GetValue(_timeoutAction),
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
         TracePath = parse.GetValue(_trace),
@@ -104,6 +108,8 @@ internal sealed class RunCommandLine
     private static readonly string[] OnOff = ["on", "off"];
 
     private static readonly string[] Providers = ["mlx5", "rxe"];
+
+    private static readonly string[] TimeoutActions = ["reset", "abort"];
 
     /// <summary>A string option that must be one of <paramref name="known"/> (the error names the option and the value).</summary>
     private static Option<string> Choice(string name, string helpName, string? defaultValue, IReadOnlyList<string> known, string what, string description)

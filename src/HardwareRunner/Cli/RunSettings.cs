@@ -3,6 +3,7 @@ using System.Text;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Coverage;
 using Harness.Sim.Scenarios;
+using Harness.Transport.Host;
 using Harness.Transport.Target;
 
 namespace Harness.HardwareRunner.Cli;
@@ -41,6 +42,9 @@ public sealed record RunSettings
 
     /// <summary><c>--iovecs-max</c>: most iovecs per I/O (null: the fault profile's draw, else 1).</summary>
     public int? IovecsMax { get; init; }
+
+    /// <summary><c>--timeout-action reset|abort</c>: what the host does with a timed-out I/O command (null: not given, reset).</summary>
+    public string? TimeoutAction { get; init; }
 
     /// <summary><c>--faults</c> as given: a profile's name (<see cref="FaultProfiles"/>) or the path of a fault plan file.</summary>
     public string Faults { get; init; } = FaultProfiles.None;
@@ -97,6 +101,7 @@ public sealed record RunSettings
         TargetSrq = Srq ?? false,
         InCapsuleDataSize = InCapsuleSize ?? NvmfWorkloadOptions.InCapsuleDataSizeDefault,
         IovecsMax = IovecsMax ?? 1,
+        HostTimeoutAction = TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
         TargetDefects = defects,
         HostDefects = defects,
     };
@@ -113,6 +118,7 @@ public sealed record RunSettings
             TargetSrq = Srq ?? options.TargetSrq,
             InCapsuleDataSize = InCapsuleSize ?? options.InCapsuleDataSize,
             IovecsMax = IovecsMax ?? options.IovecsMax,
+            HostTimeoutAction = TimeoutAction == null ? options.HostTimeoutAction : TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
         };
     }
 
@@ -124,9 +130,9 @@ public sealed record RunSettings
             return $"--provider {Provider}: only the simulated NIC takes it (a hardware run uses the device's own provider)";
         }
 
-        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null))
+        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null || TimeoutAction != null))
         {
-            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : "--iovecs-max";
+            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : IovecsMax != null ? "--iovecs-max" : "--timeout-action";
             return $"{option}: only the nvmf workload takes it (--workload rdma has no NVMe-oF target)";
         }
 
@@ -188,6 +194,11 @@ public sealed record RunSettings
         if (IovecsMax is int iovecs)
         {
             sb.Append(CultureInfo.InvariantCulture, $" --iovecs-max {iovecs}");
+        }
+
+        if (TimeoutAction != null)
+        {
+            sb.Append(" --timeout-action ").Append(TimeoutAction);
         }
     }
 

@@ -84,7 +84,15 @@ internal sealed partial class CommandRun : IDisposable
         Transport = new NvmfRdmaTransport(targetMachine, options, Nvmf, _observer);
         Model = new TargetBookkeepingModel(_fabric, Transport, targetMachine.HostName);
         _liveness = new DrainLiveness(Transport);
-        var hostOptions = new HostOptions { Defects = defects, IoQueueSize = _topology.Depth + 1, AdminPollPeriodNs = AdminPollPeriodNs, Interleaving = new AdminPreemption(this) };
+        var hostOptions = new HostOptions
+        {
+            Defects = defects,
+            IoQueueSize = _topology.Depth + 1,
+            AdminPollPeriodNs = AdminPollPeriodNs,
+            Interleaving = new AdminPreemption(this),
+            TimeoutAction = _topology.Host?.TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
+            IoTimeoutNs = _topology.Host?.IoTimeoutMs is { } ms ? ms * 1_000_000L : new HostOptions().IoTimeoutNs,
+        };
         Controller = new NvmeRdmaController(_hostMachine, _fabric.Reactors.CreateReactor("host.admin"), TargetAddress, hostOptions);
         HostOptions = hostOptions;
     }

@@ -103,7 +103,13 @@ public sealed partial class TargetBookkeepingModel
                 Qpair(request.Qpair!).Write.Add(request);
                 break;
             case RdmaRequestState.ReadyToCompletePending:
-                Qpair(request.Qpair!).Send.Add(request);
+                var send = Qpair(request.Qpair!).Send;
+                if (from == RdmaRequestState.ReadyToCompletePending)
+                {
+                    send.Remove(request); // an Abort re-queues a waiting response at the tail
+                }
+
+                send.Add(request);
                 break;
         }
     }

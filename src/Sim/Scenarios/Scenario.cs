@@ -94,6 +94,9 @@ public sealed record ScenarioTopology
 
     public ScenarioTargetOptions? Target { get; init; }
 
+    /// <summary>The host's command-timeout handling (command workloads).</summary>
+    public ScenarioHostOptions? Host { get; init; }
+
     [JsonIgnore]
     public int QpairCount => Qpairs ?? QpairsDefault;
 
@@ -129,6 +132,16 @@ public sealed record ScenarioTargetOptions
 
     /// <summary>How long an accepted qpair may wait for its Fabrics CONNECT, in ms (default 5000: TargetOptions.FabricConnectTimeoutNsMax).</summary>
     public int? FabricConnectTimeoutMs { get; init; }
+}
+
+/// <summary>The host's options a command workload may set: what a timed-out I/O command leads to.</summary>
+public sealed record ScenarioHostOptions
+{
+    /// <summary><c>reset</c> (default: the command's qpair fails and is reconnected) or <c>abort</c> (an Abort names it).</summary>
+    public string? TimeoutAction { get; init; }
+
+    /// <summary>I/O command timeout in ms (default 5000).</summary>
+    public int? IoTimeoutMs { get; init; }
 }
 
 /// <summary>The random workload of <c>harness run</c>.</summary>

@@ -71,8 +71,11 @@ public sealed record HostOptions
     /// <summary>Timeout of an admin command; on expiry the admin qpair fails and the controller is failed.</summary>
     public long AdminTimeoutNs { get; init; } = 5_000_000_000;
 
-    /// <summary>Timeout of an I/O command; on expiry its qpair fails and every command on it is aborted.</summary>
+    /// <summary>Timeout of an I/O command; on expiry <see cref="TimeoutAction"/> happens (by default its qpair fails).</summary>
     public long IoTimeoutNs { get; init; } = 5_000_000_000;
+
+    /// <summary>What a timed-out I/O command leads to (bdev_nvme's <c>action_on_timeout</c>); admin commands always fail their qpair.</summary>
+    public NvmeTimeoutAction TimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
 
     /// <summary>Interval between CSTS reads while waiting for CSTS.RDY.</summary>
     public long ReadyPollIntervalNs { get; init; } = 1_000_000;

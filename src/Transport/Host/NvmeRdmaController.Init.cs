@@ -47,7 +47,7 @@ public sealed partial class NvmeRdmaController
             case ControllerState.WaitForReady:
                 return StepWaitForReady();
             case ControllerState.Ready:
-                return StepKeepAlive();
+                return StepKeepAlive() + StepAborts();
             case ControllerState.Resetting:
                 return StepReset();
             case ControllerState.Deleting:

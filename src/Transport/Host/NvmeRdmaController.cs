@@ -328,6 +328,7 @@ public sealed partial class NvmeRdmaController
 
         /// <summary>A reset or deletion asked for and not yet begun: acted on at the next round.</summary>
         private bool HasNewRequest() =>
+            ctrlr.HasQueuedAborts ||
             (Volatile.Read(ref ctrlr._resetRequested) != 0 && ctrlr._state is ControllerState.Ready or ControllerState.Failed) ||
             (Volatile.Read(ref ctrlr._deleteRequested) != 0 && ctrlr._state < ControllerState.Deleting);
     }

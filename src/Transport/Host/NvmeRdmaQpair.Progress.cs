@@ -221,13 +221,43 @@ public sealed partial class NvmeRdmaQpair
         return 1;
     }
 
+    /// <summary>Set by the admin thread when the Abort of one of this qpair's timed-out commands failed.</summary>
+    private int _abortFailed;
+
+    /// <summary>The Abort of a timed-out command failed: the qpair fails on its own thread's next round (any thread).</summary>
+    internal void FailForTimeout() => Interlocked.Exchange(ref _abortFailed, 1);
+
+    /// <summary>
+    /// SPDK <c>nvme_rdma_qpair_check_timeout</c>: outstanding commands oldest first, up to the first not yet due; one
+    /// already acted on is skipped (<c>nvme_request_check_timeout</c>). A due command fails the qpair, or, for an I/O
+    /// qpair with <see cref="NvmeTimeoutAction.Abort"/>, is named in an Abort the controller sends (bdev_nvme's
+    /// <c>timeout_cb</c>); one the controller cannot take fails the qpair.
+    /// </summary>
     private void CheckTimeout()
     {
-        if (Resources?.Oldest is { } oldest && _clock.NowNs >= oldest.DeadlineNs && !_failRequested)
+        if (_abortFailed != 0) // a plain read on every round (see NvmeRdmaController.HasQueuedAborts)
         {
+            Interlocked.Exchange(ref _abortFailed, 0);
+            Fail(QpairFailureReason.Timeout); // the Abort of a timed-out command could not be sent or failed
+            return;
+        }
+
+        for (var req = Resources?.Oldest; req != null && !_failRequested && _clock.NowNs >= req.DeadlineNs; req = req.Next)
+        {
+            if (req.TimedOut)
+            {
+                continue;
+            }
+
             Timeouts++;
-            Log($"command cid {oldest.Id} (opcode 0x{oldest.Opcode:x2}) timed out");
-            Fail(QpairFailureReason.Timeout);
+            Log($"command cid {req.Id} (opcode 0x{req.Opcode:x2}) timed out");
+            if (IsAdmin || _options.TimeoutAction != NvmeTimeoutAction.Abort || !_ctrlr.RequestAbort(this, req.Id))
+            {
+                Fail(QpairFailureReason.Timeout);
+                return;
+            }
+
+            req.TimedOut = true;
         }
     }
 }

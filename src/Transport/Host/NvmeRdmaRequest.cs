@@ -26,6 +26,9 @@ internal sealed class NvmeRdmaRequest
 
     public long DeadlineNs { get; set; }
 
+    /// <summary>Its timeout was acted on (SPDK's <c>req-&gt;timed_out</c>): it is not reported again.</summary>
+    public bool TimedOut { get; set; }
+
     public NvmeCompletionCallback? Callback { get; set; }
 
     public object? Context { get; set; }
@@ -38,6 +41,7 @@ internal sealed class NvmeRdmaRequest
     public void Reset()
     {
         Outstanding = false;
+        TimedOut = false;
         Flags = RdmaCompletionFlags.None;
         Completion = default;
         Callback = null;

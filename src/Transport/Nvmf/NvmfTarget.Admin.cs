@@ -1,3 +1,4 @@
+using Harness.Transport.Invariants;
 using System.Buffers.Binary;
 using Harness.Transport.Nvme;
 using Harness.Transport.Target;
@@ -67,21 +68,28 @@ public sealed partial class NvmfTarget
     }
 
     /// <summary>
-    /// The Abort command for the one kind of command this layer holds: an AER on the admin queue (SQID 0) named by CID is
-    /// completed ABORTED - BY REQUEST and DW0 bit 0 is cleared (ctrlr.c:nvmf_qpair_abort_aer). Any other command has
-    /// completed before Execute returned, or is the transport's (DW0 bit 0 set: not aborted).
+    /// The Abort command (<c>nvmf_ctrlr_abort</c>, ctrlr.c:3961; DW0 starts at 1, "not aborted"). A held AER on the admin
+    /// queue (SQID 0) named by CID is completed ABORTED - BY REQUEST and DW0 bit 0 is cleared at once
+    /// (<c>nvmf_qpair_abort_aer</c>, ctrlr.c:3817: HEAD reaches it on the admin qpair's thread, which is this one). Any
+    /// other command is the transport's (<c>nvmf_transport_qpair_abort_request</c>): the Abort is held and handed to it
+    /// after the lock is released (<see cref="Execute"/>); it completes the Abort later.
     /// </summary>
-    private static NvmfResult Abort(NvmfController controller, in NvmeCommand cmd)
+    private NvmfResult Abort(NvmfController controller, in NvmeCommand cmd)
     {
         var sqid = (ushort)(cmd.Cdw10 & 0xFFFF);
         var cid = (ushort)(cmd.Cdw10 >> 16);
-        if (sqid != 0 || controller.TakeAer(cid) is not { } aer)
+        if (sqid == 0 && controller.TakeAer(cid) is { } aer)
         {
-            return NvmfResult.Dword(1);
+            aer.Complete(NvmeStatus.AbortedByRequest, 0);
+            return NvmfResult.Dword(0);
         }
 
-        aer.Complete(NvmeStatus.AbortedByRequest, 0);
-        return NvmfResult.Dword(0);
+        Check.That(!_abortPending, InvariantNames.StateTransition, this, t => $"{t}: a second Abort handed over in one Execute");
+        _abortPending = true;
+        _abortSqid = sqid;
+        _abortCid = cid;
+        AbortsToTransport++;
+        return NvmfResult.Held;
     }
 
     /// <summary>SPDK's <c>is_cmd_ctrlr_specific</c>: commands whose NSID must be 0.</summary>

@@ -55,6 +55,11 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     /// <summary>Extra completion delay the block device gave the command being executed (set by <see cref="AskDevice"/>).</summary>
     private long _completionDelayNs;
 
+    /// <summary>The command being executed is an Abort for the transport (set by <see cref="Abort"/>, SQID and CID below).</summary>
+    private bool _abortPending;
+    private ushort _abortSqid;
+    private ushort _abortCid;
+
     /// <summary>Creates the subsystem and its namespace.</summary>
     /// <param name="options">Configuration; validated here.</param>
     /// <param name="clock">Time for the keep-alive timer (the transport's clock; virtual in simulation).</param>
@@ -102,6 +107,9 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     /// <summary>Commands executed.</summary>
     public long CommandsExecuted { get; private set; }
 
+    /// <summary>Abort commands handed to the transport (the command they name was not a held AER).</summary>
+    public long AbortsToTransport { get; private set; }
+
     /// <summary>Commands completed with an error status.</summary>
     public long CommandsFailed { get; private set; }
 
@@ -123,9 +131,12 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
         ArgumentNullException.ThrowIfNull(request);
         NvmfResult result;
         long delayNs;
+        bool abort;
+        ushort abortSqid, abortCid;
         lock (_gate)
         {
             _completionDelayNs = 0;
+            _abortPending = false;
             var controller = request.Qpair.Controller as NvmfController;
             var decoded = NvmeCommand.TryDecode(request.Command, out var cmd);
             result = decoded.IsError ? decoded : Dispatch(request, cmd, controller);
@@ -138,6 +149,17 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
 
             delayNs = _completionDelayNs;
             CompletionsDelayed += delayNs > 0 ? 1 : 0;
+            abort = _abortPending;
+            (abortSqid, abortCid) = (_abortSqid, _abortCid);
+            _abortPending = false;
+        }
+
+        if (abort)
+        {
+            // Outside the lock: the transport sends the Abort to the poll groups' threads (and a transport without
+            // them completes it here).
+            request.AbortCommand(abortSqid, abortCid);
+            return;
         }
 
         if (result.IsHeld)

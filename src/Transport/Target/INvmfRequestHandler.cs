@@ -34,6 +34,14 @@ public interface INvmfRequest
     /// transport without such a path completes at once.
     /// </summary>
     void CompleteAfter(NvmeStatus status, uint dw0, long delayNs) => Complete(status, dw0);
+
+    /// <summary>
+    /// This request is an Abort the controller layer could not serve itself (<c>nvmf_ctrlr_abort</c>, ctrlr.c:3961): the
+    /// transport looks for the controller's qpair <paramref name="sqid"/> on each poll group's thread in turn, aborts
+    /// command <paramref name="cid"/> there as its state allows, and completes this request later, exactly once, with
+    /// DW0 bit 0 clear when the command was aborted. A transport without poll groups answers "not aborted" at once.
+    /// </summary>
+    void AbortCommand(ushort sqid, ushort cid) => Complete(NvmeStatus.Success, 1);
 }
 
 /// <summary>A qpair as the generic layer sees it.</summary>

@@ -223,6 +223,11 @@ public sealed partial class NvmfRdmaTransport
     {
         var from = req.State;
         Check.That(RdmaRequestTransitions.IsLegal(from, next), InvariantNames.StateTransition, (req, next), s => $"{s.req}: illegal transition to {s.next.ToName()}");
+        if (next == RdmaRequestState.Free && req.AbortRetry != null)
+        {
+            OnRequestFreed(req);
+        }
+
         req.State = next;
         _observer?.OnRequestState(req, from);
     }

@@ -207,6 +207,8 @@ public sealed partial class NvmfRdmaTransport
             work += PollPoller(group.Pollers[i], wcs);
         }
 
+        work += RunAbortPollers(group);
+
         // A command still executing is work in progress: an SPDK reactor keeps spinning rather than sleeping on it.
         return work + group.Executed.Count;
     }

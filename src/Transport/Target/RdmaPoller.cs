@@ -185,6 +185,12 @@ public sealed class RdmaPollGroup
     /// <summary>Arrival number of the next <see cref="DelayedExecuted"/> entry (ties on the ready time keep arrival order).</summary>
     internal long DelayedSequence { get; set; }
 
+    /// <summary>
+    /// Aborts waiting for a command's RDMA READs (HEAD's retry poller, registered on this thread with period 0): run
+    /// after the group's pollers on every poll.
+    /// </summary>
+    internal List<AbortRequestCtx> AbortPollers { get; } = new();
+
     /// <inheritdoc/>
     public override string ToString() => $"poll group {Name}";
 }

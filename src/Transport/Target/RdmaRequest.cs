@@ -129,6 +129,9 @@ public sealed class RdmaRequest : INvmfRequest
 
     internal NvmfRdmaTransport? Transport { get; set; }
 
+    /// <summary>Aborts whose retry waits on this command (chained; cleared when it is freed: docs/findings/018).</summary>
+    internal AbortRequestCtx? AbortRetry { get; set; }
+
     /// <inheritdoc/>
     public ReadOnlySpan<byte> Command => Recv != null ? Resources.Capsule(Recv.Index) : ReadOnlySpan<byte>.Empty;
 
@@ -158,6 +161,9 @@ public sealed class RdmaRequest : INvmfRequest
         Rsp.Dw1 = 0;
         Transport!.OnExecuted(this, delayNs);
     }
+
+    /// <inheritdoc/>
+    public void AbortCommand(ushort sqid, ushort cid) => Transport!.StartAbort(this, sqid, cid);
 
     /// <inheritdoc/>
     public override string ToString() => $"request #{Index} of {Resources} ({State.ToName()})";

@@ -25,7 +25,10 @@ public static class RdmaRequestTransitions
         RdmaRequestState.Executed => from == RdmaRequestState.Executing,
         RdmaRequestState.DataTransferToHostPending => from == RdmaRequestState.Executed,
         RdmaRequestState.ReadyToCompletePending => from is RdmaRequestState.Executed or RdmaRequestState.New or RdmaRequestState.NeedBuffer
-            or RdmaRequestState.TransferringHostToController,
+            or RdmaRequestState.TransferringHostToController
+            // An Abort takes a waiting request off its queue (rdma.c:_nvmf_rdma_qpair_abort_request:4973).
+            or RdmaRequestState.NeedDataWr or RdmaRequestState.DataTransferToControllerPending or RdmaRequestState.DataTransferToHostPending
+            or RdmaRequestState.ReadyToCompletePending,
         RdmaRequestState.ReadyToComplete => from is RdmaRequestState.DataTransferToHostPending or RdmaRequestState.ReadyToCompletePending,
         RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing => from == RdmaRequestState.ReadyToComplete,
         _ => false,

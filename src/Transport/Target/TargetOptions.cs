@@ -70,6 +70,12 @@ public sealed record TargetOptions
     /// <summary>Modelled time a command spends executing in the controller/block device.</summary>
     public long ExecutionLatencyNs { get; init; } = 5_000;
 
+    /// <summary>
+    /// How long an Abort waits for a command whose RDMA READs are on the wire before it gives up and answers "not
+    /// aborted" (SPDK's <c>abort_timeout_sec</c>, default <c>SPDK_NVMF_RDMA_DEFAULT_ABORT_TIMEOUT_SEC</c> = 1 s, rdma.c:2309).
+    /// </summary>
+    public long AbortTimeoutNs { get; init; } = 1_000_000_000;
+
     /// <summary>Known-defect switches (default: the fixed behaviour).</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
 
@@ -90,6 +96,7 @@ public sealed record TargetOptions
         var extraWrs = Nvme.SglDescriptor.MaxInCapsuleDescriptors - 1; // a full descriptor list; a keyed SGL takes none
         Require(DataWrPoolSize >= extraWrs, nameof(DataWrPoolSize), $"{DataWrPoolSize} cannot hold the {extraWrs} extra data WRs of the largest transfer");
         Require(InCapsuleDataSize is >= 0 and <= InCapsuleDataSizeMax, nameof(InCapsuleDataSize), $"must be 0..{InCapsuleDataSizeMax}");
+        Require(AbortTimeoutNs >= 0, nameof(AbortTimeoutNs), "must not be negative");
     }
 
     private static void Require(bool condition, string option, string problem)
@@ -247,6 +254,15 @@ public enum KnownDefects
     /// rdma_destroy_id makes it wait forever, as SPDK #3347).
     /// </summary>
     FreeIoQpairDisconnectWithoutCtrlrLock = 1 << 29,
+
+    /// <summary>
+    /// <c>abort-retry-stale-request</c> (found by this harness, still in SPDK HEAD: docs/findings/018): the Abort's retry
+    /// poller (<c>_nvmf_rdma_qpair_abort_request</c>) keeps a bare pointer to the request it waits on and re-reads it on
+    /// every run without checking it still holds the command the Abort names: once that command completes (a flush) and
+    /// its qpair is destroyed in the same poll, the next run reads freed memory; once its slot holds another command (an
+    /// SRQ's shared requests), the Abort acts on that command.
+    /// </summary>
+    AbortRetryStaleRequest = 1 << 25,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -270,6 +286,7 @@ public static class KnownDefectNames
     public const string HostTrustsResponseCid = "host-trusts-response-cid";
     public const string HostBatchedWrsOnFailure = "host-batched-wrs-on-failure";
     public const string FreeIoQpairDisconnectWithoutCtrlrLock = "free-io-qpair-disconnect-without-ctrlr-lock";
+    public const string AbortRetryStaleRequest = "abort-retry-stale-request";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
@@ -285,6 +302,7 @@ public static class KnownDefectNames
         DisconnectMessageAfterDestroy, QpairInitFailureLeak, ConnectCountedTwice,
         StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid, HostBatchedWrsOnFailure,
         FreeIoQpairDisconnectWithoutCtrlrLock,
+        AbortRetryStaleRequest,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -310,6 +328,7 @@ public static class KnownDefectNames
             HostTrustsResponseCid => KnownDefects.HostTrustsResponseCid,
             HostBatchedWrsOnFailure => KnownDefects.HostBatchedWrsOnFailure,
             FreeIoQpairDisconnectWithoutCtrlrLock => KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock,
+            AbortRetryStaleRequest => KnownDefects.AbortRetryStaleRequest,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

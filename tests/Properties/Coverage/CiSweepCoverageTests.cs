@@ -50,6 +50,13 @@ public sealed class CiSweepCoverageTests
         [(S.HaveBuffer, S.Completed)] = "HAVE_BUFFER is transient",
         [(S.ReadyToComplete, S.Completed)] = "READY_TO_COMPLETE is transient",
 
+        // An Abort takes a waiting request off its queue (rdma.c:_nvmf_rdma_qpair_abort_request); the sweep's host never
+        // sends one (its command timeout action is a reset). tests/Properties/Target/AbortTests drives each.
+        [(S.NeedDataWr, S.ReadyToCompletePending)] = "the sweep's host sends no Abort",
+        [(S.DataTransferToControllerPending, S.ReadyToCompletePending)] = "the sweep's host sends no Abort",
+        [(S.DataTransferToHostPending, S.ReadyToCompletePending)] = "the sweep's host sends no Abort",
+        [(S.ReadyToCompletePending, S.ReadyToCompletePending)] = "the sweep's host sends no Abort",
+
         // The table allows COMPLETED from anything but FREE; completing twice is what the oracle forbids.
         [(S.Completed, S.Completed)] = "a second completion would be a bug",
     };

@@ -50,6 +50,9 @@ public sealed record NvmeHostDriverOptions
     /// </summary>
     public long RecvRepostDelayNs { get; init; }
 
+    /// <summary>What a timed-out I/O command leads to (bdev_nvme's <c>action_on_timeout</c>).</summary>
+    public NvmeTimeoutAction TimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
+
     /// <summary>rdma_resolve_addr / rdma_resolve_route timeout.</summary>
     public int ResolveTimeoutMs { get; init; } = 2000;
 

@@ -225,6 +225,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         RnrRetryCount = o.RnrRetryCount,
         AdminPollPeriodNs = o.AdminPollPeriodNs,
         RecvRepostDelayNs = o.RecvRepostDelayNs,
+        TimeoutAction = o.TimeoutAction,
         Defects = o.Defects,
         Interleaving = interleaving,
         Log = o.Log,

@@ -181,6 +181,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         ReadDepth = o.HostReadDepth,
         RnrRetryCount = o.HostRnrRetryCount,
         RecvRepostDelayNs = o.HostRecvRepostDelayNs,
+        TimeoutAction = o.HostTimeoutAction,
         Defects = o.HostDefects,
         ControllerActions = o.ControllerActions,
     };

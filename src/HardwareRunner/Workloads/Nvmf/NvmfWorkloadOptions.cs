@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Harness.HardwareRunner.Workloads.NvmeHost;
+using Harness.Transport.Host;
 using Harness.Transport.Target;
 using Harness.Transport.Verbs;
 
@@ -83,6 +84,9 @@ public sealed record NvmfWorkloadOptions
 
     /// <summary>Delay before the host re-posts a response receive (0 = at once).</summary>
     public long HostRecvRepostDelayNs { get; init; }
+
+    /// <summary><c>--timeout-action</c>: what a timed-out I/O command leads to on the host.</summary>
+    public NvmeTimeoutAction HostTimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
 
     /// <summary>The target uses one shared receive queue per poller (SPDK's default on a device with SRQs).</summary>
     public bool TargetSrq { get; init; }
