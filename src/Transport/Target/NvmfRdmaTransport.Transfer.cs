@@ -30,6 +30,7 @@ public sealed partial class NvmfRdmaTransport
             return;
         }
 
+        CheckFusedOrdering(req, qpair);
         var xfer = req.Cmd.GetDataTransfer();
         req.Xfer = xfer;
         switch (req.Xfer)
@@ -394,6 +395,7 @@ public sealed partial class NvmfRdmaTransport
         }
 
         _dataWrPool.Return(req);
+        ReleaseFused(req, qpair);
         req.NumWrs = 0;
         req.NumOutstandingDataWr = 0; // reset as SPDK's free does: WRs prepared but never posted are simply dropped
         req.NumRemainingDataWr = 0;

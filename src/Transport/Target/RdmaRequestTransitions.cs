@@ -25,7 +25,7 @@ public static class RdmaRequestTransitions
         RdmaRequestState.Executed => from == RdmaRequestState.Executing,
         RdmaRequestState.DataTransferToHostPending => from == RdmaRequestState.Executed,
         RdmaRequestState.ReadyToCompletePending => from is RdmaRequestState.Executed or RdmaRequestState.New or RdmaRequestState.NeedBuffer
-            or RdmaRequestState.TransferringHostToController,
+            or RdmaRequestState.TransferringHostToController or RdmaRequestState.ReadyToExecute, // the last: a fused command that lost its pair
         RdmaRequestState.ReadyToComplete => from is RdmaRequestState.DataTransferToHostPending or RdmaRequestState.ReadyToCompletePending,
         RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing => from == RdmaRequestState.ReadyToComplete,
         _ => false,

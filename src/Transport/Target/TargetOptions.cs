@@ -233,6 +233,14 @@ public enum KnownDefects
     /// so its disconnect lingers until the 1 s timeout.
     /// </summary>
     HostBatchedWrsOnFailure = 1 << 13,
+
+    /// <summary>
+    /// <c>fused-first-not-cleared</c> (found by this harness, still in SPDK HEAD: docs/findings/020): a fused FIRST that
+    /// is freed before the next command arrives (it failed at NEW, or was aborted while it waited for buffers) stays the
+    /// qpair's <c>fused_first</c>; the next command reads the fuse bits of that freed request (often its own slot,
+    /// reused), so a valid FIRST/SECOND pair later fails ABORTED - MISSING FUSED (or SPDK's debug build asserts).
+    /// </summary>
+    FusedFirstNotCleared = 1 << 27,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -255,6 +263,7 @@ public static class KnownDefectNames
     public const string StaleReconnectWithoutCtrlrLock = "stale-reconnect-without-ctrlr-lock";
     public const string HostTrustsResponseCid = "host-trusts-response-cid";
     public const string HostBatchedWrsOnFailure = "host-batched-wrs-on-failure";
+    public const string FusedFirstNotCleared = "fused-first-not-cleared";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
@@ -268,6 +277,7 @@ public static class KnownDefectNames
         CapsuleLengthUnchecked,
         DisconnectMessageAfterDestroy, QpairInitFailureLeak, ConnectCountedTwice,
         StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid, HostBatchedWrsOnFailure,
+        FusedFirstNotCleared,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -292,6 +302,7 @@ public static class KnownDefectNames
             StaleReconnectWithoutCtrlrLock => KnownDefects.StaleReconnectWithoutCtrlrLock,
             HostTrustsResponseCid => KnownDefects.HostTrustsResponseCid,
             HostBatchedWrsOnFailure => KnownDefects.HostBatchedWrsOnFailure,
+            FusedFirstNotCleared => KnownDefects.FusedFirstNotCleared,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
