@@ -114,7 +114,10 @@ internal sealed partial class CommandRun
             var cmd = new ReadWriteCommand { Opcode = NvmeIoOpcode.Compare, Nsid = 1, Slba = (ulong)c.Lba, Nlb = (ushort)(c.Blocks - 1) }.ToCommand();
             cmd.Fuse = FusedOperation.First;
             var sgl = SglDescriptor.Keyed(c.Buffer.Address, (uint)(Transport.Options.MaxIoSize + BlockModel.BlockBytes), rkey);
-            return qpair.SubmitWithSgl(cmd, sgl, c.Buffer, 0, done, null);
+            rc = qpair.SubmitWithSgl(cmd, sgl, c.Buffer, 0, done, null);
+            return rc != Errno.Ok || c.Pair is not { } paired
+                ? rc
+                : qpair.SubmitFused(NvmeIoOpcode.Write, FusedOperation.Second, 1, (ulong)c.Lba, c.Blocks, paired.Buffer, 0, paired.Done, null);
         }
 
         if (c.Fuse == FusedOperation.First && c.Pair is { } second)
@@ -126,33 +129,62 @@ internal sealed partial class CommandRun
         return qpair.SubmitFused(opcode, c.Fuse, 1, (ulong)c.Lba, c.Blocks, c.Buffer, 0, done, null);
     }
 
-    /// <summary>
-    /// Both halves of a pair completed: the Write may have succeeded only with the Compare, a Compare of what the blocks
-    /// surely held must match, one of data they cannot hold must fail, and a pair sent back to back is never unpaired.
-    /// A qpair that died (SQ DELETION) excuses everything but a Write that succeeded alone.
-    /// </summary>
+    /// <summary>Both halves of a pair completed: <see cref="FusedPairOracle"/> judges them.</summary>
     private static void CheckFusedPair(IssuedCommand first, IssuedCommand second)
     {
-        var f = first.Completion!.Value.Status;
-        var s = second.Completion!.Value.Status;
-        var what = string.Create(CultureInfo.InvariantCulture, $"compare-and-write {first.Index} (LBA {first.Lba}, {first.Blocks} blocks): Compare {f}, Write {s}");
-        Check.That(!s.IsSuccess || f.IsSuccess, ScenarioInvariants.DataVerification, what, w => $"{w}: the Write landed although the Compare did not succeed");
-        if (f == NvmeStatus.AbortedSqDeletion || s == NvmeStatus.AbortedSqDeletion)
+        var what = string.Create(CultureInfo.InvariantCulture, $"compare-and-write {first.Index} (LBA {first.Lba}, {first.Blocks} blocks)");
+        var expected = first.MustMatch ? true : first.Fused!.Match == false ? false : (bool?)null;
+        var verdict = FusedPairOracle.Judge(first.Completion!.Value.Status, second.Completion!.Value.Status, first.Fused!.FirstSgl == null, expected);
+        if (verdict is { } v)
         {
-            return;
+            throw new InvariantViolationException(v.Invariant, $"{what}: {v.Message}");
+        }
+    }
+}
+
+/// <summary>
+/// The rules of a fused Compare-and-Write's two completions (SPDK HEAD: ctrlr.c:nvmf_ctrlr_process_io_fused_cmd,
+/// ctrlr_bdev.c:nvmf_bdev_ctrlr_complete_cmd): the Write succeeds only with the Compare; a valid pair sent back to back
+/// is never failed as unpaired and its halves agree; a Compare of what the blocks surely hold matches, one of data they
+/// cannot hold fails with COMPARE FAILURE and the Write with ABORTED - FAILED FUSED. A qpair that died (SQ DELETION)
+/// excuses everything but a Write that succeeded alone.
+/// </summary>
+public static class FusedPairOracle
+{
+    /// <summary>
+    /// Null when <paramref name="compare"/> and <paramref name="write"/> obey the rules, else the broken invariant and
+    /// why. <paramref name="valid"/>: the pair was well formed and sent back to back; <paramref name="mustMatch"/>: the
+    /// blocks surely held the Compare's data (true), surely did not (false), or either (null).
+    /// </summary>
+    public static (string Invariant, string Message)? Judge(NvmeStatus compare, NvmeStatus write, bool valid, bool? mustMatch)
+    {
+        var both = $"Compare {compare}, Write {write}";
+        if (write.IsSuccess && !compare.IsSuccess)
+        {
+            return (ScenarioInvariants.DataVerification, $"{both}: the Write landed although the Compare did not succeed");
         }
 
-        Check.That(f != NvmeStatus.AbortedMissingFused && s != NvmeStatus.AbortedMissingFused, ScenarioInvariants.FusedPair, what, w =>
-            $"{w}: a FIRST and its SECOND sent back to back on one qpair were failed as unpaired (ABORTED - MISSING FUSED)");
-        Check.That(f.IsSuccess == s.IsSuccess, ScenarioInvariants.FusedPair, what, w => $"{w}: the halves disagree (the Write runs iff the Compare matched)");
-        if (first.MustMatch)
+        if (!valid || compare == NvmeStatus.AbortedSqDeletion || write == NvmeStatus.AbortedSqDeletion)
         {
-            Check.That(f.IsSuccess, ScenarioInvariants.DataVerification, what, w => $"{w}: the blocks held exactly the Compare's data");
+            return null; // a malformed FIRST's SECOND rightly fails as unpaired; a dead qpair aborts both
         }
-        else if (first.Fused!.Match == false)
+
+        if (compare == NvmeStatus.AbortedMissingFused || write == NvmeStatus.AbortedMissingFused)
         {
-            Check.That(f == NvmeStatus.CompareFailure && s == NvmeStatus.AbortedFailedFused, ScenarioInvariants.DataVerification, what, w =>
-                $"{w}: the blocks cannot hold the Compare's data, so COMPARE FAILURE and ABORTED - FAILED FUSED were due");
+            return (ScenarioInvariants.FusedPair, $"{both}: a FIRST and its SECOND sent back to back on one qpair were failed as unpaired (ABORTED - MISSING FUSED)");
         }
+
+        if (compare.IsSuccess != write.IsSuccess)
+        {
+            return (ScenarioInvariants.FusedPair, $"{both}: the halves disagree (the Write runs iff the Compare matched)");
+        }
+
+        return mustMatch switch
+        {
+            true when !compare.IsSuccess => (ScenarioInvariants.DataVerification, $"{both}: the blocks held exactly the Compare's data"),
+            false when compare != NvmeStatus.CompareFailure || write != NvmeStatus.AbortedFailedFused =>
+                (ScenarioInvariants.DataVerification, $"{both}: the blocks cannot hold the Compare's data, so COMPARE FAILURE and ABORTED - FAILED FUSED were due"),
+            _ => null,
+        };
     }
 }
