@@ -35,7 +35,9 @@ internal sealed partial class CommandRun
         var part = f.Part ?? "pair";
         var first = new IssuedCommand(this, index, NvmeIoOpcode.Compare, f.Lba, f.Blocks, tag, compare)
         {
-            Fuse = FusedOperation.First, Fused = f, MustMatch = match && definite,
+            Fuse = FusedOperation.First,
+            Fused = f,
+            MustMatch = match && definite,
         };
         var second = new IssuedCommand(this, index, NvmeIoOpcode.Write, f.Lba, f.Blocks, tag, write) { Fuse = FusedOperation.Second, Fused = f };
         if (part == "pair")

@@ -12,10 +12,11 @@ namespace Harness.Transport.Target;
 public sealed partial class NvmfRdmaTransport
 {
     /// <summary>
-    /// NEW: pairs <paramref name="req"/> with the qpair's pending FIRST, or fails the halves that break the rules
-    /// (they complete ABORTED - MISSING FUSED at READY_TO_EXECUTE).
+    /// NEW: pairs <paramref name="req"/> (whose FUSE is <paramref name="next"/>; None for a capsule too short to hold a
+    /// command) with the qpair's pending FIRST, or fails the halves that break the rules (they complete ABORTED -
+    /// MISSING FUSED at READY_TO_EXECUTE).
     /// </summary>
-    private void CheckFusedOrdering(RdmaRequest req, RdmaQpair qpair)
+    private void CheckFusedOrdering(RdmaRequest req, RdmaQpair qpair, FusedOperation next)
     {
         var first = qpair.FusedFirst;
 
@@ -24,7 +25,6 @@ public sealed partial class NvmfRdmaTransport
         Check.That(first == null || (first.Generation == qpair.FusedFirstGeneration && first.Qpair == qpair), InvariantNames.ObjectLifetime, (qpair, first, req), s =>
             $"{s.qpair}: {s.req} reads the fuse bits of fused_first {s.first}, freed since it was recorded (generation {s.qpair.FusedFirstGeneration}, now {s.first!.Generation}): the FIRST was freed before the next command arrived and fused_first still points at it (docs/findings/020)");
         var last = first?.Cmd.Fuse ?? FusedOperation.None;
-        var next = req.Cmd.Fuse;
         Check.That(last != FusedOperation.Second, InvariantNames.StateTransition, (qpair, first), s => $"{s.qpair}: fused_first {s.first} is a SECOND");
         if (last == FusedOperation.None && next == FusedOperation.None)
         {
@@ -70,6 +70,14 @@ public sealed partial class NvmfRdmaTransport
             return false;
         }
 
+        // FUSE = 11b (reserved) is neither half: HEAD waits here for a pair that never comes, so the command is never
+        // answered and its request is held until the qpair dies (docs/findings/021). The port lets the controller
+        // refuse it (INVALID FIELD), as ctrlr.c:4905-4908 would if the transport passed it on.
+        if (req.Cmd.Fuse == FusedOperation.Reserved && !Defective(KnownDefects.FusedReservedNeverExecuted))
+        {
+            return false;
+        }
+
         if (req.FusedFailed)
         {
             CompleteWithStatus(req, qpair, NvmeStatus.AbortedMissingFused);
@@ -86,7 +94,7 @@ public sealed partial class NvmfRdmaTransport
     private void ExecuteWithPair(RdmaRequest req, RdmaQpair qpair)
     {
         var pair = req.FusedPair;
-        Check.That(req.Cmd.Fuse == FusedOperation.None || (pair != null && pair.FusedPair == req), InvariantNames.StateTransition, req, r =>
+        Check.That(req.Cmd.Fuse is not (FusedOperation.First or FusedOperation.Second) || (pair != null && pair.FusedPair == req), InvariantNames.StateTransition, req, r =>
             $"{r}: fused {r.Cmd.Fuse} executes without its pair");
         if (pair != null)
         {

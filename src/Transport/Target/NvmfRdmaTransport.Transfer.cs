@@ -26,11 +26,12 @@ public sealed partial class NvmfRdmaTransport
         req.InCapsuleData = false;
         if (decoded.IsError)
         {
+            CheckFusedOrdering(req, qpair, FusedOperation.None); // still the next command after a pending FIRST
             CompleteWithStatus(req, qpair, decoded);
             return;
         }
 
-        CheckFusedOrdering(req, qpair);
+        CheckFusedOrdering(req, qpair, req.Cmd.Fuse);
         var xfer = req.Cmd.GetDataTransfer();
         req.Xfer = xfer;
         switch (req.Xfer)

@@ -241,6 +241,13 @@ public enum KnownDefects
     /// reused), so a valid FIRST/SECOND pair later fails ABORTED - MISSING FUSED (or SPDK's debug build asserts).
     /// </summary>
     FusedFirstNotCleared = 1 << 27,
+
+    /// <summary>
+    /// <c>fused-reserved-never-executed</c> (found by this harness, still in SPDK HEAD: docs/findings/021): a command with
+    /// the reserved FUSE value 11b waits at READY_TO_EXECUTE for a fused pair it can never have: it is never executed
+    /// nor answered, and holds its request until the qpair dies.
+    /// </summary>
+    FusedReservedNeverExecuted = 1 << 28,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -264,6 +271,7 @@ public static class KnownDefectNames
     public const string HostTrustsResponseCid = "host-trusts-response-cid";
     public const string HostBatchedWrsOnFailure = "host-batched-wrs-on-failure";
     public const string FusedFirstNotCleared = "fused-first-not-cleared";
+    public const string FusedReservedNeverExecuted = "fused-reserved-never-executed";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
@@ -277,7 +285,7 @@ public static class KnownDefectNames
         CapsuleLengthUnchecked,
         DisconnectMessageAfterDestroy, QpairInitFailureLeak, ConnectCountedTwice,
         StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid, HostBatchedWrsOnFailure,
-        FusedFirstNotCleared,
+        FusedFirstNotCleared, FusedReservedNeverExecuted,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -303,6 +311,7 @@ public static class KnownDefectNames
             HostTrustsResponseCid => KnownDefects.HostTrustsResponseCid,
             HostBatchedWrsOnFailure => KnownDefects.HostBatchedWrsOnFailure,
             FusedFirstNotCleared => KnownDefects.FusedFirstNotCleared,
+            FusedReservedNeverExecuted => KnownDefects.FusedReservedNeverExecuted,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

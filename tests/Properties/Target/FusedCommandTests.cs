@@ -1,6 +1,7 @@
 using Harness.HardwareRunner.Scenarios;
 using Harness.Sim.Scenarios;
 using Harness.Tests.Properties.Scenarios;
+using Harness.Tests.Properties.Target.Support;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.Target;
@@ -66,6 +67,36 @@ public sealed class FusedCommandTests
         Assert.Null(FusedPairOracle.Judge(NvmeStatus.CompareFailure, NvmeStatus.AbortedFailedFused, valid: true, mustMatch: false));
         Assert.Null(FusedPairOracle.Judge(NvmeStatus.AbortedSqDeletion, NvmeStatus.AbortedSqDeletion, valid: true, mustMatch: true));
         Assert.Null(FusedPairOracle.Judge(NvmeStatus.DataSglLengthInvalid, NvmeStatus.AbortedMissingFused, valid: false, mustMatch: true));
+    }
+
+    [Fact]
+    public void Finding021_a_reserved_fuse_value_is_executed_and_answered_and_spdk_head_never_answers_it()
+    {
+        Assert.True(SendReservedFuse(KnownDefects.None), "the command with FUSE = 11b was not answered");
+        Assert.False(SendReservedFuse(KnownDefects.FusedReservedNeverExecuted), "SPDK HEAD's wait for a pair answered it");
+    }
+
+    /// <summary>A Read with FUSE = 11b, then a plain Read: true when the first was answered within 100 ms.</summary>
+    private static bool SendReservedFuse(KnownDefects defects)
+    {
+        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 64, IoUnitSize = 4096, MaxSendSge = 1, Defects = defects });
+        var host = bed.AddHost("a", 4);
+        bed.Connect(host, qid: 1);
+        var reserved = new ReadWriteCommand { Opcode = NvmeIoOpcode.Read, Cid = 1, Nsid = 1, Slba = 0, Nlb = 0, Dptr = host.Keyed(1, 4096) }.ToCommand();
+        reserved.Fuse = FusedOperation.Reserved;
+        var plain = new ReadWriteCommand { Opcode = NvmeIoOpcode.Read, Cid = 2, Nsid = 1, Slba = 0, Nlb = 0, Dptr = host.Keyed(2, 4096) }.ToCommand();
+        Assert.Equal(0, host.Submit(reserved));
+        Assert.Equal(0, host.Submit(plain));
+        try
+        {
+            bed.RunUntil(() => host.PollCq() >= 0 && host.Responses.ContainsKey(1) && host.Responses.ContainsKey(2), "both answers", limitNs: 100_000_000);
+            return true;
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            Assert.True(host.Responses.ContainsKey(2), "the plain Read after it was not answered either");
+            return false;
+        }
     }
 
     private static ScenarioOutcome Run(string file, KnownDefects defects) =>
