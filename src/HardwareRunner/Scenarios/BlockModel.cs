@@ -121,6 +121,13 @@ public sealed class BlockModel
         return null;
     }
 
+    /// <summary>The one write <paramref name="block"/> may hold now (0: never written), or null when several may be there.</summary>
+    public ulong? OnlyCandidate(long block)
+    {
+        var set = Candidates(block);
+        return set.Count == 1 ? set.First() : null;
+    }
+
     /// <summary>A read that failed or was aborted: it checks nothing.</summary>
     public void Close(OpenRead read) => _openReads.Remove(read);
 

@@ -31,6 +31,9 @@ internal sealed partial class CommandRun
             case SglIoCommand m:
                 Submit(index, m is SglReadCommand ? NvmeIoOpcode.Read : NvmeIoOpcode.Write, m.Qpair, m.Lba, m.Blocks, m);
                 break;
+            case CompareAndWriteCommand f:
+                SubmitCompareAndWrite(index, f); // CommandRun.Fused.cs
+                break;
             case WaitCommand w:
                 RunFor(w.Ns);
                 break;
@@ -144,6 +147,11 @@ internal sealed partial class CommandRun
         }
 
         c.Completion = completion;
+        if (c.Pair is { Completion: not null } && c.Fuse != FusedOperation.None)
+        {
+            CheckFusedPair(c.Fuse == FusedOperation.First ? c : c.Pair, c.Fuse == FusedOperation.First ? c.Pair : c);
+        }
+
         if (!completion.Status.IsSuccess)
         {
             if (c.Read != null)
@@ -158,6 +166,11 @@ internal sealed partial class CommandRun
         {
             _blocks.Succeeded(c.Lba, c.Blocks, c.Tag);
             return;
+        }
+
+        if (c.Opcode == NvmeIoOpcode.Compare)
+        {
+            return; // its data went to the target, nothing came back
         }
 
         if (_blocks.Verify(c.Read!, c.Buffer.Span) is { } mismatch)
@@ -282,8 +295,25 @@ internal sealed partial class CommandRun
         /// <summary>Iovecs of the payload: above 1, the host sends a descriptor list (<c>iovecs</c> of write/read).</summary>
         public int Iovecs { get; init; } = 1;
 
+        /// <summary>FIRST (a Compare) or SECOND (a Write) of a <c>compare-and-write</c>; None otherwise.</summary>
+        public FusedOperation Fuse { get; init; }
+
+        /// <summary>The other half of a <c>compare-and-write</c> (null otherwise).</summary>
+        public IssuedCommand? Pair { get; set; }
+
+        /// <summary>The <c>compare-and-write</c> step this half belongs to (null otherwise).</summary>
+        public CompareAndWriteCommand? Fused { get; init; }
+
+        /// <summary>For a FIRST: the Compare's data is exactly what every block held when it was submitted (nothing else in flight).</summary>
+        public bool MustMatch { get; init; }
+
         public int SubmitOn(NvmeRdmaQpair qpair)
         {
+            if (Fuse != FusedOperation.None)
+            {
+                return run.SubmitFusedHalf(qpair, this, Done);
+            }
+
             if (Sgl is { } m)
             {
                 return run.SubmitWithSgl(qpair, m, opcode, buffer, Done);
@@ -297,7 +327,7 @@ internal sealed partial class CommandRun
                 : qpair.SubmitReadv(1, (ulong)lba, blocks, buffer, 0, iovecs, Done, null);
         }
 
-        private void Done(object? context, in NvmeCompletion completion) => run.OnCompleted(this, completion);
+        public void Done(object? context, in NvmeCompletion completion) => run.OnCompleted(this, completion);
 
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"command {index}");
     }

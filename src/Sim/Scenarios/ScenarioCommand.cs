@@ -23,6 +23,7 @@ namespace Harness.Sim.Scenarios;
 [JsonDerivedType(typeof(DeleteControllerCommand), "delete-controller")]
 [JsonDerivedType(typeof(SglWriteCommand), "sgl-write")]
 [JsonDerivedType(typeof(SglReadCommand), "sgl-read")]
+[JsonDerivedType(typeof(CompareAndWriteCommand), "compare-and-write")]
 public abstract record ScenarioCommand;
 
 /// <summary>
@@ -95,3 +96,22 @@ public sealed record SglWriteCommand(int Qpair, long Lba, int Blocks, string Sgl
 /// <summary>An NVM Read with the SGL the scenario spells out (<see cref="SglIoCommand"/>); its data is checked.</summary>
 public sealed record SglReadCommand(int Qpair, long Lba, int Blocks, string Sgl, int Descriptors = 0, long Offset = 0, int? SentBytes = null)
     : SglIoCommand(Qpair, Lba, Blocks, Sgl, Descriptors, Offset, SentBytes);
+
+/// <summary>
+/// A fused Compare (FIRST) and Write (SECOND) of <paramref name="Blocks"/> blocks at <paramref name="Lba"/> on I/O qpair
+/// <paramref name="Qpair"/>, submitted back to back as SPDK's host does: the Write lands only if the blocks hold the
+/// Compare's data. <see cref="Match"/> false compares with data the blocks cannot hold. <see cref="Part"/> <c>first</c>
+/// or <c>second</c> sends one half alone (a host whose other half was refused or delayed); <see cref="FirstSgl"/>
+/// <c>too-long</c> gives the FIRST a keyed SGL longer than the target's max I/O size (it fails at NEW).
+/// </summary>
+public sealed record CompareAndWriteCommand(int Qpair, long Lba, int Blocks) : ScenarioCommand
+{
+    /// <summary>Whether the Compare's data is what the blocks hold (null: true).</summary>
+    public bool? Match { get; init; }
+
+    /// <summary><c>pair</c> (null), <c>first</c> or <c>second</c>: the halves sent.</summary>
+    public string? Part { get; init; }
+
+    /// <summary>null (the host builds it) or <c>too-long</c>.</summary>
+    public string? FirstSgl { get; init; }
+}

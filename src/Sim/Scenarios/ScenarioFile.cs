@@ -246,6 +246,7 @@ public static class ScenarioFile
                 WriteCommand w => w.Qpair,
                 ReadCommand r => r.Qpair,
                 ReconnectCommand c => c.Qpair,
+                CompareAndWriteCommand f => f.Qpair,
                 _ => 0,
             };
             if (qpair > qpairs)

@@ -20,6 +20,9 @@ public static class ScenarioInvariants
     /// <summary>The reference model of the target's bookkeeping disagrees with the transport (command workloads).</summary>
     public const string ModelAgreement = "model-agreement";
 
+    /// <summary>A fused Compare-and-Write pair completed against its semantics (a valid adjacent pair failed as unpaired, or its halves disagree).</summary>
+    public const string FusedPair = "fused-pair";
+
     /// <summary>Every name, in a stable order.</summary>
     public static IReadOnlyList<string> Known { get; } = new[]
     {
@@ -27,7 +30,7 @@ public static class ScenarioInvariants
         InvariantNames.CompletesOnce, InvariantNames.DataIntegrity, InvariantNames.QueueIntegrity, InvariantNames.StateTransition,
         InvariantNames.ObjectLifetime, InvariantNames.ReceiveConservation, InvariantNames.BoundedLiveness,
         InvariantNames.BufferBounds, InvariantNames.CapsuleBytesReceived,
-        DataVerification, DuplicateCompletion, LostCompletion, ResourceLeak, NoProgress, Protocol, Hang, Crash, ModelAgreement,
+        DataVerification, DuplicateCompletion, LostCompletion, ResourceLeak, NoProgress, Protocol, Hang, Crash, ModelAgreement, FusedPair,
         Contract.VerbsContract.Invariant, Nic.SimCheck.Invariant,
     };
 

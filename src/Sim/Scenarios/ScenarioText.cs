@@ -60,6 +60,7 @@ public static class ScenarioText
         ReconnectCommand r => Inv($"host reconnects qpair {r.Qpair}"),
         DeleteControllerCommand => "host deletes the controller",
         SglIoCommand m => Inv($"{(m is SglReadCommand ? "read" : "write")} of {m.Blocks} block{Plural(m.Blocks)} at LBA {m.Lba} on qpair {m.Qpair} with an {m.Sgl} SGL ({m.Descriptors} descriptors at offset {m.Offset}, {(m.SentBytes is { } b ? Inv($"{b}") : "all")} bytes sent)"),
+        CompareAndWriteCommand f => Inv($"compare-and-write ({f.Part ?? "pair"}{(f.Match == false ? ", mismatching" : "")}{(f.FirstSgl is { } sgl ? ", FIRST's SGL " + sgl : "")}) of {f.Blocks} block{Plural(f.Blocks)} at LBA {f.Lba} on qpair {f.Qpair}"),
         _ => c.ToString(),
     };
 

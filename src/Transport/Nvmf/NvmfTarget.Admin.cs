@@ -19,6 +19,12 @@ public sealed partial class NvmfTarget
     /// <summary>Identify ONCS: Dataset Management (bit 2) and Write Zeroes (bit 3).</summary>
     private const ushort OncsDsmAndWriteZeroes = (1 << 2) | (1 << 3);
 
+    /// <summary>ONCS bit 0: Compare (HEAD's transport default sets every ONCS bit, ctrlr.c:392, transport.c:862).</summary>
+    private const ushort OncsCompare = 1 << 0;
+
+    /// <summary>FUSES bit 0: Compare and Write (HEAD's default, ctrlr.c:399 from transport.c:863).</summary>
+    private const ushort FusesCompareAndWrite = 1 << 0;
+
     /// <summary>Identify VWC: no volatile write cache; Flush with NSID FFFFFFFFh not supported (bits 2:1 = 10b), as SPDK.</summary>
     private const byte VwcNoCacheNoBroadcast = 2 << 1;
 
@@ -171,7 +177,8 @@ public sealed partial class NvmfTarget
         Cqes = 0x44,
         Maxcmd = (ushort)Options.QueueDepthMax,
         Nn = NamespaceId,
-        Oncs = OncsDsmAndWriteZeroes,
+        Oncs = OncsDsmAndWriteZeroes | OncsCompare,
+        Fuses = FusesCompareAndWrite,
         Vwc = VwcNoCacheNoBroadcast,
         Sgls = SglSupport,
         SubNqn = _subNqn,

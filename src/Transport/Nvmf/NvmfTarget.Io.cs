@@ -20,11 +20,13 @@ public sealed partial class NvmfTarget
 
         if (cmd.Fuse != FusedOperation.None)
         {
-            return NvmeStatus.InvalidField; // no fused operations (Compare is not supported)
+            return FusedIo(request, cmd); // NvmfTarget.Fused.cs
         }
 
+        FailHeldFirst(request.Qpair, NvmeStatus.AbortedMissingFused);
         return (NvmeIoOpcode)cmd.Opcode switch
         {
+            NvmeIoOpcode.Compare => Compare(request, cmd),
             NvmeIoOpcode.Read => Read(request, cmd),
             NvmeIoOpcode.Write => Write(request, cmd),
             NvmeIoOpcode.Flush => NvmfResult.Ok, // no volatile write cache
@@ -117,7 +119,7 @@ public sealed partial class NvmfTarget
     /// </summary>
     private NvmfResult CheckReadWrite(INvmfRequest request, in NvmeCommand cmd, NvmeDataTransfer direction, out long offset, out int length)
     {
-        ReadWriteCommand.TryFrom(cmd, out var rw);
+        ReadWriteCommand.TryFrom(cmd, out var rw); // Read, Write or Compare: the same fields
         offset = 0;
         length = 0;
         if (!Namespace.ContainsBlocks(rw.Slba, (ulong)rw.BlockCount))

@@ -188,6 +188,7 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
                 return; // never connected (or connected elsewhere): nothing to release
             }
 
+            FailHeldFirst(qpair, NvmeStatus.AbortedSqDeletion); // over RDMA never held here (the transport hands a pair over together)
             if (controller.AdminQpair == qpair)
             {
                 FreeAers(controller);

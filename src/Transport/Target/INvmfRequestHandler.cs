@@ -72,6 +72,12 @@ public interface INvmfQpair
 
     /// <summary>Asks the transport to disconnect the qpair (keep-alive expiry, controller shutdown).</summary>
     void Disconnect();
+
+    /// <summary>
+    /// The fused FIRST (a Compare) the controller holds until its SECOND arrives (<c>spdk_nvmf_qpair.first_fused_req</c>);
+    /// owned by the generic layer, the transport only stores it.
+    /// </summary>
+    INvmfRequest? FirstFusedReq { get; set; }
 }
 
 /// <summary>

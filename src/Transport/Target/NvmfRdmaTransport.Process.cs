@@ -166,9 +166,12 @@ public sealed partial class NvmfRdmaTransport
 
     private void StepReadyToExecute(RdmaRequest req, RdmaQpair qpair)
     {
-        SetState(req, RdmaRequestState.Executing);
-        qpair.Executing++;
-        _handler.Execute(req);
+        if (FusedMustWait(req, qpair))
+        {
+            return; // a fused half: failed, or waiting for its pair (NvmfRdmaTransport.Fused.cs)
+        }
+
+        ExecuteWithPair(req, qpair);
     }
 
     private void StepExecuted(RdmaRequest req, RdmaQpair qpair)

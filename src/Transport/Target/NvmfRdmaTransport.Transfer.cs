@@ -32,10 +32,12 @@ public sealed partial class NvmfRdmaTransport
         req.InCapsuleData = false;
         if (decoded.IsError)
         {
+            CheckFusedOrdering(req, qpair, FusedOperation.None); // still the next command after a pending FIRST
             CompleteWithStatus(req, qpair, decoded);
             return;
         }
 
+        CheckFusedOrdering(req, qpair, req.Cmd.Fuse);
         var xfer = req.Cmd.GetDataTransfer();
         req.Xfer = xfer;
         switch (req.Xfer)
@@ -419,6 +421,7 @@ public sealed partial class NvmfRdmaTransport
         }
 
         _dataWrPool.Return(req);
+        ReleaseFused(req, qpair);
         req.NumWrs = 0;
         req.NumOutstandingDataWr = 0; // reset as SPDK's free does: WRs prepared but never posted are simply dropped
         req.NumRemainingDataWr = 0;

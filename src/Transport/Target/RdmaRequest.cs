@@ -21,7 +21,7 @@ public sealed class RdmaDataWr
 /// intrusive links: <c>state_link</c> (shared by the free queue and the four pending queues) and <c>buf_link</c>
 /// (the poll group's data-WR wait queue).
 /// </summary>
-public sealed class RdmaRequest : INvmfRequest
+public sealed partial class RdmaRequest : INvmfRequest
 {
     /// <summary>Data buffers one request may hold (bounds multi-buffer transfers).</summary>
     public const int BuffersMax = 256;

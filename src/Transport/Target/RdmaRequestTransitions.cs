@@ -28,7 +28,8 @@ public static class RdmaRequestTransitions
             or RdmaRequestState.TransferringHostToController
             // An Abort takes a waiting request off its queue (rdma.c:_nvmf_rdma_qpair_abort_request:4973).
             or RdmaRequestState.NeedDataWr or RdmaRequestState.DataTransferToControllerPending or RdmaRequestState.DataTransferToHostPending
-            or RdmaRequestState.ReadyToCompletePending,
+            or RdmaRequestState.ReadyToCompletePending
+            or RdmaRequestState.ReadyToExecute, // a fused command that lost its pair
         RdmaRequestState.ReadyToComplete => from is RdmaRequestState.DataTransferToHostPending or RdmaRequestState.ReadyToCompletePending,
         RdmaRequestState.TransferringControllerToHost or RdmaRequestState.Completing => from == RdmaRequestState.ReadyToComplete,
         _ => false,

@@ -263,6 +263,21 @@ public enum KnownDefects
     /// SRQ's shared requests), the Abort acts on that command.
     /// </summary>
     AbortRetryStaleRequest = 1 << 25,
+
+    /// <summary>
+    /// <c>fused-first-not-cleared</c> (found by this harness, still in SPDK HEAD: docs/findings/020): a fused FIRST that
+    /// is freed before the next command arrives (it failed at NEW, or was aborted while it waited for buffers) stays the
+    /// qpair's <c>fused_first</c>; the next command reads the fuse bits of that freed request (often its own slot,
+    /// reused), so a valid FIRST/SECOND pair later fails ABORTED - MISSING FUSED (or SPDK's debug build asserts).
+    /// </summary>
+    FusedFirstNotCleared = 1 << 27,
+
+    /// <summary>
+    /// <c>fused-reserved-never-executed</c> (found by this harness, still in SPDK HEAD: docs/findings/021): a command with
+    /// the reserved FUSE value 11b waits at READY_TO_EXECUTE for a fused pair it can never have: it is never executed
+    /// nor answered, and holds its request until the qpair dies.
+    /// </summary>
+    FusedReservedNeverExecuted = 1 << 28,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -287,6 +302,8 @@ public static class KnownDefectNames
     public const string HostBatchedWrsOnFailure = "host-batched-wrs-on-failure";
     public const string FreeIoQpairDisconnectWithoutCtrlrLock = "free-io-qpair-disconnect-without-ctrlr-lock";
     public const string AbortRetryStaleRequest = "abort-retry-stale-request";
+    public const string FusedFirstNotCleared = "fused-first-not-cleared";
+    public const string FusedReservedNeverExecuted = "fused-reserved-never-executed";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
@@ -303,6 +320,7 @@ public static class KnownDefectNames
         StaleReconnectWithoutCtrlrLock, HostTrustsResponseCid, HostBatchedWrsOnFailure,
         FreeIoQpairDisconnectWithoutCtrlrLock,
         AbortRetryStaleRequest,
+        FusedFirstNotCleared, FusedReservedNeverExecuted,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -329,6 +347,8 @@ public static class KnownDefectNames
             HostBatchedWrsOnFailure => KnownDefects.HostBatchedWrsOnFailure,
             FreeIoQpairDisconnectWithoutCtrlrLock => KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock,
             AbortRetryStaleRequest => KnownDefects.AbortRetryStaleRequest,
+            FusedFirstNotCleared => KnownDefects.FusedFirstNotCleared,
+            FusedReservedNeverExecuted => KnownDefects.FusedReservedNeverExecuted,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

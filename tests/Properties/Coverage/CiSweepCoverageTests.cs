@@ -40,6 +40,7 @@ public sealed class CiSweepCoverageTests
         // workload only sends valid 4 KiB reads and writes.
         [(S.New, S.ReadyToCompletePending)] = "no malformed command from the host",
         [(S.NeedBuffer, S.ReadyToCompletePending)] = "no transfer larger than the send queue (io-size 4096: one WR)",
+        [(S.ReadyToExecute, S.ReadyToCompletePending)] = "no fused command from the host workload (a half whose pair failed: scenarios/compare-and-write.json)",
 
         // Waiting for buffers needs an exhausted pool, and for a send slot a full send queue: the sweep's queue depth
         // (2 qpairs × 16) never exhausts either, so a dying qpair never finds a request there.

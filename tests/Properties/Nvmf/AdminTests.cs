@@ -38,7 +38,8 @@ public sealed class AdminTests
         Assert.Equal(0x66, data.Sqes);
         Assert.Equal(0x44, data.Cqes);
         Assert.Equal(100, data.Kas); // 10 s granularity
-        Assert.Equal(0x0C, data.Oncs); // DSM + Write Zeroes
+        Assert.Equal(0x0D, data.Oncs); // Compare + DSM + Write Zeroes
+        Assert.Equal(1, data.Fuses); // Compare and Write
         Assert.Equal(127, data.Elpe);
         Assert.Equal(NvmfTargetOptions.DefaultSubNqn, data.SubNqn.ToString());
         Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(identify.Data.AsSpan(96))); // CTRATT.HIDS

@@ -24,6 +24,8 @@ public sealed class FakeQpair : INvmfQpair
 
     public ushort SqSize { get; set; }
 
+    public INvmfRequest? FirstFusedReq { get; set; }
+
     public INvmfRequestHandler? Handler { get; set; }
 
     public int EnableCalls { get; private set; }
