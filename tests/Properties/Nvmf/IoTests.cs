@@ -145,7 +145,8 @@ public sealed class IoTests
         var (_, io, _) = bed.ConnectAll();
         Assert.Equal(NvmeStatus.InvalidNamespaceOrFormat.WithDnr(), bed.Read(io, 0, 1, nsid: 2).Status);
         Assert.Equal(NvmeStatus.InvalidNamespaceOrFormat.WithDnr(), bed.Read(io, 0, 1, nsid: 0xFFFFFFFF).Status);
-        Assert.Equal(NvmeStatus.InvalidOpcode.WithDnr(), bed.Execute(io, NvmeCommand.Create((byte)NvmeIoOpcode.Compare, 0, 1), new byte[4096]).Status);
+        Assert.Equal(NvmeStatus.InvalidOpcode.WithDnr(), bed.Execute(io, NvmeCommand.Create(0x0C, 0, 1), new byte[4096]).Status); // Verify: not served
+        Assert.Equal(NvmeStatus.Success, bed.Execute(io, NvmeCommand.Create((byte)NvmeIoOpcode.Compare, 0, 1), new byte[4096]).Status); // Compare is (ONCS bit 0), as HEAD
         Assert.Equal(NvmeStatus.InvalidOpcode.WithDnr(), bed.Execute(io, NvmeCommand.Create(0x81, 0, 1)).Status);
         Assert.Equal(NvmeStatus.InvalidField, bed.WriteZeroes(io, 0, 1, deallocate: true).Status); // SPDK does not support DEAC
         Assert.Equal(NvmeStatus.LbaOutOfRange, bed.WriteZeroes(io, bed.Target.Namespace.BlockCount - 1, 2).Status);
@@ -154,7 +155,9 @@ public sealed class IoTests
 
         var fused = new ReadWriteCommand { Opcode = NvmeIoOpcode.Write, Nsid = 1, Nlb = 0 }.ToCommand();
         fused.Fuse = FusedOperation.Second;
-        Assert.Equal(NvmeStatus.InvalidField, bed.Execute(io, fused, new byte[4096]).Status);
+        // A SECOND with no FIRST held: ABORTED - MISSING FUSED (ctrlr.c:nvmf_ctrlr_process_io_fused_cmd:4880; FUSES is
+        // supported, so not INVALID FIELD as before fused commands were modelled).
+        Assert.Equal(NvmeStatus.AbortedMissingFused, bed.Execute(io, fused, new byte[4096]).Status);
     }
 
     [Fact]

@@ -38,9 +38,9 @@ public sealed class AbortTests
     [Fact]
     public void A_write_waiting_for_buffers_is_aborted_and_an_executing_read_is_not()
     {
-        // The whole pool (32 buffers) is held by a 128 KiB read the block device completes 50 ms late: a write behind it
-        // waits in NEED_BUFFER on the pending_iobuf_queue.
-        using var stack = new Stack(new TargetOptions { NumSharedBuffers = 32, IoUnitSize = 4096, MaxSendSge = 16 }, readDelayNs: 50_000_000);
+        // The whole pool (16 buffers of 8 KiB: one WR of 16 SGEs, as HEAD sends a keyed SGL) is held by a 128 KiB read the
+        // block device completes 50 ms late: a write behind it waits in NEED_BUFFER on the pending_iobuf_queue.
+        using var stack = new Stack(new TargetOptions { NumSharedBuffers = 16, IoUnitSize = 8192, MaxSendSge = 16 }, readDelayNs: 50_000_000);
         var io = stack.Io;
         Assert.Equal(0, io.Submit(new ReadWriteCommand { Opcode = NvmeIoOpcode.Read, Cid = 1, Nsid = 1, Slba = 0, Nlb = 31, Dptr = io.Keyed(1, 32 * 4096) }.ToCommand()));
         stack.Bed.RunUntil(() => stack.Request(1)?.State == RdmaRequestState.Executing, "the read executing");
