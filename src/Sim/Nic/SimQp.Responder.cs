@@ -93,7 +93,7 @@ public sealed partial class SimQp
         }
 
         slot.Delivered = true;
-        Respond(peer, LastPsn(slot), AethSyndrome.Ack);
+        RespondAck(peer, slot);
         var remote = new Sge(slot.Wr.RemoteAddr, (uint)length, slot.Wr.Rkey);
         if ((slot.Wr.Flags & SendFlags.Inline) != 0)
         {
@@ -183,7 +183,7 @@ public sealed partial class SimQp
         }
 
         peer.PushRecvCompletion(recv.WrId, WcStatus.Success, (uint)length, flags, immOrInv, QpNum);
-        Respond(peer, LastPsn(slot), AethSyndrome.Ack);
+        RespondAck(peer, slot);
         FinishAt(index, WcStatus.Success, ackAt);
     }
 
@@ -214,6 +214,15 @@ public sealed partial class SimQp
 
     /// <summary>The responder's ACK or NAK for the packet at <paramref name="psn"/>, as the capture sees it (nothing without one).</summary>
     private void Respond(SimQp peer, uint psn, byte syndrome) => Device.Host.Fabric.Capture?.Acknowledge(peer, this, psn, syndrome);
+
+    /// <summary>The ACK of a whole WR, at its last packet's PSN; the PSN is worked out only when a capture is attached (on every SEND/WRITE).</summary>
+    private void RespondAck(SimQp peer, in SendSlot slot)
+    {
+        if (Device.Host.Fabric.Capture is { } capture)
+        {
+            capture.Acknowledge(peer, this, LastPsn(slot), AethSyndrome.Ack);
+        }
+    }
 
     private uint LastPsn(in SendSlot slot) =>
         (slot.FirstPsn + (uint)Wire.WireCapture.PacketCount((long)slot.Wr.TotalLength(), Wire.WireCapture.MtuBytes(this)) - 1) & PsnMask;
