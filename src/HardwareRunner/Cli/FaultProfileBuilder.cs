@@ -282,7 +282,16 @@ public static class FaultProfileBuilder
         public void Swarm(SwarmProfile swarm)
         {
             _swarm = swarm;
-            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider, InCapsuleDataSize = swarm.InCapsuleDataSize, IovecsMax = swarm.IovecsMax };
+            _setup = _setup with
+            {
+                TargetSrq = swarm.TargetSrq,
+                Provider = swarm.Provider,
+                InCapsuleDataSize = swarm.InCapsuleDataSize,
+                IovecsMax = swarm.IovecsMax,
+                CompareAndWriteFraction = swarm.CompareAndWriteFraction,
+                TimeoutAction = swarm.TimeoutAbort is bool abort ? (abort ? Transport.Host.NvmeTimeoutAction.Abort : Transport.Host.NvmeTimeoutAction.Reset) : null,
+                IoTimeoutMs = swarm.IoTimeoutMs,
+            };
             _parts.Add(swarm.Describe()["faults: ".Length..]);
             if (r.Chance(0.5))
             {

@@ -44,6 +44,15 @@ public sealed record FaultSetup
     /// <summary>Most iovecs per I/O the swarm drew (null: the run's own).</summary>
     public int? IovecsMax { get; init; }
 
+    /// <summary>Fraction of I/Os issued as compare-and-write fused pairs the swarm drew (null: the run's own).</summary>
+    public double? CompareAndWriteFraction { get; init; }
+
+    /// <summary>What a timed-out I/O command leads to, as the swarm drew it (null: the run's own).</summary>
+    public Transport.Host.NvmeTimeoutAction? TimeoutAction { get; init; }
+
+    /// <summary>The host's I/O command timeout in ms the swarm drew (null: the run's own).</summary>
+    public int? IoTimeoutMs { get; init; }
+
     /// <summary>Iovecs of every large I/O (0: drawn like the others): retry-exceeded's descriptor lists.</summary>
     public int LargeIoIovecs { get; init; }
 
@@ -63,5 +72,8 @@ public sealed record FaultSetup
         InCapsuleDataSize = InCapsuleDataSize ?? options.InCapsuleDataSize,
         IovecsMax = IovecsMax ?? options.IovecsMax,
         LargeIoIovecs = LargeIoIovecs,
+        CompareAndWriteFraction = CompareAndWriteFraction ?? options.CompareAndWriteFraction,
+        HostTimeoutAction = TimeoutAction ?? options.HostTimeoutAction,
+        HostIoTimeoutNs = IoTimeoutMs is int ms ? ms * 1_000_000L : options.HostIoTimeoutNs,
     };
 }

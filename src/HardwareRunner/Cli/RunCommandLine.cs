@@ -37,6 +37,14 @@ internal sealed class RunCommandLine
     private readonly Option<string> _timeoutAction = Choice("--timeout-action", "reset|abort", null, TimeoutActions, "action",
         "nvmf: what the host does with a timed-out I/O command: reset (its qpair fails and is reconnected) or abort (an Abort names it, as bdev_nvme's action_on_timeout; one that fails falls back to reset). Default: reset.");
 
+    private readonly Option<double?> _compareAndWrite = NumberOption.OptionalDouble("--compare-and-write-fraction", "FRACTION",
+        "nvmf: fraction of the Writes (whose blocks the host knows) sent as a fused Compare + Write pair, half of them with Compare data the blocks do not hold (both outcomes are checked). Default: the fault profile's draw (swarm), else 0.",
+        RunRanges.CompareAndWriteFraction);
+
+    private readonly Option<int?> _ioTimeoutMs = NumberOption.OptionalInt("--io-timeout-ms", "MS",
+        "nvmf: the host's I/O command timeout; on expiry --timeout-action happens. Default: the fault profile's draw (swarm), else 5000.",
+        RunRanges.IoTimeoutMs);
+
     // Not a Choice: a value that is no profile's name is a fault plan file, read and checked before the run (FaultsValue).
     private readonly Option<string> _faults = new("--faults")
     {
@@ -70,7 +78,7 @@ internal sealed class RunCommandLine
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _timeoutAction, _faults, _defect, _trace, _pcap, _junit,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _timeoutAction, _compareAndWrite, _ioTimeoutMs, _faults, _defect, _trace, _pcap, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
@@ -92,6 +100,8 @@ internal sealed class RunCommandLine
         InCapsuleSize = parse.GetValue(_inCapsuleSize),
         IovecsMax = parse.GetValue(_iovecsMax),
         TimeoutAction = parse.GetValue(_timeoutAction),
+        CompareAndWriteFraction = parse.GetValue(_compareAndWrite),
+        IoTimeoutMs = parse.GetValue(_ioTimeoutMs),
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
         TracePath = parse.GetValue(_trace),

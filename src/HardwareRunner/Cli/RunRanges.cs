@@ -36,6 +36,12 @@ internal static class RunRanges
     /// <summary><c>--rw-mix</c>.</summary>
     public const string RwMix = "a fraction of reads in 0..1";
 
+    /// <summary><c>--compare-and-write-fraction</c>.</summary>
+    public const string CompareAndWriteFraction = "a fraction of I/Os in 0..1";
+
+    /// <summary><c>--io-timeout-ms</c>.</summary>
+    public static readonly string IoTimeoutMs = string.Create(CultureInfo.InvariantCulture, $"1..{int.MaxValue}");
+
     /// <summary><c>--sessions</c>.</summary>
     public static readonly string Sessions = string.Create(CultureInfo.InvariantCulture, $"1..{int.MaxValue}");
 

@@ -46,6 +46,12 @@ public sealed record RunSettings
     /// <summary><c>--timeout-action reset|abort</c>: what the host does with a timed-out I/O command (null: not given, reset).</summary>
     public string? TimeoutAction { get; init; }
 
+    /// <summary><c>--compare-and-write-fraction</c>: fraction of Writes sent as fused pairs (null: the profile's draw, else 0).</summary>
+    public double? CompareAndWriteFraction { get; init; }
+
+    /// <summary><c>--io-timeout-ms</c>: the host's I/O command timeout (null: the profile's draw, else 5000).</summary>
+    public int? IoTimeoutMs { get; init; }
+
     /// <summary><c>--faults</c> as given: a profile's name (<see cref="FaultProfiles"/>) or the path of a fault plan file.</summary>
     public string Faults { get; init; } = FaultProfiles.None;
 
@@ -102,6 +108,8 @@ public sealed record RunSettings
         InCapsuleDataSize = InCapsuleSize ?? NvmfWorkloadOptions.InCapsuleDataSizeDefault,
         IovecsMax = IovecsMax ?? 1,
         HostTimeoutAction = TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
+        CompareAndWriteFraction = CompareAndWriteFraction ?? 0,
+        HostIoTimeoutNs = IoTimeoutMs is int ms ? ms * 1_000_000L : NvmfWorkloadOptions.IoTimeoutNsDefault,
         TargetDefects = defects,
         HostDefects = defects,
     };
@@ -119,6 +127,8 @@ public sealed record RunSettings
             InCapsuleDataSize = InCapsuleSize ?? options.InCapsuleDataSize,
             IovecsMax = IovecsMax ?? options.IovecsMax,
             HostTimeoutAction = TimeoutAction == null ? options.HostTimeoutAction : TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
+            CompareAndWriteFraction = CompareAndWriteFraction ?? options.CompareAndWriteFraction,
+            HostIoTimeoutNs = IoTimeoutMs is int ms ? ms * 1_000_000L : options.HostIoTimeoutNs,
         };
     }
 
@@ -130,9 +140,11 @@ public sealed record RunSettings
             return $"--provider {Provider}: only the simulated NIC takes it (a hardware run uses the device's own provider)";
         }
 
-        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null || TimeoutAction != null))
+        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null || TimeoutAction != null
+            || CompareAndWriteFraction != null || IoTimeoutMs != null))
         {
-            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : IovecsMax != null ? "--iovecs-max" : "--timeout-action";
+            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : IovecsMax != null ? "--iovecs-max"
+                : TimeoutAction != null ? "--timeout-action" : CompareAndWriteFraction != null ? "--compare-and-write-fraction" : "--io-timeout-ms";
             return $"{option}: only the nvmf workload takes it (--workload rdma has no NVMe-oF target)";
         }
 
@@ -199,6 +211,16 @@ public sealed record RunSettings
         if (TimeoutAction != null)
         {
             sb.Append(" --timeout-action ").Append(TimeoutAction);
+        }
+
+        if (CompareAndWriteFraction is double fused)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" --compare-and-write-fraction {fused:R}");
+        }
+
+        if (IoTimeoutMs is int timeoutMs)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" --io-timeout-ms {timeoutMs}");
         }
     }
 

@@ -8,6 +8,7 @@ using Harness.Sim.Cm;
 using Harness.Sim.Core;
 using Harness.Sim.Scenarios;
 using Harness.Sim.Tracing;
+using Harness.Transport.Host;
 using Harness.Transport.Invariants;
 using Harness.Transport.Target;
 
@@ -50,6 +51,9 @@ internal sealed class RandomRun : IDisposable
         options = t.Srq is bool srq ? options with { TargetSrq = srq } : options;
         options = t.Target?.InCapsuleDataSize is int inCapsule ? options with { InCapsuleDataSize = inCapsule } : options;
         options = r.IovecsMax is int iovecsMax ? options with { IovecsMax = iovecsMax } : options;
+        options = r.CompareAndWriteFraction is double fused ? options with { CompareAndWriteFraction = fused } : options;
+        options = t.Host?.TimeoutAction is { } action ? options with { HostTimeoutAction = action == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset } : options;
+        options = t.Host?.IoTimeoutMs is int timeoutMs ? options with { HostIoTimeoutNs = timeoutMs * 1_000_000L } : options;
         var provider = t.Provider is { } p ? ScenarioNames.ParseProvider(p) : setup.Provider;
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
         if (_options.Validate() is { } problem)

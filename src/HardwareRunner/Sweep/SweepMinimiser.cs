@@ -154,12 +154,20 @@ public sealed class SweepMinimiser
                 Srq = setup.TargetSrq ? true : s.Topology.Srq,
                 Provider = setup.Provider == Sim.Nic.SimProvider.Rxe ? ScenarioNames.FormatProvider(setup.Provider) : s.Topology.Provider,
                 Target = setup.InCapsuleDataSize is int inCapsule ? new ScenarioTargetOptions { InCapsuleDataSize = inCapsule } : s.Topology.Target,
+                Host = setup.TimeoutAction != null || setup.IoTimeoutMs != null
+                    ? new ScenarioHostOptions
+                    {
+                        TimeoutAction = setup.TimeoutAction is { } action ? (action == Transport.Host.NvmeTimeoutAction.Abort ? "abort" : "reset") : s.Topology.Host?.TimeoutAction,
+                        IoTimeoutMs = setup.IoTimeoutMs ?? s.Topology.Host?.IoTimeoutMs,
+                    }
+                    : s.Topology.Host,
             },
             Random = s.Random! with
             {
                 FaultProfile = FaultProfiles.None,
                 IoSize = setup.LargeIoBytes > 0 && setup.LargeIoFraction >= 0.5 ? setup.LargeIoBytes : s.Random.IoSize,
                 IovecsMax = setup.LargeIoBytes > 0 && setup.LargeIoFraction >= 0.5 && setup.LargeIoIovecs > 0 ? setup.LargeIoIovecs : setup.IovecsMax ?? s.Random.IovecsMax,
+                CompareAndWriteFraction = setup.CompareAndWriteFraction ?? s.Random.CompareAndWriteFraction,
             },
             Faults = faults,
             Swarm = swarm,

@@ -31,6 +31,12 @@ public sealed class WorkloadStats
 
     public long Reads { get; internal set; }
 
+    /// <summary>Compare-and-write pairs issued (counted in <see cref="Writes"/> too), and of those, how many compared data the blocks did not hold.</summary>
+    public long CompareAndWrites { get; internal set; }
+
+    /// <summary>Compare-and-write pairs issued with data the blocks did not hold (COMPARE FAILURE is their success).</summary>
+    public long CompareMismatches { get; internal set; }
+
     /// <summary>Bytes read back with RDMA READ and compared with what was written.</summary>
     public long VerifiedBytes { get; internal set; }
 

@@ -125,6 +125,30 @@ public sealed record SwarmProfile
     /// <summary>Random stream of the per-seed draw of the most iovecs per I/O (a stream of its own: older draws keep their values).</summary>
     public const string IovecsDrawStream = "faults.swarm-draw.iovecs";
 
+    /// <summary>Random stream of the per-seed draws of the host's I/O mix and command timeout (a stream of its own: older draws keep their values).</summary>
+    public const string HostIoDrawStream = "faults.swarm-draw.host-io";
+
+    /// <summary>Probability that a seed's workload issues compare-and-write fused pairs.</summary>
+    public const double CompareAndWriteChance = 0.5;
+
+    /// <summary>Smallest fraction of I/Os a seed issues as compare-and-write pairs.</summary>
+    public const double CompareAndWriteFractionMin = 0.05;
+
+    /// <summary>Largest fraction of I/Os a seed issues as compare-and-write pairs.</summary>
+    public const double CompareAndWriteFractionMax = 0.3;
+
+    /// <summary>Probability that a seed's host answers a timed-out command with an Abort rather than a qpair reset.</summary>
+    public const double TimeoutAbortChance = 0.5;
+
+    /// <summary>Probability that a seed draws a short I/O command timeout (commands then time out under the seed's delays and losses).</summary>
+    public const double ShortIoTimeoutChance = 0.25;
+
+    /// <summary>Shortest I/O command timeout a seed draws (whole ms, as a scenario states it): a few controller delays.</summary>
+    public const int IoTimeoutMsMin = 1;
+
+    /// <summary>Longest short I/O command timeout a seed draws (the host's default is 5 s): about an ACK timeout.</summary>
+    public const int IoTimeoutMsMax = 100;
+
     /// <summary>Most iovecs per I/O a seed draws from (1: contiguous payloads; more: descriptor lists, SPDK's host's SGL requests).</summary>
     public static IReadOnlyList<int> IovecsMaxes { get; } = new[] { 1, 4, 8, 16 };
 
@@ -186,6 +210,15 @@ public sealed record SwarmProfile
     /// <summary>Most iovecs per I/O (a topology draw: the run's workload options; null: the run's own).</summary>
     public int? IovecsMax { get; init; }
 
+    /// <summary>Fraction of I/Os the host issues as compare-and-write fused pairs (a workload draw; null: the run's own).</summary>
+    public double? CompareAndWriteFraction { get; init; }
+
+    /// <summary>The host answers a timed-out I/O command with an Abort (a workload draw; null: the run's own).</summary>
+    public bool? TimeoutAbort { get; init; }
+
+    /// <summary>The host's I/O command timeout in ms (a workload draw; null: the run's own).</summary>
+    public int? IoTimeoutMs { get; init; }
+
     /// <summary>
     /// Probability that a verbs/CM call the transport makes at run time (<see cref="VerbsCall"/>) fails with the errno
     /// <see cref="VerbsCallNames.SwarmErrno"/> gives.
@@ -227,6 +260,7 @@ public sealed record SwarmProfile
         var call = random.Stream(StreamNames.CallErrorDraw);
         var removal = random.Stream(StreamNames.DeviceRemovalOrderDraw);
         var iovecs = random.Stream(IovecsDrawStream);
+        var hostIo = random.Stream(HostIoDrawStream);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
@@ -247,6 +281,9 @@ public sealed record SwarmProfile
             DeviceRemovalOrder = removal.Chance(0.5) ? DeviceRemovalOrder.RemovalFirst : DeviceRemovalOrder.FatalFirst,
             DeviceRemovalGapNs = (long)removal.LogUniform(DeviceRemovalGapNsMin, DeviceRemovalGapNsMax),
             IovecsMax = IovecsMaxes[iovecs.NextInt(IovecsMaxes.Count)],
+            CompareAndWriteFraction = hostIo.Chance(CompareAndWriteChance) ? hostIo.LogUniform(CompareAndWriteFractionMin, CompareAndWriteFractionMax) : 0,
+            TimeoutAbort = hostIo.Chance(TimeoutAbortChance),
+            IoTimeoutMs = hostIo.Chance(ShortIoTimeoutChance) ? (int)Math.Round(hostIo.LogUniform(IoTimeoutMsMin, IoTimeoutMsMax)) : null,
         };
     }
 
@@ -267,6 +304,9 @@ public sealed record SwarmProfile
         InCapsuleDataSize = null,
         IovecsMax = null,
         CallErrorRate = 0,
+        CompareAndWriteFraction = null,
+        TimeoutAbort = null,
+        IoTimeoutMs = null,
     };
 
     /// <summary>One line listing the drawn rates (printed first for each seed).</summary>
@@ -312,6 +352,22 @@ public sealed record SwarmProfile
         if (IovecsMax is int iovecsMax)
         {
             sb.Append(" iovecs-max=").Append(iovecsMax.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (CompareAndWriteFraction is double fused)
+        {
+            sb.Append(' ');
+            Append(sb, "compare-and-write", fused);
+        }
+
+        if (TimeoutAbort is bool abort)
+        {
+            sb.Append(" timeout-action=").Append(abort ? "abort" : "reset");
+        }
+
+        if (IoTimeoutMs is int timeout)
+        {
+            sb.Append(" io-timeout=").Append(timeout.ToString(CultureInfo.InvariantCulture)).Append(" ms");
         }
 
         return sb.ToString();

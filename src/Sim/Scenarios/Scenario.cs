@@ -134,7 +134,7 @@ public sealed record ScenarioTargetOptions
     public int? FabricConnectTimeoutMs { get; init; }
 }
 
-/// <summary>The host's options a command workload may set: what a timed-out I/O command leads to.</summary>
+/// <summary>The host's options a scenario may set: what a timed-out I/O command leads to, and when (a random workload: <c>harness run --timeout-action</c>, <c>--io-timeout-ms</c>).</summary>
 public sealed record ScenarioHostOptions
 {
     /// <summary><c>reset</c> (default: the command's qpair fails and is reconnected) or <c>abort</c> (an Abort names it).</summary>
@@ -156,6 +156,9 @@ public sealed record RandomWorkload
 
     /// <summary><c>--iovecs-max</c>: most iovecs per I/O, several sent as a descriptor list (default: the profile's draw, else 1).</summary>
     public int? IovecsMax { get; init; }
+
+    /// <summary><c>--compare-and-write-fraction</c>: fraction of Writes sent as fused Compare + Write pairs (default: the profile's draw, else 0).</summary>
+    public double? CompareAndWriteFraction { get; init; }
 
     /// <summary>A <c>--faults</c> profile name, applied before the scenario's own faults.</summary>
     public string? FaultProfile { get; init; }

@@ -202,11 +202,6 @@ public static class ScenarioFile
             throw d.Error("/topology/pollGroups", "applies to command workloads only (the random workload chooses its poll groups)");
         }
 
-        if (t?.Host != null)
-        {
-            throw d.Error("/topology/host", "applies to command workloads only");
-        }
-
         // A random workload takes the one target option harness run has (--in-capsule-size); the rest are the workload's.
         if (t?.Target is { } target && target with { InCapsuleDataSize = null } != new ScenarioTargetOptions())
         {

@@ -36,13 +36,15 @@ public sealed partial class RunReachTests : IDisposable
     public void The_topology_options_are_printed_and_override_the_swarms_draws()
     {
         var drawn = HarnessRun.Of("run", "--seed", "5", "--ios", "200", "--faults", "swarm");
-        var set = HarnessRun.Of("run", "--seed", "5", "--ios", "200", "--faults", "swarm", "--srq", "on", "--provider", "mlx5", "--in-capsule-size", "8192");
+        var set = HarnessRun.Of("run", "--seed", "5", "--ios", "200", "--faults", "swarm", "--srq", "on", "--provider", "mlx5", "--in-capsule-size", "8192",
+            "--timeout-action", "reset", "--compare-and-write-fraction", "0", "--io-timeout-ms", "7");
 
         Assert.True(drawn.Exit == 0 && set.Exit == 0, drawn + "\n" + set);
         Assert.Contains("srq=off provider=rxe", drawn.Lines[0], StringComparison.Ordinal); // seed 5's draws
         Assert.Contains("in-capsule=0", drawn.Lines[0], StringComparison.Ordinal);
-        Assert.Contains("topology: srq off, provider rxe, in-capsule-size 0 B", drawn.Lines);
-        Assert.Contains("topology: srq on, provider mlx5, in-capsule-size 8192 B", set.Lines);
+        Assert.Contains("compare-and-write=0.118929 timeout-action=abort", drawn.Lines[0], StringComparison.Ordinal); // host draws
+        Assert.Contains("topology: srq off, provider rxe, in-capsule-size 0 B, timeout-action abort, compare-and-write 0.119", drawn.Lines);
+        Assert.Contains("topology: srq on, provider mlx5, in-capsule-size 8192 B, io-timeout 7 ms", set.Lines);
         Assert.NotEqual(drawn.TraceHash, set.TraceHash);
     }
 

@@ -1,4 +1,5 @@
 using Harness.Transport.Host;
+using Harness.Transport.Nvme;
 
 namespace Harness.HardwareRunner.Workloads.NvmeHost;
 
@@ -86,4 +87,22 @@ internal sealed class IoContext(NvmeRdmaHostDriver driver, HostQpairSlot slot, u
 
     /// <summary>A command with this tag was accepted and has not completed.</summary>
     public bool InFlight { get; set; }
+
+    /// <summary>Halves of a compare-and-write still to complete (0 for a plain command).</summary>
+    public int FusedHalvesLeft { get; set; }
+
+    /// <summary>The Compare half's completion arrived.</summary>
+    public bool CompareDone { get; set; }
+
+    /// <summary>The Compare half's completion.</summary>
+    public NvmeCompletion Compare { get; set; }
+
+    /// <summary>The Write half's completion (or, when it was never sent, ABORTED - FAILED FUSED).</summary>
+    public NvmeCompletion Write { get; set; }
+
+    /// <summary>The Write half's completion arrived or it was never sent.</summary>
+    public bool WriteDone { get; set; }
+
+    /// <summary>The Write half went on the wire right after the Compare.</summary>
+    public bool WriteSent { get; set; }
 }

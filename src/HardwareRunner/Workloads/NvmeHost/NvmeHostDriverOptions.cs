@@ -53,6 +53,9 @@ public sealed record NvmeHostDriverOptions
     /// <summary>What a timed-out I/O command leads to (bdev_nvme's <c>action_on_timeout</c>).</summary>
     public NvmeTimeoutAction TimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
 
+    /// <summary>Timeout of an I/O command (the transport's <see cref="HostOptions.IoTimeoutNs"/>).</summary>
+    public long IoTimeoutNs { get; init; } = 5_000_000_000;
+
     /// <summary>rdma_resolve_addr / rdma_resolve_route timeout.</summary>
     public int ResolveTimeoutMs { get; init; } = 2000;
 

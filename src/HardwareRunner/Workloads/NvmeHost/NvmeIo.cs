@@ -15,4 +15,15 @@ public readonly record struct NvmeIo(NvmeIoOpcode Opcode, ulong Slba, int BlockC
     /// host send a descriptor list; the driver gives the transport at most the controller's max SGEs.
     /// </summary>
     public int Iovecs { get; init; } = 1;
+
+    /// <summary>
+    /// Where in <see cref="Buffer"/> the Compare half's <see cref="Length"/> bytes are, for a compare-and-write (a
+    /// <see cref="NvmeIoOpcode.Write"/> sent as a fused Compare + Write pair; −1: a plain command). Its one completion
+    /// combines the halves': success when the Write half succeeded, else the Compare half's failure (COMPARE FAILURE on a
+    /// mismatch), else the Write half's.
+    /// </summary>
+    public int CompareOffset { get; init; } = -1;
+
+    /// <summary>True for a compare-and-write.</summary>
+    public bool IsCompareAndWrite => CompareOffset >= 0;
 }

@@ -137,7 +137,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
     {
         if ((uint)qpair >= (uint)_slots.Length || io.Buffer == null || io.Offset < 0 || io.Length <= 0 || io.Offset + io.Length > io.Buffer.Length
             || io.BlockCount is < 1 or > ushort.MaxValue + 1 || io.Opcode is not (NvmeIoOpcode.Read or NvmeIoOpcode.Write)
-            || io.Tag >= NvmeHostDriverOptions.QueueDepthMax)
+            || io.Tag >= NvmeHostDriverOptions.QueueDepthMax || (io.IsCompareAndWrite && !CompareFits(io)))
         {
             return Errno.EINVAL;
         }
@@ -157,6 +157,11 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         if (ctx.InFlight)
         {
             return Errno.EINVAL; // the application reused a tag that is still in flight
+        }
+
+        if (io.IsCompareAndWrite)
+        {
+            return SubmitCompareAndWrite(q, ctx, io); // NvmeRdmaHostDriver.Fused.cs
         }
 
         ctx.InFlight = true;
@@ -226,6 +231,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         AdminPollPeriodNs = o.AdminPollPeriodNs,
         RecvRepostDelayNs = o.RecvRepostDelayNs,
         TimeoutAction = o.TimeoutAction,
+        IoTimeoutNs = o.IoTimeoutNs,
         Defects = o.Defects,
         Interleaving = interleaving,
         Log = o.Log,
@@ -238,6 +244,12 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         {
             _sink.OnViolation(NvmeHostInvariants.DuplicateCompletion, string.Create(CultureInfo.InvariantCulture,
                 $"host: a second completion for tag {ctx.Tag} on qpair {ctx.Slot.Index + 1}: {cpl}"));
+            return;
+        }
+
+        if (ctx.FusedHalvesLeft > 0)
+        {
+            OnFusedHalfDone(ctx, compare: false, cpl);
             return;
         }
 

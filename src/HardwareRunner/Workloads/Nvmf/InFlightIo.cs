@@ -13,4 +13,10 @@ internal struct InFlightIo
 
     /// <summary>The write's data seed.</summary>
     public ulong Seed;
+
+    /// <summary>A Write sent as a compare-and-write pair.</summary>
+    public bool CompareAndWrite;
+
+    /// <summary>The pair's Compare carries what the blocks hold (false: one byte differs, so it must fail).</summary>
+    public bool ExpectMatch;
 }

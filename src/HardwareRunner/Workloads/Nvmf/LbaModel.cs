@@ -158,6 +158,38 @@ internal sealed class LbaModel
         return null;
     }
 
+    /// <summary>True when every block of the range has one possible content (what a Compare can be sure of).</summary>
+    public bool AllKnown(long block, int count)
+    {
+        for (var b = block; b < block + count; b++)
+        {
+            if (_state[b] != Known)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Fills <paramref name="data"/> with what the blocks hold (each must be <see cref="AllKnown"/>).</summary>
+    public void FillKnown(Span<byte> data, long block, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var b = block + i;
+            var bytes = data.Slice(i * NvmfWorkloadOptions.BlockBytes, NvmfWorkloadOptions.BlockBytes);
+            if (_seed[b] == 0)
+            {
+                bytes.Clear();
+            }
+            else
+            {
+                DataPattern.Fill(bytes, BlockSeed(_seed[b], b));
+            }
+        }
+    }
+
     /// <summary>Fills <paramref name="data"/> with what a write of <paramref name="seed"/> puts in <paramref name="count"/> blocks from <paramref name="block"/>.</summary>
     public static void Fill(Span<byte> data, long block, int count, ulong seed)
     {

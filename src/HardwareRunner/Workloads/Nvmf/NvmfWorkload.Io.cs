@@ -101,7 +101,13 @@ public sealed partial class NvmfWorkload
         }
 
         var iovecs = large && _o.LargeIoIovecs > 0 ? _o.LargeIoIovecs : _o.IovecsMax > 1 ? 1 + _random.Iovecs.NextInt(_o.IovecsMax) : 1;
-        var rc = Driver.Submit(load.Index, new NvmeIo(io.Opcode, (ulong)io.Block, io.Blocks, load.Data, slot * load.SlotBytes, bytes, (ulong)slot) { Iovecs = iovecs });
+        var nvmeIo = new NvmeIo(io.Opcode, (ulong)io.Block, io.Blocks, load.Data, slot * load.SlotBytes, bytes, (ulong)slot) { Iovecs = iovecs };
+        if (!read && !large && _random.Chance(_o.CompareAndWriteFraction) && _model.AllKnown(io.Block, io.Blocks))
+        {
+            nvmeIo = PrepareCompareAndWrite(load, slot, ref io, nvmeIo);
+        }
+
+        var rc = Driver.Submit(load.Index, nvmeIo);
         if (rc != Errno.Ok)
         {
             load.ReturnSlot(slot);
@@ -115,6 +121,12 @@ public sealed partial class NvmfWorkload
         }
 
         load.Issued++;
+        if (io.CompareAndWrite)
+        {
+            Stats.CompareAndWrites++;
+            Stats.CompareMismatches += io.ExpectMatch ? 0 : 1;
+        }
+
         if (read)
         {
             Stats.Reads++;
@@ -151,6 +163,20 @@ public sealed partial class NvmfWorkload
 
     private void OnFailure(in InFlightIo io, NvmeStatus status)
     {
+        CountFailure(status);
+        if (io.Opcode == NvmeIoOpcode.Write)
+        {
+            _model.WriteFailed(io.Block, io.Blocks, io.Seed);
+            _model.Quarantine(io.Extent, _host.Clock.NowNs + _o.QuarantineNs);
+        }
+        else
+        {
+            _model.Release(io.Extent);
+        }
+    }
+
+    private void CountFailure(NvmeStatus status)
+    {
         if (status.HasSameCode(NvmeStatus.AbortedSqDeletion))
         {
             Stats.FailedInFlight++;
@@ -160,16 +186,6 @@ public sealed partial class NvmfWorkload
             Stats.FailedStatus++;
             var text = status.WithDnr(false).WithMore(false).ToString();
             Stats.FailedStatuses[text] = Stats.FailedStatuses.GetValueOrDefault(text) + 1;
-        }
-
-        if (io.Opcode == NvmeIoOpcode.Write)
-        {
-            _model.WriteFailed(io.Block, io.Blocks, io.Seed);
-            _model.Quarantine(io.Extent, _host.Clock.NowNs + _o.QuarantineNs);
-        }
-        else
-        {
-            _model.Release(io.Extent);
         }
     }
 }

@@ -73,7 +73,10 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         _loads = new QpairLoad[options.Qpairs];
         for (var i = 0; i < options.Qpairs; i++)
         {
-            _loads[i] = new QpairLoad(i, options.QuotaOf(i), options.QueueDepth, slotBytes, host.Memory.Allocate(options.QueueDepth * slotBytes));
+            // A compare-and-write's Compare data sits in a second run of slots after the first (only when pairs are drawn,
+            // so that other runs keep their memory layout).
+            var slotRuns = options.CompareAndWriteFraction > 0 ? 2 : 1;
+            _loads[i] = new QpairLoad(i, options.QuotaOf(i), options.QueueDepth, slotBytes, host.Memory.Allocate(slotRuns * options.QueueDepth * slotBytes));
         }
     }
 
@@ -182,6 +185,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         RnrRetryCount = o.HostRnrRetryCount,
         RecvRepostDelayNs = o.HostRecvRepostDelayNs,
         TimeoutAction = o.HostTimeoutAction,
+        IoTimeoutNs = o.HostIoTimeoutNs,
         Defects = o.HostDefects,
         ControllerActions = o.ControllerActions,
     };

@@ -85,6 +85,19 @@ public sealed record NvmfWorkloadOptions
     /// <summary>Delay before the host re-posts a response receive (0 = at once).</summary>
     public long HostRecvRepostDelayNs { get; init; }
 
+    /// <summary>
+    /// <c>--compare-and-write-fraction</c>: fraction of the I/Os (of <see cref="IoSize"/>, on an extent whose contents the
+    /// model knows) issued as a fused Compare + Write pair, as bdev_nvme's compare-and-write sends it; the Compare's data is
+    /// what the model says the blocks hold, or (for half of the pairs) deliberately not, so both outcomes are checked.
+    /// </summary>
+    public double CompareAndWriteFraction { get; init; }
+
+    /// <summary>The host's I/O command timeout (<c>--io-timeout-ms</c>; SPDK's bdev_nvme default is off, the harness's 5 s).</summary>
+    public long HostIoTimeoutNs { get; init; } = IoTimeoutNsDefault;
+
+    /// <summary>The host's I/O command timeout when none is given.</summary>
+    public const long IoTimeoutNsDefault = 5_000_000_000;
+
     /// <summary><c>--timeout-action</c>: what a timed-out I/O command leads to on the host.</summary>
     public NvmeTimeoutAction HostTimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
 
@@ -206,6 +219,16 @@ public sealed record NvmfWorkloadOptions
         if (IovecsMax is < 1 or > IovecsMaxLimit || LargeIoIovecs is < 0 or > IovecsMaxLimit)
         {
             return string.Create(inv, $"--iovecs-max {IovecsMax}: must be 1..{IovecsMaxLimit} (SPDK's host sends at most {IovecsMaxLimit} descriptors)");
+        }
+
+        if (CompareAndWriteFraction is < 0 or > 1 || double.IsNaN(CompareAndWriteFraction))
+        {
+            return string.Create(inv, $"--compare-and-write-fraction {CompareAndWriteFraction}: must be a fraction of I/Os in 0..1");
+        }
+
+        if (HostIoTimeoutNs <= 0)
+        {
+            return string.Create(inv, $"--io-timeout-ms {HostIoTimeoutNs / 1_000_000}: must be positive");
         }
 
         return ReadFraction is < 0 or > 1 || double.IsNaN(ReadFraction)

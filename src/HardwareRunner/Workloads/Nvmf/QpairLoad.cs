@@ -60,4 +60,10 @@ internal sealed class QpairLoad
     }
 
     public Span<byte> SlotSpan(int slot, int length) => Data.Span.Slice(slot * SlotBytes, length);
+
+    /// <summary>Offset in <see cref="Data"/> of the Compare data of a compare-and-write in <paramref name="slot"/>.</summary>
+    public int CompareOffset(int slot) => (Ios.Length + slot) * SlotBytes;
+
+    /// <summary>The Compare data of a compare-and-write in <paramref name="slot"/>.</summary>
+    public Span<byte> CompareSpan(int slot, int length) => Data.Span.Slice(CompareOffset(slot), length);
 }
