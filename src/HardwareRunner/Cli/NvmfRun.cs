@@ -9,6 +9,7 @@ using Harness.Sim.Faults;
 using Harness.Sim.Core;
 using Harness.Sim.Tracing;
 using Harness.Transport.Invariants;
+using Harness.Transport.Nvme;
 using Harness.Transport.Target;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
@@ -98,14 +99,28 @@ internal static class NvmfRun
                 Observer = coverage?.Host,
             }, sink),
             coverage?.Target);
+        ControllerFaultInjector? device = null;
         if (ControllerFaultInjector.Applies(backend.Fabric.Faults.Plan))
         {
             // The block device below the controller is a fault site of its own: media errors and late completions.
-            workload.Controller.IoFaults = new ControllerFaultInjector(world, backend.Fabric.Faults, SimBackend.TargetName);
+            device = new ControllerFaultInjector(world, backend.Fabric.Faults, SimBackend.TargetName);
+            workload.Controller.IoFaults = device;
         }
+
+        workload.ErrorsExplained = status => ExplainedErrors(status, device, backend.Fabric.Faults);
 
         return workload;
     }
+
+    /// <summary>
+    /// How many completions with <paramref name="status"/> the injected faults can explain (the unexplained-status
+    /// oracle's allowance): those the block device was made to fail with it, and for INTERNAL DEVICE ERROR one per target
+    /// send WR whose post failed (rdma.c:<c>_qp_reset_failed_sends</c> completes a request whose RDMA READ was not posted
+    /// with it).
+    /// </summary>
+    private static long ExplainedErrors(NvmeStatus status, ControllerFaultInjector? device, FaultInjector faults) =>
+        (device?.Injected(status) ?? 0)
+        + (status.HasSameCode(NvmeStatus.InternalDeviceError) ? faults.FailedSendWrs(SimBackend.TargetName) : 0);
 
     private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {

@@ -166,12 +166,13 @@ public static class FusedPairOracle
             return (ScenarioInvariants.DataVerification, $"{both}: the Write landed although the Compare did not succeed");
         }
 
-        if (!valid || compare == NvmeStatus.AbortedSqDeletion || write == NvmeStatus.AbortedSqDeletion)
+        // Codes, not whole status fields: the host sets DNR on what it aborts itself, and a target may set DNR or More.
+        if (!valid || compare.HasSameCode(NvmeStatus.AbortedSqDeletion) || write.HasSameCode(NvmeStatus.AbortedSqDeletion))
         {
             return null; // a malformed FIRST's SECOND rightly fails as unpaired; a dead qpair aborts both
         }
 
-        if (compare == NvmeStatus.AbortedMissingFused || write == NvmeStatus.AbortedMissingFused)
+        if (compare.HasSameCode(NvmeStatus.AbortedMissingFused) || write.HasSameCode(NvmeStatus.AbortedMissingFused))
         {
             return (ScenarioInvariants.FusedPair, $"{both}: a FIRST and its SECOND sent back to back on one qpair were failed as unpaired (ABORTED - MISSING FUSED)");
         }
@@ -184,7 +185,7 @@ public static class FusedPairOracle
         return mustMatch switch
         {
             true when !compare.IsSuccess => (ScenarioInvariants.DataVerification, $"{both}: the blocks held exactly the Compare's data"),
-            false when compare != NvmeStatus.CompareFailure || write != NvmeStatus.AbortedFailedFused =>
+            false when !compare.HasSameCode(NvmeStatus.CompareFailure) || !write.HasSameCode(NvmeStatus.AbortedFailedFused) =>
                 (ScenarioInvariants.DataVerification, $"{both}: the blocks cannot hold the Compare's data, so COMPARE FAILURE and ABORTED - FAILED FUSED were due"),
             _ => null,
         };

@@ -13,6 +13,7 @@ internal sealed class WorkloadMonitor
     public const string ResourceLeak = "resource-leak";
     public const string NoProgress = "no-progress";
     public const string Protocol = "protocol";
+    public const string UnexplainedStatus = Sim.Scenarios.ScenarioInvariants.UnexplainedStatus;
 
     /// <summary>The first violation, or null.</summary>
     public WorkloadViolation? Violation { get; private set; }

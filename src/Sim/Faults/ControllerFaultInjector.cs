@@ -24,6 +24,9 @@ public sealed class ControllerFaultInjector : INvmfIoFaults
     /// <summary>Commands seen so far, by (kind, qid) with kind Any and qid 0 for the totals over kinds and queues.</summary>
     private readonly Dictionary<(ControllerIoKind Kind, int Qid), int> _counts = new();
 
+    /// <summary>Completions failed so far, by status (DNR and More cleared).</summary>
+    private readonly Dictionary<NvmeStatus, long> _injected = new();
+
     /// <summary>Creates the site for the target named <paramref name="node"/> (the trace's node of its fault records).</summary>
     public ControllerFaultInjector(SimWorld world, FaultInjector faults, string node)
     {
@@ -83,6 +86,8 @@ public sealed class ControllerFaultInjector : INvmfIoFaults
         if (status.IsError)
         {
             _faults.RecordFault(_node, 0, FaultSites.ControllerError, status.ToString(), qid);
+            var key = status.WithDnr(false).WithMore(false);
+            _injected[key] = _injected.GetValueOrDefault(key) + 1; // a failed I/O: not a hot path
         }
 
         if (delayNs > 0)
@@ -92,6 +97,9 @@ public sealed class ControllerFaultInjector : INvmfIoFaults
 
         return new NvmfIoFault(status, delayNs);
     }
+
+    /// <summary>How many commands this site failed with <paramref name="status"/> (DNR and More ignored).</summary>
+    public long Injected(NvmeStatus status) => _injected.GetValueOrDefault(status.WithDnr(false).WithMore(false));
 
     private static bool Selects(ControllerIoKind op, int? faultQid, int wanted, ControllerIoKind kind, ushort qid, ReadOnlySpan<int> nth)
     {

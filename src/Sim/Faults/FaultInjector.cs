@@ -31,6 +31,12 @@ public sealed class FaultInjector
         _timedSwarm = plan.Swarm?.HasTimedFaults == true;
     }
 
+    /// <summary>Send WRs whose post failed (from <c>bad_wr</c> on), per host: a transport may fail a request for each.</summary>
+    private readonly Dictionary<string, long> _failedSendWrs = new(StringComparer.Ordinal);
+
+    /// <summary>Send-queue WRs of <paramref name="host"/> whose post this injector failed (the failed WR and those after it in its chain).</summary>
+    public long FailedSendWrs(string host) => _failedSendWrs.GetValueOrDefault(host);
+
     /// <summary>Whether the swarm draws faults that happen at a time (async events, port flaps, device removal, address change).</summary>
     private readonly bool _timedSwarm;
 
@@ -102,6 +108,7 @@ public sealed class FaultInjector
                 _fired[i] = true;
                 badWr = Math.Min(f.Wr, chainLength - 1);
                 errno = f.Errno;
+                CountFailedWrs(host, queue, chainLength - badWr);
                 return true;
             }
         }
@@ -115,11 +122,20 @@ public sealed class FaultInjector
                 // A full work queue is the error a running transport meets (mlx5: ENOMEM); EINVAL needs a bad WR.
                 badWr = r.NextInt(chainLength);
                 errno = Errno.ENOMEM;
+                CountFailedWrs(host, queue, chainLength - badWr);
                 return true;
             }
         }
 
         return false;
+    }
+
+    private void CountFailedWrs(string host, PostQueue queue, int wrs)
+    {
+        if (queue == PostQueue.Send)
+        {
+            _failedSendWrs[host] = _failedSendWrs.GetValueOrDefault(host) + wrs; // a failed post: not a hot path
+        }
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ public static class ScenarioInvariants
     /// <summary>A fused Compare-and-Write pair completed against its semantics (a valid adjacent pair failed as unpaired, or its halves disagree).</summary>
     public const string FusedPair = "fused-pair";
 
+    /// <summary>A valid command of the random workload failed with a status nothing explains (no injected block-device error, qpair death or Abort).</summary>
+    public const string UnexplainedStatus = "unexplained-status";
+
     /// <summary>Every name, in a stable order.</summary>
     public static IReadOnlyList<string> Known { get; } = new[]
     {
@@ -30,7 +33,7 @@ public static class ScenarioInvariants
         InvariantNames.CompletesOnce, InvariantNames.DataIntegrity, InvariantNames.QueueIntegrity, InvariantNames.StateTransition,
         InvariantNames.ObjectLifetime, InvariantNames.ReceiveConservation, InvariantNames.BoundedLiveness,
         InvariantNames.BufferBounds, InvariantNames.CapsuleBytesReceived,
-        DataVerification, DuplicateCompletion, LostCompletion, ResourceLeak, NoProgress, Protocol, Hang, Crash, ModelAgreement, FusedPair,
+        DataVerification, DuplicateCompletion, LostCompletion, ResourceLeak, NoProgress, Protocol, Hang, Crash, ModelAgreement, FusedPair, UnexplainedStatus,
         Contract.VerbsContract.Invariant, Nic.SimCheck.Invariant,
     };
 

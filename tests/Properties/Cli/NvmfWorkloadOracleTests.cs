@@ -5,6 +5,7 @@ using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
 using Harness.Transport.Nvme;
+using Harness.Transport.Nvmf;
 using Harness.Transport.Threading;
 
 namespace Harness.Tests.Properties.Cli;
@@ -59,16 +60,96 @@ public sealed class NvmfWorkloadOracleTests
         Assert.Equal(WorkloadMonitor.DuplicateCompletion, workload.Violation?.Invariant);
     }
 
-    private static (NvmfWorkload Workload, SimFabric Fabric) Build(ulong seed)
+    [Fact]
+    public void An_error_status_no_fault_explains_is_an_unexplained_status()
+    {
+        var (workload, fabric) = Build(seed: 21);
+        var device = new FailingDevice(everyNth: 40);
+        workload.Controller.IoFaults = device; // nothing tells the workload it was injected: ErrorsExplained stays null
+
+        fabric.Run(RunLimitNs, () => workload.Finished);
+
+        Assert.Equal(WorkloadMonitor.UnexplainedStatus, workload.Violation?.Invariant);
+        Assert.Contains("INTERNAL DEVICE ERROR (00/06)", workload.Violation!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_same_errors_counted_as_injected_are_explained_and_the_run_passes()
+    {
+        var (workload, fabric) = Build(seed: 21);
+        var device = new FailingDevice(everyNth: 40);
+        workload.Controller.IoFaults = device;
+        workload.ErrorsExplained = status => status.HasSameCode(NvmeStatus.InternalDeviceError) ? device.Failed : 0;
+
+        fabric.Run(RunLimitNs, () => workload.Finished);
+
+        Assert.True(workload.Violation == null, workload.Violation?.ToString());
+        Assert.True(workload.Stats.FailedStatus > 10, $"{workload.Stats.FailedStatus} I/Os failed with a status");
+        Assert.Equal(device.Failed, workload.Stats.FailedStatus);
+    }
+
+    [Fact]
+    public void Compare_and_write_pairs_of_both_kinds_pass_against_a_correct_target()
+    {
+        var (workload, fabric) = Build(seed: 5, compareAndWrite: 0.5);
+
+        fabric.Run(RunLimitNs, () => workload.Finished);
+
+        Assert.True(workload.Violation == null, workload.Violation?.ToString());
+        Assert.True(workload.Stats.CompareAndWrites > 100, $"{workload.Stats.CompareAndWrites} pairs");
+        Assert.InRange(workload.Stats.CompareMismatches, workload.Stats.CompareAndWrites / 4, workload.Stats.CompareAndWrites * 3 / 4);
+        Assert.Equal(workload.Options.Ios, workload.Stats.Completed);
+        Assert.True(workload.Stats.VerifiedBytes > 0, "no read was verified");
+    }
+
+    [Fact]
+    public void Bytes_changed_behind_the_host_make_a_matching_compare_fail_which_is_caught()
+    {
+        var (workload, fabric) = Build(seed: 5, compareAndWrite: 1, readFraction: 0);
+        fabric.Reactors.CreateReactor("chaos").AddPoller(new Corrupter(workload, fabric.World, atNs: 400_000));
+
+        fabric.Run(RunLimitNs, () => workload.Finished);
+
+        Assert.Equal(WorkloadMonitor.DataVerification, workload.Violation?.Invariant);
+        Assert.Contains("the blocks held exactly the Compare's data", workload.Violation!.Detail, StringComparison.Ordinal);
+    }
+
+    private static (NvmfWorkload Workload, SimFabric Fabric) Build(ulong seed, double compareAndWrite = 0, double readFraction = 0.6)
     {
         var fabric = new SimFabric(new SimOptions { Seed = seed });
         var target = fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         var host = fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
-        var options = new NvmfWorkloadOptions { Ios = 3000, QueueDepth = 8, ReadFraction = 0.6, TargetAddress = new IPEndPoint(target.Address, 4420) };
+        var options = new NvmfWorkloadOptions
+        {
+            Ios = 3000,
+            QueueDepth = 8,
+            ReadFraction = readFraction,
+            CompareAndWriteFraction = compareAndWrite,
+            TargetAddress = new IPEndPoint(target.Address, 4420),
+        };
         var random = new SimWorkloadRandom(fabric.World.Random.Stream(StreamNames.Workload));
         var workload = new NvmfWorkload(options, target, host, fabric.Reactors, random);
         workload.Start();
         return (workload, fabric);
+    }
+
+    /// <summary>A block device that fails every Nth Read or Write with INTERNAL DEVICE ERROR and counts them.</summary>
+    private sealed class FailingDevice(int everyNth) : INvmfIoFaults
+    {
+        private int _seen;
+
+        public long Failed { get; private set; }
+
+        public NvmfIoFault OnIo(ushort cntlid, ushort qid, NvmeIoOpcode opcode, ulong slba)
+        {
+            if (++_seen % everyNth != 0)
+            {
+                return NvmfIoFault.None;
+            }
+
+            Failed++;
+            return new NvmfIoFault(NvmeStatus.InternalDeviceError, 0);
+        }
     }
 
     /// <summary>Once the clock passes a time, flips one byte in every block of the workload's region of the namespace.</summary>

@@ -14,6 +14,9 @@ namespace Harness.HardwareRunner.Workloads.Nvmf;
 /// </summary>
 public sealed partial class NvmfWorkload
 {
+    /// <summary>Host requests a pair takes (its two commands): it goes only when the qpair has both free, else a plain Write does.</summary>
+    private const int PairRequests = 2;
+
     /// <summary>Probability that a pair's Compare carries data the blocks do not hold.</summary>
     private const double CompareMismatchChance = 0.5;
 
@@ -38,6 +41,7 @@ public sealed partial class NvmfWorkload
         }
 
         OnPairDone(io, compare.Status, write.Status);
+        load.PairsInFlight--;
         load.ReturnSlot(slot);
     }
 
@@ -82,6 +86,7 @@ public sealed partial class NvmfWorkload
         if (comparedOff || !io.ExpectMatch)
         {
             CountFailure(status); // no Write can have run (the oracle judged the rest): the blocks keep their data
+            CheckStatusExplained(io, status);
             _model.Release(io.Extent);
             return;
         }

@@ -102,7 +102,7 @@ public sealed partial class NvmfWorkload
 
         var iovecs = large && _o.LargeIoIovecs > 0 ? _o.LargeIoIovecs : _o.IovecsMax > 1 ? 1 + _random.Iovecs.NextInt(_o.IovecsMax) : 1;
         var nvmeIo = new NvmeIo(io.Opcode, (ulong)io.Block, io.Blocks, load.Data, slot * load.SlotBytes, bytes, (ulong)slot) { Iovecs = iovecs };
-        if (!read && !large && _random.Chance(_o.CompareAndWriteFraction) && _model.AllKnown(io.Block, io.Blocks))
+        if (!read && !large && _random.Chance(_o.CompareAndWriteFraction) && _model.AllKnown(io.Block, io.Blocks) && load.RequestsInUse + PairRequests <= _o.HostQueueEntries)
         {
             nvmeIo = PrepareCompareAndWrite(load, slot, ref io, nvmeIo);
         }
@@ -123,6 +123,7 @@ public sealed partial class NvmfWorkload
         load.Issued++;
         if (io.CompareAndWrite)
         {
+            load.PairsInFlight++;
             Stats.CompareAndWrites++;
             Stats.CompareMismatches += io.ExpectMatch ? 0 : 1;
         }
@@ -164,6 +165,7 @@ public sealed partial class NvmfWorkload
     private void OnFailure(in InFlightIo io, NvmeStatus status)
     {
         CountFailure(status);
+        CheckStatusExplained(io, status); // NvmfWorkload.Statuses.cs
         if (io.Opcode == NvmeIoOpcode.Write)
         {
             _model.WriteFailed(io.Block, io.Blocks, io.Seed);

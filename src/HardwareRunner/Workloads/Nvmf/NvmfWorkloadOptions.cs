@@ -140,8 +140,11 @@ public sealed record NvmfWorkloadOptions
     /// <summary>Extents the workload spreads over.</summary>
     public int Extents => (int)Math.Min(WorkingSetBytesMax / ((long)ExtentBlocks * BlockBytes), Math.Max(ExtentsMin, (long)ExtentsPerInFlightIo * Qpairs * QueueDepth));
 
-    /// <summary>Command slots of each host qpair (the target needs an SQ of at least 2 entries).</summary>
-    public int HostQueueEntries => Math.Max(2, QueueDepth);
+    /// <summary>
+    /// Command slots of each host qpair (the target needs an SQ of at least 2 entries); with compare-and-write pairs,
+    /// room for each in-flight I/O to be a pair (two commands), up to the target's max_queue_depth.
+    /// </summary>
+    public int HostQueueEntries => Math.Max(2, CompareAndWriteFraction > 0 ? Math.Min(QueueDepthMax, 2 * QueueDepth) : QueueDepth);
 
     /// <summary>The target's send queue of an I/O qpair: 2 × its depth, which is one more than the host's entries.</summary>
     public int TargetSendDepth => 2 * Math.Min(QueueDepthMax, HostQueueEntries + 1);

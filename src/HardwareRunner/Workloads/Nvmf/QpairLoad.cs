@@ -43,6 +43,12 @@ internal sealed class QpairLoad
 
     public int InFlight => Ios.Length - _freeCount;
 
+    /// <summary>Compare-and-write pairs in flight (each takes two of the driver's requests).</summary>
+    public int PairsInFlight { get; set; }
+
+    /// <summary>The driver's requests this qpair's commands take.</summary>
+    public int RequestsInUse => InFlight + PairsInFlight;
+
     /// <summary>The driver gave the qpair up and its unissued I/Os were counted as not issued.</summary>
     public bool WrittenOff { get; set; }
 
