@@ -3,14 +3,15 @@ using Harness.Transport.Target;
 
 namespace Harness.Transport.Nvmf;
 
-/// <summary>Keep-alive timer, controller destruction and the queue of target-initiated disconnects.</summary>
+/// <summary>Keep-alive timer, controller destruct and the queue of target-initiated disconnects.</summary>
 public sealed partial class NvmfTarget
 {
     private const long NsPerMs = 1_000_000;
 
     /// <summary>
-    /// SPDK's <c>nvmf_ctrlr_keep_alive_poll</c>: past the last Keep Alive + KATO, set CSTS.CFS and disconnect every
-    /// qpair of the controller (the admin qpair's disconnect then destroys it). Once only: CFS stays set.
+    /// SPDK's <c>nvmf_ctrlr_keep_alive_poll</c> (ctrlr.c:155): past the last Keep Alive + KATO, set CSTS.CFS and
+    /// disconnect every qpair of the controller (the last one's fini then destructs it). Once only: CFS stays set. It
+    /// keeps running while the controller lives without its admin qpair, as HEAD's poller does.
     /// </summary>
     private void CheckKeepAlive(NvmfController controller, long nowNs)
     {
@@ -29,17 +30,25 @@ public sealed partial class NvmfTarget
         QueueDisconnect(controller, includeAdmin: true);
     }
 
-    /// <summary>Removes the controller from the subsystem (its CNTLID is free again) and queues its I/O qpairs' disconnect.</summary>
-    private void Destroy(NvmfController controller)
+    /// <summary>
+    /// <c>nvmf_ctrlr_destruct</c> (ctrlr.c:675) once the controller's last qpair is gone (nvmf.c:1552–1557): it leaves the
+    /// subsystem (its CNTLID is free again) and its keep-alive timer stops. An I/O CONNECT waiting for its duplicate-QID
+    /// re-check still names the controller, so the destruct waits for it (docs/findings/019: HEAD frees the controller
+    /// under it, <c>--defect connect-retry-after-ctrlr-destruct</c>).
+    /// </summary>
+    private void DestructIfUnused(NvmfController controller)
     {
-        Check.That(!controller.IsDestroyed, InvariantNames.NoLeakOnDestroy, controller, static c => $"{c} destroyed twice");
+        Check.That(!controller.IsDestroyed, InvariantNames.NoLeakOnDestroy, controller, static c => $"{c} destructed twice");
+        Check.That(controller.QpairMaskCount == 0, InvariantNames.StateTransition, controller,
+            static c => $"{c} destructed with {c.QpairMaskCount} qpairs in its qpair mask");
+        if (controller.ConnectRetriesPending > 0 && !Options.Defects.HasFlag(KnownDefects.ConnectRetryAfterCtrlrDestruct))
+        {
+            return; // the last re-check destructs it (RetryConnect)
+        }
+
         controller.IsDestroyed = true;
         controller.PendingReset = NvmfPendingReset.None;
         _controllers.Remove(controller);
-        if (controller.IoQpairCount > 0)
-        {
-            QueueDisconnect(controller, includeAdmin: false);
-        }
     }
 
     private void QueueDisconnect(NvmfController controller, bool includeAdmin)

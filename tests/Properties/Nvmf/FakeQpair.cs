@@ -5,7 +5,8 @@ namespace Harness.Tests.Properties.Nvmf;
 /// <summary>
 /// A qpair as the RDMA transport presents it to the generic layer. <see cref="Disconnect"/> behaves like the
 /// transport's: the first call reports the qpair to the handler's <see cref="INvmfRequestHandler.OnQpairDisconnect"/>
-/// (synchronously), later calls do nothing.
+/// (synchronously) and then, unless <see cref="HoldFini"/> keeps the qpair draining, its fini
+/// (<see cref="INvmfRequestHandler.OnQpairFiniComplete"/>, see <see cref="CompleteFini"/>); later calls do nothing.
 /// </summary>
 public sealed class FakeQpair : INvmfQpair
 {
@@ -36,6 +37,24 @@ public sealed class FakeQpair : INvmfQpair
 
     public bool Disconnected { get; private set; }
 
+    /// <summary>The qpair drains after its disconnect (outstanding commands): its fini waits for <see cref="CompleteFini"/>.</summary>
+    public bool HoldFini { get; set; }
+
+    /// <summary>The transport's fini of this qpair completed (the controller was told).</summary>
+    public bool FiniCompleted { get; private set; }
+
+    /// <summary>The qpair's drain ended: the transport's fini completes and the controller is told.</summary>
+    public void CompleteFini()
+    {
+        if (FiniCompleted)
+        {
+            return;
+        }
+
+        FiniCompleted = true;
+        Handler?.OnQpairFiniComplete(this);
+    }
+
     public void Enable() => EnableCalls++;
 
     public void Disconnect()
@@ -48,6 +67,10 @@ public sealed class FakeQpair : INvmfQpair
 
         Disconnected = true;
         Handler?.OnQpairDisconnect(this);
+        if (!HoldFini)
+        {
+            CompleteFini();
+        }
     }
 
     public override string ToString() => $"fake qpair qid {Qid}";
