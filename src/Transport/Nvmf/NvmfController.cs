@@ -1,6 +1,7 @@
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.Target;
+using Harness.Transport.Threading;
 
 namespace Harness.Transport.Nvmf;
 
@@ -135,6 +136,15 @@ public sealed class NvmfController
 
     /// <summary>Virtual time of the last Keep Alive command (or of the Connect).</summary>
     public long LastKeepAliveNs { get; internal set; }
+
+    /// <summary>
+    /// The controller's thread (<c>ctrlr-&gt;thread</c>, ctrlr.c:476): its admin qpair's poll group thread, where its
+    /// keep-alive poller runs; null when the admin qpair has none (then <see cref="NvmfTarget.Poll"/> checks the timer).
+    /// </summary>
+    internal IReactor? Thread { get; init; }
+
+    /// <summary>The keep-alive poller registered on <see cref="Thread"/> (<c>keep_alive_poller</c>), or null.</summary>
+    internal IPoller? KeepAlivePoller { get; set; }
 
     /// <summary>True once a shutdown stopped the keep-alive timer (SPDK stops it when CC.SHN is set).</summary>
     public bool KeepAliveStopped { get; internal set; }

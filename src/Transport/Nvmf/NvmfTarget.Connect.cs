@@ -95,8 +95,10 @@ public sealed partial class NvmfTarget
         var controller = new NvmfController(this, cntlid, data, ConnectKeepAliveTimeoutMs(connect.Kato), _clock.NowNs)
         {
             AdminQpair = qpair,
+            Thread = qpair.Thread,
         };
         _controllers.Add(controller);
+        StartKeepAliveTimer(controller); // _nvmf_ctrlr_add_admin_qpair (ctrlr.c:352)
         return Bind(qpair, controller, connect.Sqsize);
     }
 

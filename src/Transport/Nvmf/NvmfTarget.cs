@@ -262,7 +262,10 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
         {
             for (var i = 0; i < _controllers.Count; i++)
             {
-                CheckKeepAlive(_controllers[i], nowNs);
+                if (_controllers[i].Thread == null)
+                {
+                    CheckKeepAlive(_controllers[i], nowNs); // no controller thread: its timer runs here
+                }
             }
 
             RetryDueConnects(nowNs);

@@ -78,6 +78,12 @@ public interface INvmfQpair
     {
     }
 
+    /// <summary>
+    /// The SPDK thread the qpair runs on (its poll group's, <c>qpair-&gt;group-&gt;thread</c>); null for a qpair without one
+    /// (then the controller's timers run from <see cref="INvmfRequestHandler.Poll"/>).
+    /// </summary>
+    IReactor? Thread => null;
+
     /// <summary>Asks the transport to disconnect the qpair (keep-alive expiry, controller shutdown).</summary>
     void Disconnect();
 
@@ -114,6 +120,9 @@ public interface INvmfRequestHandler
     {
     }
 
-    /// <summary>Called regularly on the acceptor thread: keep-alive timers.</summary>
+    /// <summary>
+    /// Called regularly on the acceptor thread: duplicate-QID re-checks of held CONNECTs, the keep-alive timers of
+    /// controllers whose admin qpair has no thread, and the disconnects the controller layer queued.
+    /// </summary>
     void Poll(long nowNs);
 }

@@ -154,3 +154,66 @@ public sealed class ControllerLifecycleTests
         return (controller, fresh, connect);
     }
 }
+
+/// <summary>
+/// The keep-alive timer as HEAD runs it: <c>nvmf_ctrlr_keep_alive_poll</c> (ctrlr.c:155) is a poller on the controller's
+/// thread, the admin qpair's poll group thread (ctrlr.c:476), registered at the admin CONNECT when KATO is not 0
+/// (ctrlr.c:352) and unregistered at the destruct (ctrlr.c:659); the acceptor's poll does not run it. Fails on the port's
+/// earlier keep-alive, which ran from <see cref="NvmfTarget.Poll"/> on the acceptor thread.
+/// </summary>
+public sealed class KeepAliveThreadTests
+{
+    [Fact]
+    public void The_keep_alive_poller_runs_on_the_admin_qpairs_thread_not_the_acceptors()
+    {
+        var bed = new NvmfTestBed();
+        var thread = new FakeReactor("pg0");
+        var (admin, io, controller) = ConnectOnThread(bed, thread, kato: 10_000);
+        Assert.Single(thread.Pollers);
+        Assert.Equal("nvmf_ctrlr_keep_alive_poll", thread.Pollers[0].Name);
+
+        bed.Clock.AdvanceMs(10_001);
+        bed.Target.Poll(bed.Clock.NowNs); // the acceptor's poll: not the keep-alive's thread
+        Assert.False(controller.Csts.Cfs);
+        Assert.False(admin.Disconnected);
+
+        Assert.Equal(1, thread.RunPollers());
+        Assert.True(controller.Csts.Cfs);
+        Assert.True(admin.Disconnected);
+        Assert.True(io.Disconnected);
+        Assert.True(controller.IsDestroyed);
+        Assert.Empty(thread.Pollers); // unregistered by the destruct
+    }
+
+    [Fact]
+    public void No_poller_without_kato_and_the_poller_outlives_the_admin_qpair()
+    {
+        var bed = new NvmfTestBed();
+        var idle = new FakeReactor("pg0");
+        ConnectOnThread(bed, idle, kato: 0);
+        Assert.Empty(idle.Pollers);
+
+        var thread = new FakeReactor("pg1");
+        var (admin, io, controller) = ConnectOnThread(bed, thread, kato: 10_000);
+        admin.Disconnect();
+        Assert.Null(controller.AdminQpair);
+        Assert.Single(thread.Pollers); // the controller lives on with its I/O qpair, and so does its timer
+
+        bed.Clock.AdvanceMs(10_001);
+        thread.RunPollers();
+        Assert.True(io.Disconnected);
+        Assert.True(controller.IsDestroyed);
+        Assert.Empty(thread.Pollers);
+    }
+
+    private static (FakeQpair Admin, FakeQpair Io, NvmfController Controller) ConnectOnThread(NvmfTestBed bed, FakeReactor thread, uint kato)
+    {
+        var admin = bed.NewQpair(0);
+        admin.Thread = thread;
+        var connect = bed.Connect(admin, kato: kato);
+        Assert.Equal(NvmeStatus.Success, connect.Status);
+        var controller = bed.Target.FindController(ConnectResponse.GetCntlid(connect.Dw0))!;
+        Assert.Equal(NvmeStatus.Success, bed.PropertySet(admin, NvmeProperty.Cc, NvmfTestBed.CcEnable).Status);
+        return (admin, bed.ConnectIo(controller), controller);
+    }
+}

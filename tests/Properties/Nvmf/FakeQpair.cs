@@ -1,4 +1,5 @@
 using Harness.Transport.Target;
+using Harness.Transport.Threading;
 
 namespace Harness.Tests.Properties.Nvmf;
 
@@ -28,6 +29,9 @@ public sealed class FakeQpair : INvmfQpair
     public INvmfRequest? FirstFusedReq { get; set; }
 
     public INvmfRequestHandler? Handler { get; set; }
+
+    /// <summary>The thread the qpair runs on (null: none, the controller's timers run from the target's Poll).</summary>
+    public IReactor? Thread { get; set; }
 
     public int EnableCalls { get; private set; }
 
