@@ -279,7 +279,11 @@ public sealed partial class NvmfRdmaTransport
     /// </summary>
     internal void SendToGroupThread(RdmaRequest req, ThreadMessageFn fn, object? ctx)
     {
-        var group = req.Qpair!.Poller!.Group;
+        if (req.Qpair?.Poller?.Group is not { } group)
+        {
+            return; // its qpair was destroyed without waiting for it (device removal): nobody to answer
+        }
+
         if (group.Thread == null || OnThreadOf(group))
         {
             fn(ctx);
