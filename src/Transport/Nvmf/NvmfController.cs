@@ -1,12 +1,17 @@
+using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.Target;
+using Harness.Transport.Threading;
 
 namespace Harness.Transport.Nvmf;
 
 /// <summary>
 /// One dynamic NVMe-oF controller (SPDK's <c>spdk_nvmf_ctrlr</c>): created by a Fabrics Connect on an admin queue,
 /// it owns that admin qpair, the I/O qpairs connected to its CNTLID (by QID), the virtual registers CC/CSTS, the
-/// granted number of queues, the keep-alive timer and the error log. It is destroyed when its admin qpair goes.
+/// granted number of queues, the keep-alive timer and the error log. A qpair leaves it only when the transport's fini of
+/// that qpair is complete (nvmf.c:_nvmf_transport_qpair_fini_complete:1563): until then its QID stays taken (HEAD's
+/// <c>qpair_mask</c>). It lives on without an admin qpair while I/O qpairs remain and is destructed when the last qpair,
+/// admin or I/O, is gone (nvmf.c:_nvmf_ctrlr_free_from_qpair:1544).
 /// </summary>
 public sealed class NvmfController
 {
@@ -87,8 +92,29 @@ public sealed class NvmfController
         return req;
     }
 
-    /// <summary>The admin qpair (null once it disconnected, i.e. once the controller is destroyed).</summary>
+    /// <summary>
+    /// The admin qpair: null once its fini completed (nvmf.c:1571, <c>ctrlr-&gt;admin_qpair = NULL</c>); the controller
+    /// may outlive it while I/O qpairs remain.
+    /// </summary>
     public INvmfQpair? AdminQpair { get; internal set; }
+
+    /// <summary>
+    /// The admin qpair is there and not disconnecting (<c>spdk_nvmf_qpair_is_active(admin_qpair)</c>, ctrlr.c:722): an
+    /// I/O CONNECT needs it.
+    /// </summary>
+    public bool AdminQpairActive => AdminQpair != null && !AdminQpairDeactivating;
+
+    /// <summary>The admin qpair's disconnect started (DEACTIVATING); its fini has not completed yet.</summary>
+    internal bool AdminQpairDeactivating { get; set; }
+
+    /// <summary>
+    /// Qpairs that hold a QID of this controller (HEAD's <c>spdk_bit_array_count_set(ctrlr-&gt;qpair_mask)</c>): the admin
+    /// qpair until its fini completed, and every connected I/O qpair until its fini completed.
+    /// </summary>
+    public int QpairMaskCount => (AdminQpair != null ? 1 : 0) + IoQpairCount;
+
+    /// <summary>I/O CONNECTs waiting for their duplicate-QID re-check (<c>_retry_qid_check</c>): the controller must outlive them.</summary>
+    internal int ConnectRetriesPending { get; set; }
 
     /// <summary>I/O qpairs currently connected.</summary>
     public int IoQpairCount { get; private set; }
@@ -111,6 +137,15 @@ public sealed class NvmfController
     /// <summary>Virtual time of the last Keep Alive command (or of the Connect).</summary>
     public long LastKeepAliveNs { get; internal set; }
 
+    /// <summary>
+    /// The controller's thread (<c>ctrlr-&gt;thread</c>, ctrlr.c:476): its admin qpair's poll group thread, where its
+    /// keep-alive poller runs; null when the admin qpair has none (then <see cref="NvmfTarget.Poll"/> checks the timer).
+    /// </summary>
+    internal IReactor? Thread { get; init; }
+
+    /// <summary>The keep-alive poller registered on <see cref="Thread"/> (<c>keep_alive_poller</c>), or null.</summary>
+    internal IPoller? KeepAlivePoller { get; set; }
+
     /// <summary>True once a shutdown stopped the keep-alive timer (SPDK stops it when CC.SHN is set).</summary>
     public bool KeepAliveStopped { get; internal set; }
 
@@ -123,7 +158,10 @@ public sealed class NvmfController
     /// <summary>Asynchronous Event Configuration feature value (stored, never acted on).</summary>
     public uint AsyncEventConfiguration { get; internal set; }
 
-    /// <summary>True once the admin qpair went: the controller left the subsystem and its CNTLID is free again.</summary>
+    /// <summary>
+    /// True once the controller was destructed (its last qpair's fini completed): it left the subsystem and its CNTLID
+    /// is free again (<c>nvmf_ctrlr_destruct</c>, ctrlr.c:675).
+    /// </summary>
     public bool IsDestroyed { get; internal set; }
 
     /// <summary>The Error Information log.</summary>
@@ -151,6 +189,8 @@ public sealed class NvmfController
 
     internal void AttachIo(INvmfQpair qpair)
     {
+        Check.That(_ioQpairs[qpair.Qid] == null && !IsDestroyed, InvariantNames.StateTransition, (Controller: this, Qpair: qpair),
+            static s => $"{s.Controller}: {s.Qpair} takes QID {s.Qpair.Qid}, which is in the qpair mask already or the controller is destructed");
         _ioQpairs[qpair.Qid] = qpair;
         IoQpairCount++;
     }

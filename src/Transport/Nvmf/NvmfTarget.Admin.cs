@@ -308,6 +308,7 @@ public sealed partial class NvmfTarget
 
         controller.KeepAliveTimeoutMs = RoundKeepAliveTimeoutMs(kato);
         controller.KeepAliveStopped = false;
+        StartKeepAliveTimer(controller, resetLastKeepAlive: false); // re-registered with the new period (ctrlr.c:2157)
         return NvmfResult.Ok;
     }
 

@@ -1,45 +1,117 @@
 using Harness.Transport.Invariants;
 using Harness.Transport.Target;
+using Harness.Transport.Threading;
 
 namespace Harness.Transport.Nvmf;
 
-/// <summary>Keep-alive timer, controller destruction and the queue of target-initiated disconnects.</summary>
+/// <summary>Keep-alive timer, controller destruct and the queue of target-initiated disconnects.</summary>
 public sealed partial class NvmfTarget
 {
     private const long NsPerMs = 1_000_000;
 
     /// <summary>
-    /// SPDK's <c>nvmf_ctrlr_keep_alive_poll</c>: past the last Keep Alive + KATO, set CSTS.CFS and disconnect every
-    /// qpair of the controller (the admin qpair's disconnect then destroys it). Once only: CFS stays set.
+    /// SPDK's <c>nvmf_ctrlr_keep_alive_poll</c> (ctrlr.c:155): past the last Keep Alive + KATO, set CSTS.CFS and
+    /// disconnect every qpair of the controller (the last one's fini then destructs it). Once only: CFS stays set. It
+    /// keeps running while the controller lives without its admin qpair, as HEAD's poller does.
     /// </summary>
-    private void CheckKeepAlive(NvmfController controller, long nowNs)
+    private bool CheckKeepAlive(NvmfController controller, long nowNs)
     {
         if (controller.KeepAliveTimeoutMs == 0 || controller.KeepAliveStopped || controller.Csts.Cfs || controller.IsDestroyed)
         {
-            return;
+            return false;
         }
 
         if (nowNs - controller.LastKeepAliveNs <= controller.KeepAliveTimeoutMs * NsPerMs)
         {
-            return;
+            return false;
         }
 
         controller.Csts = controller.Csts with { Cfs = true };
         KeepAliveExpirations++;
         QueueDisconnect(controller, includeAdmin: true);
+        return true;
     }
 
-    /// <summary>Removes the controller from the subsystem (its CNTLID is free again) and queues its I/O qpairs' disconnect.</summary>
-    private void Destroy(NvmfController controller)
+    /// <summary>
+    /// <c>nvmf_ctrlr_start_keep_alive_timer</c> (ctrlr.c:194): with a non-zero KATO, the keep-alive poller is registered
+    /// on the controller's thread (once: the port's poller reads the current KATO on every run, so a Set Features
+    /// changes it without re-registering). Without a controller thread <see cref="Poll"/> checks the timer instead.
+    /// </summary>
+    private void StartKeepAliveTimer(NvmfController controller, bool resetLastKeepAlive = true)
     {
-        Check.That(!controller.IsDestroyed, InvariantNames.NoLeakOnDestroy, controller, static c => $"{c} destroyed twice");
+        if (resetLastKeepAlive)
+        {
+            controller.LastKeepAliveNs = _clock.NowNs;
+        }
+
+        if (controller.KeepAliveTimeoutMs == 0 || controller.Thread == null || controller.KeepAlivePoller != null)
+        {
+            return;
+        }
+
+        Check.That(!controller.IsDestroyed, InvariantNames.ObjectLifetime, controller, static c => $"{c}: keep-alive poller registered after its destruct");
+        controller.KeepAlivePoller = new KeepAlivePollerOf(this, controller); // once per controller: not a hot path
+        controller.Thread.AddPoller(controller.KeepAlivePoller);
+    }
+
+    /// <summary><c>nvmf_ctrlr_stop_keep_alive_timer</c> (ctrlr.c:70), from the destruct (ctrlr.c:659).</summary>
+    private static void StopKeepAliveTimer(NvmfController controller)
+    {
+        if (controller.KeepAlivePoller is { } poller)
+        {
+            controller.KeepAlivePoller = null;
+            controller.Thread!.RemovePoller(poller);
+        }
+    }
+
+    /// <summary>
+    /// One run of <c>nvmf_ctrlr_keep_alive_poll</c> (ctrlr.c:155) on the controller's thread: on expiry the disconnects of
+    /// the controller's qpairs go out from here, to each qpair's thread by message (the transport's
+    /// <c>spdk_nvmf_qpair_disconnect</c>), as HEAD's <c>spdk_for_each_channel</c> does.
+    /// </summary>
+    private int PollKeepAlive(NvmfController controller)
+    {
+        lock (_gate)
+        {
+            Check.That(controller.KeepAlivePoller != null || controller.IsDestroyed, InvariantNames.ObjectLifetime, controller,
+                static c => $"{c}: keep-alive poller runs unregistered");
+            var expired = !controller.IsDestroyed && CheckKeepAlive(controller, _clock.NowNs);
+            if (expired)
+            {
+                FlushDisconnects();
+            }
+
+            return expired ? 1 : 0;
+        }
+    }
+
+    private sealed class KeepAlivePollerOf(NvmfTarget target, NvmfController controller) : IPoller
+    {
+        public string Name => "nvmf_ctrlr_keep_alive_poll";
+
+        public int Poll() => target.PollKeepAlive(controller);
+    }
+
+    /// <summary>
+    /// <c>nvmf_ctrlr_destruct</c> (ctrlr.c:675) once the controller's last qpair is gone (nvmf.c:1552–1557): it leaves the
+    /// subsystem (its CNTLID is free again) and its keep-alive timer stops. An I/O CONNECT waiting for its duplicate-QID
+    /// re-check still names the controller, so the destruct waits for it (docs/findings/019: HEAD frees the controller
+    /// under it, <c>--defect connect-retry-after-ctrlr-destruct</c>).
+    /// </summary>
+    private void DestructIfUnused(NvmfController controller)
+    {
+        Check.That(!controller.IsDestroyed, InvariantNames.NoLeakOnDestroy, controller, static c => $"{c} destructed twice");
+        Check.That(controller.QpairMaskCount == 0, InvariantNames.StateTransition, controller,
+            static c => $"{c} destructed with {c.QpairMaskCount} qpairs in its qpair mask");
+        if (controller.ConnectRetriesPending > 0 && !Options.Defects.HasFlag(KnownDefects.ConnectRetryAfterCtrlrDestruct))
+        {
+            return; // the last re-check destructs it (RetryConnect)
+        }
+
         controller.IsDestroyed = true;
         controller.PendingReset = NvmfPendingReset.None;
         _controllers.Remove(controller);
-        if (controller.IoQpairCount > 0)
-        {
-            QueueDisconnect(controller, includeAdmin: false);
-        }
+        StopKeepAliveTimer(controller);
     }
 
     private void QueueDisconnect(NvmfController controller, bool includeAdmin)

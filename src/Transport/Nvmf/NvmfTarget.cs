@@ -178,6 +178,11 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// HEAD at DEACTIVATING (nvmf.c:spdk_nvmf_qpair_disconnect:1712–1725): the admin qpair's held AERs end
+    /// (<c>nvmf_qpair_free_aer</c>) and the admin qpair stops being active for I/O CONNECTs; the qpair keeps its controller
+    /// and its QID until <see cref="OnQpairFiniComplete"/>.
+    /// </remarks>
     public void OnQpairDisconnect(INvmfQpair qpair)
     {
         ArgumentNullException.ThrowIfNull(qpair);
@@ -188,19 +193,52 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
                 return; // never connected (or connected elsewhere): nothing to release
             }
 
+            Check.That(!controller.IsDestroyed && controller.Owns(qpair), InvariantNames.ObjectLifetime, (Controller: controller, Qpair: qpair),
+                static s => $"{s.Qpair} disconnects from {s.Controller}, which no longer holds it (destructed or QID released early)");
             FailHeldFirst(qpair, NvmeStatus.AbortedSqDeletion); // over RDMA never held here (the transport hands a pair over together)
             if (controller.AdminQpair == qpair)
             {
                 FreeAers(controller);
-                controller.AdminQpair = null;
-                Destroy(controller);
+                controller.AdminQpairDeactivating = true;
             }
-            else if (controller.DetachIo(qpair))
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <c>_nvmf_transport_qpair_fini_complete</c> (nvmf.c:1563) and <c>_nvmf_ctrlr_free_from_qpair</c> (nvmf.c:1544): the
+    /// admin qpair pointer goes, the QID leaves the qpair mask, and a controller with no qpair left is destructed. HEAD
+    /// runs these as messages to the controller thread and then the subsystem thread; here they run at once under the
+    /// target's one lock, which orders them with CONNECTs the same way.
+    /// </remarks>
+    public void OnQpairFiniComplete(INvmfQpair qpair)
+    {
+        ArgumentNullException.ThrowIfNull(qpair);
+        lock (_gate)
+        {
+            if (qpair.Controller is not NvmfController controller || controller.Owner != this)
             {
+                return; // never connected, a failed CONNECT, or told already
+            }
+
+            Check.That(controller.Owns(qpair) && !controller.IsDestroyed, InvariantNames.ObjectLifetime, (Controller: controller, Qpair: qpair),
+                static s => $"{s.Qpair}'s fini completes for {s.Controller}, which does not hold its QID {s.Qpair.Qid}");
+            if (controller.AdminQpair == qpair)
+            {
+                controller.AdminQpair = null;
+                controller.AdminQpairDeactivating = false;
+            }
+            else
+            {
+                controller.DetachIo(qpair);
                 TryCompletePendingReset(controller);
             }
 
             qpair.Controller = null;
+            if (controller.QpairMaskCount == 0)
+            {
+                DestructIfUnused(controller);
+            }
         }
     }
 
@@ -224,11 +262,17 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
         {
             for (var i = 0; i < _controllers.Count; i++)
             {
-                CheckKeepAlive(_controllers[i], nowNs);
+                if (_controllers[i].Thread == null)
+                {
+                    CheckKeepAlive(_controllers[i], nowNs); // no controller thread: its timer runs here
+                }
             }
 
+            RetryDueConnects(nowNs);
             FlushDisconnects();
         }
+
+        SendRetriedConnects();
     }
 
     private NvmfResult Dispatch(INvmfRequest request, in NvmeCommand cmd, NvmfController? controller)
@@ -240,10 +284,8 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
                 : NvmeStatus.CommandSequenceError; // nothing but Connect before Connect
         }
 
-        if (controller.IsDestroyed)
-        {
-            return NvmeStatus.AbortedSqDeletion; // its admin qpair went; this qpair's disconnect is queued
-        }
+        Check.That(!controller.IsDestroyed, InvariantNames.ObjectLifetime, (Controller: controller, request.Qpair),
+            static s => $"{s.Qpair} executes a command for {s.Controller}, destructed while the qpair still named it");
 
         var admin = controller.AdminQpair == request.Qpair;
         if (cmd.IsFabrics)

@@ -76,6 +76,9 @@ public sealed record NvmfTargetOptions
     /// <summary>Entries of each controller's error information log ring (Identify ELPE + 1); SPDK reports 128.</summary>
     public int ErrorLogEntriesMax { get; init; } = 128;
 
+    /// <summary>Pre-fix behaviours of the controller layer kept switchable (the transport's switches, see <see cref="ForTransport"/>).</summary>
+    public KnownDefects Defects { get; init; } = KnownDefects.None;
+
     /// <summary>
     /// The options that must agree with the RDMA transport, taken from its <paramref name="transport"/> options
     /// (queue depth, I/O queues per controller, in-capsule data size, max I/O size); the rest keep their defaults.
@@ -89,6 +92,7 @@ public sealed record NvmfTargetOptions
             IoQueuesPerControllerMax = Math.Max(1, transport.MaxQpairsPerCtrlr - 1),
             InCapsuleDataBytes = transport.InCapsuleDataSize,
             IoBytesMax = transport.MaxIoSize,
+            Defects = transport.Defects,
         };
     }
 

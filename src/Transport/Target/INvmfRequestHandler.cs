@@ -1,4 +1,5 @@
 using Harness.Transport.Nvme;
+using Harness.Transport.Threading;
 
 namespace Harness.Transport.Target;
 
@@ -42,6 +43,13 @@ public interface INvmfRequest
     /// DW0 bit 0 clear when the command was aborted. A transport without poll groups answers "not aborted" at once.
     /// </summary>
     void AbortCommand(ushort sqid, ushort cid) => Complete(NvmeStatus.Success, 1);
+
+    /// <summary>
+    /// Runs <paramref name="fn"/>(<paramref name="ctx"/>) on the thread of the request's qpair: a message when called from
+    /// another thread (HEAD sends <c>nvmf_ctrlr_send_connect_rsp</c> to <c>qpair-&gt;group-&gt;thread</c>, ctrlr.c:327), at
+    /// once on that thread or for a transport without threads. The request stays outstanding until then.
+    /// </summary>
+    void SendToItsThread(ThreadMessageFn fn, object? ctx) => fn(ctx);
 }
 
 /// <summary>A qpair as the generic layer sees it.</summary>
@@ -70,6 +78,12 @@ public interface INvmfQpair
     {
     }
 
+    /// <summary>
+    /// The SPDK thread the qpair runs on (its poll group's, <c>qpair-&gt;group-&gt;thread</c>); null for a qpair without one
+    /// (then the controller's timers run from <see cref="INvmfRequestHandler.Poll"/>).
+    /// </summary>
+    IReactor? Thread => null;
+
     /// <summary>Asks the transport to disconnect the qpair (keep-alive expiry, controller shutdown).</summary>
     void Disconnect();
 
@@ -92,9 +106,23 @@ public interface INvmfRequestHandler
     /// </summary>
     void Execute(INvmfRequest request);
 
-    /// <summary>The qpair is being disconnected (its controller may need to go too).</summary>
+    /// <summary>
+    /// The qpair is being disconnected (DEACTIVATING, nvmf.c:spdk_nvmf_qpair_disconnect:1712): held requests end; the
+    /// qpair still belongs to its controller until <see cref="OnQpairFiniComplete"/>.
+    /// </summary>
     void OnQpairDisconnect(INvmfQpair qpair);
 
-    /// <summary>Called regularly on the acceptor thread: keep-alive timers.</summary>
+    /// <summary>
+    /// The transport's fini of the qpair is complete (nvmf.c:_nvmf_transport_qpair_fini_complete:1563, called at the end of
+    /// the transport's close): the controller lets go of the qpair's QID, and is destructed when that was its last qpair.
+    /// </summary>
+    void OnQpairFiniComplete(INvmfQpair qpair)
+    {
+    }
+
+    /// <summary>
+    /// Called regularly on the acceptor thread: duplicate-QID re-checks of held CONNECTs, the keep-alive timers of
+    /// controllers whose admin qpair has no thread, and the disconnects the controller layer queued.
+    /// </summary>
     void Poll(long nowNs);
 }

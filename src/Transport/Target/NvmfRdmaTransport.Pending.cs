@@ -422,6 +422,7 @@ public sealed partial class NvmfRdmaTransport
         if (qpair.GenericState == NvmfQpairState.Error)
         {
             CloseQpair(qpair); // restored from a core taken past _nvmf_qpair_destroy: the transport's close is next
+            _handler.OnQpairFiniComplete(qpair);
             return;
         }
 
@@ -457,7 +458,8 @@ public sealed partial class NvmfRdmaTransport
 
     /// <summary>
     /// <c>_nvmf_qpair_destroy</c> (nvmf.c:1628) once nothing is outstanding: the group's counts,
-    /// <c>spdk_nvmf_poll_group_remove</c> (ERROR), then the transport's close.
+    /// <c>spdk_nvmf_poll_group_remove</c> (ERROR), the transport's close, then the fini callback that tells the controller
+    /// (<c>_nvmf_transport_qpair_fini_complete</c>, nvmf.c:1563): only now is the qpair's QID free again.
     /// </summary>
     private void DestroyGeneric(RdmaQpair qpair)
     {
@@ -467,6 +469,7 @@ public sealed partial class NvmfRdmaTransport
         LeaveGroupCounts(qpair);
         qpair.SetGenericState(NvmfQpairState.Error);
         CloseQpair(qpair);
+        _handler.OnQpairFiniComplete(qpair); // nvmf_rdma_close_qpair calls the fini callback last (rdma.c:4386)
     }
 
     /// <summary>
@@ -561,6 +564,7 @@ public sealed partial class NvmfRdmaTransport
 
             qpair.ToClose = true;
             DestroyDrained(qpair);
+            _handler.OnQpairFiniComplete(qpair); // the port lets the controller go of it too (HEAD never finis these)
         }
     }
 

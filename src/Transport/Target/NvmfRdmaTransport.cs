@@ -273,6 +273,42 @@ public sealed partial class NvmfRdmaTransport
         group.DelayedExecuted.Enqueue((req, req.Generation), (readyAt, group.DelayedSequence++));
     }
 
+    /// <summary>
+    /// Runs <paramref name="fn"/> on the thread of <paramref name="req"/>'s poll group, inside the group (at once when
+    /// already there or when the group has no thread): the controller layer's hand-back of a command it held.
+    /// </summary>
+    internal void SendToGroupThread(RdmaRequest req, ThreadMessageFn fn, object? ctx)
+    {
+        if (req.Qpair?.Poller?.Group is not { } group)
+        {
+            return; // its qpair was destroyed without waiting for it (device removal): nobody to answer
+        }
+
+        if (group.Thread == null || OnThreadOf(group))
+        {
+            fn(ctx);
+            return;
+        }
+
+        group.Thread.SendMessage(GroupMessageMsg, new GroupMessage(group, fn, ctx)); // rare: a CONNECT's re-check
+    }
+
+    private static readonly ThreadMessageFn GroupMessageMsg = static ctx =>
+    {
+        var msg = (GroupMessage)ctx!;
+        var previous = EnterGroup(msg.Group);
+        try
+        {
+            msg.Fn(msg.Ctx);
+        }
+        finally
+        {
+            LeaveGroup(previous);
+        }
+    };
+
+    private sealed record GroupMessage(RdmaPollGroup Group, ThreadMessageFn Fn, object? Ctx);
+
     private static void Require(int rc, string call)
     {
         if (rc != Errno.Ok)

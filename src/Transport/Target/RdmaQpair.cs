@@ -1,5 +1,6 @@
 using Harness.Transport.Invariants;
 using Harness.Transport.RdmaCm;
+using Harness.Transport.Threading;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Target;
@@ -58,6 +59,9 @@ public sealed partial class RdmaQpair : INvmfQpair
     /// qpair after that happens on this group's thread (messages carry the work there).
     /// </summary>
     public RdmaPollGroup? Group { get; internal set; }
+
+    /// <inheritdoc/>
+    public IReactor? Thread => Group?.Thread;
 
     /// <summary>The hand-off to <see cref="Group"/>'s thread is queued and has not run (SPDK's <c>_nvmf_poll_group_add</c>).</summary>
     public bool HandOffQueued { get; internal set; }

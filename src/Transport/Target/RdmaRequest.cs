@@ -1,6 +1,8 @@
 using Harness.Transport.Nvme;
 using Harness.Transport.Verbs;
 
+using Harness.Transport.Threading;
+
 namespace Harness.Transport.Target;
 
 /// <summary>
@@ -164,6 +166,9 @@ public sealed partial class RdmaRequest : INvmfRequest
 
     /// <inheritdoc/>
     public void AbortCommand(ushort sqid, ushort cid) => Transport!.StartAbort(this, sqid, cid);
+
+    /// <inheritdoc/>
+    public void SendToItsThread(ThreadMessageFn fn, object? ctx) => Transport!.SendToGroupThread(this, fn, ctx);
 
     /// <inheritdoc/>
     public override string ToString() => $"request #{Index} of {Resources} ({State.ToName()})";

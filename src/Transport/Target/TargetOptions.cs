@@ -278,6 +278,14 @@ public enum KnownDefects
     /// nor answered, and holds its request until the qpair dies.
     /// </summary>
     FusedReservedNeverExecuted = 1 << 28,
+
+    /// <summary>
+    /// <c>connect-retry-after-ctrlr-destruct</c> (found by this harness, still in SPDK HEAD: docs/findings/019): an I/O
+    /// CONNECT whose QID is still taken by a draining qpair waits 1 ms for a re-check (<c>_retry_qid_check</c>) holding a
+    /// bare controller pointer that does not keep the controller alive: when the controller's last qpair goes within that
+    /// millisecond, the controller is destructed and freed, and the re-check reads it (use after free).
+    /// </summary>
+    ConnectRetryAfterCtrlrDestruct = 1 << 14,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -304,6 +312,7 @@ public static class KnownDefectNames
     public const string AbortRetryStaleRequest = "abort-retry-stale-request";
     public const string FusedFirstNotCleared = "fused-first-not-cleared";
     public const string FusedReservedNeverExecuted = "fused-reserved-never-executed";
+    public const string ConnectRetryAfterCtrlrDestruct = "connect-retry-after-ctrlr-destruct";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
@@ -321,6 +330,7 @@ public static class KnownDefectNames
         FreeIoQpairDisconnectWithoutCtrlrLock,
         AbortRetryStaleRequest,
         FusedFirstNotCleared, FusedReservedNeverExecuted,
+        ConnectRetryAfterCtrlrDestruct,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -349,6 +359,7 @@ public static class KnownDefectNames
             AbortRetryStaleRequest => KnownDefects.AbortRetryStaleRequest,
             FusedFirstNotCleared => KnownDefects.FusedFirstNotCleared,
             FusedReservedNeverExecuted => KnownDefects.FusedReservedNeverExecuted,
+            ConnectRetryAfterCtrlrDestruct => KnownDefects.ConnectRetryAfterCtrlrDestruct,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

@@ -225,18 +225,27 @@ public sealed class ConnectTests
     }
 
     [Fact]
-    public void Duplicate_io_qid_is_invalid_queue_identifier_until_the_first_disconnects()
+    public void Duplicate_io_qid_waits_one_retry_then_is_invalid_queue_identifier()
     {
+        // ctrlr_ut.c:test_connect "I/O connect with duplicate queue ID": held, re-checked once after 1 ms, then refused.
         var bed = new NvmfTestBed();
         var (_, controller) = bed.ConnectEnabled();
         var first = bed.ConnectIo(controller, 1);
         var second = bed.NewQpair(1);
-        AssertRejected(second, bed.Connect(second, controller.Cntlid), NvmeStatus.InvalidQueueIdentifier);
+        var connect = bed.ConnectHeld(second, controller.Cntlid);
+        Assert.Equal(0, connect.Completions);
+        Assert.Equal(1, bed.Target.ConnectRetriesWaiting);
 
-        first.Disconnect();
-        Assert.Null(first.Controller);
-        Assert.Equal(0, controller.IoQpairCount);
-        Assert.Equal(NvmeStatus.Success, bed.Connect(second, controller.Cntlid).Status);
+        bed.Clock.NowNs += NvmfTarget.DuplicateQidRetryDelayNs - 1;
+        bed.Target.Poll(bed.Clock.NowNs);
+        Assert.Equal(0, connect.Completions); // not before the delay
+
+        bed.Clock.NowNs += 1;
+        bed.Target.Poll(bed.Clock.NowNs);
+        Assert.Equal(1, connect.Completions);
+        AssertRejected(second, connect, NvmeStatus.InvalidQueueIdentifier);
+        Assert.Same(first, controller.GetIoQpair(1));
+        Assert.Equal(0, bed.Target.ConnectRetriesWaiting);
     }
 
     [Fact]

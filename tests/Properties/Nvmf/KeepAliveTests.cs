@@ -5,7 +5,7 @@ namespace Harness.Tests.Properties.Nvmf;
 
 /// <summary>
 /// The keep-alive timer as SPDK runs it: started at the admin Connect, reset by Keep Alive commands only, checked in
-/// Poll; on expiry CSTS.CFS is set and every qpair of the controller disconnected, which destroys the controller.
+/// Poll; on expiry CSTS.CFS is set and every qpair of the controller disconnected, whose fini destructs the controller.
 /// </summary>
 public sealed class KeepAliveTests
 {
@@ -122,26 +122,38 @@ public sealed class KeepAliveTests
     }
 
     [Fact]
-    public void Admin_disconnect_destroys_the_controller_and_disconnects_its_io_qpairs_on_the_next_poll()
+    public void Admin_disconnect_keeps_the_controller_until_its_last_io_qpair_goes()
     {
+        // nvmf.c:_nvmf_ctrlr_free_from_qpair:1552: the controller is destructed with the last qpair of its mask, not the
+        // admin one; meanwhile its I/O qpairs keep working and nothing disconnects them.
         var bed = new NvmfTestBed();
         var (admin, io, controller) = bed.ConnectAll();
         admin.Disconnect(); // e.g. CM DISCONNECTED on the admin queue
+        bed.Target.Poll(bed.Clock.NowNs);
 
-        Assert.True(controller.IsDestroyed);
-        Assert.Empty(bed.Target.Controllers);
+        Assert.Null(controller.AdminQpair);
+        Assert.False(controller.IsDestroyed);
+        Assert.Same(controller, bed.Target.FindController(controller.Cntlid));
         Assert.False(io.Disconnected);
-        Assert.Equal(NvmeStatus.AbortedSqDeletion, bed.Read(io, 0, 1).Status);
+        Assert.Equal(NvmeStatus.Success, bed.Read(io, 0, 1).Status);
 
         var newIo = bed.NewQpair(2);
-        Assert.Equal(NvmeStatus.ConnectInvalidParameters, bed.Connect(newIo, controller.Cntlid).Status); // CNTLID gone
+        AssertInvalidQid(bed.Connect(newIo, controller.Cntlid)); // "Inactive admin qpair" (ctrlr.c:764)
+        Assert.Null(newIo.Controller);
 
-        bed.Target.Poll(bed.Clock.NowNs);
-        Assert.True(io.Disconnected);
+        io.Disconnect();
+        Assert.True(controller.IsDestroyed);
+        Assert.Empty(bed.Target.Controllers);
         Assert.Null(io.Controller);
-        Assert.Equal(0, controller.IoQpairCount);
-        bed.Target.Poll(bed.Clock.NowNs);
         Assert.Equal(1, io.DisconnectCalls);
+    }
+
+    private static void AssertInvalidQid(FakeNvmfRequest connect)
+    {
+        Assert.Equal(NvmeStatus.ConnectInvalidParameters, connect.Status);
+        ConnectResponse.ReadInvalidParameter(connect.Dw0, out var iattr, out var ipo);
+        Assert.False(iattr);
+        Assert.Equal(ConnectCommand.QidOffset, ipo);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Harness.Tests.Properties.Nvmf;
 /// <see cref="NvmfTarget"/> behind the real RDMA target transport on the simulated fabric, driven by raw wire-level
 /// hosts, with every transport invariant checked after every event: Connect (in-capsule data), 8-byte Property Get
 /// (DW1 reaches the wire), CC enable, Identify over RDMA WRITE, an I/O queue from another connection, write/read back,
-/// and the admin disconnect taking the I/O queue down.
+/// the admin disconnect leaving the controller to its I/O queue, and the I/O queue's disconnect destructing it.
 /// </summary>
 public sealed class NvmfEndToEndTests
 {
@@ -49,7 +49,15 @@ public sealed class NvmfEndToEndTests
         var controller = target.FindController(cntlid)!;
         Assert.Equal(1, controller.IoQpairCount);
         admin.Id.Disconnect();
-        bed.RunUntil(() => controller.IsDestroyed && controller.IoQpairCount == 0, "controller destroyed and its I/O qpair disconnected");
+        bed.RunUntil(() => controller.AdminQpair == null, "the admin qpair's fini");
+        Assert.False(controller.IsDestroyed); // HEAD keeps it while an I/O qpair lives (nvmf.c:1552)
+        io.Slot(2, 8192).Clear();
+        Run(bed, io, new ReadWriteCommand { Opcode = NvmeIoOpcode.Read, Cid = 3, Nsid = 1, Slba = 1000, Nlb = 1, Dptr = io.Keyed(2, 8192) }.ToCommand());
+        Assert.True(io.Slot(2, 8192).ToArray().All(b => b == 0x5A));
+
+        io.Id.Disconnect();
+        bed.RunUntil(() => controller.IsDestroyed, "controller destructed with its last qpair");
+        Assert.Equal(0, controller.QpairMaskCount);
         Assert.Empty(target.Controllers);
         Assert.DoesNotContain(admin.FailedWcs, wc => wc.Status != Harness.Transport.Verbs.WcStatus.WrFlushErr);
     }

@@ -57,6 +57,22 @@ public sealed class NvmfTestBed
         return request;
     }
 
+    /// <summary>Executes a command the target may hold (an I/O CONNECT waiting for its duplicate-QID re-check): no completion count asserted.</summary>
+    public FakeNvmfRequest ExecuteHeld(FakeQpair qpair, NvmeCommand cmd, byte[] data)
+    {
+        cmd.Cid = cmd.Cid == 0 ? ++_cid : cmd.Cid;
+        cmd.Dptr = SglDescriptor.Keyed(0x1000, (uint)data.Length, 0x1234);
+        var sqe = new byte[NvmeCommand.Size];
+        cmd.Encode(sqe);
+        var request = new FakeNvmfRequest(qpair, sqe, DirectionOf(cmd), data);
+        Target.Execute(request);
+        return request;
+    }
+
+    /// <summary>An I/O CONNECT of <paramref name="qpair"/> to <paramref name="cntlid"/> that may be held.</summary>
+    public FakeNvmfRequest ConnectHeld(FakeQpair qpair, ushort cntlid) =>
+        ExecuteHeld(qpair, new ConnectCommand { Qid = qpair.Qid, Sqsize = 31 }.ToCommand(), ConnectDataBytes(cntlid));
+
     public static byte[] ConnectDataBytes(ushort cntlid, string subNqn = NvmfTargetOptions.DefaultSubNqn, string hostNqn = HostNqn)
     {
         var bytes = new byte[ConnectData.Size];

@@ -245,11 +245,13 @@ public static class TargetScenarios
 
     /// <summary>
     /// The target ends a controller while its I/O runs on other threads: at a moment Coyote picks, the target disconnects
-    /// the host's admin qpair itself (as its keep-alive timer does: a message to the admin qpair's group thread), while
-    /// two I/O qpairs run I/O on the other poll group. The admin qpair's disconnect frees the held AERs and destroys the
-    /// controller, which queues the disconnect of its I/O qpairs; the acceptor's poll sends each to its group thread by
-    /// message, racing that thread's completions and new capsules. Goal: every I/O qpair of the destroyed controller is
-    /// disconnected and destroyed exactly once, nothing touches a freed qpair, every host command completes exactly once.
+    /// every qpair of the controller itself, as its keep-alive expiry does (ctrlr.c:nvmf_ctrlr_keep_alive_poll:155 →
+    /// spdk_for_each_channel → _nvmf_ctrlr_disconnect_qpairs_on_pg with the admin qpair: a message to each qpair's group
+    /// thread), while two I/O qpairs run I/O on the other poll group. The admin qpair's disconnect frees the held AERs;
+    /// each I/O qpair's disconnect message races that thread's completions and new capsules; the controller is destructed
+    /// with the last qpair's fini (HEAD keeps it while an I/O qpair lives, so an admin-only disconnect would leave them).
+    /// Goal: every qpair is disconnected and destroyed exactly once, nothing touches a freed qpair, every host command
+    /// completes exactly once.
     /// </summary>
     [Test]
     public static Task AdminDisconnectRacingIo() => AdminDisconnectRacingIo(KnownDefectNames.FromEnvironment());
@@ -260,11 +262,16 @@ public static class TargetScenarios
         using var bed = NewBed(Options(defects), FaultPlan.None);
         var qpairs = ScheduleSteps.Suppressed(() => bed.Connect(2));
         var admin = bed.Target.Qpairs.Single(q => q.Qid == 0);
+        var ios = bed.Target.Qpairs.Where(q => q.Qid != 0).ToList();
         bed.StartIo(qpairs, budget: 6);
         var race = bed.Race(() => bed.Target.Qpairs.All(q => q.Destroyed) && bed.Loads.All(l => l.Outstanding == 0) &&
             qpairs.All(q => q.State is NvmeRdmaQpairState.Exited or NvmeRdmaQpairState.Invalid));
         await ScheduleSteps.Delay(TriggerDelayMax);
-        bed.Request(admin.Disconnect); // not started yet: nothing else disconnects it before this
+        bed.Request(() =>
+        {
+            admin.Disconnect(); // not started yet: nothing else disconnects it before this
+            ios.ForEach(io => io.Disconnect());
+        });
         await race;
         Finish(bed);
     }
