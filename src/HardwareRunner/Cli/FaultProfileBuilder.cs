@@ -282,7 +282,7 @@ public static class FaultProfileBuilder
         public void Swarm(SwarmProfile swarm)
         {
             _swarm = swarm;
-            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider, InCapsuleDataSize = swarm.InCapsuleDataSize, IovecsMax = swarm.IovecsMax };
+            _setup = _setup with { TargetSrq = swarm.TargetSrq, Provider = swarm.Provider, InCapsuleDataSize = swarm.InCapsuleDataSize, IovecsMax = swarm.IovecsMax, HostRdmaSrqSize = swarm.HostRdmaSrqSize == 0 ? null : swarm.HostRdmaSrqSize };
             _parts.Add(swarm.Describe()["faults: ".Length..]);
             if (r.Chance(0.5))
             {

@@ -44,6 +44,9 @@ public sealed record FaultSetup
     /// <summary>Most iovecs per I/O the swarm drew (null: the run's own).</summary>
     public int? IovecsMax { get; init; }
 
+    /// <summary>The host poll groups' rdma_srq_size the swarm drew (null: the run's own).</summary>
+    public int? HostRdmaSrqSize { get; init; }
+
     /// <summary>Iovecs of every large I/O (0: drawn like the others): retry-exceeded's descriptor lists.</summary>
     public int LargeIoIovecs { get; init; }
 
@@ -62,6 +65,7 @@ public sealed record FaultSetup
         TargetSrq = TargetSrq || options.TargetSrq,
         InCapsuleDataSize = InCapsuleDataSize ?? options.InCapsuleDataSize,
         IovecsMax = IovecsMax ?? options.IovecsMax,
+        HostRdmaSrqSize = HostRdmaSrqSize ?? options.HostRdmaSrqSize,
         LargeIoIovecs = LargeIoIovecs,
     };
 }

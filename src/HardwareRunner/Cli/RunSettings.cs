@@ -46,6 +46,9 @@ public sealed record RunSettings
     /// <summary><c>--timeout-action reset|abort</c>: what the host does with a timed-out I/O command (null: not given, reset).</summary>
     public string? TimeoutAction { get; init; }
 
+    /// <summary><c>--host-srq-size N</c>: rdma_srq_size of the host's poll groups (0: none; null: not given, the profile's draw, else 0).</summary>
+    public int? HostSrqSize { get; init; }
+
     /// <summary><c>--faults</c> as given: a profile's name (<see cref="FaultProfiles"/>) or the path of a fault plan file.</summary>
     public string Faults { get; init; } = FaultProfiles.None;
 
@@ -102,6 +105,7 @@ public sealed record RunSettings
         InCapsuleDataSize = InCapsuleSize ?? NvmfWorkloadOptions.InCapsuleDataSizeDefault,
         IovecsMax = IovecsMax ?? 1,
         HostTimeoutAction = TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
+        HostRdmaSrqSize = HostSrqSize ?? 0,
         TargetDefects = defects,
         HostDefects = defects,
     };
@@ -119,6 +123,7 @@ public sealed record RunSettings
             InCapsuleDataSize = InCapsuleSize ?? options.InCapsuleDataSize,
             IovecsMax = IovecsMax ?? options.IovecsMax,
             HostTimeoutAction = TimeoutAction == null ? options.HostTimeoutAction : TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
+            HostRdmaSrqSize = HostSrqSize ?? options.HostRdmaSrqSize,
         };
     }
 
@@ -130,9 +135,9 @@ public sealed record RunSettings
             return $"--provider {Provider}: only the simulated NIC takes it (a hardware run uses the device's own provider)";
         }
 
-        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null || TimeoutAction != null))
+        if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null || TimeoutAction != null || HostSrqSize != null))
         {
-            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : IovecsMax != null ? "--iovecs-max" : "--timeout-action";
+            var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : IovecsMax != null ? "--iovecs-max" : TimeoutAction != null ? "--timeout-action" : "--host-srq-size";
             return $"{option}: only the nvmf workload takes it (--workload rdma has no NVMe-oF target)";
         }
 
@@ -199,6 +204,11 @@ public sealed record RunSettings
         if (TimeoutAction != null)
         {
             sb.Append(" --timeout-action ").Append(TimeoutAction);
+        }
+
+        if (HostSrqSize is int hostSrq)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" --host-srq-size {hostSrq}");
         }
     }
 

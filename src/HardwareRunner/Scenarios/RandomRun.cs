@@ -50,6 +50,7 @@ internal sealed class RandomRun : IDisposable
         options = t.Srq is bool srq ? options with { TargetSrq = srq } : options;
         options = t.Target?.InCapsuleDataSize is int inCapsule ? options with { InCapsuleDataSize = inCapsule } : options;
         options = r.IovecsMax is int iovecsMax ? options with { IovecsMax = iovecsMax } : options;
+        options = t.Host?.RdmaSrqSize is int hostSrq ? options with { HostRdmaSrqSize = hostSrq } : options;
         var provider = t.Provider is { } p ? ScenarioNames.ParseProvider(p) : setup.Provider;
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
         if (_options.Validate() is { } problem)

@@ -154,6 +154,7 @@ public sealed class SweepMinimiser
                 Srq = setup.TargetSrq ? true : s.Topology.Srq,
                 Provider = setup.Provider == Sim.Nic.SimProvider.Rxe ? ScenarioNames.FormatProvider(setup.Provider) : s.Topology.Provider,
                 Target = setup.InCapsuleDataSize is int inCapsule ? new ScenarioTargetOptions { InCapsuleDataSize = inCapsule } : s.Topology.Target,
+                Host = setup.HostRdmaSrqSize is int hostSrq ? (s.Topology.Host ?? new ScenarioHostOptions()) with { RdmaSrqSize = hostSrq } : s.Topology.Host,
             },
             Random = s.Random! with
             {

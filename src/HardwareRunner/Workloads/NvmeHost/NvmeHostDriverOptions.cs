@@ -53,6 +53,9 @@ public sealed record NvmeHostDriverOptions
     /// <summary>What a timed-out I/O command leads to (bdev_nvme's <c>action_on_timeout</c>).</summary>
     public NvmeTimeoutAction TimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
 
+    /// <summary>SPDK <c>rdma_srq_size</c> of the host's poll groups (0: every qpair posts its own receives).</summary>
+    public int RdmaSrqSize { get; init; }
+
     /// <summary>rdma_resolve_addr / rdma_resolve_route timeout.</summary>
     public int ResolveTimeoutMs { get; init; } = 2000;
 

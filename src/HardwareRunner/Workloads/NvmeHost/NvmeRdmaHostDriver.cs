@@ -226,6 +226,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         AdminPollPeriodNs = o.AdminPollPeriodNs,
         RecvRepostDelayNs = o.RecvRepostDelayNs,
         TimeoutAction = o.TimeoutAction,
+        RdmaSrqSize = o.RdmaSrqSize,
         Defects = o.Defects,
         Interleaving = interleaving,
         Log = o.Log,

@@ -182,6 +182,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         RnrRetryCount = o.HostRnrRetryCount,
         RecvRepostDelayNs = o.HostRecvRepostDelayNs,
         TimeoutAction = o.HostTimeoutAction,
+        RdmaSrqSize = o.HostRdmaSrqSizeEffective,
         Defects = o.HostDefects,
         ControllerActions = o.ControllerActions,
     };
