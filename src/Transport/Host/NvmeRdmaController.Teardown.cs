@@ -12,7 +12,7 @@ namespace Harness.Transport.Host;
 /// </summary>
 public sealed partial class NvmeRdmaController
 {
-    /// <summary>HEAD nvme_keep_alive_completion (nvme_ctrlr.c:4734): the completion of a Keep Alive is not looked at.</summary>
+    /// <summary>HEAD nvme_keep_alive_completion (nvme_ctrlr.c:4735): the completion of a Keep Alive is not looked at.</summary>
     private static readonly NvmeCompletionCallback KeepAliveDone = (c, in cpl) => ((NvmeRdmaController)c!).KeepAlivesCompleted++;
     private long _nextKeepAliveNs;
     private long _keepAliveIntervalNs;

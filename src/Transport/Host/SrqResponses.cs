@@ -145,7 +145,7 @@ internal sealed class SrqResponses
     }
 
     /// <summary>
-    /// SPDK <c>nvme_rdma_poller_submit_recvs</c> (nvme_rdma.c:976): posts the queued receives as one chain. From the first
+    /// SPDK <c>nvme_rdma_poller_submit_recvs</c> (nvme_rdma.c:977): posts the queued receives as one chain. From the first
     /// not posted on, they stay queued for the next round and stay counted (docs/findings/023); with the known defect
     /// they are dropped and taken off current_num_recvs, as HEAD's nvme_rdma_reset_failed_recvs.
     /// </summary>
