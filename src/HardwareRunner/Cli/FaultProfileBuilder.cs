@@ -291,6 +291,7 @@ public static class FaultProfileBuilder
                 CompareAndWriteFraction = swarm.CompareAndWriteFraction,
                 TimeoutAction = swarm.TimeoutAbort is bool abort ? (abort ? Transport.Host.NvmeTimeoutAction.Abort : Transport.Host.NvmeTimeoutAction.Reset) : null,
                 IoTimeoutMs = swarm.IoTimeoutMs,
+                HostRdmaSrqSize = swarm.HostRdmaSrqSize == 0 ? null : swarm.HostRdmaSrqSize,
             };
             _parts.Add(swarm.Describe()["faults: ".Length..]);
             if (r.Chance(0.5))

@@ -53,6 +53,9 @@ public sealed record FaultSetup
     /// <summary>The host's I/O command timeout in ms the swarm drew (null: the run's own).</summary>
     public int? IoTimeoutMs { get; init; }
 
+    /// <summary>The host poll groups' rdma_srq_size the swarm drew (null: the run's own).</summary>
+    public int? HostRdmaSrqSize { get; init; }
+
     /// <summary>Iovecs of every large I/O (0: drawn like the others): retry-exceeded's descriptor lists.</summary>
     public int LargeIoIovecs { get; init; }
 
@@ -71,6 +74,7 @@ public sealed record FaultSetup
         TargetSrq = TargetSrq || options.TargetSrq,
         InCapsuleDataSize = InCapsuleDataSize ?? options.InCapsuleDataSize,
         IovecsMax = IovecsMax ?? options.IovecsMax,
+        HostRdmaSrqSize = HostRdmaSrqSize ?? options.HostRdmaSrqSize,
         LargeIoIovecs = LargeIoIovecs,
         CompareAndWriteFraction = CompareAndWriteFraction ?? options.CompareAndWriteFraction,
         HostTimeoutAction = TimeoutAction ?? options.HostTimeoutAction,

@@ -45,6 +45,10 @@ internal sealed class RunCommandLine
         "nvmf: the host's I/O command timeout; on expiry --timeout-action happens. Default: the fault profile's draw (swarm), else 5000.",
         RunRanges.IoTimeoutMs);
 
+    private readonly Option<int?> _hostSrqSize = NumberOption.OptionalInt("--host-srq-size", "N",
+        "nvmf: SPDK's rdma_srq_size on the host: each host poll group gets a shared receive queue of N response receives (raised to a qpair's entries), matched to qpairs by qp_num; 0: every qpair posts its own. Default: the fault profile's draw (swarm), else 0.",
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0..{Transport.Host.HostOptions.RdmaSrqSizeMax}"));
+
     // Not a Choice: a value that is no profile's name is a fault plan file, read and checked before the run (FaultsValue).
     private readonly Option<string> _faults = new("--faults")
     {
@@ -78,7 +82,7 @@ internal sealed class RunCommandLine
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _timeoutAction, _compareAndWrite, _ioTimeoutMs, _faults, _defect, _trace, _pcap, _junit,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _timeoutAction, _compareAndWrite, _ioTimeoutMs, _hostSrqSize, _faults, _defect, _trace, _pcap, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
@@ -102,6 +106,7 @@ internal sealed class RunCommandLine
         TimeoutAction = parse.GetValue(_timeoutAction),
         CompareAndWriteFraction = parse.GetValue(_compareAndWrite),
         IoTimeoutMs = parse.GetValue(_ioTimeoutMs),
+        HostSrqSize = parse.GetValue(_hostSrqSize),
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
         TracePath = parse.GetValue(_trace),

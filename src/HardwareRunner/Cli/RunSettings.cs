@@ -52,6 +52,9 @@ public sealed record RunSettings
     /// <summary><c>--io-timeout-ms</c>: the host's I/O command timeout (null: the profile's draw, else 5000).</summary>
     public int? IoTimeoutMs { get; init; }
 
+    /// <summary><c>--host-srq-size N</c>: rdma_srq_size of the host's poll groups (0: none; null: not given, the profile's draw, else 0).</summary>
+    public int? HostSrqSize { get; init; }
+
     /// <summary><c>--faults</c> as given: a profile's name (<see cref="FaultProfiles"/>) or the path of a fault plan file.</summary>
     public string Faults { get; init; } = FaultProfiles.None;
 
@@ -110,6 +113,7 @@ public sealed record RunSettings
         HostTimeoutAction = TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
         CompareAndWriteFraction = CompareAndWriteFraction ?? 0,
         HostIoTimeoutNs = IoTimeoutMs is int ms ? ms * 1_000_000L : NvmfWorkloadOptions.IoTimeoutNsDefault,
+        HostRdmaSrqSize = HostSrqSize ?? 0,
         TargetDefects = defects,
         HostDefects = defects,
     };
@@ -129,6 +133,7 @@ public sealed record RunSettings
             HostTimeoutAction = TimeoutAction == null ? options.HostTimeoutAction : TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
             CompareAndWriteFraction = CompareAndWriteFraction ?? options.CompareAndWriteFraction,
             HostIoTimeoutNs = IoTimeoutMs is int ms ? ms * 1_000_000L : options.HostIoTimeoutNs,
+            HostRdmaSrqSize = HostSrqSize ?? options.HostRdmaSrqSize,
         };
     }
 
@@ -141,10 +146,10 @@ public sealed record RunSettings
         }
 
         if (Workload == WorkloadNames.Rdma && (Srq != null || Provider != null || InCapsuleSize != null || IovecsMax != null || TimeoutAction != null
-            || CompareAndWriteFraction != null || IoTimeoutMs != null))
+            || CompareAndWriteFraction != null || IoTimeoutMs != null || HostSrqSize != null))
         {
             var option = Srq != null ? "--srq" : Provider != null ? "--provider" : InCapsuleSize != null ? "--in-capsule-size" : IovecsMax != null ? "--iovecs-max"
-                : TimeoutAction != null ? "--timeout-action" : CompareAndWriteFraction != null ? "--compare-and-write-fraction" : "--io-timeout-ms";
+                : TimeoutAction != null ? "--timeout-action" : CompareAndWriteFraction != null ? "--compare-and-write-fraction" : IoTimeoutMs != null ? "--io-timeout-ms" : "--host-srq-size";
             return $"{option}: only the nvmf workload takes it (--workload rdma has no NVMe-oF target)";
         }
 
@@ -221,6 +226,11 @@ public sealed record RunSettings
         if (IoTimeoutMs is int timeoutMs)
         {
             sb.Append(CultureInfo.InvariantCulture, $" --io-timeout-ms {timeoutMs}");
+        }
+
+        if (HostSrqSize is int hostSrq)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" --host-srq-size {hostSrq}");
         }
     }
 

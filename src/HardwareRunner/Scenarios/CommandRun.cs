@@ -92,6 +92,7 @@ internal sealed partial class CommandRun : IDisposable
             Interleaving = new AdminPreemption(this),
             TimeoutAction = _topology.Host?.TimeoutAction == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset,
             IoTimeoutNs = _topology.Host?.IoTimeoutMs is { } ms ? ms * 1_000_000L : new HostOptions().IoTimeoutNs,
+            RdmaSrqSize = _topology.Host?.RdmaSrqSize ?? 0,
         };
         Controller = new NvmeRdmaController(_hostMachine, _fabric.Reactors.CreateReactor("host.admin"), TargetAddress, hostOptions);
         HostOptions = hostOptions;

@@ -54,6 +54,7 @@ internal sealed class RandomRun : IDisposable
         options = r.CompareAndWriteFraction is double fused ? options with { CompareAndWriteFraction = fused } : options;
         options = t.Host?.TimeoutAction is { } action ? options with { HostTimeoutAction = action == "abort" ? NvmeTimeoutAction.Abort : NvmeTimeoutAction.Reset } : options;
         options = t.Host?.IoTimeoutMs is int timeoutMs ? options with { HostIoTimeoutNs = timeoutMs * 1_000_000L } : options;
+        options = t.Host?.RdmaSrqSize is int hostSrq ? options with { HostRdmaSrqSize = hostSrq } : options;
         var provider = t.Provider is { } p ? ScenarioNames.ParseProvider(p) : setup.Provider;
         _options = t.ReadDepth is int reads ? options with { HostReadDepth = (byte)reads } : options;
         if (_options.Validate() is { } problem)

@@ -154,11 +154,12 @@ public sealed class SweepMinimiser
                 Srq = setup.TargetSrq ? true : s.Topology.Srq,
                 Provider = setup.Provider == Sim.Nic.SimProvider.Rxe ? ScenarioNames.FormatProvider(setup.Provider) : s.Topology.Provider,
                 Target = setup.InCapsuleDataSize is int inCapsule ? new ScenarioTargetOptions { InCapsuleDataSize = inCapsule } : s.Topology.Target,
-                Host = setup.TimeoutAction != null || setup.IoTimeoutMs != null
-                    ? new ScenarioHostOptions
+                Host = setup.TimeoutAction != null || setup.IoTimeoutMs != null || setup.HostRdmaSrqSize != null
+                    ? (s.Topology.Host ?? new ScenarioHostOptions()) with
                     {
                         TimeoutAction = setup.TimeoutAction is { } action ? (action == Transport.Host.NvmeTimeoutAction.Abort ? "abort" : "reset") : s.Topology.Host?.TimeoutAction,
                         IoTimeoutMs = setup.IoTimeoutMs ?? s.Topology.Host?.IoTimeoutMs,
+                        RdmaSrqSize = setup.HostRdmaSrqSize ?? s.Topology.Host?.RdmaSrqSize,
                     }
                     : s.Topology.Host,
             },

@@ -149,6 +149,15 @@ public sealed record SwarmProfile
     /// <summary>Longest short I/O command timeout a seed draws (the host's default is 5 s): about an ACK timeout.</summary>
     public const int IoTimeoutMsMax = 100;
 
+    /// <summary>Stream of the host SRQ draw (its own: the older draws keep each seed's values).</summary>
+    public const string HostSrqDrawStream = "faults.swarm-draw.host-srq";
+
+    /// <summary>Chance that the host's poll groups get a shared receive queue (SPDK <c>rdma_srq_size</c> != 0, off by default).</summary>
+    public const double HostSrqChance = 0.25;
+
+    /// <summary>rdma_srq_size values a swarm draws when the host SRQ is on (the workload raises it to a qpair's entries).</summary>
+    public static IReadOnlyList<int> HostRdmaSrqSizes { get; } = new[] { 32, 64, 256 };
+
     /// <summary>Most iovecs per I/O a seed draws from (1: contiguous payloads; more: descriptor lists, SPDK's host's SGL requests).</summary>
     public static IReadOnlyList<int> IovecsMaxes { get; } = new[] { 1, 4, 8, 16 };
 
@@ -173,6 +182,9 @@ public sealed record SwarmProfile
 
     /// <summary>The target uses an SRQ per poller (a topology draw: the run's workload options, not a fault site).</summary>
     public bool TargetSrq { get; init; }
+
+    /// <summary>The host poll groups' rdma_srq_size (0: no host SRQ).</summary>
+    public int HostRdmaSrqSize { get; init; }
 
     /// <summary>The provider the simulated NIC behaves as (<see cref="SimOptions.Provider"/>).</summary>
     public Nic.SimProvider Provider { get; init; } = Nic.SimProvider.Mlx5;
@@ -261,6 +273,7 @@ public sealed record SwarmProfile
         var removal = random.Stream(StreamNames.DeviceRemovalOrderDraw);
         var iovecs = random.Stream(IovecsDrawStream);
         var hostIo = random.Stream(HostIoDrawStream);
+        var hostSrq = random.Stream(HostSrqDrawStream);
         return new SwarmProfile
         {
             PacketLossRate = r.Chance(0.5) ? r.LogUniform(1e-5, 2e-2) : 0,
@@ -284,6 +297,7 @@ public sealed record SwarmProfile
             CompareAndWriteFraction = hostIo.Chance(CompareAndWriteChance) ? hostIo.LogUniform(CompareAndWriteFractionMin, CompareAndWriteFractionMax) : 0,
             TimeoutAbort = hostIo.Chance(TimeoutAbortChance),
             IoTimeoutMs = hostIo.Chance(ShortIoTimeoutChance) ? (int)Math.Round(hostIo.LogUniform(IoTimeoutMsMin, IoTimeoutMsMax)) : null,
+            HostRdmaSrqSize = hostSrq.Chance(HostSrqChance) ? HostRdmaSrqSizes[hostSrq.NextInt(HostRdmaSrqSizes.Count)] : 0,
         };
     }
 
@@ -368,6 +382,11 @@ public sealed record SwarmProfile
         if (IoTimeoutMs is int timeout)
         {
             sb.Append(" io-timeout=").Append(timeout.ToString(CultureInfo.InvariantCulture)).Append(" ms");
+        }
+
+        if (HostRdmaSrqSize != 0)
+        {
+            sb.Append(" host-srq=").Append(HostRdmaSrqSize.ToString(CultureInfo.InvariantCulture));
         }
 
         return sb.ToString();

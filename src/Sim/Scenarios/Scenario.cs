@@ -134,7 +134,7 @@ public sealed record ScenarioTargetOptions
     public int? FabricConnectTimeoutMs { get; init; }
 }
 
-/// <summary>The host's options a scenario may set: what a timed-out I/O command leads to, and when (a random workload: <c>harness run --timeout-action</c>, <c>--io-timeout-ms</c>).</summary>
+/// <summary>The host's options a scenario may set: what a timed-out I/O command leads to, and when, and the poll groups' SRQ (a random workload too: <c>harness run --timeout-action</c>, <c>--io-timeout-ms</c>, <c>--host-srq-size</c>).</summary>
 public sealed record ScenarioHostOptions
 {
     /// <summary><c>reset</c> (default: the command's qpair fails and is reconnected) or <c>abort</c> (an Abort names it).</summary>
@@ -142,6 +142,9 @@ public sealed record ScenarioHostOptions
 
     /// <summary>I/O command timeout in ms (default 5000).</summary>
     public int? IoTimeoutMs { get; init; }
+
+    /// <summary>SPDK <c>rdma_srq_size</c>: response receives of each host poll group's shared receive queue (default 0: none).</summary>
+    public int? RdmaSrqSize { get; init; }
 }
 
 /// <summary>The random workload of <c>harness run</c>.</summary>

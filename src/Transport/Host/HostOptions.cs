@@ -113,6 +113,14 @@ public sealed record HostOptions
     /// </summary>
     public bool DelayCmdSubmit { get; init; }
 
+    /// <summary>
+    /// SPDK <c>spdk_nvme_transport_opts.rdma_srq_size</c>: with a non-zero value each poll group's poller has one shared
+    /// receive queue of this many response receives (clamped to the device's max_srq_wr), shared by every I/O qpair of
+    /// the group, and its CQ is fixed at twice that (nvme_rdma.c:nvme_rdma_poller_create:3555–3610). 0 (the default, as
+    /// HEAD): every qpair posts its own receives.
+    /// </summary>
+    public int RdmaSrqSize { get; init; }
+
     /// <summary>Known-defect switches (default: the fixed behaviour). Only <see cref="KnownDefectNames.HostDefects"/> concern the host.</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
 
@@ -128,6 +136,9 @@ public sealed record HostOptions
     /// <summary>Log sink for SPDK-style lines (null: no logging).</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>Largest <see cref="RdmaSrqSize"/>: a response buffer's index is the low 16 bits of its wr id.</summary>
+    public const int RdmaSrqSizeMax = ushort.MaxValue;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {
@@ -140,6 +151,7 @@ public sealed record HostOptions
         Require(RnrRetryCount <= VerbsLimits.RetryCountMax, nameof(RnrRetryCount), RetryCountRange("rnr_retry", RnrRetryCount));
         Require(RecvRepostDelayNs >= 0, nameof(RecvRepostDelayNs), "non-negative");
         Require(PendingCmEventsMax >= 0 && StaleConnRetriesMax >= 0, nameof(PendingCmEventsMax), "non-negative");
+        Require(RdmaSrqSize is >= 0 and <= RdmaSrqSizeMax, nameof(RdmaSrqSize), "0..65535 (a response index is 16 bits of the wr id)");
         Require(CompletionsPerPollMax >= 1 && PollGroupCqEntries >= 2 && PollGroupQpairsMax >= 1, nameof(CompletionsPerPollMax), "positive");
     }
 

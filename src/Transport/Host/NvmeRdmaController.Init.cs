@@ -47,7 +47,7 @@ public sealed partial class NvmeRdmaController
             case ControllerState.WaitForReady:
                 return StepWaitForReady();
             case ControllerState.Ready:
-                return StepKeepAlive() + StepAborts();
+                return StepAborts();
             case ControllerState.Resetting:
                 return StepReset();
             case ControllerState.Deleting:
@@ -151,6 +151,11 @@ public sealed partial class NvmeRdmaController
         }
 
         IdentifyControllerData.TryDecode(_adminData.Span[..IdentifyControllerData.Size], out var cdata);
+        if (Options.KeepAliveTimeoutMs != 0)
+        {
+            EnableKeepAlive(); // where HEAD's init sets the keep-alive timeout (after Identify and Configure AER)
+        }
+
         ControllerData = cdata;
         InCapsuleDataBytes = cdata.InCapsuleDataSize;
         if (cdata.Nn >= 1)
@@ -191,7 +196,6 @@ public sealed partial class NvmeRdmaController
         var granted = NumberOfQueues.FromDword(cpl.Dw0);
         IoQueuesAllocated = Math.Min(Math.Min(granted.SubmissionQueues, granted.CompletionQueues) + 1, Options.IoQueuesRequested);
         _state = ControllerState.Ready;
-        _nextKeepAliveNs = Clock.NowNs + KeepAliveIntervalNs;
         Log($"ctrlr {Name}: ready, cntlid {Cntlid}, {IoQueuesAllocated} I/O queues");
         if (_reconnectIoWhenReady)
         {

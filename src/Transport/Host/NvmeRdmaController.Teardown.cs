@@ -12,34 +12,60 @@ namespace Harness.Transport.Host;
 /// </summary>
 public sealed partial class NvmeRdmaController
 {
-    private static readonly NvmeCompletionCallback KeepAliveDone = (c, in cpl) => ((NvmeRdmaController)c!).OnKeepAliveDone(cpl);
+    /// <summary>HEAD nvme_keep_alive_completion (nvme_ctrlr.c:4735): the completion of a Keep Alive is not looked at.</summary>
+    private static readonly NvmeCompletionCallback KeepAliveDone = (c, in cpl) => ((NvmeRdmaController)c!).KeepAlivesCompleted++;
     private long _nextKeepAliveNs;
-    private bool _keepAliveOutstanding;
+    private long _keepAliveIntervalNs;
     private long _teardownDeadlineNs;
 
-    private long KeepAliveIntervalNs => Options.KeepAliveTimeoutMs * 1_000_000L / 2;
-
-    private int StepKeepAlive()
+    /// <summary>
+    /// HEAD nvme_ctrlr_set_keep_alive_timeout's end (nvme_ctrlr.c:3240–3251), in the init after Identify Controller: a
+    /// Keep Alive every KATO/2, the first as soon as possible. (HEAD reads the KATO back with Get Features; the port keeps
+    /// the one its Connect asked for.)
+    /// </summary>
+    private void EnableKeepAlive()
     {
-        if (Options.KeepAliveTimeoutMs == 0 || _keepAliveOutstanding || Clock.NowNs < _nextKeepAliveNs)
-        {
-            return 0;
-        }
-
-        _keepAliveOutstanding = true;
-        _nextKeepAliveNs = Clock.NowNs + KeepAliveIntervalNs;
-        KeepAlivesSent++;
-        SubmitAdmin(new KeepAliveCommand().ToCommand(), 0, KeepAliveDone);
-        return 1;
+        _keepAliveIntervalNs = Options.KeepAliveTimeoutMs * 1_000_000L / 2;
+        _nextKeepAliveNs = Clock.NowNs;
     }
 
-    private void OnKeepAliveDone(in NvmeCompletion cpl)
+    /// <summary>HEAD nvme_ctrlr_disconnect (nvme_ctrlr.c:1780): keep-alive off until the init enables it again.</summary>
+    private void DisableKeepAlive() => _keepAliveIntervalNs = 0;
+
+    /// <summary>
+    /// HEAD nvme_ctrlr_keep_alive (nvme_ctrlr.c:4745), first thing in every admin poll once KATO is set (:4795): when due,
+    /// a Keep Alive is submitted whatever is outstanding (several may be in flight when the target is slow). No free
+    /// request: nothing, tried again on the next poll (nvme_allocate_request_null). A submission that fails: logged, the
+    /// next one scheduled all the same, and the poll ends there with -ENXIO (its completions wait for the next poll).
+    /// </summary>
+    private int KeepAlive()
     {
-        _keepAliveOutstanding = false;
-        if (cpl.Status.IsError && _state == ControllerState.Ready)
+        Check.That(_keepAliveIntervalNs > 0 && Lock.IsHeldBy(AdminOwner), InvariantNames.StateTransition, this,
+            c => $"{c}: keep-alive without an interval or the controller lock");
+        var now = Clock.NowNs;
+        if (now < _nextKeepAliveNs)
         {
-            EnterFailed($"Keep Alive failed: {cpl}");
+            return Errno.Ok;
         }
+
+        var rc = AdminQpair.SubmitInternal(new KeepAliveCommand().ToCommand(), default, KeepAliveDone, this);
+        if (rc == Errno.EAGAIN)
+        {
+            return Errno.Ok; // every admin request in use: HEAD's allocation failed, and the tick is not advanced
+        }
+
+        if (rc != Errno.Ok)
+        {
+            Log($"ctrlr {Name}: *ERROR* Submitting Keep Alive failed: {Errno.Name(rc)}"); // HEAD returns -ENXIO here
+        }
+        else
+        {
+            KeepAlivesSent++;
+        }
+
+        _nextKeepAliveNs = now + _keepAliveIntervalNs;
+        Check.That(_nextKeepAliveNs > now, InvariantNames.StateTransition, this, c => $"{c}: next keep-alive not in the future");
+        return rc;
     }
 
     /// <summary>nvme_ctrlr_disconnect: every qpair disconnects; then the admin qpair reconnects and init runs again.</summary>
@@ -49,7 +75,7 @@ public sealed partial class NvmeRdmaController
         Log($"ctrlr {Name}: resetting");
         _state = ControllerState.Resetting;
         _teardownDeadlineNs = Clock.NowNs + Options.ControllerTeardownTimeoutNs;
-        _keepAliveOutstanding = false;
+        DisableKeepAlive();
         foreach (var qpair in IoQpairs)
         {
             qpair.Disconnect();
@@ -89,6 +115,7 @@ public sealed partial class NvmeRdmaController
         Log($"ctrlr {Name}: deleting");
         _state = ControllerState.Deleting;
         _teardownDeadlineNs = Clock.NowNs + Options.ControllerTeardownTimeoutNs;
+        DisableKeepAlive(); // HEAD's destruct polls no admin completions, so sends no Keep Alive
         foreach (var qpair in IoQpairs)
         {
             qpair.Free();

@@ -103,6 +103,9 @@ public sealed partial class NvmeRdmaController
 
     public long KeepAlivesSent { get; private set; }
 
+    /// <summary>Keep Alive commands completed (successfully or not: HEAD does not look, nvme_keep_alive_completion).</summary>
+    public long KeepAlivesCompleted { get; private set; }
+
     public int Resets { get; private set; }
 
     /// <summary>Admin polls that ran (got the lock).</summary>
@@ -215,6 +218,11 @@ public sealed partial class NvmeRdmaController
         try
         {
             AdminPolls++;
+            if (_keepAliveIntervalNs != 0 && KeepAlive() != Errno.Ok)
+            {
+                return 0; // HEAD nvme_ctrlr.c:4795–4801: the poll returns the error before the completions
+            }
+
             var got = Events.EventsGot;
             Events.PollEvents(AdminOwner);
             var work = (int)(Events.EventsGot - got);

@@ -9,6 +9,8 @@ namespace Harness.Transport.Host;
 /// its I/O qpairs (of any controller). Each round it advances every qpair (connect, disconnect, timeouts) and polls
 /// the CQ, routing completions to qpairs by wr id; completions of destroyed or earlier connections are skipped.
 /// Only its reactor touches its qpairs; adding one from another thread goes through a small locked hand-off list.
+/// With <see cref="HostOptions.RdmaSrqSize"/> the poller also has a shared receive queue (<see cref="SrqResponses"/>):
+/// response RECV completions name a buffer of the poller and are matched to their qpair by qp_num, as HEAD.
 /// </summary>
 public sealed class NvmeRdmaPollGroup : IDisposable
 {
@@ -16,6 +18,7 @@ public sealed class NvmeRdmaPollGroup : IDisposable
     private readonly List<NvmeRdmaQpair> _incoming = new();
     private readonly List<NvmeRdmaQpair> _qpairs = new();
     private readonly Dictionary<int, NvmeRdmaQpair> _bySerial = new();
+    private readonly Dictionary<uint, NvmeRdmaQpair> _byQpNum = new(); // HEAD's poller->qpairs RB tree (lookups only: no order)
     private readonly List<(NvmeRdmaQpair Qpair, QpairFailureReason Reason)> _failed = new();
     private readonly WorkCompletion[] _wcs;
     private readonly IReactor _reactor;
@@ -28,6 +31,8 @@ public sealed class NvmeRdmaPollGroup : IDisposable
     private int _nextSerial = 1;
     private int _members;
     private int _resumeAt;
+    private SrqResponses? _srq;
+    private byte _srqGeneration;
 
     /// <summary>Creates the group and starts its poller on <paramref name="reactor"/>.</summary>
     public NvmeRdmaPollGroup(IReactor reactor, HostOptions? options = null)
@@ -55,6 +60,9 @@ public sealed class NvmeRdmaPollGroup : IDisposable
 
     /// <summary>SPDK <c>poller-&gt;required_num_wc</c>: 2 × the entries of every qpair on the CQ.</summary>
     internal int RequiredNumWc => _cqEntriesReserved;
+
+    /// <summary>The poller's shared receive queue and its responses (null without <see cref="HostOptions.RdmaSrqSize"/> or while no qpair uses it).</summary>
+    internal SrqResponses? Srq => _srq;
 
     /// <summary>Poll rounds run.</summary>
     public long Polls { get; private set; }
@@ -85,6 +93,11 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         }
 
         work += PollCq();
+        if (_srq != null)
+        {
+            _srq.Submit(); // HEAD nvme_rdma.c:3978–3980: once per round, after the CQ, its result not acted on
+        }
+
         for (var i = 0; i < _qpairs.Count; i++)
         {
             work += _qpairs[i].ProcessSubmits(); // HEAD: nvme_rdma_qpair_process_submits over the active qpairs
@@ -113,6 +126,7 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         }
 
         _reactor.RemovePoller(_poller);
+        Check.That(_srq == null && _byQpNum.Count == 0, InvariantNames.NoLeakOnDestroy, this, g => $"{g}: destroyed with its SRQ still in use");
         if (_cq != null)
         {
             var rc = _cq.Destroy();
@@ -129,7 +143,7 @@ public sealed class NvmeRdmaPollGroup : IDisposable
     {
         lock (_gate)
         {
-            if (_members >= _options.PollGroupQpairsMax || _nextSerial > HostWrId.SerialMax)
+            if (_members >= _options.PollGroupQpairsMax || _nextSerial >= HostWrId.SrqSerial)
             {
                 throw new InvalidOperationException($"poll group {Name}: at most {_options.PollGroupQpairsMax} qpairs");
             }
@@ -140,19 +154,25 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         }
     }
 
-    /// <summary>The shared CQ for <paramref name="qpair"/> on <paramref name="ctx"/>, reserving 2 × its entries.</summary>
-    internal int GetCq(NvmeRdmaQpair qpair, IVerbsContext ctx, out ICompletionQueue? cq)
+    /// <summary>
+    /// The shared CQ for <paramref name="qpair"/> on <paramref name="ctx"/>, reserving 2 × its entries; with an SRQ,
+    /// the poller's SRQ too (<paramref name="srq"/>, created on first use in <paramref name="pd"/>) and the CQ is fixed
+    /// at 2 × rdma_srq_size (HEAD nvme_rdma_poller_create:3610, no resize: nvme_rdma_poll_group_connect_qpair).
+    /// </summary>
+    internal int GetCq(NvmeRdmaQpair qpair, IVerbsContext ctx, IProtectionDomain pd, IDmaMemory memory, out ICompletionQueue? cq, out SrqResponses? srq)
     {
         cq = null;
+        srq = null;
         if (_cq == null)
         {
-            var rc = ctx.CreateCq(_options.PollGroupCqEntries, this, out _cq);
+            var entries = _options.RdmaSrqSize != 0 ? 2 * _options.RdmaSrqSize : _options.PollGroupCqEntries;
+            var rc = ctx.CreateCq(entries, this, out _cq);
             if (rc != Errno.Ok)
             {
                 return rc;
             }
 
-            _currentNumWc = _options.PollGroupCqEntries;
+            _currentNumWc = entries;
 
             _cqContext = ctx;
         }
@@ -160,6 +180,14 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         if (!ReferenceEquals(ctx, _cqContext))
         {
             return Errno.EINVAL; // one device per poll group
+        }
+
+        if (_options.RdmaSrqSize != 0)
+        {
+            var rc = AcquireSrq(qpair, pd, memory);
+            srq = _srq;
+            cq = rc == Errno.Ok ? _cq : null;
+            return rc;
         }
 
         if (!qpair.CqReserved)
@@ -199,6 +227,73 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         return Errno.Ok;
     }
 
+    /// <summary>
+    /// HEAD's qpair insertion into poller->qpairs once its QP exists (nvme_rdma_qpair_init, nvme_rdma.c:903): RECV
+    /// completions on the SRQ are matched to it by <paramref name="qpNum"/>.
+    /// </summary>
+    internal void AttachSrqQpair(NvmeRdmaQpair qpair, uint qpNum)
+    {
+        Check.That(qpair.SrqHeld && _srq != null, InvariantNames.StateTransition, qpair, q => $"{q.Name}: attached to a poller SRQ it does not hold");
+        Check.That(_byQpNum.TryAdd(qpNum, qpair), InvariantNames.QueueIntegrity, (this, qpNum), s => $"{s.Item1}: duplicate qpair with qp_num {s.qpNum}");
+        qpair.SrqQpNum = qpNum;
+    }
+
+    /// <summary>
+    /// HEAD nvme_rdma_qpair_release_poller (nvme_rdma.c:790): the qpair's QP is destroyed, it leaves poller->qpairs; the
+    /// last qpair on the SRQ destroys it with its buffers (HEAD's poller refcount), so that its PD can go with its controller.
+    /// </summary>
+    internal void ReleaseSrq(NvmeRdmaQpair qpair, IDmaMemory memory)
+    {
+        Check.That(qpair.SrqHeld && _srq is { Users: > 0 }, InvariantNames.StateTransition, qpair, q => $"{q.Name}: releases a poller SRQ it does not hold");
+        if (qpair.SrqQpNum is { } qpNum && _byQpNum.TryGetValue(qpNum, out var found) && ReferenceEquals(found, qpair))
+        {
+            _byQpNum.Remove(qpNum);
+        }
+
+        qpair.SrqQpNum = null;
+        qpair.SrqHeld = false;
+        _srq!.Users--;
+        if (_srq.Users == 0)
+        {
+            _srq.CheckConservation();
+            _srq.Release(memory);
+            _srq = null;
+        }
+    }
+
+    /// <summary>The poller's SRQ for a new qpair: created on first use (its receives posted at once, HEAD :3597), in the qpair's PD.</summary>
+    private int AcquireSrq(NvmeRdmaQpair qpair, IProtectionDomain pd, IDmaMemory memory)
+    {
+        Check.That(!qpair.SrqHeld, InvariantNames.StateTransition, qpair, q => $"{q.Name}: takes the poller SRQ twice");
+        if (_srq == null)
+        {
+            var defect = (_options.Defects & Target.KnownDefects.HostSrqRecvLost) != 0;
+            _srq = SrqResponses.Create(memory, pd, _options.RdmaSrqSize, ++_srqGeneration, defect, Log, out var rc);
+            if (_srq == null)
+            {
+                return rc;
+            }
+
+            rc = _srq.Submit();
+            if (rc != Errno.Ok)
+            {
+                _srq.Release(memory); // HEAD: the poller is not created
+                _srq = null;
+                return rc;
+            }
+        }
+        else if (!ReferenceEquals(_srq.Pd, pd))
+        {
+            return Errno.EINVAL; // the SRQ's buffers are in another controller's PD (HEAD shares one PD per device)
+        }
+
+        _srq.Users++;
+        qpair.SrqHeld = true;
+        return Errno.Ok;
+    }
+
+    private void Log(string text) => _options.Log?.Invoke($"{this}: {text}");
+
     private int AdoptIncoming()
     {
         lock (_gate)
@@ -230,6 +325,12 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         var n = _cq.Poll(_wcs);
         for (var i = 0; i < n; i++)
         {
+            if (HostWrId.IsRecv(_wcs[i].WrId) && HostWrId.Serial(_wcs[i].WrId) == HostWrId.SrqSerial)
+            {
+                OnSrqRecvCompletion(_wcs[i]);
+                continue;
+            }
+
             if (!_bySerial.TryGetValue(HostWrId.Serial(_wcs[i].WrId), out var qpair))
             {
                 StaleCompletions++;
@@ -254,7 +355,37 @@ public sealed class NvmeRdmaPollGroup : IDisposable
             _qpairs[i].CheckReceives();
         }
 
+        _srq?.CheckConservation();
+
         return Math.Max(n, 0);
+    }
+
+    /// <summary>
+    /// A RECV completion of the poller's SRQ (HEAD nvme_rdma_poller_process_cq_completions:3772–3793): the qpair is found
+    /// by qp_num; none (destroyed) or an EXITED one, and the receive is queued again for the other qpairs, uncounted.
+    /// </summary>
+    private void OnSrqRecvCompletion(in WorkCompletion wc)
+    {
+        if (_srq == null || !_srq.Owns(wc.WrId))
+        {
+            StaleCompletions++; // a receive of an SRQ already destroyed with its buffers
+            return;
+        }
+
+        var index = HostWrId.Index(wc.WrId);
+        if (!_byQpNum.TryGetValue(wc.QpNum, out var qpair) || !qpair.AcceptsSrqResponse)
+        {
+            StaleCompletions++;
+            _srq.Take(index, counted: false);
+            _srq.Requeue(index, counted: false);
+            return;
+        }
+
+        var reason = qpair.OnSrqRecvCompletion(_srq, index, wc);
+        if (reason != QpairFailureReason.None && !IsFailing(qpair))
+        {
+            _failed.Add((qpair, reason));
+        }
     }
 
     /// <summary>True when <paramref name="qpair"/> already failed in this batch (a loop, not a lambda: this runs per completion).</summary>

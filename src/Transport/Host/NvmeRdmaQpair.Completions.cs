@@ -109,6 +109,41 @@ public sealed partial class NvmeRdmaQpair
             RepostRecv(r, index);
         }
 
+        return OnResponse(r, cpl);
+    }
+
+    /// <summary>
+    /// A RECV completion of the poll group's SRQ for this qpair (HEAD nvme_rdma_process_recv_completion with rqpair-&gt;srq):
+    /// current_num_recvs is decremented; a failed or short receive goes back to the SRQ queue (err_wc, :3202–3206,
+    /// counted again here: HEAD does not, and its counter drifts below the receives it holds), and the qpair fails; a
+    /// response is copied out and its receive queued again at once (:3172–3175), whatever the qpair's state.
+    /// </summary>
+    internal QpairFailureReason OnSrqRecvCompletion(SrqResponses rsps, int index, in WorkCompletion wc)
+    {
+        rsps.Take(index, counted: true);
+        if (wc.Status != WcStatus.Success)
+        {
+            _options.Observer?.OnErrorCompletion(this, NvmeRdmaWrType.Recv, wc.Status);
+            rsps.Requeue(index, counted: true);
+            return ErrorCompletion("RECV", wc);
+        }
+
+        if (wc.ByteLen < NvmeCompletion.Size)
+        {
+            rsps.Requeue(index, counted: true);
+            Log($"recv length {wc.ByteLen} less than expected response size");
+            return QpairFailureReason.Remote;
+        }
+
+        NvmeCompletion.TryDecode(rsps.Response(index), out var cpl);
+        rsps.Requeue(index, counted: true);
+        Check.That(Resources != null, InvariantNames.StateTransition, this, q => $"{q.Name}: SRQ response for a qpair without requests");
+        return OnResponse(Resources!, cpl);
+    }
+
+    /// <summary>A response copied out of its buffer: matched to its request by CID, which completes once its SEND has too.</summary>
+    private QpairFailureReason OnResponse(QpairResources r, in NvmeCompletion cpl)
+    {
         if (DefectTrustsResponseCid)
         {
             return TrustResponseCid(r, cpl);

@@ -112,9 +112,10 @@ public sealed partial class NvmeRdmaQpair
         }
 
         ICompletionQueue? cq;
+        SrqResponses? srq = null;
         if (PollGroup != null)
         {
-            rc = PollGroup.GetCq(this, ctx, out cq);
+            rc = PollGroup.GetCq(this, ctx, pd!, _ctrlr.Stack.Memory, out cq, out srq);
         }
         else
         {
@@ -133,9 +134,16 @@ public sealed partial class NvmeRdmaQpair
             SendCq = cq!,
             RecvCq = cq!,
             QpType = QpType.Rc,
-            Cap = new QpCap { MaxSendWr = (uint)NumEntries, MaxRecvWr = (uint)NumEntries, MaxSendSge = 2, MaxRecvSge = 1 },
+            Srq = srq?.Srq,
+            Cap = new QpCap { MaxSendWr = (uint)NumEntries, MaxRecvWr = srq == null ? (uint)NumEntries : 0, MaxSendSge = 2, MaxRecvSge = 1 },
         };
-        return CmId.CreateQp(pd!, init);
+        rc = CmId.CreateQp(pd!, init);
+        if (rc == Errno.Ok && srq != null)
+        {
+            PollGroup!.AttachSrqQpair(this, CmId.Qp!.QpNum);
+        }
+
+        return rc;
     }
 
     /// <summary>SPDK nvme_rdma_connect: rdma_connect with the request private data, then wait for ESTABLISHED.</summary>
@@ -182,7 +190,7 @@ public sealed partial class NvmeRdmaQpair
             return rc;
         }
 
-        for (var i = 0; i < NumEntries; i++)
+        for (var i = 0; i < NumEntries && !SrqHeld; i++) // on an SRQ the poller's receives serve every qpair (HEAD :1283)
         {
             rc = PostRecv(Resources, i);
             if (rc != Errno.Ok)

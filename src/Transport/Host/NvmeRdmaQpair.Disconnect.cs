@@ -194,6 +194,11 @@ public sealed partial class NvmeRdmaQpair
             CmId.DestroyQp();
         }
 
+        if (SrqHeld)
+        {
+            PollGroup!.ReleaseSrq(this, _ctrlr.Stack.Memory); // HEAD nvme_rdma_qpair_destroy:2410, after the QP
+        }
+
         if (PrivateCq != null)
         {
             var rc = PrivateCq.Destroy();

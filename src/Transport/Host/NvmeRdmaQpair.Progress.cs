@@ -49,7 +49,7 @@ public sealed partial class NvmeRdmaQpair
     /// <summary>Checks receive-conservation of the response buffers while the qpair runs (not once it is failing or disconnecting).</summary>
     internal void CheckReceives()
     {
-        if (_state == NvmeRdmaQpairState.Running && !_failRequested && Resources is { } r)
+        if (_state == NvmeRdmaQpairState.Running && !_failRequested && !SrqHeld && Resources is { } r)
         {
             r.CheckReceives(Name);
         }

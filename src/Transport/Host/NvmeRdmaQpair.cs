@@ -139,6 +139,15 @@ public sealed partial class NvmeRdmaQpair
 
     internal bool CqReserved { get; set; }
 
+    /// <summary>The qpair's QP is (to be) created on its poll group's SRQ and counts as one of its users.</summary>
+    internal bool SrqHeld { get; set; }
+
+    /// <summary>qp_num under which the poll group finds this qpair for SRQ completions (null when not attached).</summary>
+    internal uint? SrqQpNum { get; set; }
+
+    /// <summary>HEAD's test before nvme_rdma_process_recv_completion on an SRQ: a qpair found and not EXITED (and here: with its requests).</summary>
+    internal bool AcceptsSrqResponse => _state != NvmeRdmaQpairState.Exited && Resources != null;
+
     /// <summary>The last step of this qpair would have blocked on the controller lock (a cooperative run only).</summary>
     internal bool WaitingForLock { get; private set; }
 
@@ -200,7 +209,7 @@ public sealed partial class NvmeRdmaQpair
         {
             NvmeRdmaQpairState.Initializing => (CmId != null && r == null && (_ctrlr.Lock.IsHeldBy(Owner) || (from == NvmeRdmaQpairState.StaleConn && DefectStaleReconnectWithoutLock)),
                 "a new CM id, no resources, the controller lock"),
-            NvmeRdmaQpairState.FabricConnectSend => (Connected && r != null && r.CurrentNumRecvs == NumEntries, "RDMA connected with every receive posted"),
+            NvmeRdmaQpairState.FabricConnectSend => (Connected && r != null && (SrqHeld || r.CurrentNumRecvs == NumEntries), "RDMA connected with every receive posted (or on the poller's SRQ)"),
             NvmeRdmaQpairState.FabricConnectPoll => (r != null && r.OutstandingCount == 1, "the Fabrics Connect command outstanding"),
             NvmeRdmaQpairState.Running => (Connected && _connectStatus == ConnectStatus.Succeeded && FailureReason == QpairFailureReason.None, "a successful Fabrics Connect"),
             NvmeRdmaQpairState.Exiting => (_ctrlr.Lock.IsHeldBy(Owner) || _disconnectingWithoutLock, "the controller lock"),

@@ -286,6 +286,13 @@ public enum KnownDefects
     /// millisecond, the controller is destructed and freed, and the re-check reads it (use after free).
     /// </summary>
     ConnectRetryAfterCtrlrDestruct = 1 << 14,
+
+    /// <summary>
+    /// <c>host-srq-recv-lost</c> (found by reading, still in SPDK HEAD: docs/findings/023): with a host poller's shared
+    /// receive queue (<c>rdma_srq_size</c> != 0), the receives of a failed <c>ibv_post_srq_recv</c> (from bad_wr on) are
+    /// taken off the queue and off current_num_recvs and posted nowhere: the SRQ is that much shorter for the poller's life.
+    /// </summary>
+    HostSrqRecvLost = 1 << 30,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -313,11 +320,13 @@ public static class KnownDefectNames
     public const string FusedFirstNotCleared = "fused-first-not-cleared";
     public const string FusedReservedNeverExecuted = "fused-reserved-never-executed";
     public const string ConnectRetryAfterCtrlrDestruct = "connect-retry-after-ctrlr-destruct";
+    public const string HostSrqRecvLost = "host-srq-recv-lost";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
         | KnownDefects.StaleReconnectWithoutCtrlrLock | KnownDefects.HostTrustsResponseCid | KnownDefects.HostBatchedWrsOnFailure
-        | KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock;
+        | KnownDefects.FreeIoQpairDisconnectWithoutCtrlrLock
+        | KnownDefects.HostSrqRecvLost;
 
     /// <summary>Every defect name, in the order of the flags.</summary>
     public static IReadOnlyList<string> All { get; } = new[]
@@ -331,6 +340,7 @@ public static class KnownDefectNames
         AbortRetryStaleRequest,
         FusedFirstNotCleared, FusedReservedNeverExecuted,
         ConnectRetryAfterCtrlrDestruct,
+        HostSrqRecvLost,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -360,6 +370,7 @@ public static class KnownDefectNames
             FusedFirstNotCleared => KnownDefects.FusedFirstNotCleared,
             FusedReservedNeverExecuted => KnownDefects.FusedReservedNeverExecuted,
             ConnectRetryAfterCtrlrDestruct => KnownDefects.ConnectRetryAfterCtrlrDestruct,
+            HostSrqRecvLost => KnownDefects.HostSrqRecvLost,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

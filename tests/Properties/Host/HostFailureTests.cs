@@ -114,6 +114,50 @@ public sealed class HostFailureTests
         Assert.Null(bed.HostLeaks());
     }
 
+    /// <summary>
+    /// As HEAD (nvme_ctrlr.c:3250, nvme_ctrlr_keep_alive:4745): the first Keep Alive goes as soon as the init has set the
+    /// keep-alive timeout (after Identify), before the controller is ready; then one every KATO/2 whatever is still
+    /// outstanding: with the target answering none, one per interval is in flight at once (the port used to wait for
+    /// the previous one).
+    /// </summary>
+    [Fact]
+    public void Keep_alive_starts_in_the_init_and_is_sent_every_interval_with_earlier_ones_outstanding()
+    {
+        var options = HostBed.DefaultOptions() with { KeepAliveTimeoutMs = 100, AdminTimeoutNs = 10_000_000_000 };
+        using var bed = new HostBed(options: options);
+        bed.StartController();
+        Assert.Equal(1, bed.Target.KeepAlives); // sent during the init, answered
+        bed.Target.Drop = (cmd, qid) => qid == 0 && cmd.Opcode == (byte)NvmeAdminOpcode.KeepAlive;
+        var sent = bed.Controller.KeepAlivesSent;
+
+        bed.RunFor(300_000_000);
+
+        Assert.InRange(bed.Controller.KeepAlivesSent - sent, 5, 7); // every 50 ms, none answered
+        Assert.Equal(1, bed.Controller.KeepAlivesCompleted);
+        Assert.Equal(ControllerState.Ready, bed.Controller.State);
+        bed.Target.Drop = null;
+        bed.DeleteAll();
+        Assert.Null(bed.HostLeaks());
+    }
+
+    /// <summary>HEAD nvme_keep_alive_completion (nvme_ctrlr.c:4735) does nothing: a Keep Alive that fails leaves the controller as it is.</summary>
+    [Fact]
+    public void A_failed_keep_alive_is_ignored()
+    {
+        using var bed = new HostBed(options: HostBed.DefaultOptions() with { KeepAliveTimeoutMs = 100 });
+        bed.StartController();
+        bed.Target.Fail = (cmd, qid) => qid == 0 && cmd.Opcode == (byte)NvmeAdminOpcode.KeepAlive ? NvmeStatus.InternalDeviceError : null;
+        var completed = bed.Controller.KeepAlivesCompleted;
+
+        bed.RunFor(200_000_000);
+
+        Assert.True(bed.Controller.KeepAlivesCompleted - completed >= 3, "failed Keep Alives completed");
+        Assert.Equal(ControllerState.Ready, bed.Controller.State);
+        bed.Target.Fail = null;
+        bed.DeleteAll();
+        Assert.Null(bed.HostLeaks());
+    }
+
     [Fact]
     public void An_unanswered_keep_alive_times_out_fails_the_controller_and_a_reset_brings_everything_back()
     {

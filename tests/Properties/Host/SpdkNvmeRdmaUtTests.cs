@@ -12,8 +12,9 @@ namespace Harness.Tests.Properties.Host;
 /// written here against the port's own objects (on the simulated fabric where SPDK uses mocks) and named after the
 /// SPDK case. Of its 25 cases, 11 apply (here); the others test what the port does not have or another helper owns:
 /// SGL building (build_sgl/contig/iov request and their inline forms, req_init: six cases plus one, the data path's),
-/// memory domains and translation, find_qpair by QP number (the port routes completions by wr_id), max SGEs, poll group
-/// stats, and controller construction's option clamping (the port refuses a retry count over 7 instead of clamping).
+/// memory domains and translation, find_qpair by QP number (the port routes SEND completions by wr_id), max SGEs, poll
+/// group stats, and controller construction's option clamping (the port refuses a retry count over 7 instead of
+/// clamping). HEAD's file has no SRQ case; two more here cover the poller's SRQ branch the same way (marked as such).
 /// </summary>
 public sealed class SpdkNvmeRdmaUtTests
 {
@@ -75,6 +76,49 @@ public sealed class SpdkNvmeRdmaUtTests
         Assert.Equal(new HostOptions().PollGroupCqEntries, bed.Groups[0].CurrentNumWc); // DEFAULT_NVME_RDMA_CQ_SIZE
         Assert.True(bed.Groups[0].Cq!.Cqe >= bed.Groups[0].CurrentNumWc);
         Assert.Equal(2 * 31, bed.Groups[0].RequiredNumWc);
+        bed.DeleteAll();
+    }
+
+    /// <summary>
+    /// Not in HEAD's nvme_rdma_ut.c (it has no SRQ case): test_nvme_rdma_poller_create's SRQ branch
+    /// (nvme_rdma_poller_create:3555–3610). The CQ is fixed at 2 x rdma_srq_size and never resized for a qpair
+    /// (nvme_rdma_qpair_set_poller:728), the SRQ's receives are all posted, and the SRQ goes with its last qpair.
+    /// </summary>
+    [Fact]
+    public void test_nvme_rdma_poller_create_srq()
+    {
+        using var bed = new HostBed(options: HostBed.DefaultOptions() with { RdmaSrqSize = 64 }, groups: 1);
+        bed.StartController();
+        Assert.Null(bed.Groups[0].Srq);
+        bed.ConnectIoQpairs(2, queueSize: 32);
+        var srq = bed.Groups[0].Srq!;
+
+        Assert.Equal(2 * 64, bed.Groups[0].CurrentNumWc);
+        Assert.Equal(0, bed.Groups[0].RequiredNumWc); // no nvme_rdma_resize_cq with an SRQ
+        Assert.Equal(2, srq.Users); // the poller's refcnt, for the SRQ
+        Assert.Equal(64, srq.CurrentNumRecvs);
+        Assert.Equal(64, ((Harness.Sim.Nic.SimSrq)srq.Srq).Count); // every receive posted, none waiting
+        bed.DeleteAll();
+        Assert.Null(bed.Groups[0].Srq);
+    }
+
+    /// <summary>
+    /// Not in HEAD's nvme_rdma_ut.c: nvme_rdma_poller_srq_find_qpair (:3733) finds a qpair by qp_num from its QP's
+    /// creation (nvme_rdma_qpair_init:903) until its release (nvme_rdma_qpair_release_poller:795), and not after.
+    /// </summary>
+    [Fact]
+    public void test_nvme_rdma_poller_srq_find_qpair()
+    {
+        using var bed = new HostBed(options: HostBed.DefaultOptions() with { RdmaSrqSize = 32 }, groups: 1);
+        bed.StartController();
+        var qpairs = bed.ConnectIoQpairs(2, queueSize: 8);
+        Assert.All(qpairs, q => Assert.Equal(q.CmId!.Qp!.QpNum, q.SrqQpNum));
+
+        qpairs[0].Disconnect();
+        bed.RunUntil(() => qpairs[0].State == NvmeRdmaQpairState.Exited, "qpair 1 disconnected");
+
+        Assert.Null(qpairs[0].SrqQpNum);
+        Assert.Equal(1, bed.Groups[0].Srq!.Users);
         bed.DeleteAll();
     }
 

@@ -56,6 +56,9 @@ public sealed record NvmeHostDriverOptions
     /// <summary>Timeout of an I/O command (the transport's <see cref="HostOptions.IoTimeoutNs"/>).</summary>
     public long IoTimeoutNs { get; init; } = 5_000_000_000;
 
+    /// <summary>SPDK <c>rdma_srq_size</c> of the host's poll groups (0: every qpair posts its own receives).</summary>
+    public int RdmaSrqSize { get; init; }
+
     /// <summary>rdma_resolve_addr / rdma_resolve_route timeout.</summary>
     public int ResolveTimeoutMs { get; init; } = 2000;
 

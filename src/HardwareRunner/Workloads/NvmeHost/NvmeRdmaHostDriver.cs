@@ -232,6 +232,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         RecvRepostDelayNs = o.RecvRepostDelayNs,
         TimeoutAction = o.TimeoutAction,
         IoTimeoutNs = o.IoTimeoutNs,
+        RdmaSrqSize = o.RdmaSrqSize,
         Defects = o.Defects,
         Interleaving = interleaving,
         Log = o.Log,

@@ -186,6 +186,7 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         RecvRepostDelayNs = o.HostRecvRepostDelayNs,
         TimeoutAction = o.HostTimeoutAction,
         IoTimeoutNs = o.HostIoTimeoutNs,
+        RdmaSrqSize = o.HostRdmaSrqSizeEffective,
         Defects = o.HostDefects,
         ControllerActions = o.ControllerActions,
     };

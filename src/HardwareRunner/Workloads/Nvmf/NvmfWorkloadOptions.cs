@@ -105,6 +105,15 @@ public sealed record NvmfWorkloadOptions
     public bool TargetSrq { get; init; }
 
     /// <summary>
+    /// <c>--host-srq-size</c>: SPDK <c>rdma_srq_size</c> of the host's poll groups (0: none). Raised to a qpair's entries:
+    /// HEAD fixes the poller's CQ at twice it, which must hold the qpair's SENDs as well as the receives.
+    /// </summary>
+    public int HostRdmaSrqSize { get; init; }
+
+    /// <summary>The rdma_srq_size the host driver gets (<see cref="HostRdmaSrqSize"/>, at least a qpair's entries + 1).</summary>
+    public int HostRdmaSrqSizeEffective => HostRdmaSrqSize == 0 ? 0 : Math.Max(HostRdmaSrqSize, HostQueueEntries + 1);
+
+    /// <summary>
     /// The target's in-capsule data size in bytes (<c>in_capsule_data_size</c>; 0: none). The host sends a Write whose data
     /// fits in the capsule, as nvme_rdma does with the IOCCSZ the controller reports.
     /// </summary>
@@ -217,6 +226,11 @@ public sealed record NvmfWorkloadOptions
         if (InCapsuleDataSize is < 0 or > TargetOptions.InCapsuleDataSizeMax || InCapsuleDataSize % 16 != 0)
         {
             return string.Create(inv, $"--in-capsule-size {InCapsuleDataSize}: must be a multiple of 16 in 0..{TargetOptions.InCapsuleDataSizeMax} (0: no in-capsule data)");
+        }
+
+        if (HostRdmaSrqSize is < 0 or > Transport.Host.HostOptions.RdmaSrqSizeMax)
+        {
+            return string.Create(inv, $"--host-srq-size {HostRdmaSrqSize}: must be 0..{Transport.Host.HostOptions.RdmaSrqSizeMax}");
         }
 
         if (IovecsMax is < 1 or > IovecsMaxLimit || LargeIoIovecs is < 0 or > IovecsMaxLimit)

@@ -75,6 +75,11 @@ public sealed partial class ScriptedTarget
             ExecuteIo(conn, slot, cmd, data, ref cpl);
         }
 
+        if (Fail?.Invoke(cmd, conn.Qid) is { } status)
+        {
+            cpl.Status = status;
+        }
+
         conn.Respond(slot, cpl);
     }
 

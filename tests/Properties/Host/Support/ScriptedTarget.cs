@@ -61,6 +61,9 @@ public sealed partial class ScriptedTarget
     /// <summary>When it returns true for a command (and its qid), the target never answers it.</summary>
     public Func<NvmeCommand, ushort, bool>? Drop { get; set; }
 
+    /// <summary>When it returns a status for a command (and its qid), the target executes it and answers with that status.</summary>
+    public Func<NvmeCommand, ushort, NvmeStatus?>? Fail { get; set; }
+
     /// <summary>CSTS reads answered with RDY = 0 after CC.EN = 1 before RDY = 1.</summary>
     public int ReadyAfterCstsReads { get; set; } = 2;
 
