@@ -319,6 +319,7 @@ public sealed record SwarmProfile
         IovecsMax = null,
         CallErrorRate = 0,
         CompareAndWriteFraction = null,
+        HostRdmaSrqSize = 0,
         TimeoutAbort = null,
         IoTimeoutMs = null,
     };
