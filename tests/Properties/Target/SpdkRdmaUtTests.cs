@@ -72,15 +72,33 @@ public sealed class SpdkRdmaUtTests
     }
 
     [Fact]
-    public void ParseSgl_keyed_address_without_buffers_waits_in_need_buffer_and_proceeds_when_one_is_free()
+    public void ParseSgl_keyed_address_without_buffers_waits_in_need_buffer_and_proceeds_when_one_is_put()
     {
+        // rdma_ut.c:test_spdk_nvmf_rdma_request_parse_sgl part 5 and test_spdk_nvmf_rdma_request_process 2.1: with the
+        // pool empty the request waits in NEED_BUFFER; here nothing retries it, the put that gives a buffer back does.
         using var bed = Bed(out var seen);
         var host = Connect(bed);
-        var pool = bed.Transport.Buffers!;
-        pool.ForcedFailures = 1; // the first get fails as iobuf's -ENOMEM
+        var pool = bed.Transport.Buffers!.Small;
+        var taken = Enumerable.Range(0, pool.Count).Select(_ => pool.TryGetOne()).ToArray();
 
-        Assert.True(Send(bed, host, Write(host, 1, IoUnit)).IsSuccess);
-        Assert.Equal(0, pool.ForcedFailures); // the failed get happened, and the request still went on
+        Assert.Equal(0, host.SendCapsule(1, Write(host, 1, IoUnit)));
+        bed.RunFor(QuietNs);
+        var channel = bed.Transport.PollGroups[0].Iobuf;
+        var waiting = channel.SmallQueue.First;
+        Assert.NotNull(waiting);
+        Assert.Equal((RdmaRequestState.NeedBuffer, 0, (uint)IoUnit), (waiting!.State, waiting.BufferCount, waiting.IobufRemainingLength));
+        Assert.Empty(seen);
+
+        channel.Put(taken[0], IoUnit); // as a request's free would: straight to the waiter, which moves on inside the put
+        Assert.True(channel.SmallQueue.IsEmpty);
+        Assert.NotEqual(RdmaRequestState.NeedBuffer, waiting.State);
+        foreach (var b in taken.Skip(1))
+        {
+            channel.Put(b, IoUnit);
+        }
+
+        bed.RunUntil(() => { host.PollCq(); return host.Responses.ContainsKey(1); }, "the answer to CID 1");
+        Assert.True(host.Responses[1].Status.IsSuccess);
         Assert.Single(seen, s => s.Cid == 1);
         bed.RunFor(QuietNs); // the response SEND's completion frees the request
         Assert.Equal(pool.Count, pool.Available);
