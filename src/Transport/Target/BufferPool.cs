@@ -41,6 +41,27 @@ public sealed class BufferPool
 
     public int Available => _free.Count;
 
+    /// <summary>
+    /// Buffers out of the pool for another iobuf user (SPDK shares the pools with bdev, accel and other modules, whose
+    /// puts never serve this transport's waiters): fault injection and tests take them with <see cref="Withhold"/>.
+    /// </summary>
+    public int Withheld { get; private set; }
+
+    /// <summary>Takes a buffer for another iobuf user (-1 when empty); give it back with <see cref="EndWithhold"/> then a put.</summary>
+    public int Withhold()
+    {
+        var b = TryGetOne();
+        Withheld += b >= 0 ? 1 : 0;
+        return b;
+    }
+
+    /// <summary>The other user is about to put a withheld buffer back (into the pool or, through a channel, to a waiter).</summary>
+    public void EndWithhold(int index)
+    {
+        Check.That(Withheld > 0 && InUse(index), InvariantNames.BufferConservation, (this, index), s => $"{s.Item1.Name} buffer {s.index} was not withheld");
+        Withheld--;
+    }
+
     /// <summary>Virtual address of buffer <paramref name="index"/>.</summary>
     public ulong AddressOf(int index) => Memory.Address + ((ulong)index * (ulong)BufferSize);
 

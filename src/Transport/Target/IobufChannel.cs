@@ -49,8 +49,8 @@ public sealed class IobufChannel
             QueueOf(pool).InsertTail(entry);
         }
 
-        Check.That(buffer >= 0 || entry == null || entry.IobufOwner == QueueOf(pool).Id, InvariantNames.RequestInOneQueue, entry, e =>
-            $"{e} got no {pool.Name} buffer and is not waiting in the channel for one");
+        Check.That(buffer >= 0 || entry == null || entry.IobufOwner == QueueOf(pool).Id, InvariantNames.RequestInOneQueue, (entry, pool), s =>
+            $"{s.entry} got no {s.pool.Name} buffer and is not waiting in the channel for one");
         return buffer;
     }
 
@@ -96,6 +96,9 @@ public sealed class IobufChannel
         queue.Remove(entry);
         return true;
     }
+
+    /// <summary>Queues <paramref name="entry"/> for a buffer of <paramref name="length"/> bytes without trying the pool (snapshot restoration).</summary>
+    internal void Enqueue(RdmaRequest entry, uint length) => QueueOf(_iobuf.PoolFor(length)).InsertTail(entry);
 
     /// <summary>Whether <paramref name="entry"/> waits in either queue.</summary>
     public bool IsWaiting(RdmaRequest entry) => entry.IobufOwner == SmallQueue.Id || entry.IobufOwner == LargeQueue.Id;

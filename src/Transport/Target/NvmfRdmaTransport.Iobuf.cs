@@ -159,4 +159,21 @@ public sealed partial class NvmfRdmaTransport
             CompleteWithStatus(req, qpair, NvmeStatus.AbortedSqDeletion);
         }
     }
+
+    /// <summary>
+    /// A core does not record the iobuf channel: each restored request of a pending_iobuf_queue waits in its group's
+    /// channel for its whole length, in the queue's order, as if its first get had found the pool empty.
+    /// </summary>
+    internal void RestoreIobufWaiters(RdmaQpair qpair)
+    {
+        var channel = qpair.Poller!.Group.Iobuf;
+        for (var req = qpair.PendingIobufQueue.First; req != null; req = req.StateNext)
+        {
+            if (req.State == RdmaRequestState.NeedBuffer && req.BufferCount == 0 && !channel.IsWaiting(req))
+            {
+                req.IobufRemainingLength = req.Length;
+                channel.Enqueue(req, Math.Min(channel.Iobuf.UnitFor(req.Length), req.Length));
+            }
+        }
+    }
 }

@@ -138,6 +138,7 @@ public sealed partial class NvmfRdmaTransport
         }
 
         ulong total = 0;
+        uint longest = 0;
         for (var i = 0; i < count; i++)
         {
             if (req.Descriptors[i].Subtype != SglDescriptorSubtype.Address)
@@ -146,15 +147,17 @@ public sealed partial class NvmfRdmaTransport
             }
 
             total += req.Descriptors[i].Length;
-            if (req.Descriptors[i].Length > (uint)(Options.IoUnitSize * qpair.MaxSendSge))
-            {
-                return NvmeStatus.DataSglLengthInvalid; // one descriptor must fit one WR
-            }
+            longest = Math.Max(longest, req.Descriptors[i].Length);
         }
 
         if (total > (ulong)Options.MaxIoSize)
         {
             return NvmeStatus.DataSglLengthInvalid;
+        }
+
+        if (longest > (ulong)_buffers!.UnitFor((uint)total) * (ulong)qpair.MaxSendSge)
+        {
+            return NvmeStatus.DataSglLengthInvalid; // one descriptor must fit one WR, over buffers of the unit the total picks
         }
 
         req.Length = (uint)total;
