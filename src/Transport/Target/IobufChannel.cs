@@ -6,8 +6,9 @@ namespace Harness.Transport.Target;
 /// A poll group's iobuf channel (SPDK's <c>tgroup-&gt;buf_cache</c>, an <c>spdk_iobuf_channel</c>, lib/thread/iobuf.c):
 /// gets and puts of the group's requests, and one waiter queue per pool. A get that finds its pool empty queues the
 /// request's entry; a put with a waiter queued hands the buffer straight to the first one and runs its callback there,
-/// inside the put (iobuf.c:spdk_iobuf_put:823) - so inside whatever freed the buffer, usually another request's free.
-/// The waiters of a channel are served only by puts on that same channel (spdk#2824). No per-channel cache: every put
+/// inside the put (iobuf.c:spdk_iobuf_put:838) - so inside whatever freed the buffer, usually another request's free.
+/// In HEAD the waiters of a channel are served only by puts on that same channel (docs/findings/016); the port's fix
+/// also serves them from the pool at every poll of the group (<see cref="ServeWaitersFromPool"/>). No per-channel cache: every put
 /// with nobody waiting goes back to the pool (SPDK with <c>iobuf_*_cache_size</c> 0).
 /// </summary>
 public sealed class IobufChannel
@@ -57,7 +58,7 @@ public sealed class IobufChannel
     /// <summary>
     /// <c>spdk_iobuf_put</c> (iobuf.c:783): back to the pool when nobody waits, else to the first waiter, whose
     /// callback runs here. A waiter the callback queued again (it still lacks buffers) goes back to the head, keeping its
-    /// place (iobuf.c:827).
+    /// place (iobuf.c:839).
     /// </summary>
     internal void Put(int buffer, uint length)
     {
@@ -71,14 +72,7 @@ public sealed class IobufChannel
             return;
         }
 
-        var entry = queue.RemoveHead();
-        HandedToWaiters++;
-        _getCallback(entry, buffer);
-        if (entry == queue.Last && entry != queue.First)
-        {
-            queue.Remove(entry);
-            queue.InsertHead(entry);
-        }
+        Hand(queue, buffer);
     }
 
     /// <summary>
@@ -95,6 +89,42 @@ public sealed class IobufChannel
 
         queue.Remove(entry);
         return true;
+    }
+
+    /// <summary>
+    /// The fix of docs/findings/016, run at every poll of the group: while this channel has waiters and their pool has
+    /// free buffers (put back through another channel, or by another iobuf user), hand them over as a put would. HEAD has
+    /// no such retry: only a put on this channel serves its waiters. Returns the buffers handed over.
+    /// </summary>
+    internal int ServeWaitersFromPool()
+    {
+        var served = Serve(_iobuf.Small, SmallQueue);
+        return _iobuf.Large is { } large ? served + Serve(large, LargeQueue) : served;
+    }
+
+    private int Serve(BufferPool pool, Stailq<RdmaRequest, IobufLink> queue)
+    {
+        var served = 0;
+        while (!queue.IsEmpty && pool.TryGetOne() is var buffer and >= 0)
+        {
+            Hand(queue, buffer);
+            served++;
+        }
+
+        return served;
+    }
+
+    /// <summary>The first waiter of <paramref name="queue"/> takes <paramref name="buffer"/>; if it still lacks some it keeps its place at the head.</summary>
+    private void Hand(Stailq<RdmaRequest, IobufLink> queue, int buffer)
+    {
+        var entry = queue.RemoveHead();
+        HandedToWaiters++;
+        _getCallback(entry, buffer);
+        if (entry == queue.Last && entry != queue.First)
+        {
+            queue.Remove(entry);
+            queue.InsertHead(entry);
+        }
     }
 
     /// <summary>Queues <paramref name="entry"/> for a buffer of <paramref name="length"/> bytes without trying the pool (snapshot restoration).</summary>

@@ -218,6 +218,10 @@ public sealed partial class NvmfRdmaTransport
         }
 
         work += RunAbortPollers(group);
+        if (!Defective(KnownDefects.IobufWaiterOtherChannel))
+        {
+            work += group.Iobuf.ServeWaitersFromPool(); // docs/findings/016: buffers put back through another channel
+        }
 
         // A command still executing is work in progress: an SPDK reactor keeps spinning rather than sleeping on it.
         return work + group.Executed.Count;

@@ -295,6 +295,14 @@ public enum KnownDefects
     /// nor answered, and holds its request until the qpair dies.
     /// </summary>
     FusedReservedNeverExecuted = 1 << 28,
+
+    /// <summary>
+    /// <c>iobuf-waiter-other-channel</c> (found by this harness, still in SPDK HEAD: docs/findings/016; the bdev layer's
+    /// form was spdk#2824): a request waiting for a data buffer in its poll group's iobuf channel is served only by a
+    /// put on that same channel. When the buffers come back through another poll group (or another iobuf user) and its
+    /// own group frees nothing more, it waits for ever with the pool full.
+    /// </summary>
+    IobufWaiterOtherChannel = 1 << 23,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -321,6 +329,7 @@ public static class KnownDefectNames
     public const string AbortRetryStaleRequest = "abort-retry-stale-request";
     public const string FusedFirstNotCleared = "fused-first-not-cleared";
     public const string FusedReservedNeverExecuted = "fused-reserved-never-executed";
+    public const string IobufWaiterOtherChannel = "iobuf-waiter-other-channel";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
@@ -366,6 +375,7 @@ public static class KnownDefectNames
             AbortRetryStaleRequest => KnownDefects.AbortRetryStaleRequest,
             FusedFirstNotCleared => KnownDefects.FusedFirstNotCleared,
             FusedReservedNeverExecuted => KnownDefects.FusedReservedNeverExecuted,
+            IobufWaiterOtherChannel => KnownDefects.IobufWaiterOtherChannel,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;
