@@ -144,7 +144,12 @@ public sealed class IobufTests
     {
         var options = new TargetOptions
         {
-            NumSharedBuffers = 8, IoUnitSize = Block, MaxIoSize = 8 * Block, LargePoolCount = 2, LargeBufsize = 8 * Block, DataWrPoolSize = 15,
+            NumSharedBuffers = 8,
+            IoUnitSize = Block,
+            MaxIoSize = 8 * Block,
+            LargePoolCount = 2,
+            LargeBufsize = 8 * Block,
+            DataWrPoolSize = 15,
         };
         using var bed = new TargetBed(options, pollGroups: 2);
         var hosts = new[] { bed.AddHost("a", 8), bed.AddHost("b", 8) };

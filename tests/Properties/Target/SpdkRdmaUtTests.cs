@@ -307,8 +307,12 @@ public sealed class SpdkRdmaUtTests
         seen = recorder.Seen;
         var options = new TargetOptions
         {
-            NumSharedBuffers = Math.Max(64, maxIoSize / IoUnit), IoUnitSize = IoUnit, MaxSendSge = 16, MaxIoSize = maxIoSize,
-            LargePoolCount = 32, LargeBufsize = LargeUnit,
+            NumSharedBuffers = Math.Max(64, maxIoSize / IoUnit),
+            IoUnitSize = IoUnit,
+            MaxSendSge = 16,
+            MaxIoSize = maxIoSize,
+            LargePoolCount = 32,
+            LargeBufsize = LargeUnit,
         };
         var bed = new TargetBed(options, handler: recorder);
         recorder.Transport = bed.Transport;
