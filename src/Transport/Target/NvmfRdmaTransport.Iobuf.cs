@@ -30,7 +30,7 @@ public sealed partial class NvmfRdmaTransport
     }
 
     /// <summary>
-    /// <c>nvmf_request_get_buffers</c> (transport.c:898): cut <paramref name="length"/> into units of the pool its size
+    /// <c>nvmf_request_get_buffers</c> (transport.c:899): cut <paramref name="length"/> into units of the pool its size
     /// picks and take them one by one; at the first empty pool remember what is missing (<c>remaining_length</c>) and
     /// leave the request queued in the channel.
     /// </summary>
