@@ -46,6 +46,12 @@ public static class InvariantNames
     public const string ReceiveConservation = "receive-conservation";
 
     /// <summary>
+    /// Every iobuf data buffer of each pool (small, large) is in exactly one place: free in its pool, held by a request
+    /// (one of its iovs), or in flight to a waiter inside a put. Never put twice, never put into a pool it is not from.
+    /// </summary>
+    public const string BufferConservation = "buffer-conservation";
+
+    /// <summary>
     /// A qpair being closed ends within a bounded number of polls once nothing of it is left to wait for (every WR's
     /// completion polled, every event about it acked, nothing executing): not later, by a timeout, or never.
     /// </summary>

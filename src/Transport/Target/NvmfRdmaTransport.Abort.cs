@@ -154,6 +154,7 @@ public sealed partial class NvmfRdmaTransport
                 if (req.StateOwner == qpair.PendingIobufQueue.Id)
                 {
                     qpair.PendingIobufQueue.Remove(req);
+                    AbortGetBuffers(req, qpair.Poller!.Group); // rdma.c:4997
                 }
 
                 SetAbortStatus(ctx, req, qpair);

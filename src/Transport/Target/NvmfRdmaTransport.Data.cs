@@ -20,11 +20,11 @@ public sealed partial class NvmfRdmaTransport
 
         Span<(ulong Addr, int Length)> segments = stackalloc (ulong, int)[RdmaRequest.BuffersMax];
         var count = MapRange(req, offset, destination.Length, segments);
-        var pool = req.Qpair!.Poller!.Buffers;
+        var iobuf = req.Qpair!.Poller!.Buffers;
         var copied = 0;
         for (var i = 0; i < count; i++)
         {
-            pool.Memory.Slice(segments[i].Addr, segments[i].Length).CopyTo(destination[copied..]);
+            iobuf.PoolAt(segments[i].Addr).Memory.Slice(segments[i].Addr, segments[i].Length).CopyTo(destination[copied..]);
             copied += segments[i].Length;
         }
 
@@ -35,11 +35,11 @@ public sealed partial class NvmfRdmaTransport
     {
         Span<(ulong Addr, int Length)> segments = stackalloc (ulong, int)[RdmaRequest.BuffersMax];
         var count = MapRange(req, offset, source.Length, segments);
-        var pool = req.Qpair!.Poller!.Buffers;
+        var iobuf = req.Qpair!.Poller!.Buffers;
         var copied = 0;
         for (var i = 0; i < count; i++)
         {
-            source.Slice(copied, segments[i].Length).CopyTo(pool.Memory.Slice(segments[i].Addr, segments[i].Length));
+            source.Slice(copied, segments[i].Length).CopyTo(iobuf.PoolAt(segments[i].Addr).Memory.Slice(segments[i].Addr, segments[i].Length));
             copied += segments[i].Length;
         }
 

@@ -79,7 +79,7 @@ public sealed partial class NvmfRdmaTransport
     /// </summary>
     internal void RestoreBuffers(RdmaRequest req, RdmaQpair qpair, int numWrs)
     {
-        var pool = qpair.Poller!.Buffers;
+        var pool = qpair.Poller!.Buffers.Small; // a core does not say which pool: restored into small buffers
         Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} already holds {r.BufferCount} buffers when its snapshot state is restored");
         Check.That(req.Wrs[1] == null, InvariantNames.NoLeakOnDestroy, req, r => $"{r} already holds pooled data WRs when its snapshot state is restored");
         var (wrs, buffers) = RestoredData(req.Length, numWrs, Options.IoUnitSize);
@@ -90,6 +90,7 @@ public sealed partial class NvmfRdmaTransport
 
         req.BufferCount = buffers;
         req.NumWrs = wrs;
+        req.BufferLengths.AsSpan(0, buffers).Fill((uint)pool.BufferSize);
         var desc = req.Cmd.Dptr.IsKeyedDataBlock ? req.Cmd.Dptr : Nvme.SglDescriptor.Keyed(0, req.Length, 0);
         var opcode = req.Xfer == Nvme.NvmeDataTransfer.HostToController ? WrOpcode.RdmaRead : WrOpcode.RdmaWrite;
         var perWr = (buffers + wrs - 1) / wrs;

@@ -26,12 +26,13 @@ public sealed partial class NvmfRdmaTransport
 
     /// <summary>
     /// <c>nvmf_rdma_qpair_process_pending</c>: send queue, READ queue, WRITE queue, the group's data-WR queue, then new
-    /// capsules. Without <paramref name="drain"/> each queue stops at the first request that cannot progress.
+    /// capsules. Without <paramref name="drain"/> each queue stops at the first request that cannot progress. The
+    /// requests waiting for buffers are not walked (HEAD has no such walk): an iobuf put moves them on, and
+    /// poll_group_remove (<see cref="RemovePendingIobuf"/>) ends those of a qpair being destroyed.
     /// </summary>
     internal int ProcessPending(RdmaQpair qpair, bool drain)
     {
         var progress = 0;
-        progress += WalkQueue(qpair.PendingIobufQueue.First, r => r.StateNext, drain, skipPartial: false);
         progress += WalkQueue(qpair.PendingRdmaSendQueue.First, r => r.StateNext, drain, skipPartial: false);
         progress += WalkQueue(qpair.PendingRdmaReadQueue.First, r => r.StateNext, drain, skipPartial: !Defective(KnownDefects.PendingReadQueueDoubleInsert));
         progress += WalkQueue(qpair.PendingRdmaWriteQueue.First, r => r.StateNext, drain, skipPartial: false);
@@ -468,6 +469,7 @@ public sealed partial class NvmfRdmaTransport
         qpair.DestroyAwaitsOutstanding = false;
         LeaveGroupCounts(qpair);
         qpair.SetGenericState(NvmfQpairState.Error);
+        RemovePendingIobuf(qpair); // spdk_nvmf_poll_group_remove → nvmf_rdma_poll_group_remove (nvmf.c:1603, rdma.c:4234)
         CloseQpair(qpair);
         _handler.OnQpairFiniComplete(qpair); // nvmf_rdma_close_qpair calls the fini callback last (rdma.c:4386)
     }

@@ -138,6 +138,7 @@ public sealed partial class NvmfRdmaTransport
         }
 
         ulong total = 0;
+        uint longest = 0;
         for (var i = 0; i < count; i++)
         {
             if (req.Descriptors[i].Subtype != SglDescriptorSubtype.Address)
@@ -146,15 +147,17 @@ public sealed partial class NvmfRdmaTransport
             }
 
             total += req.Descriptors[i].Length;
-            if (req.Descriptors[i].Length > (uint)(Options.IoUnitSize * qpair.MaxSendSge))
-            {
-                return NvmeStatus.DataSglLengthInvalid; // one descriptor must fit one WR
-            }
+            longest = Math.Max(longest, req.Descriptors[i].Length);
         }
 
         if (total > (ulong)Options.MaxIoSize)
         {
             return NvmeStatus.DataSglLengthInvalid;
+        }
+
+        if (longest > (ulong)_buffers!.UnitFor((uint)total) * (ulong)qpair.MaxSendSge)
+        {
+            return NvmeStatus.DataSglLengthInvalid; // one descriptor must fit one WR, over buffers of the unit the total picks
         }
 
         req.Length = (uint)total;
@@ -164,12 +167,20 @@ public sealed partial class NvmfRdmaTransport
         return NvmeStatus.Success;
     }
 
-    /// <summary>NEED_BUFFER: get every buffer or wait in FIFO order; then fill the data WRs (a keyed SGL: one WR).</summary>
+    /// <summary>
+    /// NEED_BUFFER (rdma.c:nvmf_rdma_request_process:2054, through nvmf_rdma_request_parse_sgl): buffers for the whole
+    /// length. On -ENOMEM the request keeps what it got, waits in the qpair's pending_iobuf_queue and in its group's
+    /// iobuf channel, and is moved on by the callback of the put that completes it (<see cref="GetBuffersDone"/>):
+    /// nothing retries it from here.
+    /// </summary>
     private void StepNeedBuffer(RdmaRequest req, RdmaQpair qpair)
     {
-        var queue = qpair.PendingIobufQueue;
-        var queued = req.StateOwner == queue.Id;
-        if (!queued && req.Cmd.Dptr.IsInCapsuleDescriptorList && TrustsDescriptorListAsHead)
+        if (req.StateOwner == qpair.PendingIobufQueue.Id)
+        {
+            return; // waiting for an iobuf put; HEAD never processes such a request (process_pending has no iobuf walk)
+        }
+
+        if (req.Cmd.Dptr.IsInCapsuleDescriptorList && TrustsDescriptorListAsHead)
         {
             // HEAD reads the list here, in nvmf_rdma_request_parse_sgl, after NEED_DATA_WR took the WRs.
             var status = ReadDescriptorListAsHead(req);
@@ -180,40 +191,26 @@ public sealed partial class NvmfRdmaTransport
             }
         }
 
-        if ((queued && queue.First != req) || (!queued && !queue.IsEmpty))
-        {
-            if (!queued)
-            {
-                queue.InsertTail(req); // someone is already waiting: keep FIFO order
-            }
-
-            return;
-        }
-
         if (!FitsSendQueue(req, qpair))
         {
-            if (queued)
-            {
-                queue.RemoveHead();
-            }
-
             CompleteWithStatus(req, qpair, NvmeStatus.DataSglLengthInvalid);
             return;
         }
 
-        if (!TryAcquireBuffers(req, qpair))
+        if (req.Cmd.Dptr.IsKeyedDataBlock)
         {
-            if (!queued)
-            {
-                queue.InsertTail(req);
-            }
-
-            return;
+            req.NumWrs = 1; // rdma.c:nvmf_rdma_request_fill_iovs: the embedded data WR alone
         }
 
-        if (queued)
+        switch (RequestGetBuffers(req, qpair, req.Length))
         {
-            queue.RemoveHead();
+            case BufferGet.NoMemory:
+                qpair.PendingIobufQueue.InsertTail(req);
+                return;
+            case BufferGet.TooMany:
+                ReleaseBuffers(req, qpair);
+                CompleteWithStatus(req, qpair, NvmeStatus.DataSglLengthInvalid);
+                return;
         }
 
         if (!FillDataWrs(req, qpair))
@@ -243,47 +240,13 @@ public sealed partial class NvmfRdmaTransport
     }
 
     /// <summary>
-    /// Buffers for the request's whole length, keyed SGL or descriptor list alike (transport.c:
-    /// spdk_nvmf_request_get_buffers:982 is called once with the total since SPDK 019a5361a5; a descriptor's data may
-    /// start inside a buffer and run into the next).
-    /// </summary>
-    private bool TryAcquireBuffers(RdmaRequest req, RdmaQpair qpair)
-    {
-        var pool = qpair.Poller!.Buffers;
-        var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
-        var buffers = BuffersFor(req.Length);
-        Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} takes buffers while holding {r.BufferCount}");
-        Check.That(buffers <= RdmaRequest.BuffersMax, InvariantNames.DepthCounters, req, r => $"{r} needs more than {RdmaRequest.BuffersMax} buffers");
-        if (!pool.TryGet(req.Buffers.AsSpan(0, buffers)))
-        {
-            return false;
-        }
-
-        req.BufferCount = buffers;
-        if (singleKeyed)
-        {
-            req.NumWrs = 1; // rdma.c:nvmf_rdma_request_fill_iovs: the embedded data WR alone
-        }
-
-        return true;
-    }
-
-    private static void ReleaseBuffers(RdmaRequest req, RdmaQpair qpair)
-    {
-        qpair.Poller!.Buffers.Put(req.Buffers.AsSpan(0, req.BufferCount));
-        req.BufferCount = 0;
-    }
-
-    private int BuffersFor(uint length) => (int)((length + (uint)Options.IoUnitSize - 1) / (uint)Options.IoUnitSize);
-
-    /// <summary>
     /// Builds the READ/WRITE WRs over the buffers, as rdma.c:nvmf_rdma_fill_wr_sgl:1494: a keyed SGL is one WR, a
     /// descriptor list one WR per descriptor, each of at most the qpair's <c>max_send_sge</c> SGEs. False when the data
     /// does not fit them ("Not enough SG entries to hold data buffer").
     /// </summary>
     private bool FillDataWrs(RdmaRequest req, RdmaQpair qpair)
     {
-        var pool = qpair.Poller!.Buffers;
+        var iobuf = qpair.Poller!.Group.Iobuf.Iobuf;
         var opcode = req.Xfer == NvmeDataTransfer.HostToController ? WrOpcode.RdmaRead : WrOpcode.RdmaWrite;
         var flags = opcode == WrOpcode.RdmaRead ? SendFlags.Signaled : SendFlags.None;
         var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;
@@ -300,7 +263,9 @@ public sealed partial class NvmfRdmaTransport
             var remaining = singleKeyed ? req.Length : desc.Length;
             while (remaining > 0 && wr.NumSge < qpair.MaxSendSge)
             {
-                var iovLength = Math.Min((uint)pool.BufferSize, req.Length - ((uint)buffer * (uint)pool.BufferSize));
+                Check.That(buffer < req.BufferCount, InvariantNames.BufferBounds, (req, buffer), s => $"{s.req}: its WRs run past its {s.buffer} buffers");
+                var iovLength = req.BufferLengths[buffer];
+                var pool = iobuf.PoolFor(iovLength);
                 var len = Math.Min(iovLength - offset, remaining);
                 wr.SgList[wr.NumSge++] = new Sge(pool.AddressOf(req.Buffers[buffer]) + offset, len, pool.Mr.Lkey);
                 remaining -= len;

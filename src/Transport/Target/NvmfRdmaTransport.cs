@@ -41,10 +41,11 @@ public sealed partial class NvmfRdmaTransport
     private readonly TargetLog _log;
     private IVerbsContext? _context;
     private IProtectionDomain? _pd;
-    private BufferPool? _buffers;
+    private Iobuf? _buffers;
     private ICmEventChannel? _channel;
     private ICmId? _listenId;
     private DeviceAttr _deviceAttr;
+    private Action<RdmaRequest, int>? _iobufGetCallback;
 
     /// <summary>SPDK's <c>nvmf_rdma_device_supports_last_wqe_reached</c>: Soft-RoCE never raises the event.</summary>
     private bool SupportsLastWqeReached => !VerbsVendors.IsRxe(_deviceAttr);
@@ -83,7 +84,8 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Every qpair ever created, in creation order (destroyed ones included).</summary>
     public IReadOnlyList<RdmaQpair> Qpairs => _qpairs;
 
-    public BufferPool? Buffers => _buffers;
+    /// <summary>The iobuf pools (small and large) every poll group's channel takes data buffers from.</summary>
+    public Iobuf? Buffers => _buffers;
 
     public DataWrPool DataWrs => _dataWrPool;
 
@@ -102,9 +104,8 @@ public sealed partial class NvmfRdmaTransport
         Require(devices[0].Open(out _context), "ibv_open_device");
         Require(_context!.QueryDevice(out _deviceAttr), "ibv_query_device");
         Require(_context.AllocPd(out _pd), "ibv_alloc_pd");
-        var memory = _stack.Memory.Allocate(Options.NumSharedBuffers * Options.IoUnitSize);
-        Require(_pd!.RegMr(memory, memory.Address, (ulong)memory.Length, AccessFlags.LocalWrite | AccessFlags.RemoteRead | AccessFlags.RemoteWrite, out var mr), "ibv_reg_mr");
-        _buffers = new BufferPool(memory, mr!, Options.IoUnitSize, Options.NumSharedBuffers);
+        _buffers = new Iobuf(NewIobufPool("small", Options.IoUnitSize, Options.NumSharedBuffers),
+            Options.LargePoolCount > 0 ? NewIobufPool("large", Options.LargeBufsize, Options.LargePoolCount) : null);
         for (var i = 0; i < pollGroups; i++)
         {
             _groups.Add(CreatePollGroup(reactors, i));
@@ -113,6 +114,14 @@ public sealed partial class NvmfRdmaTransport
         Listen(listenAddress);
         AcceptorThread = reactors.CreateReactor($"{_stack.HostName}.acceptor");
         AcceptorThread.AddPoller(new AcceptorPoller(this));
+    }
+
+    /// <summary>One iobuf pool in its own registered region (iobuf.c:iobuf_node_initialize; SPDK registers all DMA memory).</summary>
+    private BufferPool NewIobufPool(string name, int bufsize, int count)
+    {
+        var memory = _stack.Memory.Allocate(count * bufsize);
+        Require(_pd!.RegMr(memory, memory.Address, (ulong)memory.Length, AccessFlags.LocalWrite | AccessFlags.RemoteRead | AccessFlags.RemoteWrite, out var mr), "ibv_reg_mr");
+        return new BufferPool(name, memory, mr!, bufsize, count);
     }
 
     /// <summary>The acceptor's thread (CM and async events, the controllers' timers).</summary>
@@ -137,6 +146,7 @@ public sealed partial class NvmfRdmaTransport
     private RdmaPollGroup CreatePollGroup(IReactorRuntime reactors, int index)
     {
         var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}", index);
+        group.Iobuf = new IobufChannel(group, _buffers!, _iobufGetCallback ??= OnIobufGet);
         // As nvmf_rdma_poller_create: with an SRQ the CQ is sized once (a receive, a data WR and a send per SRQ entry),
         // without one it starts at num_cqe and grows as qpairs join (ResizeCq).
         var numCqe = Options.UseSrq ? Options.MaxSrqDepth * 3 : Options.NumCqe;
@@ -208,6 +218,10 @@ public sealed partial class NvmfRdmaTransport
         }
 
         work += RunAbortPollers(group);
+        if (!Defective(KnownDefects.IobufWaiterOtherChannel))
+        {
+            work += group.Iobuf.ServeWaitersFromPool(); // docs/findings/016: buffers put back through another channel
+        }
 
         // A command still executing is work in progress: an SPDK reactor keeps spinning rather than sleeping on it.
         return work + group.Executed.Count;

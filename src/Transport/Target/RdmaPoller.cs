@@ -14,7 +14,7 @@ public sealed class RdmaPoller
     private readonly Dictionary<uint, RdmaQpair> _byQpNum = new();
     private readonly List<RdmaQpair> _ordered = new();
 
-    internal RdmaPoller(RdmaPollGroup group, IVerbsContext context, IProtectionDomain pd, ICompletionQueue cq, BufferPool buffers)
+    internal RdmaPoller(RdmaPollGroup group, IVerbsContext context, IProtectionDomain pd, ICompletionQueue cq, Iobuf buffers)
     {
         Group = group;
         Context = context;
@@ -34,8 +34,8 @@ public sealed class RdmaPoller
 
     public ICompletionQueue Cq { get; }
 
-    /// <summary>The device's data buffer pool (registered in this device's PD).</summary>
-    public BufferPool Buffers { get; }
+    /// <summary>The transport's iobuf pools (registered in this device's PD); the group's channel takes from them.</summary>
+    public Iobuf Buffers { get; }
 
     public ISharedReceiveQueue? Srq { get; internal set; }
 
@@ -172,6 +172,9 @@ public sealed class RdmaPollGroup
     public List<RdmaPoller> Pollers { get; } = new();
 
     public Stailq<RdmaRequest, BufLink> PendingBufQueue { get; }
+
+    /// <summary>The group's iobuf channel (SPDK's <c>tgroup-&gt;buf_cache</c>, transport.c:nvmf_transport_poll_group_create:663).</summary>
+    public IobufChannel Iobuf { get; internal set; } = null!;
 
     /// <summary>Requests whose execution finished, to be moved to EXECUTED on this thread's next poll.</summary>
     internal Queue<(RdmaRequest Request, long Generation, long ReadyAtNs)> Executed { get; } = new();

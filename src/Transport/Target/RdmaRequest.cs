@@ -95,10 +95,28 @@ public sealed partial class RdmaRequest : INvmfRequest
     /// <summary>True when the data is in the capsule (no RDMA READ).</summary>
     public bool InCapsuleData { get; internal set; }
 
-    /// <summary>Buffers held from the pool (indices), <see cref="BufferCount"/> valid.</summary>
+    /// <summary>
+    /// Buffers held (SPDK's <c>req-&gt;iov[]</c>): the index of each in the pool its length picks (iobuf puts a buffer back
+    /// by its length, iobuf.c:spdk_iobuf_put:800), <see cref="BufferCount"/> valid.
+    /// </summary>
     internal int[] Buffers { get; } = new int[BuffersMax];
 
+    /// <summary>Bytes of each held buffer in use (SPDK's <c>iov_len</c>); picks its pool.</summary>
+    internal uint[] BufferLengths { get; } = new uint[BuffersMax];
+
+    /// <summary>SPDK's <c>req-&gt;iovcnt</c>: buffers held, including those a waiting request got before the pool ran out.</summary>
     public int BufferCount { get; internal set; }
+
+    /// <summary>
+    /// SPDK's <c>req-&gt;iobuf.remaining_length</c>: bytes still without a buffer while the request waits in its poll
+    /// group's iobuf channel (transport.c:nvmf_request_get_buffers:936).
+    /// </summary>
+    public uint IobufRemainingLength { get; internal set; }
+
+    /// <summary>SPDK's <c>req-&gt;iobuf.entry</c> link: the request's place in an iobuf channel's small or large waiter queue.</summary>
+    internal RdmaRequest? IobufNext { get; set; }
+
+    internal StailqId IobufOwner { get; set; }
 
     /// <summary>The response SEND (its SGE points at this request's slot in the completion array).</summary>
     public SendWorkRequest RspWr;
@@ -196,4 +214,16 @@ public readonly struct BufLink : IStailqLink<RdmaRequest>
     public static StailqId GetOwner(RdmaRequest element) => element.BufOwner;
 
     public static void SetOwner(RdmaRequest element, StailqId owner) => element.BufOwner = owner;
+}
+
+/// <summary>The <c>stailq</c> link of SPDK's <c>spdk_iobuf_entry</c> embedded in the request (<c>req-&gt;iobuf.entry</c>).</summary>
+public readonly struct IobufLink : IStailqLink<RdmaRequest>
+{
+    public static RdmaRequest? GetNext(RdmaRequest element) => element.IobufNext;
+
+    public static void SetNext(RdmaRequest element, RdmaRequest? next) => element.IobufNext = next;
+
+    public static StailqId GetOwner(RdmaRequest element) => element.IobufOwner;
+
+    public static void SetOwner(RdmaRequest element, StailqId owner) => element.IobufOwner = owner;
 }

@@ -66,6 +66,7 @@ internal sealed class SnapshotRestorer
         foreach (var (snapshot, qpair) in _restored)
         {
             RestoreQueues(snapshot, qpair);
+            _t.RestoreIobufWaiters(qpair);
             RestoreRecvs(snapshot, qpair);
             RestoreQp(snapshot, qpair);
         }

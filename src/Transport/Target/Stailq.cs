@@ -50,6 +50,9 @@ public sealed partial class Stailq<T, TLink>
 
     public bool IsEmpty => First == null;
 
+    /// <summary><c>STAILQ_LAST</c>.</summary>
+    public T? Last => _last;
+
     /// <summary>Describes an element in violation messages (state, index…); set by the owner.</summary>
     public Func<T, string>? Describe { get; init; }
 

@@ -22,6 +22,7 @@ public static class TargetInvariants
             }
         }
 
+        CheckIobuf(transport);
         for (var i = 0; i < transport.PollGroups.Count; i++)
         {
             var group = transport.PollGroups[i];
@@ -50,6 +51,8 @@ public static class TargetInvariants
         foreach (var req in resources.Reqs) // an array: no enumerator allocation
         {
             CheckPlacement(req, qpair);
+            Check.That(req.StateOwner != qpair.PendingIobufQueue.Id || !req.IobufOwner.IsNone, InvariantNames.QueueStateConsistent, req, r =>
+                $"{r} waits in pending_iobuf_queue but in no iobuf channel queue: no put will ever move it on");
             if (req.State != RdmaRequestState.Free && req.Qpair == qpair)
             {
                 active++;
@@ -159,6 +162,92 @@ public static class TargetInvariants
         }
     }
 
+    /// <summary>
+    /// buffer-conservation, for each iobuf pool: free + held by requests (their iovs, a waiter's partial ones included)
+    /// = the pool's count, every held buffer out of its pool; and each channel's waiters are NEED_BUFFER requests in
+    /// their qpair's pending_iobuf_queue still missing bytes. Between steps no buffer is in flight inside a put.
+    /// </summary>
+    public static void CheckIobuf(NvmfRdmaTransport transport)
+    {
+        var iobuf = transport.Buffers;
+        if (iobuf == null)
+        {
+            return;
+        }
+
+        int small = 0, large = 0;
+        for (var i = 0; i < transport.Qpairs.Count; i++)
+        {
+            var qpair = transport.Qpairs[i];
+            if (!qpair.Destroyed && qpair.Resources != null && !ReferenceEquals(qpair.Resources, qpair.Poller?.SrqResources))
+            {
+                CountHeld(iobuf, qpair.Resources, ref small, ref large);
+            }
+        }
+
+        for (var g = 0; g < transport.PollGroups.Count; g++)
+        {
+            var group = transport.PollGroups[g];
+            for (var p = 0; p < group.Pollers.Count; p++)
+            {
+                if (group.Pollers[p].SrqResources is { } srq)
+                {
+                    CountHeld(iobuf, srq, ref small, ref large);
+                }
+            }
+
+            CheckWaiters(group.Iobuf.SmallQueue.First);
+            CheckWaiters(group.Iobuf.LargeQueue.First);
+        }
+
+        CheckPoolCount(iobuf.Small, small);
+        if (iobuf.Large != null)
+        {
+            CheckPoolCount(iobuf.Large, large);
+        }
+    }
+
+    private static void CountHeld(Iobuf iobuf, RdmaResources resources, ref int small, ref int large)
+    {
+        foreach (var req in resources.Reqs)
+        {
+            for (var b = 0; b < req.BufferCount; b++)
+            {
+                var pool = iobuf.PoolFor(req.BufferLengths[b]);
+                Check.That(pool.InUse(req.Buffers[b]), InvariantNames.BufferConservation, (req, pool, b), s =>
+                    $"{s.req} holds {s.pool.Name} buffer {s.req.Buffers[s.b]} (iov {s.b}) which is free in its pool: a put while still held");
+                if (ReferenceEquals(pool, iobuf.Small))
+                {
+                    small++;
+                }
+                else
+                {
+                    large++;
+                }
+            }
+        }
+    }
+
+    private static void CheckPoolCount(BufferPool pool, int held)
+    {
+        var total = pool.Available + held + pool.Withheld;
+        Check.That(total == pool.Count, InvariantNames.BufferConservation, (pool, held, total), s =>
+            $"iobuf {s.pool.Name} pool: {s.pool.Count} buffers but {s.pool.Available} free + {s.held} held by requests + {s.pool.Withheld} by other iobuf users = {s.total} ({(s.total < s.pool.Count ? "lost: a request let go of buffers it never put back" : "one buffer in two places")})");
+    }
+
+    private static void CheckWaiters(RdmaRequest? first)
+    {
+        var steps = 0;
+        for (var req = first; req != null; req = req.IobufNext)
+        {
+            Check.That(++steps < Stailq<RdmaRequest, IobufLink>.WalkStepsMax, InvariantNames.QueueIntegrity, req, r => $"iobuf waiter queue through {r} does not end (cycle)");
+            var qpair = req.Qpair;
+            Check.That(req.State == RdmaRequestState.NeedBuffer && qpair != null && !qpair.Destroyed && req.StateOwner == qpair.PendingIobufQueue.Id,
+                InvariantNames.QueueStateConsistent, req, r => $"{r} waits in an iobuf channel in state {r.State.ToName()} outside its qpair's pending_iobuf_queue (owner {r.StateOwner}): a put would hand it a buffer it cannot use");
+            Check.That(req.IobufRemainingLength > 0, InvariantNames.QueueStateConsistent, req, r => $"{r} waits in an iobuf channel with no bytes left to get");
+        }
+    }
+
     /// <summary>At destruction: every request of the qpair's own resources is free and holds nothing (no leak).</summary>
     public static void CheckDestroyed(RdmaQpair qpair)
     {
@@ -172,6 +261,7 @@ public static class TargetInvariants
 
             Check.That(req.State == RdmaRequestState.Free, InvariantNames.NoLeakOnDestroy, req, r => $"{r} is not free when its qpair is destroyed");
             Check.That(req.BufferCount == 0, InvariantNames.NoLeakOnDestroy, req, r => $"{r} still holds {r.BufferCount} data buffers at qpair destruction");
+            Check.That(req.IobufOwner.IsNone, InvariantNames.NoLeakOnDestroy, req, r => $"{r} still waits in {r.IobufOwner} at qpair destruction: a later put would hand a buffer to a freed request");
         }
 
         // A command the controller layer still executes would complete into a freed request (SPDK's generic layer waits

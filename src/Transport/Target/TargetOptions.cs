@@ -30,8 +30,22 @@ public sealed record TargetOptions
     /// <summary>Size of one data buffer (<c>io_unit_size</c>); SPDK defaults to 8 KiB for RDMA.</summary>
     public int IoUnitSize { get; init; } = 8192;
 
-    /// <summary>Data buffers in the shared pool (<c>num_shared_buffers</c>).</summary>
+    /// <summary>
+    /// Data buffers in the shared pool (<c>num_shared_buffers</c>). With iobuf (SPDK HEAD) this is the small pool:
+    /// iobuf's <c>small_pool_count</c> of <see cref="IoUnitSize"/>-byte buffers (iobuf's <c>small_bufsize</c>).
+    /// </summary>
     public int NumSharedBuffers { get; init; } = 4095;
+
+    /// <summary>
+    /// iobuf's <c>large_pool_count</c> (SPDK default 1024, iobuf.c:15): buffers of <see cref="LargeBufsize"/> for every
+    /// request longer than <see cref="IoUnitSize"/> (transport.c:nvmf_request_get_buffers:911). 0, this port's default,
+    /// keeps no large pool and cuts every request into small buffers, so the scenarios written before iobuf keep their
+    /// buffer counts; any other value selects the pool by length exactly as HEAD.
+    /// </summary>
+    public int LargePoolCount { get; init; }
+
+    /// <summary>iobuf's <c>large_bufsize</c> in bytes (SPDK default 132 KiB, iobuf.c:24); used when <see cref="LargePoolCount"/> is not 0.</summary>
+    public int LargeBufsize { get; init; } = 135_168;
 
     /// <summary>
     /// The device's <c>max_sge</c> as the target sees it: a qpair's <c>max_send_sge</c> is min(this, the device's,
@@ -92,6 +106,9 @@ public sealed record TargetOptions
         Require(IoUnitSize >= IoUnitSizeMin && MaxIoSize >= IoUnitSize, nameof(IoUnitSize), $"must be at least {IoUnitSizeMin} and at most {nameof(MaxIoSize)}");
         Require(MaxSendSge is >= 1 and <= 16, nameof(MaxSendSge), "must be 1..16");
         Require(BuffersPerIoMax <= RdmaRequest.BuffersMax, nameof(MaxIoSize), $"needs more than {RdmaRequest.BuffersMax} buffers of {IoUnitSize} bytes");
+        Require(LargePoolCount >= 0, nameof(LargePoolCount), "must not be negative");
+        Require(LargePoolCount == 0 || LargeBufsize > IoUnitSize, nameof(LargeBufsize), $"must be above {nameof(IoUnitSize)} (iobuf's small_bufsize)");
+        Require(LargePoolCount == 0 || LargePoolCount >= (MaxIoSize + LargeBufsize - 1) / LargeBufsize, nameof(LargePoolCount), $"{LargePoolCount} cannot hold one I/O of {MaxIoSize} bytes");
         Require(NumSharedBuffers >= BuffersPerIoMax, nameof(NumSharedBuffers), $"{NumSharedBuffers} cannot hold one I/O of {MaxIoSize} bytes ({BuffersPerIoMax} buffers)");
         var extraWrs = Nvme.SglDescriptor.MaxInCapsuleDescriptors - 1; // a full descriptor list; a keyed SGL takes none
         Require(DataWrPoolSize >= extraWrs, nameof(DataWrPoolSize), $"{DataWrPoolSize} cannot hold the {extraWrs} extra data WRs of the largest transfer");
@@ -293,6 +310,14 @@ public enum KnownDefects
     /// taken off the queue and off current_num_recvs and posted nowhere: the SRQ is that much shorter for the poller's life.
     /// </summary>
     HostSrqRecvLost = 1 << 30,
+
+    /// <summary>
+    /// <c>iobuf-waiter-other-channel</c> (found by this harness, still in SPDK HEAD: docs/findings/016; the bdev layer's
+    /// form was spdk#2824): a request waiting for a data buffer in its poll group's iobuf channel is served only by a
+    /// put on that same channel. When the buffers come back through another poll group (or another iobuf user) and its
+    /// own group frees nothing more, it waits for ever with the pool full.
+    /// </summary>
+    IobufWaiterOtherChannel = 1 << 23,
 }
 
 /// <summary>CLI names of <see cref="KnownDefects"/>.</summary>
@@ -321,6 +346,7 @@ public static class KnownDefectNames
     public const string FusedReservedNeverExecuted = "fused-reserved-never-executed";
     public const string ConnectRetryAfterCtrlrDestruct = "connect-retry-after-ctrlr-destruct";
     public const string HostSrqRecvLost = "host-srq-recv-lost";
+    public const string IobufWaiterOtherChannel = "iobuf-waiter-other-channel";
 
     /// <summary>The defects that live in the host transport (the others are the target's).</summary>
     public const KnownDefects HostDefects = KnownDefects.LingeringWithoutCtrlrLock | KnownDefects.HostCapsulePostLeak
@@ -341,6 +367,7 @@ public static class KnownDefectNames
         FusedFirstNotCleared, FusedReservedNeverExecuted,
         ConnectRetryAfterCtrlrDestruct,
         HostSrqRecvLost,
+        IobufWaiterOtherChannel,
     };
 
     /// <summary>Parses one name (as the CLI and HARNESS_DEFECT give it).</summary>
@@ -371,6 +398,7 @@ public static class KnownDefectNames
             FusedReservedNeverExecuted => KnownDefects.FusedReservedNeverExecuted,
             ConnectRetryAfterCtrlrDestruct => KnownDefects.ConnectRetryAfterCtrlrDestruct,
             HostSrqRecvLost => KnownDefects.HostSrqRecvLost,
+            IobufWaiterOtherChannel => KnownDefects.IobufWaiterOtherChannel,
             _ => KnownDefects.None,
         };
         return defect != KnownDefects.None;

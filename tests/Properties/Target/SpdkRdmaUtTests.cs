@@ -9,12 +9,16 @@ namespace Harness.Tests.Properties.Target;
 /// The cases of SPDK's test/unit/lib/nvmf/rdma.c/rdma_ut.c (HEAD 3230130e6a) that apply to this port's data path,
 /// rewritten here against the whole transport (a raw host, the simulated NIC, a controller that records what each
 /// request looked like when it executed) instead of mocks. Each test is named after the SPDK case and says what it
-/// checks. Cases that depend on iobuf's small/large pools (parse_sgl multi-SGL parts 2..5 and "buffer / 2") or on
-/// other parts of the transport (poll groups, resources, CQ resize) are not here.
+/// checks. The cases of iobuf's small and large pools (parse_sgl parts 2 and 3, multi-SGL parts 2..5 and "buffer / 2") run
+/// with a large pool (<see cref="TargetOptions.LargePoolCount"/>) of <c>large_bufsize</c> 128 KiB and <c>small_bufsize</c>
+/// 8 KiB, as the unit test sets them. Cases of other parts of the transport (poll groups, resources, CQ resize) are not here.
 /// </summary>
 public sealed class SpdkRdmaUtTests
 {
     private const int IoUnit = 8192;
+
+    /// <summary>large_bufsize in rdma_ut.c (SPDK_NVMF_RDMA_DEFAULT_MAX_IO_SIZE).</summary>
+    private const int LargeUnit = 131_072;
 
     /// <summary>Virtual time after an answer for the target to poll the response's completion and free the request.</summary>
     private const long QuietNs = 10_000_000;
@@ -72,15 +76,35 @@ public sealed class SpdkRdmaUtTests
     }
 
     [Fact]
-    public void ParseSgl_keyed_address_without_buffers_waits_in_need_buffer_and_proceeds_when_one_is_free()
+    public void ParseSgl_keyed_address_without_buffers_waits_in_need_buffer_and_proceeds_when_one_is_put()
     {
+        // rdma_ut.c:test_spdk_nvmf_rdma_request_parse_sgl part 5 and test_spdk_nvmf_rdma_request_process 2.1: with the
+        // pool empty the request waits in NEED_BUFFER; here nothing retries it, the put that gives a buffer back does.
         using var bed = Bed(out var seen);
         var host = Connect(bed);
-        var pool = bed.Transport.Buffers!;
-        pool.ForcedFailures = 1; // the first get fails as iobuf's -ENOMEM
+        var pool = bed.Transport.Buffers!.Small;
+        var taken = Enumerable.Range(0, pool.Count).Select(_ => pool.Withhold()).ToArray(); // another iobuf user holds them all
 
-        Assert.True(Send(bed, host, Write(host, 1, IoUnit)).IsSuccess);
-        Assert.Equal(0, pool.ForcedFailures); // the failed get happened, and the request still went on
+        Assert.Equal(0, host.SendCapsule(1, Write(host, 1, IoUnit)));
+        bed.RunFor(QuietNs);
+        var channel = bed.Transport.PollGroups[0].Iobuf;
+        var waiting = channel.SmallQueue.First;
+        Assert.NotNull(waiting);
+        Assert.Equal((RdmaRequestState.NeedBuffer, 0, (uint)IoUnit), (waiting!.State, waiting.BufferCount, waiting.IobufRemainingLength));
+        Assert.Empty(seen);
+
+        pool.EndWithhold(taken[0]);
+        channel.Put(taken[0], IoUnit); // as a request's free would: straight to the waiter, which moves on inside the put
+        Assert.True(channel.SmallQueue.IsEmpty);
+        Assert.NotEqual(RdmaRequestState.NeedBuffer, waiting.State);
+        foreach (var b in taken.Skip(1))
+        {
+            pool.EndWithhold(b);
+            channel.Put(b, IoUnit);
+        }
+
+        bed.RunUntil(() => { host.PollCq(); return host.Responses.ContainsKey(1); }, "the answer to CID 1");
+        Assert.True(host.Responses[1].Status.IsSuccess);
         Assert.Single(seen, s => s.Cid == 1);
         bed.RunFor(QuietNs); // the response SEND's completion frees the request
         Assert.Equal(pool.Count, pool.Available);
@@ -224,6 +248,84 @@ public sealed class SpdkRdmaUtTests
         Assert.Equal((128, 128, 4096, 131_072, 8192, 4095, 4095), (o.MaxQueueDepth, o.MaxQpairsPerCtrlr, o.InCapsuleDataSize, o.MaxIoSize, o.IoUnitSize, o.NumSharedBuffers, o.DataWrPoolSize));
     }
 
+    [Theory]
+    [InlineData(1)] // part 2: one SGL of large_bufsize, one large buffer
+    [InlineData(16)] // part 3: max_io_size of 16 large buffers, one WR of 16 SGEs
+    public void ParseSgl_keyed_address_longer_than_small_bufsize_takes_large_buffers_one_sge_each(int units)
+    {
+        using var bed = LargeBed(out var seen, maxIoSize: units * LargeUnit);
+        var host = Connect(bed, units * LargeUnit);
+
+        Assert.True(Send(bed, host, Write(host, 1, (uint)(units * LargeUnit))).IsSuccess);
+        var r = seen.Single(s => s.Cid == 1);
+        Assert.Equal(((uint)(units * LargeUnit), 1, units, units), (r.Length, r.NumWrs, r.Sges[0], r.Iovcnt));
+        Assert.All(r.SgeLengths[0], l => Assert.Equal((uint)LargeUnit, l));
+        Assert.Equal(bed.Transport.Buffers!.Small.Count, r.SmallAvailable); // nothing from the small pool
+        bed.RunFor(QuietNs);
+        Assert.Equal(bed.Transport.Buffers.Count, bed.Transport.Buffers.Available);
+    }
+
+    [Theory]
+    [InlineData(1, 8 * IoUnit, 8 * IoUnit)] // part 2: 2 x 8 small units = one large buffer, one SGE per WR
+    [InlineData(16, 8 * LargeUnit, 8 * LargeUnit)] // part 3: 2 x 8 large units = 16 large buffers, 8 SGEs per WR
+    [InlineData(1, (15 * IoUnit) + (IoUnit / 2), IoUnit / 2)] // part 4: 15.5 + 0.5 small units = one large buffer
+    [InlineData(16, (15 * LargeUnit) + (LargeUnit / 2), LargeUnit / 2)] // part 5: 15.5 + 0.5 large units = 16 large buffers
+    public void ParseSgl_multi_sgl_longer_than_small_bufsize_takes_large_buffers_for_the_total(int iovs, int first, int second)
+    {
+        using var bed = LargeBed(out var seen, maxIoSize: iovs * LargeUnit);
+        var host = Connect(bed, iovs * LargeUnit);
+
+        Assert.True(Send(bed, host, ListWrite(host, 1, (uint)first, (uint)second)).IsSuccess);
+        var r = seen.Single(s => s.Cid == 1);
+        Assert.Equal(((uint)(first + second), 2, iovs), (r.Length, r.NumWrs, r.Iovcnt));
+        Assert.Equal(host.Data.Address + (ulong)host.SlotBytes + (ulong)first, r.RemoteAddrs[1]);
+        Assert.Equal((uint)first, r.SgeLengths[0].Aggregate(0u, (a, l) => a + l));
+        Assert.Equal((uint)second, r.SgeLengths[1].Aggregate(0u, (a, l) => a + l));
+        Assert.All(r.SgeLengths.SelectMany(l => l), l => Assert.True(l <= LargeUnit));
+        Assert.Equal(((first + LargeUnit - 1) / LargeUnit, (second + LargeUnit - 1) / LargeUnit), (r.Sges[0], r.Sges[1])); // one SGE per large buffer touched
+        bed.RunFor(QuietNs);
+        Assert.Equal(bed.Transport.Buffers!.Count, bed.Transport.Buffers.Available);
+    }
+
+    [Fact]
+    public void ParseSgl_multi_sgl_two_halves_of_a_small_buffer_take_one_small_buffer()
+    {
+        // rdma_ut.c "2 SGL descriptors, each length is transport buffer / 2": one buffer, each WR one SGE into it.
+        using var bed = LargeBed(out var seen, maxIoSize: LargeUnit);
+        var host = Connect(bed, LargeUnit);
+
+        Assert.True(Send(bed, host, ListWrite(host, 1, IoUnit / 2, IoUnit / 2)).IsSuccess);
+        var r = seen.Single(s => s.Cid == 1);
+        Assert.Equal(((uint)IoUnit, 2, 1, bed.Transport.Buffers!.Small.Count - 1), (r.Length, r.NumWrs, r.Iovcnt, r.SmallAvailable));
+        Assert.Equal(new[] { 1, 1 }, r.Sges);
+        Assert.Equal(r.SgeAddrs[0][0] + (IoUnit / 2), r.SgeAddrs[1][0]);
+    }
+
+    private static TargetBed LargeBed(out List<Seen> seen, int maxIoSize)
+    {
+        var recorder = new Recorder();
+        seen = recorder.Seen;
+        var options = new TargetOptions
+        {
+            NumSharedBuffers = Math.Max(64, maxIoSize / IoUnit),
+            IoUnitSize = IoUnit,
+            MaxSendSge = 16,
+            MaxIoSize = maxIoSize,
+            LargePoolCount = 32,
+            LargeBufsize = LargeUnit,
+        };
+        var bed = new TargetBed(options, handler: recorder);
+        recorder.Transport = bed.Transport;
+        return bed;
+    }
+
+    private static RawHost Connect(TargetBed bed, int slotBytes)
+    {
+        var host = bed.AddHost("h", 4, slotBytes);
+        bed.Connect(host, qid: 1);
+        return host;
+    }
+
     private static TargetBed Bed(out List<Seen> seen)
     {
         var recorder = new Recorder();
@@ -286,7 +388,8 @@ public sealed class SpdkRdmaUtTests
     }
 
     /// <summary>What a request looked like when the controller got it.</summary>
-    private sealed record Seen(ushort Cid, uint Length, int NumWrs, int[] Sges, ulong[] RemoteAddrs, uint[] Rkeys, int DataWrsAvailable);
+    private sealed record Seen(ushort Cid, uint Length, int NumWrs, int[] Sges, ulong[] RemoteAddrs, uint[] Rkeys, int DataWrsAvailable,
+        uint[][] SgeLengths, ulong[][] SgeAddrs, int Iovcnt, int SmallAvailable);
 
     /// <summary>A <see cref="MemoryController"/> that records each I/O request's data WRs at execution.</summary>
     private sealed class Recorder : INvmfRequestHandler
@@ -304,7 +407,10 @@ public sealed class SpdkRdmaUtTests
             {
                 var wrs = Enumerable.Range(0, r.InCapsuleData ? 0 : r.NumWrs).Select(i => r.Wrs[i]!.Wr).ToArray();
                 Seen.Add(new Seen(cmd.Cid, r.Length, wrs.Length, wrs.Select(w => w.NumSge).ToArray(), wrs.Select(w => w.RemoteAddr).ToArray(),
-                    wrs.Select(w => w.Rkey).ToArray(), Transport!.DataWrs.Available));
+                    wrs.Select(w => w.Rkey).ToArray(), Transport!.DataWrs.Available,
+                    wrs.Select(w => Enumerable.Range(0, w.NumSge).Select(i => w.SgList[i].Length).ToArray()).ToArray(),
+                    wrs.Select(w => Enumerable.Range(0, w.NumSge).Select(i => w.SgList[i].Addr).ToArray()).ToArray(),
+                    r.BufferCount, Transport.Buffers!.Small.Available));
             }
 
             _inner.Execute(request);

@@ -64,6 +64,7 @@ public sealed class StateTransitionTests
         all.UnionWith(EveryDataPath());
         all.UnionWith(Shortages());
         all.UnionWith(ErrorsInEveryWaitingState());
+        all.UnionWith(DeviceRemovedWhileWaitingForBuffers());
         return all;
     }
 
@@ -162,6 +163,40 @@ public sealed class StateTransitionTests
         retry.RunUntil(() => { h.PollCq(); h.PollCm(); return retry.Transport.Qpairs[0].Destroyed; }, "qpair destroyed after retry-exceeded");
         all.UnionWith(retry.Transitions);
         return all;
+    }
+
+    /// <summary>
+    /// The device fails while writes wait for buffers no request of theirs holds (taken out of the pool here): nothing
+    /// walks requests waiting in NEED_BUFFER (an iobuf put moves them on), so only the destruction of their qpair does
+    /// (rdma.c:nvmf_rdma_qpair_destroy:904 through the error pre-step's NEED_BUFFER case, which aborts the iobuf entry).
+    /// </summary>
+    private static IReadOnlySet<(S, S)> DeviceRemovedWhileWaitingForBuffers()
+    {
+        using var bed = new TargetBed(new TargetOptions { NumSharedBuffers = 3, IoUnitSize = 4096, MaxIoSize = 12288, DataWrPoolSize = 15 });
+        var host = bed.AddHost("host", 8);
+        bed.Connect(host, qid: 1);
+        var pool = bed.Transport.Buffers!.Small;
+        var taken = new[] { pool.Withhold(), pool.Withhold() }; // another iobuf user holds two of the three
+        for (ushort cid = 1; cid <= 3; cid++)
+        {
+            Assert.Equal(0, host.Submit(Io(NvmeIoOpcode.Write, cid, host, blocks: 2)));
+        }
+
+        bed.RunUntil(() => bed.Transport.Qpairs[0].PendingIobufQueue.Count() == 3, "three writes waiting for buffers");
+        lock (bed.Fabric.World.Gate)
+        {
+            bed.Transport.PollGroups[0].Pollers[0].NeedDestroy = true; // as IBV_EVENT_DEVICE_FATAL does (no CM event per qpair)
+        }
+
+        bed.RunUntil(() => bed.Transport.Qpairs.All(q => q.Destroyed), "qpairs destroyed after the device went");
+        foreach (var b in taken)
+        {
+            pool.EndWithhold(b);
+            pool.Put(b);
+        }
+
+        Assert.Equal(pool.Count, pool.Available); // the one buffer the first waiter got went back with it
+        return bed.Transitions;
     }
 
     private static NvmeCommand Io(NvmeIoOpcode op, ushort cid, RawHost host, int blocks) =>
