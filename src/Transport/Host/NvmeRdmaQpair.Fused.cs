@@ -23,17 +23,31 @@ public sealed partial class NvmeRdmaQpair
     /// completes on its own (the target fails it ABORTED - MISSING FUSED, or the qpair's end aborts it).
     /// </summary>
     public int SubmitCompareAndWrite(uint nsid, ulong lba, int blocks, DmaBuffer compareBuffer, int compareOffset, DmaBuffer writeBuffer, int writeOffset,
-        NvmeCompletionCallback compareDone, NvmeCompletionCallback writeDone, object? context)
+        NvmeCompletionCallback compareDone, NvmeCompletionCallback writeDone, object? context) =>
+        SubmitCompareAndWrite(nsid, lba, blocks, compareBuffer, compareOffset, writeBuffer, writeOffset, compareDone, writeDone, context, out _);
+
+    /// <summary>
+    /// <see cref="SubmitCompareAndWrite(uint, ulong, int, DmaBuffer, int, DmaBuffer, int, NvmeCompletionCallback, NvmeCompletionCallback, object?)"/>,
+    /// telling in <paramref name="compareSent"/> whether the Compare went out: true with an errno means the Write was
+    /// refused after it, and <paramref name="compareDone"/> will still be called.
+    /// </summary>
+    public int SubmitCompareAndWrite(uint nsid, ulong lba, int blocks, DmaBuffer compareBuffer, int compareOffset, DmaBuffer writeBuffer, int writeOffset,
+        NvmeCompletionCallback compareDone, NvmeCompletionCallback writeDone, object? context, out bool compareSent)
     {
+        compareSent = false;
         if (_state == NvmeRdmaQpairState.Running && NumEntries - Outstanding < FusedPairRequests)
         {
             return Errno.EAGAIN;
         }
 
         var rc = SubmitFused(NvmeIoOpcode.Compare, FusedOperation.First, nsid, lba, blocks, compareBuffer, compareOffset, compareDone, context);
-        return rc != Errno.Ok
-            ? rc
-            : SubmitFused(NvmeIoOpcode.Write, FusedOperation.Second, nsid, lba, blocks, writeBuffer, writeOffset, writeDone, context);
+        if (rc != Errno.Ok)
+        {
+            return rc;
+        }
+
+        compareSent = true;
+        return SubmitFused(NvmeIoOpcode.Write, FusedOperation.Second, nsid, lba, blocks, writeBuffer, writeOffset, writeDone, context);
     }
 
     /// <summary>

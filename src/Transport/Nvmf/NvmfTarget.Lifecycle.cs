@@ -105,7 +105,7 @@ public sealed partial class NvmfTarget
             static c => $"{c} destructed with {c.QpairMaskCount} qpairs in its qpair mask");
         if (controller.ConnectRetriesPending > 0 && !Options.Defects.HasFlag(KnownDefects.ConnectRetryAfterCtrlrDestruct))
         {
-            return; // the last re-check destructs it (RetryConnect)
+            return; // the last re-check destructs it (RetryDueConnects)
         }
 
         controller.IsDestroyed = true;

@@ -32,9 +32,6 @@ public sealed class Iobuf
     /// <summary>Free buffers of both pools.</summary>
     public int Available => Small.Available + (Large?.Available ?? 0);
 
-    /// <summary><c>transport-&gt;small_bufsize</c>.</summary>
-    public int SmallBufsize => Small.BufferSize;
-
     /// <summary>
     /// The unit a request of <paramref name="length"/> bytes is cut into (transport.c:nvmf_request_get_buffers:911):
     /// large_bufsize above small_bufsize, else small_bufsize.

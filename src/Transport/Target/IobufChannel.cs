@@ -33,9 +33,6 @@ public sealed class IobufChannel
     /// <summary>The transport's pools this channel takes from.</summary>
     public Iobuf Iobuf => _iobuf;
 
-    /// <summary>Buffers handed to waiters by puts (statistics: how often the callback path ran).</summary>
-    public long HandedToWaiters { get; private set; }
-
     /// <summary>
     /// <c>spdk_iobuf_get</c> (iobuf.c:728): a buffer for <paramref name="length"/> bytes, or -1 with
     /// <paramref name="entry"/> (when given) queued at the tail of the pool's waiter queue. It does not look at the queue
@@ -118,7 +115,6 @@ public sealed class IobufChannel
     private void Hand(Stailq<RdmaRequest, IobufLink> queue, int buffer)
     {
         var entry = queue.RemoveHead();
-        HandedToWaiters++;
         _getCallback(entry, buffer);
         if (entry == queue.Last && entry != queue.First)
         {

@@ -246,7 +246,7 @@ public sealed partial class NvmfRdmaTransport
     /// </summary>
     private bool FillDataWrs(RdmaRequest req, RdmaQpair qpair)
     {
-        var iobuf = qpair.Poller!.Group.Iobuf.Iobuf;
+        var iobuf = qpair.Poller!.Buffers;
         var opcode = req.Xfer == NvmeDataTransfer.HostToController ? WrOpcode.RdmaRead : WrOpcode.RdmaWrite;
         var flags = opcode == WrOpcode.RdmaRead ? SendFlags.Signaled : SendFlags.None;
         var singleKeyed = req.Cmd.Dptr.IsKeyedDataBlock;

@@ -1,7 +1,6 @@
 using Harness.Transport.Nvme;
-using Harness.Transport.Verbs;
-
 using Harness.Transport.Threading;
+using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Target;
 

@@ -36,13 +36,7 @@ public sealed class ControllerLifecycleTests
     {
         // ctrlr_ut.c:test_connect "temporarily duplicate queue ID" (SPDK issue #2955).
         var bed = new NvmfTestBed();
-        var (_, controller) = bed.ConnectEnabled();
-        var old = bed.ConnectIo(controller, 1);
-        old.HoldFini = true;
-        old.Disconnect();
-
-        var fresh = bed.NewQpair(1);
-        var connect = bed.ConnectHeld(fresh, controller.Cntlid);
+        var (_, controller, old, fresh, connect) = ReconnectWhileQid1Drains(bed);
         Assert.Equal(0, connect.Completions); // held: QID 1 is still in the mask
         Assert.Equal(1, bed.Target.DuplicateQidWaits);
 
@@ -65,13 +59,7 @@ public sealed class ControllerLifecycleTests
     public void Reconnect_of_a_qid_whose_old_qpair_never_goes_fails_after_the_retry()
     {
         var bed = new NvmfTestBed();
-        var (_, controller) = bed.ConnectEnabled();
-        var old = bed.ConnectIo(controller, 1);
-        old.HoldFini = true;
-        old.Disconnect();
-
-        var fresh = bed.NewQpair(1);
-        var connect = bed.ConnectHeld(fresh, controller.Cntlid);
+        var (_, controller, old, fresh, connect) = ReconnectWhileQid1Drains(bed);
         for (var i = 0; i < 3; i++)
         {
             bed.Clock.NowNs += NvmfTarget.DuplicateQidRetryDelayNs;
@@ -134,18 +122,24 @@ public sealed class ControllerLifecycleTests
         Assert.Contains("019", violation.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>
-    /// QID 1 drains; a new CONNECT of QID 1 waits for its re-check; then the admin qpair and the old QID 1 both finish
-    /// their fini before the re-check runs: the controller's qpair mask is empty while the CONNECT still names it.
-    /// </summary>
-    private static (NvmfController Controller, FakeQpair Fresh, FakeNvmfRequest Connect) OrphanTheRetry(NvmfTestBed bed)
+    /// <summary>QID 1's qpair disconnects and holds its fini (it drains); a new qpair's CONNECT of QID 1 is held for its re-check.</summary>
+    private static (FakeQpair Admin, NvmfController Controller, FakeQpair Old, FakeQpair Fresh, FakeNvmfRequest Connect) ReconnectWhileQid1Drains(NvmfTestBed bed)
     {
         var (admin, controller) = bed.ConnectEnabled();
         var old = bed.ConnectIo(controller, 1);
         old.HoldFini = true;
         old.Disconnect();
         var fresh = bed.NewQpair(1);
-        var connect = bed.ConnectHeld(fresh, controller.Cntlid);
+        return (admin, controller, old, fresh, bed.ConnectHeld(fresh, controller.Cntlid));
+    }
+
+    /// <summary>
+    /// QID 1 drains; a new CONNECT of QID 1 waits for its re-check; then the admin qpair and the old QID 1 both finish
+    /// their fini before the re-check runs: the controller's qpair mask is empty while the CONNECT still names it.
+    /// </summary>
+    private static (NvmfController Controller, FakeQpair Fresh, FakeNvmfRequest Connect) OrphanTheRetry(NvmfTestBed bed)
+    {
+        var (admin, controller, old, fresh, connect) = ReconnectWhileQid1Drains(bed);
         Assert.Equal(0, connect.Completions);
 
         admin.Disconnect();

@@ -22,37 +22,32 @@ public sealed partial class NvmeRdmaHostDriver
         io.Opcode == NvmeIoOpcode.Write && io.Iovecs == 1 && io.CompareOffset + io.Length <= io.Buffer.Length;
 
     /// <summary>
-    /// Sends the pair. The Compare goes first; when the Write then cannot go, the pair is still accepted (the Compare is
-    /// on the wire) and completes when the Compare does, as bdev_nvme's pair whose SECOND was refused.
+    /// Sends the pair (<see cref="NvmeRdmaQpair.SubmitCompareAndWrite(uint, ulong, int, DmaBuffer, int, DmaBuffer, int, NvmeCompletionCallback, NvmeCompletionCallback, object?, out bool)"/>).
+    /// When the Write cannot go after the Compare did, the pair is still accepted (the Compare is on the wire) and
+    /// completes when the Compare does, as bdev_nvme's pair whose SECOND was refused.
     /// </summary>
     private int SubmitCompareAndWrite(NvmeRdmaQpair q, IoContext ctx, in NvmeIo io)
     {
         Check.That(ctx.FusedHalvesLeft == 0, InvariantNames.StateTransition, ctx, c => $"host driver: tag {c.Tag} on qpair {c.Slot.Index + 1} starts a compare-and-write with {c.FusedHalvesLeft} halves outstanding");
-        if (q.NumEntries - q.Outstanding < FusedHalves)
-        {
-            return Errno.EAGAIN; // never split a pair for want of a request (SubmitCompareAndWrite's rule)
-        }
-
         ctx.InFlight = true;
         ctx.FusedHalvesLeft = FusedHalves;
         ctx.CompareDone = false;
         ctx.WriteDone = false;
-        var rc = q.SubmitFused(NvmeIoOpcode.Compare, FusedOperation.First, NamespaceId, io.Slba, io.BlockCount, io.Buffer, io.CompareOffset, CompareDone, ctx);
-        if (rc != Errno.Ok)
+        var rc = q.SubmitCompareAndWrite(NamespaceId, io.Slba, io.BlockCount, io.Buffer, io.CompareOffset, io.Buffer, io.Offset, CompareDone, IoDone, ctx, out var compareSent);
+        if (rc == Errno.Ok)
         {
-            ctx.InFlight = false;
+            return rc;
+        }
+
+        if (!compareSent)
+        {
+            ctx.InFlight = false; // nothing went: EAGAIN (never split a pair for want of a request) or the qpair's errno
             ctx.FusedHalvesLeft = 0;
             return rc;
         }
 
-        rc = q.SubmitFused(NvmeIoOpcode.Write, FusedOperation.Second, NamespaceId, io.Slba, io.BlockCount, io.Buffer, io.Offset, IoDone, ctx);
-        if (rc != Errno.Ok)
-        {
-            Log(string.Create(CultureInfo.InvariantCulture, $"compare-and-write tag {ctx.Tag} on qpair {ctx.Slot.Index + 1}: the Write half was refused ({Errno.Name(rc)}) after the Compare went"));
-            ctx.Write = new NvmeCompletion { Status = NvmeStatus.AbortedFailedFused };
-            OnFusedHalfDone(ctx, compare: false, ctx.Write, sent: false);
-        }
-
+        Log(string.Create(CultureInfo.InvariantCulture, $"compare-and-write tag {ctx.Tag} on qpair {ctx.Slot.Index + 1}: the Write half was refused ({Errno.Name(rc)}) after the Compare went"));
+        OnFusedHalfDone(ctx, compare: false, new NvmeCompletion { Status = NvmeStatus.AbortedFailedFused }, sent: false);
         return Errno.Ok;
     }
 

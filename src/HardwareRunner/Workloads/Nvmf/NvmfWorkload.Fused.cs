@@ -23,15 +23,14 @@ public sealed partial class NvmfWorkload
     /// <inheritdoc/>
     public void OnCompareAndWriteCompleted(int qpair, ulong tag, in NvmeCompletion compare, in NvmeCompletion write, bool sentTogether)
     {
-        var load = (uint)qpair < (uint)_loads.Length ? _loads[qpair] : null;
-        var slot = (int)tag;
-        if (load == null || tag >= (ulong)load.Ios.Length || !load.Ios[slot].CompareAndWrite)
+        if (InFlight(qpair, tag, pair: true) is not { } load)
         {
             _monitor.Report(WorkloadMonitor.DuplicateCompletion,
                 string.Create(CultureInfo.InvariantCulture, $"host: a compare-and-write completion for command {tag} on qpair {qpair}, which is not a pair in flight: {compare}, {write}"));
             return;
         }
 
+        var slot = (int)tag;
         var io = load.Ios[slot];
         _lastProgressNs = _host.Clock.NowNs;
         if (FusedPairOracle.Judge(compare.Status, write.Status, sentTogether, io.ExpectMatch) is { } verdict)

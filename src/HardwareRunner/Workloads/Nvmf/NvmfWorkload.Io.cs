@@ -14,14 +14,14 @@ public sealed partial class NvmfWorkload
     /// <inheritdoc/>
     public void OnIoCompleted(int qpair, ulong tag, in NvmeCompletion completion)
     {
-        var load = (uint)qpair < (uint)_loads.Length ? _loads[qpair] : null;
-        var slot = (int)tag;
-        if (load == null || tag >= (ulong)load.Ios.Length || load.Ios[slot].Opcode == 0)
+        if (InFlight(qpair, tag, pair: null) is not { } load)
         {
             _monitor.Report(WorkloadMonitor.DuplicateCompletion,
                 string.Create(CultureInfo.InvariantCulture, $"host: a completion for command {tag} on qpair {qpair}, which is not in flight: {completion}"));
             return;
         }
+
+        var slot = (int)tag;
 
         var io = load.Ios[slot];
         _lastProgressNs = _host.Clock.NowNs;
@@ -35,6 +35,22 @@ public sealed partial class NvmfWorkload
         }
 
         load.ReturnSlot(slot);
+    }
+
+    /// <summary>
+    /// The qpair whose slot <paramref name="tag"/> holds an I/O in flight (a compare-and-write pair only, when
+    /// <paramref name="pair"/> is true; any, when null), or null.
+    /// </summary>
+    private QpairLoad? InFlight(int qpair, ulong tag, bool? pair)
+    {
+        var load = (uint)qpair < (uint)_loads.Length ? _loads[qpair] : null;
+        if (load == null || tag >= (ulong)load.Ios.Length)
+        {
+            return null;
+        }
+
+        ref readonly var io = ref load.Ios[(int)tag];
+        return io.Opcode != 0 && (pair == null || io.CompareAndWrite == pair) ? load : null;
     }
 
     /// <summary>Issues I/Os on one qpair up to its queue depth and share; writes off the share of a qpair the driver gave up.</summary>

@@ -1,0 +1,52 @@
+using Harness.Sim.Scenarios;
+using Harness.Transport.Nvme;
+
+namespace Harness.HardwareRunner.Scenarios;
+
+/// <summary>
+/// The rules of a fused Compare-and-Write's two completions (SPDK HEAD: ctrlr.c:nvmf_ctrlr_process_io_fused_cmd,
+/// ctrlr_bdev.c:nvmf_bdev_ctrlr_complete_cmd): the Write succeeds only with the Compare; a valid pair sent back to back
+/// is never failed as unpaired and its halves agree; a Compare of what the blocks surely hold matches, one of data they
+/// cannot hold fails with COMPARE FAILURE and the Write with ABORTED - FAILED FUSED. A qpair that died (SQ DELETION)
+/// excuses everything but a Write that succeeded alone.
+/// </summary>
+public static class FusedPairOracle
+{
+    /// <summary>
+    /// Null when <paramref name="compare"/> and <paramref name="write"/> obey the rules, else the broken invariant and
+    /// why. <paramref name="valid"/>: the pair was well formed and sent back to back; <paramref name="mustMatch"/>: the
+    /// blocks surely held the Compare's data (true), surely did not (false), or either (null).
+    /// </summary>
+    public static (string Invariant, string Message)? Judge(NvmeStatus compare, NvmeStatus write, bool valid, bool? mustMatch)
+    {
+        var both = $"Compare {compare}, Write {write}";
+        if (write.IsSuccess && !compare.IsSuccess)
+        {
+            return (ScenarioInvariants.DataVerification, $"{both}: the Write landed although the Compare did not succeed");
+        }
+
+        // Codes, not whole status fields: the host sets DNR on what it aborts itself, and a target may set DNR or More.
+        if (!valid || compare.HasSameCode(NvmeStatus.AbortedSqDeletion) || write.HasSameCode(NvmeStatus.AbortedSqDeletion))
+        {
+            return null; // a malformed FIRST's SECOND rightly fails as unpaired; a dead qpair aborts both
+        }
+
+        if (compare.HasSameCode(NvmeStatus.AbortedMissingFused) || write.HasSameCode(NvmeStatus.AbortedMissingFused))
+        {
+            return (ScenarioInvariants.FusedPair, $"{both}: a FIRST and its SECOND sent back to back on one qpair were failed as unpaired (ABORTED - MISSING FUSED)");
+        }
+
+        if (compare.IsSuccess != write.IsSuccess)
+        {
+            return (ScenarioInvariants.FusedPair, $"{both}: the halves disagree (the Write runs iff the Compare matched)");
+        }
+
+        return mustMatch switch
+        {
+            true when !compare.IsSuccess => (ScenarioInvariants.DataVerification, $"{both}: the blocks held exactly the Compare's data"),
+            false when !compare.HasSameCode(NvmeStatus.CompareFailure) || !write.HasSameCode(NvmeStatus.AbortedFailedFused) =>
+                (ScenarioInvariants.DataVerification, $"{both}: the blocks cannot hold the Compare's data, so COMPARE FAILURE and ABORTED - FAILED FUSED were due"),
+            _ => null,
+        };
+    }
+}
