@@ -18,10 +18,12 @@ internal sealed class CmEventDispatcher
     private readonly List<CmEvent> _pending;
     private readonly int _pendingMax;
     private readonly string _name;
+    private readonly Threading.IMeetingPoints? _meetingPoints;
     private long _eventsAcked;
 
-    public CmEventDispatcher(IRdmaCm cm, ICmEventChannel channel, ControllerLock ctrlrLock, int pendingMax, string name)
+    public CmEventDispatcher(IRdmaCm cm, ICmEventChannel channel, ControllerLock ctrlrLock, int pendingMax, string name, Threading.IMeetingPoints? meetingPoints = null)
     {
+        _meetingPoints = meetingPoints;
         _cm = cm;
         Channel = channel;
         _lock = ctrlrLock;
@@ -69,7 +71,7 @@ internal sealed class CmEventDispatcher
         }
 
         int rc;
-        while ((rc = Channel.GetEvent(out var ev)) == Errno.Ok)
+        while ((rc = GetEvent(out var ev)) == Errno.Ok)
         {
             EventsGot++;
             var qpair = QpairOf(ev!);
@@ -123,6 +125,7 @@ internal sealed class CmEventDispatcher
     /// <summary>rdma_ack_cm_event, checked.</summary>
     public void Ack(CmEvent ev)
     {
+        _meetingPoints?.At(Threading.MeetingPoint.HostCmAckEvent);
         var rc = _cm.AckEvent(ev);
         Check.That(rc == Errno.Ok, InvariantNames.CompletesOnce, (_name, ev, rc),
             s => $"{s._name}: rdma_ack_cm_event({s.ev}) failed with {Errno.Name(s.rc)}: every CM event must be acked exactly once");
@@ -138,6 +141,12 @@ internal sealed class CmEventDispatcher
 
     /// <inheritdoc/>
     public override string ToString() => $"{_name} CM channel";
+
+    private int GetEvent(out CmEvent? ev)
+    {
+        _meetingPoints?.At(Threading.MeetingPoint.HostCmGetEvent);
+        return Channel.GetEvent(out ev);
+    }
 
     private NvmeRdmaQpair QpairOf(CmEvent ev)
     {

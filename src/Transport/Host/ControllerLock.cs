@@ -22,6 +22,7 @@ public sealed class ControllerLock
 {
     private readonly SemaphoreSlim _semaphore = new(1, 1);
     private readonly string _name;
+    private readonly Threading.IMeetingPoints? _meetingPoints;
     private object? _owner;
     private int _ownerThread; // managed thread id of the holder, 0 when free; written by the holder only
     private int _depth;
@@ -30,7 +31,13 @@ public sealed class ControllerLock
     private long _deferred;
 
     /// <summary>Creates the lock of the controller named <paramref name="name"/> (for messages).</summary>
-    public ControllerLock(string name) => _name = name;
+    /// <param name="name">For messages.</param>
+    /// <param name="meetingPoints">Told before every acquisition by a thread that does not hold it (null: nobody).</param>
+    public ControllerLock(string name, Threading.IMeetingPoints? meetingPoints = null)
+    {
+        _name = name;
+        _meetingPoints = meetingPoints;
+    }
 
     /// <summary>The logical thread holding the lock, or null.</summary>
     public object? Owner => Volatile.Read(ref _owner);
@@ -59,6 +66,7 @@ public sealed class ControllerLock
             return true;
         }
 
+        _meetingPoints?.At(Threading.MeetingPoint.ControllerLock);
         if (!_semaphore.Wait(0))
         {
             Interlocked.Increment(ref _contended);

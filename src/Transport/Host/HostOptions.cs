@@ -130,6 +130,9 @@ public sealed record HostOptions
     /// </summary>
     public IHostInterleaving? Interleaving { get; init; }
 
+    /// <summary>Told at every place the host's threads meet (see <see cref="Threading.MeetingPoint"/>); null in production.</summary>
+    public Threading.IMeetingPoints? MeetingPoints { get; init; }
+
     /// <summary>Told of state changes, CM events and error completions (null in production: nothing is done).</summary>
     public IHostObserver? Observer { get; init; }
 

@@ -41,14 +41,14 @@ public sealed partial class NvmeRdmaController
         _adminReactor = adminReactor;
         _adminPoller = new AdminPoller(this);
         _wcs = new WorkCompletion[Options.CompletionsPerPollMax];
-        Lock = new ControllerLock($"ctrlr {Name} lock");
+        Lock = new ControllerLock($"ctrlr {Name} lock", Options.MeetingPoints);
         var rc = stack.Cm.CreateEventChannel(out var channel);
         if (rc != Errno.Ok)
         {
             throw new InvalidOperationException($"ctrlr {Name}: rdma_create_event_channel failed: {Errno.Name(rc)}");
         }
 
-        Events = new CmEventDispatcher(stack.Cm, channel!, Lock, Options.PendingCmEventsMax, $"ctrlr {Name}");
+        Events = new CmEventDispatcher(stack.Cm, channel!, Lock, Options.PendingCmEventsMax, $"ctrlr {Name}", Options.MeetingPoints);
         _adminData = stack.Memory.Allocate(AdminDataBytes);
         AdminQpair = new NvmeRdmaQpair(this, 0, Options.AdminQueueSize, null);
     }

@@ -322,6 +322,7 @@ public sealed class NvmeRdmaPollGroup : IDisposable
             return 0;
         }
 
+        _options.MeetingPoints?.At(MeetingPoint.HostPollGroupCq);
         var n = _cq.Poll(_wcs);
         for (var i = 0; i < n; i++)
         {

@@ -15,9 +15,11 @@ public sealed class IobufChannel
 {
     private readonly Iobuf _iobuf;
     private readonly Action<RdmaRequest, int> _getCallback;
+    private readonly Threading.IMeetingPoints? _meetingPoints;
 
-    internal IobufChannel(RdmaPollGroup group, Iobuf iobuf, Action<RdmaRequest, int> getCallback)
+    internal IobufChannel(RdmaPollGroup group, Iobuf iobuf, Action<RdmaRequest, int> getCallback, Threading.IMeetingPoints? meetingPoints = null)
     {
+        _meetingPoints = meetingPoints;
         _iobuf = iobuf;
         _getCallback = getCallback;
         SmallQueue = new Stailq<RdmaRequest, IobufLink>("iobuf small_queue", group);
@@ -40,6 +42,7 @@ public sealed class IobufChannel
     /// </summary>
     internal int Get(uint length, RdmaRequest? entry)
     {
+        _meetingPoints?.At(Threading.MeetingPoint.IobufGet);
         var pool = _iobuf.PoolFor(length);
         var buffer = pool.TryGetOne();
         if (buffer < 0 && entry != null)
@@ -59,6 +62,7 @@ public sealed class IobufChannel
     /// </summary>
     internal void Put(int buffer, uint length)
     {
+        _meetingPoints?.At(Threading.MeetingPoint.IobufPut);
         var pool = _iobuf.PoolFor(length);
         Check.That(pool.InUse(buffer), InvariantNames.BufferConservation, (pool, buffer), s =>
             $"{s.pool.Name} buffer {s.buffer} put back but it is not out of that pool (put twice, or of another pool)");
@@ -101,6 +105,12 @@ public sealed class IobufChannel
 
     private int Serve(BufferPool pool, Stailq<RdmaRequest, IobufLink> queue)
     {
+        if (queue.IsEmpty)
+        {
+            return 0;
+        }
+
+        _meetingPoints?.At(Threading.MeetingPoint.IobufGet);
         var served = 0;
         while (!queue.IsEmpty && pool.TryGetOne() is var buffer and >= 0)
         {

@@ -13,21 +13,33 @@ public sealed partial class NvmfRdmaTransport
     internal int PollAcceptor()
     {
         var work = 0;
-        for (var i = 0; i < Options.CmEventsPerPollMax && _channel!.GetEvent(out var ev) == Errno.Ok; i++)
+        for (var i = 0; i < Options.CmEventsPerPollMax && GetCmEvent(out var ev) == Errno.Ok; i++)
         {
             HandleCmEvent(ev!);
             work++;
         }
 
-        while (_context!.GetAsyncEvent(out var async) == Errno.Ok)
+        while (GetAsyncEvent(out var async) == Errno.Ok)
         {
             HandleAsyncEvent(async);
-            _context.AckAsyncEvent(async); // after, as rdma.c:3693: whatever the handler queued runs on another thread
+            _context!.AckAsyncEvent(async); // after, as rdma.c:3693: whatever the handler queued runs on another thread
             work++;
         }
 
         _handler.Poll(_clock.NowNs);
         return work + DisconnectSilentQpairs();
+    }
+
+    private int GetCmEvent(out CmEvent? ev)
+    {
+        Options.MeetingPoints?.At(MeetingPoint.TargetCmGetEvent);
+        return _channel!.GetEvent(out ev);
+    }
+
+    private int GetAsyncEvent(out AsyncEvent ev)
+    {
+        Options.MeetingPoints?.At(MeetingPoint.TargetAsyncEvent);
+        return _context!.GetAsyncEvent(out ev);
     }
 
     /// <summary>

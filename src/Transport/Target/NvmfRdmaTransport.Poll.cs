@@ -16,6 +16,7 @@ public sealed partial class NvmfRdmaTransport
             return 0;
         }
 
+        Options.MeetingPoints?.At(Threading.MeetingPoint.TargetPollerCq);
         var n = poller.Cq.Poll(wcs[..Math.Min(wcs.Length, Options.CompletionsPerPollMax)]);
         Check.That(n >= 0, InvariantNames.QueueIntegrity, (poller, n), s => $"ibv_poll_cq on {s.poller} failed: {Errno.Name(-s.n)}");
         var error = false;

@@ -146,7 +146,7 @@ public sealed partial class NvmfRdmaTransport
     private RdmaPollGroup CreatePollGroup(IReactorRuntime reactors, int index)
     {
         var group = new RdmaPollGroup($"{_stack.HostName}.pg{index}", index);
-        group.Iobuf = new IobufChannel(group, _buffers!, _iobufGetCallback ??= OnIobufGet);
+        group.Iobuf = new IobufChannel(group, _buffers!, _iobufGetCallback ??= OnIobufGet, Options.MeetingPoints);
         // As nvmf_rdma_poller_create: with an SRQ the CQ is sized once (a receive, a data WR and a send per SRQ entry),
         // without one it starts at num_cqe and grows as qpairs join (ResizeCq).
         var numCqe = Options.UseSrq ? Options.MaxSrqDepth * 3 : Options.NumCqe;

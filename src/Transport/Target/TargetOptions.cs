@@ -93,6 +93,9 @@ public sealed record TargetOptions
     /// <summary>Known-defect switches (default: the fixed behaviour).</summary>
     public KnownDefects Defects { get; init; } = KnownDefects.None;
 
+    /// <summary>Told at every place the target's threads meet (see <see cref="Threading.MeetingPoint"/>); null in production.</summary>
+    public Threading.IMeetingPoints? MeetingPoints { get; init; }
+
     /// <summary>Buffers the largest I/O needs.</summary>
     public int BuffersPerIoMax => (MaxIoSize + IoUnitSize - 1) / IoUnitSize;
 

@@ -1,18 +1,20 @@
 using Harness.Transport.Host;
+using Harness.Transport.Threading;
 using Microsoft.Coyote.Random;
 using Microsoft.Coyote.Runtime;
 
 namespace Harness.Tests.Systematic.Coyote;
 
 /// <summary>
-/// The host's preemption hook (<see cref="IHostInterleaving"/>) as a Coyote scheduling point: at the destroy's event
-/// sweep, or between a connect's rdma_resolve_addr and its wait for ADDR_RESOLVED, Coyote may run any other thread, as
-/// a real CPU may. Outside a Coyote test it does nothing.
+/// The host's preemption hook (<see cref="IHostInterleaving"/>) and the transport's meeting points
+/// (<see cref="IMeetingPoints"/>) as Coyote scheduling points: at the destroy's event sweep, between a connect's
+/// rdma_resolve_addr and its wait for ADDR_RESOLVED, at the controller lock, the shared CM channel, a poll group's CQ,
+/// the iobuf pools, Coyote may run any other thread, as a real CPU may. Outside a Coyote test it does nothing.
 /// </summary>
 /// <param name="epoch">The race's progress epoch (null: a scheduling point only).</param>
 /// <param name="nowNs">The race's virtual clock (null: no preemption longer than one scheduling point).</param>
 /// <param name="racing">True while the race's threads run (setup and teardown are single-threaded: nothing to preempt for).</param>
-public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing) : IHostInterleaving
+public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing) : IHostInterleaving, IMeetingPoints
 {
     /// <summary>
     /// How long a connect may stay off the CPU after rdma_resolve_addr (virtual time): longer than ADDR_RESOLVED takes
@@ -32,7 +34,7 @@ public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, 
         }
         else
         {
-            SchedulingPoint.Interleave();
+            ScheduleSteps.MeetingPoint();
         }
     }
 
@@ -42,11 +44,14 @@ public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, 
     /// <see cref="ConnectPreemptionNs"/> of virtual time passed: the new id's ADDR_RESOLVED reaches the shared channel
     /// meanwhile, and whichever thread drains the channel then finds it.
     /// </summary>
+    /// <summary>A place where real threads meet (<see cref="MeetingPoint"/>): one scheduling point, the only kind a race has besides blocking.</summary>
+    public void At(MeetingPoint point) => ScheduleSteps.MeetingPoint();
+
     private void PreemptConnect()
     {
         if (epoch == null || nowNs == null || !Generator.Create().NextBoolean())
         {
-            SchedulingPoint.Interleave();
+            ScheduleSteps.MeetingPoint();
             return;
         }
 

@@ -54,6 +54,11 @@ public static class Exploration
             File.WriteAllText(traceFile, engine.ReproducibleTrace);
         }
 
+        if (settings.PointsFile != null)
+        {
+            SchedulingPointReport.Write(settings.PointsFile, test, report.CoverageInfo.SchedulingPointStackTraces);
+        }
+
         var iterations = (long)report.NumOfExploredFairPaths + report.NumOfExploredUnfairPaths;
         var steps = (long)report.TotalExploredFairSteps + report.TotalExploredUnfairSteps;
         var state = report.NumOfFoundBugs > 0 ? LastSchedule.Describe() : null;

@@ -28,7 +28,7 @@ public sealed record ExplorationResult(
 
     /// <summary>One line for the test log: what ran and what it found.</summary>
     public string Summary =>
-        $"{Test}: {(Replayed ? "replayed" : "explored")} {Iterations} schedule(s) in {Seconds:F1} s (strategy {Settings.Describe()}, seed {Settings.Seed}, " +
+        $"{Test}: {(Replayed ? "replayed" : "explored")} {Iterations} schedule(s) in {Seconds:F1} s (strategy {Settings.Describe()}{(Settings.ImplicitPoints ? " with implicit points" : string.Empty)}, seed {Settings.Seed}, " +
         $"max steps {Settings.MaxSteps}, {StepsPerIteration} steps per schedule): {(FoundBug ? "BUG FOUND" : "no bug")}";
 
     /// <summary>
@@ -62,6 +62,7 @@ public sealed record ExplorationResult(
             text.AppendLine($"  or: DOTNET_ROLL_FORWARD=Major dotnet ~/.nuget/packages/microsoft.coyote.tool/1.7.11/tools/net8.0/coyote.dll replay " +
                 $"tests/Systematic/bin/Debug/net10.0/Systematic.dll {TraceFile} -m {Test}");
             text.AppendLine($"explore again with this schedule's settings: {ExplorationSettings.StrategyVariable}={Settings.Describe()} " +
+                (Settings.ImplicitPoints ? $"{ExplorationSettings.ImplicitPointsVariable}=1 " : string.Empty) +
                 $"{ExplorationSettings.SeedVariable}={Settings.Seed} {ExplorationSettings.IterationsVariable}={Settings.Iterations} dotnet test tests/Systematic --filter \"FullyQualifiedName~{Test}\"");
         }
 

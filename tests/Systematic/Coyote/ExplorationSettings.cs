@@ -17,6 +17,10 @@ namespace Harness.Tests.Systematic.Coyote;
 /// <item><c>HARNESS_COYOTE_TRACE_DIR</c>: where a found bug's reproducible trace is written (default
 /// <c>coyote-traces</c> next to the test assembly);</item>
 /// <item><c>HARNESS_COYOTE_REPLAY</c>: a trace file; the test whose name it starts with replays it instead of exploring.</item>
+/// <item><c>HARNESS_COYOTE_IMPLICIT_POINTS</c>: 1 puts Coyote's implicit scheduling points back (every lock, Interlocked,
+/// Volatile, concurrent collection): the exploration before issue 17, for comparison (default 0: meeting points only);</item>
+/// <item><c>HARNESS_COYOTE_POINTS</c>: a file; the exploration writes there where its scheduling points were reached (by
+/// call site, most frequent first: what the steps per schedule are made of). Slow: a stack trace per step.</item>
 /// </list>
 /// A malformed value is an error naming the variable, never silently ignored.
 /// </summary>
@@ -47,6 +51,8 @@ public sealed record ExplorationSettings
     public const string TimeoutVariable = "HARNESS_COYOTE_TIMEOUT_S";
     public const string TraceDirVariable = "HARNESS_COYOTE_TRACE_DIR";
     public const string ReplayVariable = "HARNESS_COYOTE_REPLAY";
+    public const string PointsVariable = "HARNESS_COYOTE_POINTS";
+    public const string ImplicitPointsVariable = "HARNESS_COYOTE_IMPLICIT_POINTS";
 
     public uint Iterations { get; init; }
 
@@ -64,6 +70,15 @@ public sealed record ExplorationSettings
 
     public string? ReplayFile { get; init; }
 
+    /// <summary>
+    /// Coyote's implicit scheduling points on (every free lock, Interlocked, Volatile, concurrent collection): the
+    /// exploration as it was before issue 17, kept to measure against. Off by default.
+    /// </summary>
+    public bool ImplicitPoints { get; init; }
+
+    /// <summary>Where to write the scheduling points by call site (<see cref="SchedulingPointReport"/>), or null.</summary>
+    public string? PointsFile { get; init; }
+
     /// <summary>The settings for a test whose CI budget is <paramref name="ciIterations"/>, overridden by the environment.</summary>
     public static ExplorationSettings FromEnvironment(uint ciIterations)
     {
@@ -78,6 +93,8 @@ public sealed record ExplorationSettings
             TimeoutSeconds = (int)ReadUInt(TimeoutVariable, 0, 0, 7 * 24 * 3600),
             TraceDirectory = Environment.GetEnvironmentVariable(TraceDirVariable) is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(AppContext.BaseDirectory, "coyote-traces"),
             ReplayFile = Environment.GetEnvironmentVariable(ReplayVariable) is { Length: > 0 } file ? Path.GetFullPath(file) : null,
+            ImplicitPoints = ReadUInt(ImplicitPointsVariable, 0, 0, 1) == 1,
+            PointsFile = Environment.GetEnvironmentVariable(PointsVariable) is { Length: > 0 } points ? Path.GetFullPath(points) : null,
         };
     }
 
@@ -91,7 +108,17 @@ public sealed record ExplorationSettings
             .WithMaxSchedulingSteps(MaxSteps)
             .WithDeadlockTimeout(DeadlockTimeoutMs)
             .WithUncontrolledInvocationStackTraceLoggingEnabled(true)
-            .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None);
+            .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None)
+            .WithScheduleCoverageReported(PointsFile != null)
+            .WithTraceAnalysisEnabled(false); // its execution graph needs the call sites tools/CoyoteCallSites removes
+        // Coyote's implicit scheduling points (every lock taken while free, every Interlocked and Volatile call, every
+        // concurrent collection access) off: the races are explored at the transport's meeting points (MeetingPoint,
+        // IHostInterleaving) and where a thread blocks. HARNESS_COYOTE_IMPLICIT_POINTS=1 turns them back on.
+        config = config
+            .WithLockAccessRaceCheckingEnabled(ImplicitPoints)
+            .WithAtomicOperationRaceCheckingEnabled(ImplicitPoints)
+            .WithVolatileOperationRaceCheckingEnabled(ImplicitPoints)
+            .WithCollectionAccessRaceCheckingEnabled(ImplicitPoints);
         if (TimeoutSeconds > 0)
         {
             config = config.WithTestingTimeout(TimeoutSeconds);

@@ -6,52 +6,43 @@ namespace Harness.Tests.Systematic.Coyote;
 /// Coyote controls) until some other thread made progress. When nothing can ever happen again every thread waits, and
 /// Coyote reports the deadlock at once, naming the threads: a thread stuck in rdma_destroy_id while every other
 /// thread is idle is exactly such a state. A finished scenario <see cref="Stop"/>s everyone.
+/// <para>
+/// The epoch and the stop flag are read without the lock: Coyote runs one controlled operation at a time and every
+/// switch between operations is a full fence, so a plain read sees the last write; and a read is then no scheduling
+/// point (the test's bookkeeping must not add steps: issue 17). Writes and the wait take the lock.
+/// </para>
 /// </summary>
 public sealed class ProgressEpoch
 {
     private readonly object _gate = new();
     private long _epoch;
     private bool _stopped;
+    private int _waiters;
 
     /// <summary>Increases on every bit of progress anywhere.</summary>
-    public long Epoch
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _epoch;
-            }
-        }
-    }
+    public long Epoch => _epoch;
 
-    public bool Stopped
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _stopped;
-            }
-        }
-    }
+    public bool Stopped => _stopped;
 
     /// <summary>Something changed: wake every idle thread.</summary>
     public void Progress()
     {
-        lock (_gate)
+        _epoch++;
+        if (_waiters > 0)
         {
-            _epoch++;
-            Monitor.PulseAll(_gate);
+            lock (_gate)
+            {
+                Monitor.PulseAll(_gate);
+            }
         }
     }
 
     /// <summary>The scenario is over: every thread leaves its loop.</summary>
     public void Stop()
     {
+        _stopped = true;
         lock (_gate)
         {
-            _stopped = true;
             Monitor.PulseAll(_gate);
         }
     }
@@ -63,7 +54,9 @@ public sealed class ProgressEpoch
         {
             while (_epoch == seen && !_stopped)
             {
+                _waiters++;
                 Monitor.Wait(_gate);
+                _waiters--;
             }
 
             return !_stopped;

@@ -5,10 +5,16 @@ namespace Harness.Tests.Systematic.Coyote;
 /// <summary>
 /// An SPDK thread for a Coyote test: its messages and pollers run only when <see cref="PollOnce"/> is called, by the
 /// one controlled task that owns the reactor (<see cref="RaceLoop"/>), or by the scenario's single thread during setup.
-/// Sending a message (a lock) and taking a batch (a lock, only when messages wait) are the cross-thread meeting points
-/// Coyote interleaves; a round that finds no message takes no lock.
+/// Sending a message and taking a batch (only when messages wait) are the cross-thread meeting points Coyote interleaves
+/// (<see cref="MeetingPoint.ThreadMessageSend"/>, <see cref="MeetingPoint.ThreadMessageBatch"/>); a round that finds no
+/// message is no scheduling point of its own. The poller list is read without the lock (changed only between rounds).
 /// </summary>
-public sealed class ThreadReactor(string name) : IReactor
+/// <param name="name">The thread's name.</param>
+/// <param name="meets">
+/// False for a reactor that runs inside another thread's atomic step (the far side of a race bed, on the fabric's
+/// task): its messages are then no meeting points.
+/// </param>
+public sealed class ThreadReactor(string name, bool meets = true) : IReactor
 {
     /// <summary>Pollers one reactor may hold.</summary>
     public const int PollersMax = 64;
@@ -44,19 +50,31 @@ public sealed class ThreadReactor(string name) : IReactor
     public int MessagesWaiting => _messages.Waiting;
 
     /// <inheritdoc/>
-    public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
+    public void SendMessage(ThreadMessageFn fn, object? ctx)
+    {
+        if (meets)
+        {
+            ScheduleSteps.MeetingPoint(); // MeetingPoint.ThreadMessageSend
+        }
+
+        _messages.Send(fn, ctx);
+    }
 
     /// <summary>Runs a batch of messages, then every poller once, on the calling thread; returns the work they reported.</summary>
     public int PollOnce()
     {
-        var work = _messages.RunBatch();
-        IPoller[] pollers;
-        lock (_gate)
+        var work = 0;
+        if (_messages.Waiting > 0)
         {
-            pollers = _pollers;
+            if (meets)
+            {
+                ScheduleSteps.MeetingPoint(); // MeetingPoint.ThreadMessageBatch
+            }
+
+            work += _messages.RunBatch();
         }
 
-        foreach (var poller in pollers)
+        foreach (var poller in _pollers)
         {
             work += poller.Poll();
         }
@@ -69,7 +87,8 @@ public sealed class ThreadReactor(string name) : IReactor
 }
 
 /// <summary>Creates <see cref="ThreadReactor"/>s (the target's <c>Start</c> asks for its reactors through this).</summary>
-public sealed class ThreadReactorRuntime : IReactorRuntime
+/// <param name="meets">Whether the reactors' messages are meeting points (see <see cref="ThreadReactor"/>).</param>
+public sealed class ThreadReactorRuntime(bool meets = true) : IReactorRuntime
 {
     private readonly List<ThreadReactor> _reactors = new();
 
@@ -77,7 +96,7 @@ public sealed class ThreadReactorRuntime : IReactorRuntime
 
     public IReactor CreateReactor(string name)
     {
-        var reactor = new ThreadReactor(name);
+        var reactor = new ThreadReactor(name, meets);
         _reactors.Add(reactor);
         return reactor;
     }

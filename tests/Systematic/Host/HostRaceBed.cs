@@ -48,7 +48,7 @@ public sealed class HostRaceBed : IDisposable
     public const long AdminPollPeriodNs = 10_000_000;
 
     private const long FarAwayNs = long.MaxValue / 4;
-    private readonly ThreadReactorRuntime _targetReactors = new();
+    private readonly ThreadReactorRuntime _targetReactors = new(meets: false); // the target runs inside the fabric's step
     private readonly List<Action> _worldActions = new();
     private readonly List<DmaBuffer> _buffers = new();
     private readonly CommandIds _ids = new();
@@ -121,6 +121,7 @@ public sealed class HostRaceBed : IDisposable
         IoQueueSize = IoQueueSize,
         CompletionsPerPollMax = CompletionsPerPoll,
         Interleaving = CoyoteInterleaving.Instance,
+        MeetingPoints = CoyoteInterleaving.Instance,
     };
 
     /// <summary>Single-threaded: the controller becomes ready and <paramref name="qpairs"/> I/O qpairs run, round-robin over the groups.</summary>
@@ -307,6 +308,7 @@ public sealed class HostRaceBed : IDisposable
 
     private bool FabricRound(Func<bool> done)
     {
+        ScheduleSteps.MeetingPoint(); // the NIC and the far side take one step at a time: the race's threads may run between any two
         var acted = RunFabricActions();
         if (done())
         {

@@ -52,11 +52,11 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), targetMachine.Clock);
-        Target = new NvmfRdmaTransport(targetMachine, targetOptions, Nvmf, this);
+        Target = new NvmfRdmaTransport(targetMachine, targetOptions with { MeetingPoints = CoyoteInterleaving.Instance }, Nvmf, this);
         Target.Start(_targetReactors, 2, new IPEndPoint(targetMachine.Address, 4420));
-        var hostOptions = HostRaceBed.RaceOptions(KnownDefects.None) with { Interleaving = null };
-        var admin = new ThreadReactor("host.admin");
-        var groupReactors = Enumerable.Range(0, hostGroups).Select(i => new ThreadReactor($"host.io{i}")).ToArray();
+        var hostOptions = HostRaceBed.RaceOptions(KnownDefects.None) with { Interleaving = null, MeetingPoints = null }; // the host runs on the fabric's task: one step
+        var admin = new ThreadReactor("host.admin", meets: false);
+        var groupReactors = Enumerable.Range(0, hostGroups).Select(i => new ThreadReactor($"host.io{i}", meets: false)).ToArray();
         _hostReactors = groupReactors.Prepend(admin).ToArray();
         Groups = groupReactors.Select(r => new NvmeRdmaPollGroup(r, hostOptions)).ToArray();
         Controller = new NvmeRdmaController(HostMachine, admin, new IPEndPoint(targetMachine.Address, 4420), hostOptions);
@@ -257,6 +257,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
 
     private bool FabricRound(Func<bool> done)
     {
+        ScheduleSteps.MeetingPoint(); // the NIC and the far side take one step at a time: the race's threads may run between any two
         if (done())
         {
             Epoch.Stop();
