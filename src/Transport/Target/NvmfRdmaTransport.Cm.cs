@@ -98,11 +98,7 @@ public sealed partial class NvmfRdmaTransport
                 break;
             case CmEventType.DeviceRemoval:
                 Ack(ev);
-                foreach (var group in _groups)
-                {
-                    group.Pollers.ForEach(p => p.NeedDestroy = true);
-                }
-
+                RemoveDevicePollers();
                 break;
             default:
                 Ack(ev); // ESTABLISHED, TIMEWAIT_EXIT, ADDR_CHANGE…: nothing to do ("target never re-uses QPs")
@@ -531,12 +527,26 @@ public sealed partial class NvmfRdmaTransport
                 qpair.IbvInErrorState = true;
                 break;
             case AsyncEventType.DeviceFatal:
-                foreach (var group in _groups)
-                {
-                    group.Pollers.ForEach(p => p.NeedDestroy = true);
-                }
-
+                RemoveDevicePollers();
                 break;
+        }
+    }
+
+    private static readonly ThreadMessageFn RemovePollersMsg = static ctx => ((RdmaPollGroup)ctx!).Pollers.ForEach(static p => p.NeedDestroy = true);
+
+    /// <summary>
+    /// The device is gone: every poll group marks its pollers <c>need_destroy</c> on its own thread, by a message, as
+    /// HEAD's <c>nvmf_rdma_remove_destroyed_device</c> → <c>nvmf_rdma_manage_poller</c> → <c>_nvmf_rdma_remove_poller_in_group</c>
+    /// (rdma.c:4807) does. The port used to write the flag from the acceptor's thread: it could then flip in the middle
+    /// of a group's poll, between two completions of one batch; the first force-destroyed its qpair (freeing requests
+    /// whose WRITEs were still out) and the next was such a WRITE's flush, for a freed request (found by Coyote,
+    /// LastWqeRacingDeviceRemoval; a port bug, HEAD has no such write).
+    /// </summary>
+    private void RemoveDevicePollers()
+    {
+        foreach (var group in _groups)
+        {
+            group.Thread!.SendMessage(RemovePollersMsg, group);
         }
     }
 
@@ -591,6 +601,12 @@ public sealed partial class NvmfRdmaTransport
     /// <summary><c>nvmf_rdma_qpair_destroy</c>: force-complete what is left, give receives back, destroy QP, resources, id.</summary>
     private void DestroyQpair(RdmaQpair qpair)
     {
+        var poller = qpair.Poller;
+        if (poller is { NeedDestroy: true })
+        {
+            AbandonDeviceWrs(qpair); // before the requests are freed: their WRs go with the device, not with them
+        }
+
         if (qpair.QueueDepth != 0)
         {
             _log.Warning(qpair, $"destroying qpair with queue_depth {qpair.QueueDepth}");
@@ -601,12 +617,6 @@ public sealed partial class NvmfRdmaTransport
                     ProcessRequest(req);
                 }
             }
-        }
-
-        var poller = qpair.Poller;
-        if (poller is { NeedDestroy: true })
-        {
-            AbandonDeviceWrs(qpair);
         }
 
         qpair.Destroyed = true;
@@ -665,6 +675,16 @@ public sealed partial class NvmfRdmaTransport
         qpair.AbandonedWrs += wrs;
         qpair.CurrentSendDepth = 0;
         qpair.CurrentReadDepth = 0;
+        foreach (var req in qpair.Resources?.Reqs ?? [])
+        {
+            if (req.Qpair == qpair && req.State != RdmaRequestState.Free)
+            {
+                // Their completions will never be polled (the poller is gone with the device): a request freed now must
+                // not count as having WRs on the wire, or the SRQ's other qpairs see a FREE request still sending.
+                req.RspPosted = false;
+                req.OutstandingReads = 0;
+            }
+        }
     }
 
     private void ReturnIncomingToSrq(RdmaQpair qpair, RdmaPoller poller)
