@@ -547,9 +547,15 @@ public sealed partial class NvmfRdmaTransport
         qpair.HandOffQueued || (qpair.MessagesQueued > 0 && !Defective(KnownDefects.DisconnectMessageAfterDestroy));
 
     /// <summary>
-    /// The poller's device is gone (<c>need_destroy</c>): every qpair is destroyed at once. One that was not
-    /// disconnecting yet is deactivated first, so the controller layer lets go of it (and of a controller whose admin
-    /// qpair it was), as it does for every other path that closes a qpair.
+    /// The poller's device is gone (<c>need_destroy</c>): <c>nvmf_rdma_poller_poll</c> (rdma.c:4596) polls no CQ any
+    /// more and runs <c>nvmf_rdma_destroy_drained_qpair</c> on each qpair, which destroys the ones already closed
+    /// (<c>to_close</c>) at once, drained or not. A qpair still open is left to the generic layer, which closes it only
+    /// when none of its commands is executing (<c>_nvmf_qpair_destroy</c>). HEAD waits for each qpair's
+    /// RDMA_CM_EVENT_DEVICE_REMOVAL to disconnect it; the port also starts the disconnect of a qpair not yet
+    /// disconnecting, so no qpair depends on an event a removed device may not deliver. (The port used to set
+    /// <c>to_close</c> itself and destroy every qpair here: one with commands still executing in the block layer was freed
+    /// under them, caught by no-leak-on-destroy at sweep seed 20528, --io-size 131072; a port bug, HEAD never forces
+    /// to_close.)
     /// </summary>
     private void DestroyAllDrained(RdmaPoller poller)
     {
@@ -557,16 +563,15 @@ public sealed partial class NvmfRdmaTransport
         poller.Scratch.AddRange(poller.Qpairs);
         foreach (var qpair in poller.Scratch)
         {
-            if (!qpair.DisconnectStarted && !qpair.Destroyed && qpair.IsActive)
+            if (!qpair.DisconnectStarted)
             {
-                qpair.DisconnectStarted = true;
-                qpair.SetGenericState(NvmfQpairState.Deactivating);
-                _handler.OnQpairDisconnect(qpair);
+                DisconnectQpair(qpair); // closes it now, or once its last executing command completes
             }
 
-            qpair.ToClose = true;
-            DestroyDrained(qpair);
-            _handler.OnQpairFiniComplete(qpair); // the port lets the controller go of it too (HEAD never finis these)
+            if (!qpair.Destroyed)
+            {
+                DestroyDrained(qpair); // HEAD: returns unless to_close
+            }
         }
     }
 
