@@ -34,6 +34,13 @@ public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, 
         }
         else
         {
+            // SPDK's other pollers never sleep: they could run here. The race's idle threads wait for progress, so
+            // they are woken first, or the point would offer only threads that happen to be awake.
+            if (racing?.Invoke() == true)
+            {
+                epoch?.Progress();
+            }
+
             ScheduleSteps.MeetingPoint();
         }
     }

@@ -10,7 +10,7 @@ namespace Harness.Tests.Systematic.Coyote;
 /// <item><c>HARNESS_COYOTE_ITERATIONS</c>: schedules per test (default: the test's own CI budget);</item>
 /// <item><c>HARNESS_COYOTE_STRATEGY</c>: <c>random</c>, <c>probabilistic[:N]</c>, <c>prioritization[:N]</c>,
 /// <c>fair-prioritization[:N]</c>, <c>delay-bounding[:N]</c>, <c>q-learning</c>, <c>portfolio</c> (default
-/// <see cref="DefaultStrategy"/>:<see cref="DefaultStrategyValue"/>, the one that finds the seed bug most often, measured);</item>
+/// <see cref="DefaultStrategy"/>:<see cref="DefaultStrategyValue"/>; docs/systematic.md has the measurements);</item>
 /// <item><c>HARNESS_COYOTE_SEED</c>: the seed of Coyote's scheduling choices (default 1, so CI is repeatable);</item>
 /// <item><c>HARNESS_COYOTE_MAX_STEPS</c>: scheduling steps per schedule (default <see cref="MaxStepsDefault"/>);</item>
 /// <item><c>HARNESS_COYOTE_TIMEOUT_S</c>: wall-clock budget per test, 0 = none (nightly: stop after N seconds);</item>
@@ -31,8 +31,8 @@ public sealed record ExplorationSettings
 
     /// <summary>
     /// The default strategy's value: probabilistic:2 switches threads at a scheduling point with probability 1/2
-    /// (Coyote's own default is :3). Measured over ten independent seeds (docs/systematic.md): 10 of 10 found the seed
-    /// bug, median 8.5 schedules, against 26 for :3 and 64 for :4.
+    /// (Coyote's own default is :3). Chosen from a measurement later found to be skewed by lost wake-ups in the race
+    /// bed; to be measured again (docs/systematic.md).
     /// </summary>
     public const uint DefaultStrategyValue = 2;
 

@@ -60,7 +60,7 @@ public static class RaceLoop
                     continue;
                 }
 
-                if (!epoch.WaitForProgress(seen))
+                if (!epoch.WaitForProgress(seen, name))
                 {
                     return;
                 }

@@ -288,7 +288,7 @@ public sealed class HostRaceBed : IDisposable
             text.Append($"CM id {id} has {id.UnackedEvents} event(s) got and not acked{(id.Destroyed ? string.Empty : " (rdma_destroy_id would wait for them)")}; ");
         }
 
-        text.Append($"{Controller.Events.PendingCount} event(s) on the pending list, {((SimCmEventChannel)Controller.Events.Channel).ReadyCount} on the channel");
+        text.Append($"{Controller.Events.PendingCount} event(s) on the pending list, {((SimCmEventChannel)Controller.Events.Channel).ReadyCount} on the channel; threads waiting for progress: {Epoch.Sleepers}");
         return text.ToString();
     }
 

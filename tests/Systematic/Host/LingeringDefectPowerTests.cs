@@ -15,9 +15,8 @@ namespace Harness.Tests.Systematic.Host;
 public sealed class LingeringDefectPowerTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// Schedules the defective host may take before the test fails (docs/systematic.md). 400 found it at schedule 123
-    /// until the host re-posted response receives at their RECV completion, as SPDK HEAD (issue 16): the schedules
-    /// changed, and seed 1 now needs more than 400 and at most 1500 (measured once, 2026-12-06).
+    /// Schedules the defective host may take before the test fails (docs/systematic.md): a cap, the test stops at the
+    /// find. Seed 1 finds it at schedule 240 with the meeting points (issue 17, 2026-12-07).
     /// </summary>
     public const uint ProofIterations = 1500;
 

@@ -166,7 +166,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     /// <summary>The target's state in one paragraph, for failure messages.</summary>
     public string Describe()
     {
-        var text = new System.Text.StringBuilder($"At virtual time {Fabric.World.NowNs} ns, {Fabric.World.Pending} fabric event(s) pending; host {Controller}; ");
+        var text = new System.Text.StringBuilder($"At virtual time {Fabric.World.NowNs} ns, {Fabric.World.Pending} fabric event(s) pending (next at {Fabric.World.NextEventTimeNs?.ToString() ?? "none"} ns); host {Controller}; ");
         foreach (var q in Target.Qpairs.Where(q => !q.Destroyed))
         {
             text.Append($"target {q}: {q.GenericState}, to_close {q.ToClose}, in error {q.IbvInErrorState}, queue_depth {q.QueueDepth}, send depth {q.CurrentSendDepth}, " +
@@ -183,7 +183,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
             text.Append($"host load: {load.Outstanding} outstanding, {load.Budget} to submit; ");
         }
 
-        text.Append($"buffers free {Target.Buffers?.Available}/{Target.Buffers?.Count}");
+        text.Append($"buffers free {Target.Buffers?.Available}/{Target.Buffers?.Count}; threads waiting for progress: {Epoch.Sleepers}");
         return text.ToString();
     }
 
