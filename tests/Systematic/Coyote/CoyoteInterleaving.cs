@@ -17,54 +17,66 @@ namespace Harness.Tests.Systematic.Coyote;
 public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing) : IHostInterleaving, IMeetingPoints
 {
     /// <summary>
-    /// How long a connect may stay off the CPU after rdma_resolve_addr (virtual time): longer than ADDR_RESOLVED takes
-    /// to reach the shared channel (address resolution, then the CM's event latency), as a preempted thread on a loaded
-    /// host is. The same preemption as tests/Properties' StaleReconnectLockTests.
+    /// How long a thread may stay off the CPU at a preemption point (virtual time): longer than a CM event takes to
+    /// reach the shared channel (address resolution, a disconnect's TIMEWAIT_EXIT, then the CM's event latency), as a
+    /// preempted thread on a loaded host is. The same preemption as tests/Properties' StaleReconnectLockTests.
     /// </summary>
-    public const long ConnectPreemptionNs = 1_000_000;
+    public const long PreemptionNs = 1_000_000;
+
+    /// <summary>
+    /// Yields a preempted thread makes at most: when the rest of the world is quiescent virtual time stops (nothing is
+    /// scheduled and the idle clock's budget is spent), and the preemption ends there instead of spinning.
+    /// </summary>
+    public const int PreemptionYieldsMax = 400;
 
     /// <summary>The hook without a race: a scheduling point only.</summary>
     public static CoyoteInterleaving Instance { get; } = new(null, null, null);
 
+    /// <summary>
+    /// The host's preemption points. After rdma_resolve_addr (the window of docs/findings/010) and after the destroy's
+    /// event sweep (the window of SPDK #3347) Coyote chooses whether the thread is preempted for a while
+    /// (<see cref="Preempt"/>); at the others it is one scheduling point, with the sleeping pollers woken first
+    /// (SPDK's pollers spin: any of them could run here).
+    /// </summary>
     public void At(HostInterleavingPoint point, NvmeRdmaQpair qpair)
     {
-        if (point == HostInterleavingPoint.ConnectAfterResolveAddr && racing?.Invoke() == true)
-        {
-            PreemptConnect();
-        }
-        else
-        {
-            // SPDK's other pollers never sleep: they could run here. The race's idle threads wait for progress, so
-            // they are woken first, or the point would offer only threads that happen to be awake.
-            if (racing?.Invoke() == true)
-            {
-                epoch?.Progress();
-            }
-
-            ScheduleSteps.MeetingPoint();
-        }
-    }
-
-    /// <summary>
-    /// Coyote chooses whether the connecting thread is preempted right after rdma_resolve_addr. If it is, the thread
-    /// wakes the race's sleeping threads (the NIC and the other CPUs go on without it) and stays off the CPU until
-    /// <see cref="ConnectPreemptionNs"/> of virtual time passed: the new id's ADDR_RESOLVED reaches the shared channel
-    /// meanwhile, and whichever thread drains the channel then finds it.
-    /// </summary>
-    /// <summary>A place where real threads meet (<see cref="MeetingPoint"/>): one scheduling point, the only kind a race has besides blocking.</summary>
-    public void At(MeetingPoint point) => ScheduleSteps.MeetingPoint();
-
-    private void PreemptConnect()
-    {
-        if (epoch == null || nowNs == null || !Generator.Create().NextBoolean())
+        if (racing?.Invoke() != true)
         {
             ScheduleSteps.MeetingPoint();
             return;
         }
 
-        var until = nowNs() + ConnectPreemptionNs;
+        if (point is HostInterleavingPoint.ConnectAfterResolveAddr or HostInterleavingPoint.QpairDestroyAfterEventSweep)
+        {
+            Preempt();
+            return;
+        }
+
+        epoch?.Progress();
+        ScheduleSteps.MeetingPoint();
+    }
+
+    /// <summary>A place where real threads meet (<see cref="MeetingPoint"/>): one scheduling point, the only kind a race has besides blocking.</summary>
+    public void At(MeetingPoint point) => ScheduleSteps.MeetingPoint();
+
+    /// <summary>
+    /// Coyote chooses whether the thread is preempted here. If it is, the thread wakes the race's sleeping threads (the
+    /// NIC and the other CPUs go on without it) and stays off the CPU until <see cref="PreemptionNs"/> of virtual time
+    /// passed or the rest of the world is quiescent: a CM event on its way reaches the shared channel meanwhile, and
+    /// whichever thread drains the channel then finds it.
+    /// </summary>
+    private void Preempt()
+    {
+        if (epoch == null || nowNs == null || !Generator.Create().NextBoolean())
+        {
+            epoch?.Progress();
+            ScheduleSteps.MeetingPoint();
+            return;
+        }
+
+        var until = nowNs() + PreemptionNs;
         epoch.Progress();
-        while (nowNs() < until && !epoch.Stopped)
+        for (var i = 0; i < PreemptionYieldsMax && nowNs() < until && !epoch.Stopped; i++)
         {
             SchedulingPoint.Yield(); // off the CPU: let the others run (priority strategies must not starve them)
         }
