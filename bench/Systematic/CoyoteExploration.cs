@@ -13,7 +13,7 @@ public static class CoyoteExploration
     private const string Namespace = "Harness.Tests.Systematic";
 
     /// <summary>Explores <paramref name="scenario"/> of <paramref name="scenarioClass"/> (e.g. "Host.HostScenarios").</summary>
-    public static (long Iterations, bool FoundBug) Explore(string scenarioClass, string scenario, uint iterations, uint seed, string? defect, string strategy = "probabilistic:2")
+    public static (long Iterations, bool FoundBug) Explore(string scenarioClass, string scenario, uint iterations, uint seed, string? defect, string strategy = "probabilistic:3")
     {
         var assemblies = SystematicAssemblies.Instance;
         var scenarios = assemblies.TestType($"{Namespace}.{scenarioClass}");

@@ -17,7 +17,7 @@ public sealed class LingeringDefectPowerTests(ITestOutputHelper output)
     /// <summary>
     /// Schedules the defective host may take before the test fails (docs/systematic.md): a cap, the test stops at the
     /// find. With the meeting points and the destroy's preemption (issue 17) seed 1 finds it at schedule 3, and ten
-    /// independent seeds at a median of 4 (at most 12), 2026-12-07.
+    /// independent seeds at a median of 2 (at most 9), 2026-12-07.
     /// </summary>
     public const uint ProofIterations = 300;
 
