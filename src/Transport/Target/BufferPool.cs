@@ -62,6 +62,13 @@ public sealed class BufferPool
         Withheld--;
     }
 
+    /// <summary>The other iobuf user puts a withheld buffer straight back into the pool (never to this transport's waiters).</summary>
+    public void GiveBack(int index)
+    {
+        EndWithhold(index);
+        Put(index);
+    }
+
     /// <summary>Virtual address of buffer <paramref name="index"/>.</summary>
     public ulong AddressOf(int index) => Memory.Address + ((ulong)index * (ulong)BufferSize);
 

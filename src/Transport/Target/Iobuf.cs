@@ -38,6 +38,9 @@ public sealed class Iobuf
     /// </summary>
     public uint UnitFor(uint length) => length > (uint)Small.BufferSize && Large != null ? (uint)Large.BufferSize : (uint)Small.BufferSize;
 
+    /// <summary>The length of the next iov of a request still missing <paramref name="remaining"/> bytes: one unit, or less at the end.</summary>
+    public uint NextIovLength(uint remaining) => Math.Min(UnitFor(remaining), remaining);
+
     /// <summary>The pool an iov of <paramref name="length"/> bytes comes from and goes back to (iobuf.c:spdk_iobuf_put:800).</summary>
     public BufferPool PoolFor(uint length)
     {

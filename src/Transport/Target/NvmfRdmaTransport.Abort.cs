@@ -153,8 +153,7 @@ public sealed partial class NvmfRdmaTransport
             case RdmaRequestState.NeedBuffer:
                 if (req.StateOwner == qpair.PendingIobufQueue.Id)
                 {
-                    qpair.PendingIobufQueue.Remove(req);
-                    AbortGetBuffers(req, qpair.Poller!.Group); // rdma.c:4997
+                    LeavePendingIobuf(req, qpair); // rdma.c:4997
                 }
 
                 SetAbortStatus(ctx, req, qpair);

@@ -83,7 +83,7 @@ public sealed partial class NvmfRdmaTransport
             $"{r} got a data buffer from an iobuf put in state {r.State.ToName()}, not NEED_BUFFER");
         var channel = qpair!.Poller!.Group.Iobuf;
         var length = req.IobufRemainingLength;
-        var iovLength = Math.Min(channel.Iobuf.UnitFor(length), length);
+        var iovLength = channel.Iobuf.NextIovLength(length);
         SetBuffer(req, buffer, iovLength);
         length -= iovLength;
         if (length == 0 || GetBuffers(req, channel, length) == BufferGet.Done)
@@ -117,13 +117,21 @@ public sealed partial class NvmfRdmaTransport
     /// <c>nvmf_request_get_buffers_abort</c> (transport.c:1026): takes a waiting request's entry out of its channel (the
     /// queue its <c>remaining_length</c> picks). The buffers it already got are freed with the request.
     /// </summary>
-    private bool AbortGetBuffers(RdmaRequest req, RdmaPollGroup group)
+    private static void AbortGetBuffers(RdmaRequest req, RdmaPollGroup group)
     {
         var channel = group.Iobuf;
-        var length = Math.Min(req.IobufRemainingLength, channel.Iobuf.UnitFor(req.IobufRemainingLength));
-        var aborted = channel.Abort(req, length);
+        channel.Abort(req, channel.Iobuf.NextIovLength(req.IobufRemainingLength));
         Check.That(!channel.IsWaiting(req), InvariantNames.RequestInOneQueue, req, r => $"{r} still waits in its iobuf channel after the abort of its entry");
-        return aborted;
+    }
+
+    /// <summary>
+    /// A waiting request leaves both places it waits in: its qpair's pending_iobuf_queue and its entry in the group's
+    /// iobuf channel (HEAD does both at each site: rdma.c:1927 error pre-step, 4997 abort, 4234 poll_group_remove).
+    /// </summary>
+    private void LeavePendingIobuf(RdmaRequest req, RdmaQpair qpair)
+    {
+        qpair.PendingIobufQueue.Remove(req);
+        AbortGetBuffers(req, qpair.Poller!.Group);
     }
 
     /// <summary>
@@ -154,8 +162,7 @@ public sealed partial class NvmfRdmaTransport
 
         while (qpair.PendingIobufQueue.First is { } req)
         {
-            qpair.PendingIobufQueue.RemoveHead();
-            AbortGetBuffers(req, qpair.Poller.Group);
+            LeavePendingIobuf(req, qpair);
             CompleteWithStatus(req, qpair, NvmeStatus.AbortedSqDeletion);
         }
     }
@@ -172,7 +179,7 @@ public sealed partial class NvmfRdmaTransport
             if (req.State == RdmaRequestState.NeedBuffer && req.BufferCount == 0 && !channel.IsWaiting(req))
             {
                 req.IobufRemainingLength = req.Length;
-                channel.Enqueue(req, Math.Min(channel.Iobuf.UnitFor(req.Length), req.Length));
+                channel.Enqueue(req, channel.Iobuf.NextIovLength(req.Length));
             }
         }
     }

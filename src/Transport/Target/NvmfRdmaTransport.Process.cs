@@ -45,8 +45,7 @@ public sealed partial class NvmfRdmaTransport
         switch (req.State)
         {
             case RdmaRequestState.NeedBuffer when req.StateOwner == qpair.PendingIobufQueue.Id:
-                qpair.PendingIobufQueue.Remove(req);
-                AbortGetBuffers(req, qpair.Poller!.Group); // rdma.c:1927; what it already got is freed with it
+                LeavePendingIobuf(req, qpair); // rdma.c:1927; what it already got is freed with it
                 break;
             case RdmaRequestState.NeedDataWr:
                 qpair.Poller!.Group.PendingBufQueue.Remove(req);

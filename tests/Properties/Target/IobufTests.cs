@@ -72,8 +72,7 @@ public sealed class IobufTests
         using var bed = PartialWaiter(out _);
         var pool = bed.Transport.Buffers!.Small;
         var free = Enumerable.Range(0, pool.Count).First(i => pool.InUse(i) && bed.Transport.Qpairs[0].Resources!.Reqs.All(r => !r.Buffers.AsSpan(0, r.BufferCount).Contains(i)));
-        pool.EndWithhold(free);
-        pool.Put(free); // the other user gives it back: free in the pool
+        pool.GiveBack(free); // the other user gives it back: free in the pool
         var e = Assert.Throws<InvariantViolationException>(() => bed.Transport.PollGroups[0].Iobuf.Put(free, Block));
         Assert.Equal(InvariantNames.BufferConservation, e.Invariant);
     }
@@ -182,8 +181,7 @@ public sealed class IobufTests
                     break;
                 case Kind.GiveBack when withheld.Count > 0:
                     var (from, buffer) = withheld.Pop();
-                    from.EndWithhold(buffer);
-                    from.Put(buffer); // another iobuf user's put: to the pool, never to this transport's waiters
+                    from.GiveBack(buffer); // another iobuf user's put: to the pool, never to this transport's waiters
                     break;
                 case Kind.QpError:
                     var live = bed.Transport.Qpairs.Where(q => !q.Destroyed && !q.DisconnectStarted && q.Qp != null).ToArray();
@@ -206,8 +204,7 @@ public sealed class IobufTests
         while (withheld.Count > 0)
         {
             var (pool, buffer) = withheld.Pop();
-            pool.EndWithhold(buffer);
-            pool.Put(buffer);
+            pool.GiveBack(buffer);
         }
 
         foreach (var qpair in bed.Transport.Qpairs.Where(q => !q.Destroyed && !q.DisconnectStarted && q.Qp != null).ToArray())

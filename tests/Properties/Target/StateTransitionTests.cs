@@ -197,8 +197,7 @@ public sealed class StateTransitionTests
         bed.RunUntil(() => bed.Transport.Qpairs.All(q => q.Destroyed), "qpairs destroyed after the device went");
         foreach (var b in taken)
         {
-            pool.EndWithhold(b);
-            pool.Put(b);
+            pool.GiveBack(b);
         }
 
         Assert.Equal(pool.Count, pool.Available); // the one buffer the first waiter got went back with it
@@ -207,8 +206,9 @@ public sealed class StateTransitionTests
 
     /// <summary>
     /// A buffer handed to a request whose qpair is being disconnected: the disconnect waits for a READ still executing
-    /// (1 ms), the pool gets buffers back meanwhile, the waiting write's get-buffers callback runs and finds its qpair no
-    /// longer active (the error pre-step's NEED_BUFFER case, rdma.c:nvmf_rdma_request_process).
+    /// (1 ms), the pool gets buffers back meanwhile, the waiting write's get-buffers callback moves it to HAVE_BUFFER and
+    /// processes it, and the error pre-step finds its qpair no longer active (HAVE_BUFFER → COMPLETED,
+    /// rdma.c:nvmf_rdma_request_process).
     /// </summary>
     private static IReadOnlySet<(S, S)> BufferHandedToDeactivatingQpair()
     {
@@ -227,8 +227,7 @@ public sealed class StateTransitionTests
             bed.Transport.DisconnectQpair(qpair);
             foreach (var b in taken)
             {
-                pool.EndWithhold(b);
-                pool.Put(b);
+                pool.GiveBack(b);
             }
         }
 

@@ -10,11 +10,11 @@ namespace Harness.Tests.Systematic.Coyote;
 /// message is no scheduling point of its own. The poller list is read without the lock (changed only between rounds).
 /// </summary>
 /// <param name="name">The thread's name.</param>
-/// <param name="meets">
-/// False for a reactor that runs inside another thread's atomic step (the far side of a race bed, on the fabric's
-/// task): its messages are then no meeting points.
+/// <param name="meetingPoints">
+/// Told at the reactor's meeting points; null for a reactor that runs inside another thread's atomic step (the far side
+/// of a race bed, on the fabric's task), whose messages are then no meeting points.
 /// </param>
-public sealed class ThreadReactor(string name, bool meets = true) : IReactor
+public sealed class ThreadReactor(string name, IMeetingPoints? meetingPoints) : IReactor
 {
     /// <summary>Pollers one reactor may hold.</summary>
     public const int PollersMax = 64;
@@ -52,11 +52,7 @@ public sealed class ThreadReactor(string name, bool meets = true) : IReactor
     /// <inheritdoc/>
     public void SendMessage(ThreadMessageFn fn, object? ctx)
     {
-        if (meets)
-        {
-            ScheduleSteps.MeetingPoint(); // MeetingPoint.ThreadMessageSend
-        }
-
+        meetingPoints?.At(MeetingPoint.ThreadMessageSend);
         _messages.Send(fn, ctx);
     }
 
@@ -66,11 +62,7 @@ public sealed class ThreadReactor(string name, bool meets = true) : IReactor
         var work = 0;
         if (_messages.Waiting > 0)
         {
-            if (meets)
-            {
-                ScheduleSteps.MeetingPoint(); // MeetingPoint.ThreadMessageBatch
-            }
-
+            meetingPoints?.At(MeetingPoint.ThreadMessageBatch);
             work += _messages.RunBatch();
         }
 
@@ -87,8 +79,8 @@ public sealed class ThreadReactor(string name, bool meets = true) : IReactor
 }
 
 /// <summary>Creates <see cref="ThreadReactor"/>s (the target's <c>Start</c> asks for its reactors through this).</summary>
-/// <param name="meets">Whether the reactors' messages are meeting points (see <see cref="ThreadReactor"/>).</param>
-public sealed class ThreadReactorRuntime(bool meets = true) : IReactorRuntime
+/// <param name="meetingPoints">Told at the reactors' meeting points, or null (see <see cref="ThreadReactor"/>).</param>
+public sealed class ThreadReactorRuntime(IMeetingPoints? meetingPoints) : IReactorRuntime
 {
     private readonly List<ThreadReactor> _reactors = new();
 
@@ -96,7 +88,7 @@ public sealed class ThreadReactorRuntime(bool meets = true) : IReactorRuntime
 
     public IReactor CreateReactor(string name)
     {
-        var reactor = new ThreadReactor(name, meets);
+        var reactor = new ThreadReactor(name, meetingPoints);
         _reactors.Add(reactor);
         return reactor;
     }

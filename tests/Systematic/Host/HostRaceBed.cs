@@ -48,7 +48,7 @@ public sealed class HostRaceBed : IDisposable
     public const long AdminPollPeriodNs = 10_000_000;
 
     private const long FarAwayNs = long.MaxValue / 4;
-    private readonly ThreadReactorRuntime _targetReactors = new(meets: false); // the target runs inside the fabric's step
+    private readonly ThreadReactorRuntime _targetReactors = new(meetingPoints: null); // the target runs inside the fabric's step
     private readonly List<Action> _worldActions = new();
     private readonly List<DmaBuffer> _buffers = new();
     private readonly CommandIds _ids = new();
@@ -74,8 +74,8 @@ public sealed class HostRaceBed : IDisposable
         Target = new NvmfRdmaTransport(targetMachine, transportOptions, Nvmf);
         Target.Start(_targetReactors, 1, new IPEndPoint(targetMachine.Address, 4420));
         Options = RaceOptions(defects) with { Interleaving = new CoyoteInterleaving(Epoch, () => Fabric.World.NowNs, () => _racing) };
-        AdminReactor = new ThreadReactor("admin");
-        GroupReactors = Enumerable.Range(0, groups).Select(i => new ThreadReactor($"io{i}")).ToArray();
+        AdminReactor = new ThreadReactor("admin", CoyoteInterleaving.Instance);
+        GroupReactors = Enumerable.Range(0, groups).Select(i => new ThreadReactor($"io{i}", CoyoteInterleaving.Instance)).ToArray();
         Groups = GroupReactors.Select(r => new NvmeRdmaPollGroup(r, Options)).ToArray();
         Controller = new NvmeRdmaController(HostMachine, AdminReactor, new IPEndPoint(targetMachine.Address, 4420), Options);
         Watchers = GroupReactors.Prepend(AdminReactor).Select(_ => new QpairWatcher()).ToArray();

@@ -30,7 +30,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     /// <summary>Host poll rounds per fabric step (the host polls until idle; this bounds a runaway poller).</summary>
     public const int HostRoundsPerStepMax = 64;
 
-    private readonly ThreadReactorRuntime _targetReactors = new();
+    private readonly ThreadReactorRuntime _targetReactors = new(CoyoteInterleaving.Instance);
     private readonly ThreadReactor[] _hostReactors;
     private readonly List<DmaBuffer> _buffers = new();
     private readonly CommandIds _ids = new();
@@ -55,8 +55,8 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
         Target = new NvmfRdmaTransport(targetMachine, targetOptions with { MeetingPoints = CoyoteInterleaving.Instance }, Nvmf, this);
         Target.Start(_targetReactors, 2, new IPEndPoint(targetMachine.Address, 4420));
         var hostOptions = HostRaceBed.RaceOptions(KnownDefects.None) with { Interleaving = null, MeetingPoints = null }; // the host runs on the fabric's task: one step
-        var admin = new ThreadReactor("host.admin", meets: false);
-        var groupReactors = Enumerable.Range(0, hostGroups).Select(i => new ThreadReactor($"host.io{i}", meets: false)).ToArray();
+        var admin = new ThreadReactor("host.admin", meetingPoints: null); // the host runs on the fabric's task: one step
+        var groupReactors = Enumerable.Range(0, hostGroups).Select(i => new ThreadReactor($"host.io{i}", meetingPoints: null)).ToArray();
         _hostReactors = groupReactors.Prepend(admin).ToArray();
         Groups = groupReactors.Select(r => new NvmeRdmaPollGroup(r, hostOptions)).ToArray();
         Controller = new NvmeRdmaController(HostMachine, admin, new IPEndPoint(targetMachine.Address, 4420), hostOptions);

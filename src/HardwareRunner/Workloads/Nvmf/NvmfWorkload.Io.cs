@@ -22,7 +22,6 @@ public sealed partial class NvmfWorkload
         }
 
         var slot = (int)tag;
-
         var io = load.Ios[slot];
         _lastProgressNs = _host.Clock.NowNs;
         if (completion.Status.IsSuccess)
