@@ -51,6 +51,17 @@ public sealed class SimCm : IRdmaCm
     /// <inheritdoc/>
     public int AckEvent(CmEvent ev)
     {
+        var rc = AckEventLocked(ev);
+        if (rc == Errno.Ok)
+        {
+            World.SignalAck(); // wakes a destroy waiting for this ack
+        }
+
+        return rc;
+    }
+
+    private int AckEventLocked(CmEvent ev)
+    {
         lock (World.Gate)
         {
             if (ev.Acked)
@@ -66,7 +77,6 @@ public sealed class SimCm : IRdmaCm
             ev.Acked = true;
             id.UnackedEvents--;
             World.Record(new TraceRecord { Kind = TraceKind.CmAck, Node = Host.HostName, Op = ev.EventType.ToName(), Arg = id.Serial });
-            System.Threading.Monitor.PulseAll(World.Gate); // wakes a destroy waiting for this ack
             return Errno.Ok;
         }
     }

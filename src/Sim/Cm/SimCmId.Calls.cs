@@ -344,7 +344,7 @@ public sealed partial class SimCmId
                     $"rdma_destroy_id({this}) waits forever: {UnackedEvents} event(s) delivered for it were never acked");
             }
 
-            System.Threading.Monitor.Wait(World.Gate);
+            World.WaitForAck();
         }
     }
 

@@ -19,6 +19,8 @@ public sealed class SimWorld : IClock
     private List<IActivityListener> _listenerScratch = new();
     private long _nextSequence;
     private bool _eventWasIdle;
+    private readonly object _ackSignal = new(); // a monitor: under Coyote, a wait on it is a controlled block (a hang is a deadlock)
+    private long _acksSignalled;
 
     public SimWorld(ulong seed, Trace trace)
     {
@@ -26,11 +28,22 @@ public sealed class SimWorld : IClock
         Trace = trace;
     }
 
-    /// <summary>Lock over all simulated state (NIC, fabric, CM).</summary>
-    public object Gate { get; } = new();
+    /// <summary>
+    /// Lock over all simulated state (NIC, fabric, CM). A <see cref="Lock"/>, not a monitor: every critical section under
+    /// it is short and never blocks (a call that must wait for an ack releases it in <see cref="WaitForAck"/>), so no
+    /// thread ever waits for it under Coyote, which does not control <see cref="Lock"/> (Coyote 1.7.11 builds a
+    /// controlled block, a GUID and five collections for every free monitor taken: most of a schedule's cost).
+    /// </summary>
+    public Lock Gate { get; } = new();
 
     /// <summary>Virtual time in nanoseconds.</summary>
     public long NowNs { get; private set; }
+
+    /// <summary>Whether several threads drive the world (Coyote): only then can a call wait for another thread's ack.</summary>
+    public bool Threaded { get; internal set; }
+
+    /// <summary>Acks signalled so far (<see cref="SignalAck"/>): a waiter sleeps until it moves.</summary>
+    public long AcksSignalled => Volatile.Read(ref _acksSignalled);
 
     public RandomStreams Random { get; }
 
@@ -41,6 +54,57 @@ public sealed class SimWorld : IClock
     /// Records made meanwhile carry it, so a trace shows which thread did what.
     /// </summary>
     public string? CurrentThread { get; set; }
+
+    /// <summary>
+    /// Called with <see cref="Gate"/> held once, by a call that must block until another thread acks an event
+    /// (rdma_destroy_id, ibv_destroy_qp): releases the gate, sleeps until an ack is signalled after this call began, and
+    /// takes the gate again. The caller re-checks its condition. No ack is missed: the caller's check and the count read
+    /// here are both under the gate, and an ack changes state under the gate before it signals.
+    /// </summary>
+    public void WaitForAck()
+    {
+        var seen = AcksSignalled;
+        Gate.Exit();
+        if (Gate.IsHeldByCurrentThread)
+        {
+            throw new InvalidOperationException("SimWorld.WaitForAck: the gate is held more than once; the ack this waits for could never come");
+        }
+
+        try
+        {
+            lock (_ackSignal)
+            {
+                while (AcksSignalled == seen)
+                {
+                    Monitor.Wait(_ackSignal);
+                }
+            }
+        }
+        finally
+        {
+            Gate.Enter();
+        }
+    }
+
+    /// <summary>
+    /// Wakes the calls blocked in <see cref="WaitForAck"/>. With plain threads it may be called under <see cref="Gate"/>
+    /// (sim reactors run pollers inside an event). Under Coyote it must not be: Coyote hands a monitor to a woken waiter
+    /// before the waiter runs, so a second signal would wait for it while holding a lock Coyote does not control (the
+    /// Coyote race beds run every poller outside the gate).
+    /// </summary>
+    public void SignalAck()
+    {
+        if (!Threaded)
+        {
+            return; // single-threaded nobody waits: a wait for an ack there is a certain hang, reported as one
+        }
+
+        lock (_ackSignal)
+        {
+            Interlocked.Increment(ref _acksSignalled);
+            Monitor.PulseAll(_ackSignal);
+        }
+    }
 
     /// <summary>Events processed since the world began.</summary>
     public long EventsProcessed { get; private set; }

@@ -41,6 +41,7 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
         Options = options;
         Threading = threading;
         World = new SimWorld(options.Seed, trace ?? new Trace(keepInMemory: options.TraceRecordsInMemory));
+        World.Threaded = threading == SimThreading.Threaded;
         Faults = new FaultInjector(World, options.Faults);
         Reactors = new SimReactorRuntime(World, rescheduleWakeUps: threading == SimThreading.Cooperative);
     }
@@ -141,8 +142,15 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
     /// <summary>Faults given to <see cref="Inject"/>, in order.</summary>
     internal IReadOnlyList<ScriptedFault> Injected => _injected;
 
-    /// <inheritdoc/>
-    public void Dispose() => World.Trace.Dispose();
+    /// <summary>Closes the trace and gives the hosts' DMA memory back for the next world to reuse (<see cref="Nic.SimDmaArrays"/>).</summary>
+    public void Dispose()
+    {
+        World.Trace.Dispose();
+        foreach (var host in _hosts)
+        {
+            host.MemoryImpl.ReleaseAll();
+        }
+    }
 
     internal SimHost? FindHost(IPAddress address) => _hosts.Find(h => h.Address.Equals(address));
 

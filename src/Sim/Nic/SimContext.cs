@@ -138,22 +138,28 @@ public sealed class SimContext : IVerbsContext
     {
         lock (World.Gate)
         {
-            if (UnackedAsyncEvents <= 0)
+            AckAsyncEventLocked(ev);
+        }
+
+        World.SignalAck(); // wakes an ibv_destroy_qp waiting for this ack
+    }
+
+    private void AckAsyncEventLocked(in AsyncEvent ev)
+    {
+        if (UnackedAsyncEvents <= 0)
+        {
+            VerbsContract.Violated(World, VerbsContract.AckedTwice, Device, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event outstanding");
+        }
+
+        UnackedAsyncEvents--;
+        if (ev.Qp is SimQp qp)
+        {
+            if (qp.UnackedAsyncEvents <= 0)
             {
-                VerbsContract.Violated(World, VerbsContract.AckedTwice, Device, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event outstanding");
+                VerbsContract.Violated(World, VerbsContract.AckedTwice, qp, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event of this QP outstanding");
             }
 
-            UnackedAsyncEvents--;
-            if (ev.Qp is SimQp qp)
-            {
-                if (qp.UnackedAsyncEvents <= 0)
-                {
-                    VerbsContract.Violated(World, VerbsContract.AckedTwice, qp, $"ibv_ack_async_event({ev.EventType.ToName()}) with no event of this QP outstanding");
-                }
-
-                qp.UnackedAsyncEvents--;
-                System.Threading.Monitor.PulseAll(World.Gate); // wakes an ibv_destroy_qp waiting for this ack
-            }
+            qp.UnackedAsyncEvents--;
         }
     }
 

@@ -17,6 +17,13 @@ namespace Harness.Sim.Nic;
 public sealed class SimCq : ICompletionQueue, ISimEventTarget
 {
     private const int EvVisible = 1;
+
+    /// <summary>
+    /// Slots a CQ's ring starts with; it doubles up to the CQ's entries as completions pile up. A CQ is sized for the
+    /// worst case (thousands of entries) and rarely holds more than a few: allocating every entry up front was most of
+    /// a Coyote schedule's memory. Which completions fit, and when the CQ overruns, depend on the entries, not on this.
+    /// </summary>
+    private const int InitialSlots = 16;
     private WorkCompletion[] _ring;
     private long[] _visibleAtNs;
     private SlotRelease[] _releases;
@@ -26,13 +33,16 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
     private long _lastVisibleNs;
     private long _wakeAtNs;
     private int _users;
+    private int _cqe;
 
     internal SimCq(SimContext context, int cqe, object? cqContext, int ordinal)
     {
         _context = context;
-        _ring = new WorkCompletion[cqe];
-        _visibleAtNs = new long[cqe];
-        _releases = new SlotRelease[cqe];
+        _cqe = cqe;
+        var slots = Math.Min(cqe, InitialSlots);
+        _ring = new WorkCompletion[slots];
+        _visibleAtNs = new long[slots];
+        _releases = new SlotRelease[slots];
         CqContext = cqContext;
         Ordinal = ordinal;
     }
@@ -41,7 +51,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
     public object? CqContext { get; }
 
     /// <inheritdoc/>
-    public int Cqe => _ring.Length;
+    public int Cqe => _cqe;
 
     /// <summary>Creation order on its host (what fault plans select CQs by).</summary>
     public int Ordinal { get; }
@@ -100,18 +110,8 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
             }
 
             // The completions move over in order, as the provider copies its CQEs to the new buffer.
-            var ring = new WorkCompletion[size];
-            var visible = new long[size];
-            var releases = new SlotRelease[size];
-            for (var i = 0; i < _count; i++)
-            {
-                var from = (_head + i) % _ring.Length;
-                ring[i] = _ring[from];
-                visible[i] = _visibleAtNs[from];
-                releases[i] = _releases[from];
-            }
-
-            (_ring, _visibleAtNs, _releases, _head) = (ring, visible, releases, 0);
+            _cqe = size;
+            MoveToSlots(Math.Min(size, Math.Max(_count, InitialSlots)));
             return Errno.Ok;
         }
     }
@@ -159,10 +159,15 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
             return;
         }
 
-        if (_count == _ring.Length)
+        if (_count == _cqe)
         {
             OnOverrun(host);
             return;
+        }
+
+        if (_count == _ring.Length)
+        {
+            MoveToSlots(Math.Min(_cqe, 2 * _ring.Length));
         }
 
         var visible = Math.Max(_lastVisibleNs, World.NowNs + _context.Device.Host.Fabric.Faults.CqDelayNs(host, Ordinal));
@@ -178,6 +183,28 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
         _visibleAtNs[tail] = visible;
         _count++;
         ScheduleVisibility(visible);
+    }
+
+    /// <summary>Moves the completions held, in order, to rings of <paramref name="slots"/> slots starting at slot 0.</summary>
+    private void MoveToSlots(int slots)
+    {
+        if (slots < _count)
+        {
+            throw new InvalidOperationException($"{this}: {slots} slots cannot hold its {_count} completions");
+        }
+
+        var ring = new WorkCompletion[slots];
+        var visible = new long[slots];
+        var releases = new SlotRelease[slots];
+        for (var i = 0; i < _count; i++)
+        {
+            var from = (_head + i) % _ring.Length;
+            ring[i] = _ring[from];
+            visible[i] = _visibleAtNs[from];
+            releases[i] = _releases[from];
+        }
+
+        (_ring, _visibleAtNs, _releases, _head) = (ring, visible, releases, 0);
     }
 
     /// <summary>

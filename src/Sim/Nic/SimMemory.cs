@@ -5,22 +5,54 @@ namespace Harness.Sim.Nic;
 /// <summary>Managed memory at a synthetic, page-aligned virtual address of a simulated host.</summary>
 public sealed class SimDmaBuffer : DmaBuffer
 {
-    private readonly byte[] _bytes;
+    private readonly int _length;
+    private byte[]? _bytes; // rented on first access: most pool buffers of a short run are never touched
+    private bool _released;
 
     internal SimDmaBuffer(ulong address, int length)
     {
         Address = address;
-        _bytes = new byte[length];
+        _length = length;
     }
 
     /// <inheritdoc/>
     public override ulong Address { get; }
 
     /// <inheritdoc/>
-    public override int Length => _bytes.Length;
+    public override int Length => _length;
 
     /// <inheritdoc/>
-    public override Span<byte> Span => _bytes;
+    public override Span<byte> Span => (_bytes ?? Materialise()).AsSpan(0, _length);
+
+    /// <summary>True once the buffer's bytes were touched (read or written) and so exist.</summary>
+    public bool Materialised => _bytes != null;
+
+    /// <summary>The world is gone: the bytes go back to <see cref="SimDmaArrays"/>, and any later access fails.</summary>
+    internal void Release()
+    {
+        _released = true;
+        if (Interlocked.Exchange(ref _bytes, null) is { } bytes)
+        {
+            SimDmaArrays.Return(bytes);
+        }
+    }
+
+    private byte[] Materialise()
+    {
+        if (_released)
+        {
+            throw new ObjectDisposedException($"DMA buffer 0x{Address:x}+{_length}", "its simulated fabric was disposed");
+        }
+
+        var fresh = SimDmaArrays.Rent(_length); // zeroed, as a buffer that was never touched reads
+        if (Interlocked.CompareExchange(ref _bytes, fresh, null) is { } first)
+        {
+            SimDmaArrays.Return(fresh); // two threads' first touch: the first one's array
+            return first;
+        }
+
+        return fresh;
+    }
 
     /// <summary>Set when the buffer is freed; a freed buffer must not be registered or accessed.</summary>
     public bool Freed { get; internal set; }
@@ -39,11 +71,11 @@ public sealed class SimMemory : IDmaMemory
     public const int BufferBytesMax = 1 << 30;
 
     private const ulong BaseAddress = 0x7f00_0000_0000UL;
-    private readonly object _gate;
+    private readonly Lock _gate;
     private readonly List<SimDmaBuffer> _buffers = new();
     private ulong _next = BaseAddress;
 
-    internal SimMemory(object gate) => _gate = gate;
+    internal SimMemory(Lock gate) => _gate = gate;
 
     /// <summary>Bytes currently allocated.</summary>
     public long AllocatedBytes { get; private set; }
@@ -85,6 +117,18 @@ public sealed class SimMemory : IDmaMemory
             _buffers.Remove(sim);
             AllocatedBytes -= sim.Length;
             AllocatedBuffers--;
+        }
+    }
+
+    /// <summary>The fabric is disposed: every live buffer's bytes go back to <see cref="SimDmaArrays"/>.</summary>
+    internal void ReleaseAll()
+    {
+        lock (_gate)
+        {
+            foreach (var buffer in _buffers)
+            {
+                buffer.Release();
+            }
         }
     }
 

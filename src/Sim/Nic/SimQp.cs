@@ -255,7 +255,7 @@ public sealed partial class SimQp : IQueuePair, ISimEventTarget
         {
             VerbsContract.That(Device.Host.Fabric.Threading == Fabric.SimThreading.Threaded, World, VerbsContract.UnackedEventsOnDestroy, this,
                 $"ibv_destroy_qp with {UnackedAsyncEvents} async event(s) not acked");
-            System.Threading.Monitor.Wait(World.Gate);
+            World.WaitForAck();
         }
     }
 

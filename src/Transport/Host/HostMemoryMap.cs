@@ -11,7 +11,7 @@ namespace Harness.Transport.Host;
 public sealed class HostMemoryMap
 {
     private const AccessFlags Access = AccessFlags.LocalWrite | AccessFlags.RemoteRead | AccessFlags.RemoteWrite;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private readonly List<Region> _regions = new();
     private readonly IProtectionDomain _pd;
     private readonly int _regionsMax;

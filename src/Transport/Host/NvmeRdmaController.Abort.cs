@@ -18,6 +18,7 @@ public sealed partial class NvmeRdmaController
     private static readonly NvmeCompletionCallback AbortDone = (c, in cpl) => ((PendingAbort)c!).Ctrlr.OnAbortDone((PendingAbort)c, cpl);
 
     private readonly Queue<PendingAbort> _queuedAborts = new();
+    private readonly Lock _abortsGate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private int _abortsQueued;
     private int _abortsOutstanding;
 
@@ -44,7 +45,7 @@ public sealed partial class NvmeRdmaController
             return false;
         }
 
-        lock (_queuedAborts)
+        lock (_abortsGate)
         {
             if (_queuedAborts.Count >= AbortsQueuedMax)
             {
@@ -101,7 +102,7 @@ public sealed partial class NvmeRdmaController
 
     private PendingAbort? TakeQueuedAbort()
     {
-        lock (_queuedAborts)
+        lock (_abortsGate)
         {
             var abort = _queuedAborts.Count > 0 ? _queuedAborts.Dequeue() : null;
             Volatile.Write(ref _abortsQueued, _queuedAborts.Count);

@@ -20,7 +20,7 @@ public sealed partial class NvmeRdmaController
 
     private readonly IReactor _adminReactor;
     private readonly AdminPoller _adminPoller;
-    private readonly object _qpairsGate = new();
+    private readonly Lock _qpairsGate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private readonly List<NvmeRdmaQpair> _ioQpairs = new();
     private readonly WorkCompletion[] _wcs;
     private readonly DmaBuffer _adminData;

@@ -14,7 +14,7 @@ namespace Harness.Transport.Host;
 /// </summary>
 public sealed class NvmeRdmaPollGroup : IDisposable
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private readonly List<NvmeRdmaQpair> _incoming = new();
     private readonly List<NvmeRdmaQpair> _qpairs = new();
     private readonly Dictionary<int, NvmeRdmaQpair> _bySerial = new();

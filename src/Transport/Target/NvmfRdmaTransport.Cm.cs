@@ -200,7 +200,7 @@ public sealed partial class NvmfRdmaTransport
     /// </summary>
     private RdmaPollGroup OptimalPollGroup(RdmaQpair qpair)
     {
-        lock (_groups)
+        lock (_groupsGate)
         {
             Check.That(_groups.Count > 0, InvariantNames.StateTransition, this, t => $"{t._stack.HostName}: no poll group for a new qpair");
             RdmaPollGroup chosen;

@@ -37,6 +37,7 @@ public sealed partial class NvmfRdmaTransport
     /// </summary>
     private readonly ConcurrentDictionary<int, RdmaResources> _resources = new();
     private readonly List<RdmaPollGroup> _groups = new();
+    private readonly Lock _groupsGate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private readonly List<RdmaQpair> _qpairs = new();
     private readonly TargetLog _log;
     private IVerbsContext? _context;

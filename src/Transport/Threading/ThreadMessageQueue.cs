@@ -24,7 +24,7 @@ public sealed class ThreadMessageQueue
 
     private const int InitialCapacity = 16;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private readonly ThreadMessageFn?[] _batchFns = new ThreadMessageFn?[MessagesPerPollMax];
     private readonly object?[] _batchCtxs = new object?[MessagesPerPollMax];
     private ThreadMessageFn?[] _fns = new ThreadMessageFn?[InitialCapacity];

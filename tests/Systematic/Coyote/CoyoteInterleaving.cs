@@ -67,6 +67,7 @@ public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, 
     /// </summary>
     private void Preempt()
     {
+        ScheduleSteps.CheckNoGateHeld();
         if (epoch == null || nowNs == null || !Generator.Create().NextBoolean())
         {
             epoch?.Progress();

@@ -32,9 +32,25 @@ public static class ScheduleSteps
     /// </summary>
     public static void MeetingPoint()
     {
+        CheckNoGateHeld();
         if (_suppressed == 0)
         {
             SchedulingPoint.Interleave();
+        }
+    }
+
+    /// <summary>
+    /// The simulator's gate of the race bed now running. It is a <see cref="Lock"/>, which Coyote does not control: a
+    /// thread switched out while holding it would block the next one for real, so no meeting point may be inside it.
+    /// </summary>
+    public static Lock? WorldGate { get; set; }
+
+    /// <summary>Fails when the current thread holds <see cref="WorldGate"/> (called before every scheduling point of a race).</summary>
+    public static void CheckNoGateHeld()
+    {
+        if (WorldGate is { IsHeldByCurrentThread: true })
+        {
+            throw new InvalidOperationException("a meeting point inside the simulator's gate: Coyote would switch threads while a lock it does not control is held");
         }
     }
 
@@ -58,6 +74,7 @@ public static class ScheduleSteps
         var n = Generator.Create().NextInteger(yieldsMax);
         for (var i = 0; i < n; i++)
         {
+            CheckNoGateHeld();
             SchedulingPoint.Interleave();
         }
 

@@ -50,6 +50,7 @@ public sealed class HostRaceBed : IDisposable
     private const long FarAwayNs = long.MaxValue / 4;
     private readonly ThreadReactorRuntime _targetReactors = new(meetingPoints: null); // the target runs inside the fabric's step
     private readonly List<Action> _worldActions = new();
+    private readonly Lock _worldActionsGate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private readonly List<DmaBuffer> _buffers = new();
     private readonly CommandIds _ids = new();
     private readonly IdleClock _idle;
@@ -67,6 +68,7 @@ public sealed class HostRaceBed : IDisposable
             .. extraFaults]);
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults }, threading: SimThreading.Threaded);
         _idle = new IdleClock(Fabric.World);
+        ScheduleSteps.WorldGate = Fabric.World.Gate;
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         var transportOptions = new TargetOptions { MaxQueueDepth = 32, NumSharedBuffers = 256, ExecutionLatencyNs = 0, Defects = defects };
@@ -176,7 +178,7 @@ public sealed class HostRaceBed : IDisposable
     /// <summary>Runs <paramref name="action"/> on the fabric's task (the target is not thread-safe: only that task touches it).</summary>
     public void OnFabricThread(Action action)
     {
-        lock (_worldActions)
+        lock (_worldActionsGate)
         {
             _worldActions.Add(action);
         }
@@ -348,7 +350,7 @@ public sealed class HostRaceBed : IDisposable
     private bool RunFabricActions()
     {
         Action[] actions;
-        lock (_worldActions)
+        lock (_worldActionsGate)
         {
             actions = _worldActions.ToArray();
             _worldActions.Clear();

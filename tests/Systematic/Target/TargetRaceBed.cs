@@ -35,7 +35,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     private readonly List<DmaBuffer> _buffers = new();
     private readonly CommandIds _ids = new();
     private readonly IdleClock _idle;
-    private readonly object _watchGate = new();
+    private readonly Lock _watchGate = new(); // a Lock: never held across a wait or a meeting point (docs/systematic.md, "Locks")
     private readonly HashSet<RdmaQpair> _disconnecting = new();
     private readonly Action<RdmaQpair>? _destroying;
 
@@ -49,6 +49,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
         _destroying = destroying;
         Fabric = new SimFabric(new SimOptions { Seed = seed, Faults = faults ?? FaultPlan.None, Provider = provider }, threading: SimThreading.Threaded);
         _idle = new IdleClock(Fabric.World);
+        ScheduleSteps.WorldGate = Fabric.World.Gate;
         var targetMachine = Fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
         HostMachine = Fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), targetMachine.Clock);
