@@ -10,7 +10,9 @@ namespace Harness.Tools.CoyoteCallSites;
 /// no way to turn it off: in the harness that list grew by hundreds of thousands of entries per schedule (tens of MB,
 /// most of a schedule's time). It only feeds Coyote's trace analysis (its execution graph), which the tests switch
 /// off, and a program-state hash no strategy the tests use reads. Scheduling points, controlled locks, tasks and
-/// the rewriting signature are untouched.
+/// the rewriting signature are untouched. It also refuses an assembly whose field accesses and branches were rewritten
+/// (<c>SchedulingPoint.InterleaveMemoryAccess</c> / <c>InterleaveControlFlow</c> before each): the tests never enable
+/// those race checks, and the hooks cost a fifth of a schedule (tests/Systematic/CoyoteRewrite.targets turns them off).
 /// </summary>
 public static class CallSiteRemover
 {
@@ -19,6 +21,7 @@ public static class CallSiteRemover
 
     private const string RegisterCallSite = "RegisterCallSite";
     private const string OperationType = "Microsoft.Coyote.Runtime.Operation";
+    private const string SchedulingPointType = "Microsoft.Coyote.Runtime.SchedulingPoint";
 
     /// <summary>Removes the registrations from <paramref name="path"/> (rewritten in place, with its PDB); returns how many.</summary>
     public static int Remove(string path)
@@ -55,6 +58,12 @@ public static class CallSiteRemover
         var instructions = body.Instructions;
         for (var i = 1; i < instructions.Count; i++)
         {
+            if (IsMemoryLocationHook(instructions[i]))
+            {
+                throw new InvalidOperationException(
+                    $"{body.Method.FullName}: Coyote rewrote its field accesses or branches; rewrite with \"IsRewritingMemoryLocations\": false");
+            }
+
             if (IsRegistration(instructions[i]) && instructions[i - 1].OpCode == OpCodes.Ldstr)
             {
                 // Both become nops rather than disappearing: branch targets and sequence points stay valid.
@@ -73,6 +82,11 @@ public static class CallSiteRemover
         instruction.OpCode == OpCodes.Call &&
         instruction.Operand is MethodReference { Name: RegisterCallSite } method &&
         method.DeclaringType.FullName == OperationType;
+
+    private static bool IsMemoryLocationHook(Instruction instruction) =>
+        instruction.OpCode == OpCodes.Call &&
+        instruction.Operand is MethodReference { Name: "InterleaveMemoryAccess" or "InterleaveControlFlow" } method &&
+        method.DeclaringType.FullName == SchedulingPointType;
 
     private static void Mark(AssemblyDefinition assembly, int removed)
     {

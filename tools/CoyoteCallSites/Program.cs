@@ -15,7 +15,17 @@ foreach (var path in args)
         return 2;
     }
 
-    var removed = CallSiteRemover.Remove(path);
+    int removed;
+    try
+    {
+        removed = CallSiteRemover.Remove(path);
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.Error.WriteLine($"coyote-call-sites: {path}: {e.Message}");
+        return 1;
+    }
+
     Console.WriteLine($"coyote-call-sites: {path}: {removed} call-site registration(s) removed");
 }
 

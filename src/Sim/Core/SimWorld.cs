@@ -56,7 +56,7 @@ public sealed class SimWorld : IClock
     public string? CurrentThread { get; set; }
 
     /// <summary>
-    /// Called with <see cref="Gate"/> held once, by a call that must block until another thread acks an event
+    /// Called with <see cref="Gate"/> held (at any depth), by a call that must block until another thread acks an event
     /// (rdma_destroy_id, ibv_destroy_qp): releases the gate, sleeps until an ack is signalled after this call began, and
     /// takes the gate again. The caller re-checks its condition. No ack is missed: the caller's check and the count read
     /// here are both under the gate, and an ack changes state under the gate before it signals.
@@ -64,10 +64,16 @@ public sealed class SimWorld : IClock
     public void WaitForAck()
     {
         var seen = AcksSignalled;
-        Gate.Exit();
-        if (Gate.IsHeldByCurrentThread)
+        var depth = 0;
+        while (Gate.IsHeldByCurrentThread) // all of it, as Monitor.Wait would (rdma_destroy_qp holds it around ibv_destroy_qp)
         {
-            throw new InvalidOperationException("SimWorld.WaitForAck: the gate is held more than once; the ack this waits for could never come");
+            Gate.Exit();
+            depth++;
+        }
+
+        if (depth == 0)
+        {
+            throw new InvalidOperationException("SimWorld.WaitForAck without the gate");
         }
 
         try
@@ -82,7 +88,10 @@ public sealed class SimWorld : IClock
         }
         finally
         {
-            Gate.Enter();
+            for (var i = 0; i < depth; i++)
+            {
+                Gate.Enter();
+            }
         }
     }
 
@@ -105,6 +114,9 @@ public sealed class SimWorld : IClock
             Monitor.PulseAll(_ackSignal);
         }
     }
+
+    /// <summary>Events scheduled since the world began (a thread that made the world busier did work).</summary>
+    public long EventsScheduled => Volatile.Read(ref _nextSequence);
 
     /// <summary>Events processed since the world began.</summary>
     public long EventsProcessed { get; private set; }

@@ -9,10 +9,12 @@ namespace Harness.Tests.Systematic.Coyote;
 /// <para>
 /// The epoch and the stop flag are read without the lock: Coyote runs one controlled operation at a time and every
 /// switch between operations is a full fence, so a plain read sees the last write; and a read is then no scheduling
-/// point (the test's bookkeeping must not add steps: issue 17). Every write takes the lock, and so does the pulse, even
-/// with nobody waiting: Coyote's <c>Monitor.Wait</c> is a scheduling point before the waiter is queued, so an increment
-/// and a pulse made without the lock in that gap were lost, and a thread slept through real progress (a false hang that
-/// looked like the seed bug; found when ErrorDrainRacingReceives hung at seed 30024).
+/// point (the test's bookkeeping must not add steps: issue 17). <see cref="Progress"/> takes the lock only when a
+/// thread sleeps: a sleeper counts itself under the lock before it re-checks the epoch and waits, with no scheduling
+/// point in between, so a progress made before the count is seen by the re-check and one made after it pulses. (The
+/// first lock-free version incremented and pulsed with no such count and lost wake-ups: a thread slept through real
+/// progress, a false hang that looked like the seed bug, found when ErrorDrainRacingReceives hung at seed 30024.)
+/// Progress with nobody asleep was the commonest monitor hand-off of a schedule.
 /// </para>
 /// </summary>
 public sealed class ProgressEpoch
@@ -20,22 +22,30 @@ public sealed class ProgressEpoch
     private readonly object _gate = new();
     private long _epoch;
     private bool _stopped;
-    private readonly List<string> _sleepers = new();
+    private readonly List<(string Name, long Since)> _sleepers = new();
+    private int _sleeping;
 
     /// <summary>Increases on every bit of progress anywhere.</summary>
-    public long Epoch => _epoch;
+    public long Epoch => Volatile.Read(ref _epoch);
 
     public bool Stopped => _stopped;
 
     /// <summary>The threads waiting for progress now (for failure messages: a hang names who sleeps and who is blocked elsewhere).</summary>
-    public string Sleepers => _sleepers.Count == 0 ? "none" : string.Join(", ", _sleepers);
+    public string Sleepers => _sleepers.Count == 0
+        ? "none"
+        : $"{string.Join(", ", _sleepers.Select(s => $"{s.Name} (since epoch {s.Since})"))} (epoch now {Epoch})";
 
     /// <summary>Something changed: wake every idle thread.</summary>
     public void Progress()
     {
+        Interlocked.Increment(ref _epoch);
+        if (Volatile.Read(ref _sleeping) == 0)
+        {
+            return;
+        }
+
         lock (_gate)
         {
-            _epoch++;
             Monitor.PulseAll(_gate);
         }
     }
@@ -55,12 +65,15 @@ public sealed class ProgressEpoch
     {
         lock (_gate)
         {
-            while (_epoch == seen && !_stopped)
+            Interlocked.Increment(ref _sleeping); // before the re-check: a progress from now on pulses
+            while (Volatile.Read(ref _epoch) == seen && !_stopped)
             {
-                _sleepers.Add(name);
+                _sleepers.Add((name, seen));
                 Monitor.Wait(_gate);
-                _sleepers.Remove(name);
+                _sleepers.Remove((name, seen));
             }
+
+            Interlocked.Decrement(ref _sleeping);
 
             return !_stopped;
         }

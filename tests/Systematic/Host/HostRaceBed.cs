@@ -299,7 +299,13 @@ public sealed class HostRaceBed : IDisposable
     private Round HostRound(ThreadReactor reactor)
     {
         var contended = Controller.Lock.Contended;
+        var scheduled = Fabric.World.EventsScheduled;
         var work = reactor.PollOnce();
+        if (Fabric.World.EventsScheduled != scheduled)
+        {
+            work++; // it posted (or connected, or disconnected): the sleeping fabric must hear of it even if the poller said idle
+        }
+
         if (work > 0)
         {
             _idle.Reset(); // host progress without a fabric event (e.g. a deletion stepping at the admin poll period): time may pass again

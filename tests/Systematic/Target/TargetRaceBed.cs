@@ -221,6 +221,7 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
     /// <summary>One round of a target reactor, then (poll groups) the invariants of its own qpairs, on its own thread.</summary>
     private bool TargetRound(ThreadReactor reactor)
     {
+        var scheduled = Fabric.World.EventsScheduled;
         var work = reactor.PollOnce();
         foreach (var group in Target.PollGroups)
         {
@@ -242,7 +243,9 @@ public sealed class TargetRaceBed : IDisposable, ITargetObserver
             }
         }
 
-        return work > 0;
+        // A poller may post WRs it queued in an earlier round and still report idle (HEAD's nvmf_rdma_poller_poll
+        // counts completions; SPDK's reactor spins, or wakes on the CQ's event): the sleeping fabric must hear of them.
+        return work > 0 || Fabric.World.EventsScheduled != scheduled;
     }
 
     private void WatchDisconnect(RdmaQpair qpair)
