@@ -98,6 +98,7 @@ public sealed partial class NvmfTarget
             Thread = qpair.Thread,
         };
         _controllers.Add(controller);
+        _unthreadedControllers += controller.Thread == null ? 1 : 0;
         StartKeepAliveTimer(controller); // _nvmf_ctrlr_add_admin_qpair (ctrlr.c:352)
         return Bind(qpair, controller, connect.Sqsize);
     }

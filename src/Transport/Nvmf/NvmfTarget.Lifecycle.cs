@@ -111,6 +111,8 @@ public sealed partial class NvmfTarget
         controller.IsDestroyed = true;
         controller.PendingReset = NvmfPendingReset.None;
         _controllers.Remove(controller);
+        _unthreadedControllers -= controller.Thread == null ? 1 : 0;
+        Check.That(_unthreadedControllers >= 0, InvariantNames.DepthCounters, controller, static c => $"{c}: more controllers without a thread destructed than created");
         StopKeepAliveTimer(controller);
     }
 
