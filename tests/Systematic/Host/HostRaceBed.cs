@@ -324,18 +324,26 @@ public sealed class HostRaceBed : IDisposable
             return false;
         }
 
-        return FabricStep() || acted;
+        return FabricStep(acted) || acted;
     }
 
-    /// <summary>One fabric event, then the target polls until idle; target invariants after that.</summary>
-    private bool FabricStep()
+    /// <summary>
+    /// One fabric event, then the target polls until idle; target invariants after that, unless nothing happened (no
+    /// event, no target work, no action run on this task: <paramref name="acted"/>).
+    /// </summary>
+    private bool FabricStep(bool acted = false)
     {
         var stepped = Fabric.World.Step();
         var ticked = _idle.TakeFired();
         var work = 0;
         for (var i = 0; i < TargetRoundsPerStepMax; i++)
         {
-            var round = _targetReactors.Reactors.Sum(r => r.PollOnce());
+            var round = 0;
+            foreach (var reactor in _targetReactors.Reactors)
+            {
+                round += reactor.PollOnce();
+            }
+
             work += round;
             if (round == 0)
             {
@@ -343,7 +351,11 @@ public sealed class HostRaceBed : IDisposable
             }
         }
 
-        TargetInvariants.CheckAll(Target);
+        if (stepped || work > 0 || acted)
+        {
+            TargetInvariants.CheckAll(Target); // only the fabric's task touches the target: unchanged after an empty step
+        }
+
         if (work > 0 || (stepped && !ticked))
         {
             _idle.Reset();
