@@ -14,7 +14,8 @@ namespace Harness.Tests.Systematic.Coyote;
 /// <param name="epoch">The race's progress epoch (null: a scheduling point only).</param>
 /// <param name="nowNs">The race's virtual clock (null: no preemption longer than one scheduling point).</param>
 /// <param name="racing">True while the race's threads run (setup and teardown are single-threaded: nothing to preempt for).</param>
-public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing) : IHostInterleaving, IMeetingPoints
+/// <param name="raceThreads">How many threads the race has (the preempted one among them), or null.</param>
+public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing, Func<int>? raceThreads = null) : IHostInterleaving, IMeetingPoints
 {
     /// <summary>
     /// How long a thread may stay off the CPU at a preemption point (virtual time): longer than a CM event takes to
@@ -65,6 +66,13 @@ public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, 
     /// passed or the rest of the world is quiescent: a CM event on its way reaches the shared channel meanwhile, and
     /// whichever thread drains the channel then finds it.
     /// </summary>
+    /// <summary>
+    /// Every other race thread waits for progress: nothing can happen until this one acts, so the rest of the
+    /// preemption would be scheduling points with nobody else to run. (A thread blocked elsewhere, e.g. in
+    /// rdma_destroy_id, is not asleep here: the preemption then runs to its bound, as before.)
+    /// </summary>
+    private bool OthersAsleep() => raceThreads != null && epoch!.Sleeping >= raceThreads() - 1;
+
     private void Preempt()
     {
         ScheduleSteps.CheckNoGateHeld();
@@ -77,7 +85,7 @@ public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, 
 
         var until = nowNs() + PreemptionNs;
         epoch.Progress();
-        for (var i = 0; i < PreemptionYieldsMax && nowNs() < until && !epoch.Stopped; i++)
+        for (var i = 0; i < PreemptionYieldsMax && nowNs() < until && !epoch.Stopped && !OthersAsleep(); i++)
         {
             SchedulingPoint.Yield(); // off the CPU: let the others run (priority strategies must not starve them)
         }

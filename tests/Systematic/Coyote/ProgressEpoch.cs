@@ -30,6 +30,9 @@ public sealed class ProgressEpoch
 
     public bool Stopped => _stopped;
 
+    /// <summary>Threads waiting for progress now.</summary>
+    public int Sleeping => Volatile.Read(ref _sleeping);
+
     /// <summary>The threads waiting for progress now (for failure messages: a hang names who sleeps and who is blocked elsewhere).</summary>
     public string Sleepers => _sleepers.Count == 0
         ? "none"

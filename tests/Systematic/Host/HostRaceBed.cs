@@ -75,7 +75,7 @@ public sealed class HostRaceBed : IDisposable
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(transportOptions), targetMachine.Clock);
         Target = new NvmfRdmaTransport(targetMachine, transportOptions, Nvmf);
         Target.Start(_targetReactors, 1, new IPEndPoint(targetMachine.Address, 4420));
-        Options = RaceOptions(defects) with { Interleaving = new CoyoteInterleaving(Epoch, () => Fabric.World.NowNs, () => _racing) };
+        Options = RaceOptions(defects) with { Interleaving = new CoyoteInterleaving(Epoch, () => Fabric.World.NowNs, () => _racing, () => groups + 2) }; // race threads: admin, groups, fabric
         AdminReactor = new ThreadReactor("admin", CoyoteInterleaving.Instance);
         GroupReactors = Enumerable.Range(0, groups).Select(i => new ThreadReactor($"io{i}", CoyoteInterleaving.Instance)).ToArray();
         Groups = GroupReactors.Select(r => new NvmeRdmaPollGroup(r, Options)).ToArray();
