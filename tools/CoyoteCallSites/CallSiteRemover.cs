@@ -12,7 +12,7 @@ namespace Harness.Tools.CoyoteCallSites;
 /// off, and a program-state hash no strategy the tests use reads. Scheduling points, controlled locks, tasks and
 /// the rewriting signature are untouched. It also refuses an assembly whose field accesses and branches were rewritten
 /// (<c>SchedulingPoint.InterleaveMemoryAccess</c> / <c>InterleaveControlFlow</c> before each): the tests never enable
-/// those race checks, and the hooks cost a fifth of a schedule (tests/Systematic/CoyoteRewrite.targets turns them off).
+/// those race checks, and the hooks cost a tenth of a schedule (tests/Systematic/CoyoteRewrite.targets turns them off).
 /// </summary>
 public static class CallSiteRemover
 {
