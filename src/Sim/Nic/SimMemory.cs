@@ -24,9 +24,6 @@ public sealed class SimDmaBuffer : DmaBuffer
     /// <inheritdoc/>
     public override Span<byte> Span => (_bytes ?? Materialise()).AsSpan(0, _length);
 
-    /// <summary>True once the buffer's bytes were touched (read or written) and so exist.</summary>
-    public bool Materialised => _bytes != null;
-
     /// <summary>The world is gone: the bytes go back to <see cref="SimDmaArrays"/>, and any later access fails.</summary>
     internal void Release()
     {

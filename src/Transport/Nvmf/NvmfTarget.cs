@@ -262,7 +262,7 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
         // Most polls find nothing to do: look without the lock first (a change made meanwhile is seen by the next poll,
         // as SPDK's pollers see it), since under Coyote every monitor taken builds a controlled block (a tenth of a
         // schedule's CPU was this lock).
-        if (Volatile.Read(ref _unthreadedControllers) == 0 && _connectRetries.Count == 0 && _pendingDisconnects.Count == 0 && _connectRetriesDone.Count == 0)
+        if (Volatile.Read(ref _unthreadedControllers) == 0 && _connectRetries.Count == 0 && _pendingDisconnects.Count == 0)
         {
             return;
         }

@@ -15,7 +15,7 @@ namespace Harness.Tests.Systematic.Coyote;
 /// <param name="nowNs">The race's virtual clock (null: no preemption longer than one scheduling point).</param>
 /// <param name="racing">True while the race's threads run (setup and teardown are single-threaded: nothing to preempt for).</param>
 /// <param name="raceThreads">How many threads the race has (the preempted one among them), or null.</param>
-public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing, Func<int>? raceThreads = null) : IHostInterleaving, IMeetingPoints
+public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, Func<bool>? racing, int? raceThreads = null) : IHostInterleaving, IMeetingPoints
 {
     /// <summary>
     /// How long a thread may stay off the CPU at a preemption point (virtual time): longer than a CM event takes to
@@ -61,18 +61,18 @@ public sealed class CoyoteInterleaving(ProgressEpoch? epoch, Func<long>? nowNs, 
     public void At(MeetingPoint point) => ScheduleSteps.MeetingPoint();
 
     /// <summary>
+    /// Every other race thread waits for progress: nothing can happen until this one acts, so the rest of the
+    /// preemption would be scheduling points with nobody else to run. (A thread blocked elsewhere, e.g. in
+    /// rdma_destroy_id, is not asleep here: the preemption then runs to its bound, as before.)
+    /// </summary>
+    private bool OthersAsleep() => raceThreads is { } threads && epoch!.Sleeping >= threads - 1;
+
+    /// <summary>
     /// Coyote chooses whether the thread is preempted here. If it is, the thread wakes the race's sleeping threads (the
     /// NIC and the other CPUs go on without it) and stays off the CPU until <see cref="PreemptionNs"/> of virtual time
     /// passed or the rest of the world is quiescent: a CM event on its way reaches the shared channel meanwhile, and
     /// whichever thread drains the channel then finds it.
     /// </summary>
-    /// <summary>
-    /// Every other race thread waits for progress: nothing can happen until this one acts, so the rest of the
-    /// preemption would be scheduling points with nobody else to run. (A thread blocked elsewhere, e.g. in
-    /// rdma_destroy_id, is not asleep here: the preemption then runs to its bound, as before.)
-    /// </summary>
-    private bool OthersAsleep() => raceThreads != null && epoch!.Sleeping >= raceThreads() - 1;
-
     private void Preempt()
     {
         ScheduleSteps.CheckNoGateHeld();

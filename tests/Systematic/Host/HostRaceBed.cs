@@ -75,7 +75,7 @@ public sealed class HostRaceBed : IDisposable
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(transportOptions), targetMachine.Clock);
         Target = new NvmfRdmaTransport(targetMachine, transportOptions, Nvmf);
         Target.Start(_targetReactors, 1, new IPEndPoint(targetMachine.Address, 4420));
-        Options = RaceOptions(defects) with { Interleaving = new CoyoteInterleaving(Epoch, () => Fabric.World.NowNs, () => _racing, () => groups + 2) }; // race threads: admin, groups, fabric
+        Options = RaceOptions(defects) with { Interleaving = new CoyoteInterleaving(Epoch, () => Fabric.World.NowNs, () => _racing, raceThreads: groups + 2) }; // admin, groups, fabric
         AdminReactor = new ThreadReactor("admin", CoyoteInterleaving.Instance);
         GroupReactors = Enumerable.Range(0, groups).Select(i => new ThreadReactor($"io{i}", CoyoteInterleaving.Instance)).ToArray();
         Groups = GroupReactors.Select(r => new NvmeRdmaPollGroup(r, Options)).ToArray();
@@ -300,18 +300,15 @@ public sealed class HostRaceBed : IDisposable
     {
         var contended = Controller.Lock.Contended;
         var scheduled = Fabric.World.EventsScheduled;
-        var work = reactor.PollOnce();
-        if (Fabric.World.EventsScheduled != scheduled)
-        {
-            work++; // it posted (or connected, or disconnected): the sleeping fabric must hear of it even if the poller said idle
-        }
-
-        if (work > 0)
+        // A round that made the world busier (posted, connected, disconnected) is work even if its pollers said idle:
+        // the sleeping fabric must hear of it (as TargetRaceBed's rounds).
+        var worked = reactor.PollOnce() > 0 || Fabric.World.EventsScheduled != scheduled;
+        if (worked)
         {
             _idle.Reset(); // host progress without a fabric event (e.g. a deletion stepping at the admin poll period): time may pass again
         }
 
-        return work > 0 ? Round.Work : Controller.Lock.Contended != contended ? Round.Retry : Round.Idle; // refused the lock: again soon
+        return worked ? Round.Work : Controller.Lock.Contended != contended ? Round.Retry : Round.Idle; // refused the lock: again soon
     }
 
     private bool FabricRound(Func<bool> done)
