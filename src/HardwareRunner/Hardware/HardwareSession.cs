@@ -147,11 +147,12 @@ public sealed class HardwareSession
     {
         var target = new NvmfTargetSide(_o.Workload, _stack, line => _recorder.Log(TargetNode, line));
         Target = target;
-        _sessions = new TargetSessions(target, _stack.Clock, _recorder.Note);
+        var sessions = new TargetSessions(target, _stack.Clock, _recorder.Note);
+        _sessions = sessions;
         _deadlineNs = _o.DurationNs > 0 ? _stack.Clock.NowNs + _o.DurationNs : long.MaxValue;
         target.Start(_loop.Reactors);
         AttachTargetExecutor();
-        _loop.Reactors.CreateReactor("harness.sessions").AddPoller(new FuncPoller("harness.sessions", _sessions.Poll));
+        _loop.Reactors.CreateReactor("harness.sessions").AddPoller(new FuncPoller("harness.sessions", sessions.Poll, () => sessions.NextRunNs));
     }
 
     /// <summary>Disconnects every live qpair and waits (bounded) for the target to destroy them; a leak is a violation.</summary>

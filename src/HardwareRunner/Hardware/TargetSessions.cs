@@ -37,6 +37,9 @@ public sealed class TargetSessions
     /// <summary>Resources not returned at the end of a session (the first such report), or null.</summary>
     public string? Leak { get; private set; }
 
+    /// <summary>When an idle target's session ends (<see cref="IdleNsMin"/> after it fell idle), if nothing happens before.</summary>
+    public long NextRunNs => _inSession && _idleSinceNs >= 0 ? _idleSinceNs + IdleNsMin : long.MaxValue;
+
     /// <summary>The poller: tracks the session state. Returns work done.</summary>
     public int Poll()
     {

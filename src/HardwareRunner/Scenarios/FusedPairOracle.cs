@@ -8,7 +8,9 @@ namespace Harness.HardwareRunner.Scenarios;
 /// ctrlr_bdev.c:nvmf_bdev_ctrlr_complete_cmd): the Write succeeds only with the Compare; a valid pair sent back to back
 /// is never failed as unpaired and its halves agree; a Compare of what the blocks surely hold matches, one of data they
 /// cannot hold fails with COMPARE FAILURE and the Write with ABORTED - FAILED FUSED. A qpair that died (SQ DELETION)
-/// excuses everything but a Write that succeeded alone.
+/// excuses everything but a Write that succeeded alone; so does a half the transport answered INTERNAL DEVICE ERROR
+/// without executing it (<c>_qp_reset_failed_sends</c> after a failed ibv_post_send, rdma.c), as long as neither half
+/// succeeded.
 /// </summary>
 public static class FusedPairOracle
 {
@@ -31,6 +33,11 @@ public static class FusedPairOracle
             return null; // a malformed FIRST's SECOND rightly fails as unpaired; a dead qpair aborts both
         }
 
+        if (UnexecutedByTransport(compare, write))
+        {
+            return null; // the pair never reached the controller layer: the data oracle still checks the blocks
+        }
+
         if (compare.HasSameCode(NvmeStatus.AbortedMissingFused) || write.HasSameCode(NvmeStatus.AbortedMissingFused))
         {
             return (ScenarioInvariants.FusedPair, $"{both}: a FIRST and its SECOND sent back to back on one qpair were failed as unpaired (ABORTED - MISSING FUSED)");
@@ -49,4 +56,12 @@ public static class FusedPairOracle
             _ => null,
         };
     }
+
+    /// <summary>
+    /// Both halves failed and one of them with INTERNAL DEVICE ERROR: the transport settled it without executing it
+    /// (a failed post of its RDMA READ or of its response), so neither COMPARE FAILURE nor a matching Compare is due.
+    /// </summary>
+    private static bool UnexecutedByTransport(NvmeStatus compare, NvmeStatus write) =>
+        !compare.IsSuccess && !write.IsSuccess &&
+        (compare.HasSameCode(NvmeStatus.InternalDeviceError) || write.HasSameCode(NvmeStatus.InternalDeviceError));
 }

@@ -8,13 +8,14 @@ namespace Harness.HardwareRunner.Workloads;
 /// whoever owns the real reactor. Pollers run in the order they were added; adding or removing one (also from inside a
 /// poll) takes effect from the next round. Polling does not allocate.
 /// </summary>
-public sealed class PollerSet : IReactor, IPoller
+public sealed class PollerSet : IReactor, INestedReactor, ITimedPoller, IObservingPoller
 {
     /// <summary>Pollers one set may hold.</summary>
     public const int PollersMax = 64;
 
     private readonly ThreadMessageQueue _messages;
     private IPoller[] _pollers = [];
+    private IReactor? _host;
 
     /// <summary>A set named <paramref name="name"/> (the reactor name its members see).</summary>
     public PollerSet(string name)
@@ -63,7 +64,37 @@ public sealed class PollerSet : IReactor, IPoller
 
     /// <inheritdoc/>
     /// <remarks>The message runs in the set's next <see cref="Poll"/>, before its members (as an SPDK thread's round).</remarks>
-    public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
+    public void SendMessage(ThreadMessageFn fn, object? ctx)
+    {
+        _messages.Send(fn, ctx);
+        _host?.Notify();
+    }
+
+    /// <inheritdoc/>
+    public void Notify() => _host?.Notify();
+
+    /// <inheritdoc/>
+    public void RunOn(IReactor host) => _host = host;
+
+    /// <inheritdoc/>
+    /// <remarks>The earliest deadline of its members; a message waiting makes it due now.</remarks>
+    public long NextRunNs
+    {
+        get
+        {
+            var next = ITimedPoller.Never;
+            var pollers = _pollers;
+            for (var i = 0; i < pollers.Length; i++)
+            {
+                if (pollers[i] is ITimedPoller timed)
+                {
+                    next = Math.Min(next, timed.NextRunNs);
+                }
+            }
+
+            return next;
+        }
+    }
 
     /// <inheritdoc/>
     public int Poll()

@@ -121,6 +121,7 @@ public sealed class SimCm : IRdmaCm
 public sealed class SimCmEventChannel : ICmEventChannel
 {
     private readonly Queue<CmEvent> _ready = new();
+    private readonly Waiters _waiters = new(); // the reactors that polled this channel: an event wakes them
 
     internal SimCmEventChannel(SimCm cm) => Cm = cm;
 
@@ -138,6 +139,7 @@ public sealed class SimCmEventChannel : ICmEventChannel
     {
         lock (Cm.World.Gate)
         {
+            _waiters.Watch(Cm.World);
             if (Destroyed || !_ready.TryDequeue(out ev))
             {
                 ev = null;
@@ -164,7 +166,11 @@ public sealed class SimCmEventChannel : ICmEventChannel
         }
     }
 
-    internal void Enqueue(CmEvent ev) => _ready.Enqueue(ev);
+    internal void Enqueue(CmEvent ev)
+    {
+        _ready.Enqueue(ev);
+        _waiters.Wake(Cm.World.NowNs);
+    }
 
     /// <summary>Discards events of a destroyed id that were never got (as the kernel's ucma does).</summary>
     internal void DiscardFor(SimCmId id)

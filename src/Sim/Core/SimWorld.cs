@@ -15,10 +15,7 @@ public sealed class SimWorld : IClock
     public const long EventsPerRunMax = 2_000_000_000;
 
     private readonly EventQueue _queue = new();
-    private List<IActivityListener> _idleListeners = new();
-    private List<IActivityListener> _listenerScratch = new();
     private long _nextSequence;
-    private bool _eventWasIdle;
     private readonly object _ackSignal = new(); // a monitor: under Coyote, a wait on it is a controlled block (a hang is a deadlock)
     private long _acksSignalled;
 
@@ -54,6 +51,13 @@ public sealed class SimWorld : IClock
     /// Records made meanwhile carry it, so a trace shows which thread did what.
     /// </summary>
     public string? CurrentThread { get; set; }
+
+    /// <summary>
+    /// The parked-reactor side of <see cref="CurrentThread"/>: the reactor whose pollers are running now, when it parks
+    /// only until what it polled changes (cooperative runs), else null. Objects a poll observes register it
+    /// (<see cref="Waiters.Watch"/>).
+    /// </summary>
+    public IWaiter? CurrentWaiter { get; set; }
 
     /// <summary>
     /// Called with <see cref="Gate"/> held (at any depth), by a call that must block until another thread acks an event
@@ -175,21 +179,6 @@ public sealed class SimWorld : IClock
         _queue.Schedule(timer, new SimEvent(target, kind, a, b), new EventKey(timeNs, _nextSequence++));
     }
 
-    /// <summary>
-    /// Registers something to be told after each processed event (reactors parked while idle use this to wake up
-    /// when the world changed). Listeners are told in registration order.
-    /// </summary>
-    public void AddActivityListener(IActivityListener listener) => _idleListeners.Add(listener);
-
-    /// <summary>Removes a listener added with <see cref="AddActivityListener"/>.</summary>
-    public void RemoveActivityListener(IActivityListener listener) => _idleListeners.Remove(listener);
-
-    /// <summary>
-    /// Called by an event handler that changed nothing (an idle poll): parked reactors are then not woken, so idle
-    /// reactors cannot wake each other forever without time advancing.
-    /// </summary>
-    public void MarkEventIdle() => _eventWasIdle = true;
-
     /// <summary>Processes the next event. False when there is none.</summary>
     public bool Step()
     {
@@ -207,35 +196,10 @@ public sealed class SimWorld : IClock
 
             NowNs = key.TimeNs;
             EventsProcessed++;
-            _eventWasIdle = false;
             ev.Target.OnEvent(ev.Kind, ev.A, ev.B);
-            if (!_eventWasIdle && _idleListeners.Count > 0)
-            {
-                TellListeners(ev.Target);
-            }
 
             return true;
         }
-    }
-
-    /// <summary>
-    /// Tells every listener, in registration order, that <paramref name="source"/> changed the world; those that answer
-    /// true stay registered, in the same order. The lists are swapped rather than copied and a woken listener is dropped
-    /// here rather than searched for, so this is O(listeners) per event (it was O(listeners²) with 64 parked reactors).
-    /// </summary>
-    private void TellListeners(ISimEventTarget source)
-    {
-        (_idleListeners, _listenerScratch) = (_listenerScratch, _idleListeners);
-        for (var i = 0; i < _listenerScratch.Count; i++)
-        {
-            var listener = _listenerScratch[i];
-            if (listener.OnActivity(source))
-            {
-                _idleListeners.Add(listener);
-            }
-        }
-
-        _listenerScratch.Clear();
     }
 
     /// <summary>
@@ -293,14 +257,4 @@ public enum RunOutcome
 
     /// <summary>The next event is past the time limit.</summary>
     TimeLimit,
-}
-
-/// <summary>Told after every processed event that was not idle.</summary>
-public interface IActivityListener
-{
-    /// <summary>
-    /// <paramref name="source"/>'s event changed the world. Returns true to stay registered, false to be dropped (as if
-    /// <see cref="SimWorld.RemoveActivityListener"/> had been called).
-    /// </summary>
-    bool OnActivity(ISimEventTarget source);
 }

@@ -43,7 +43,7 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
         World = new SimWorld(options.Seed, trace ?? new Trace(keepInMemory: options.TraceRecordsInMemory));
         World.Threaded = threading == SimThreading.Threaded;
         Faults = new FaultInjector(World, options.Faults);
-        Reactors = new SimReactorRuntime(World, rescheduleWakeUps: threading == SimThreading.Cooperative);
+        Reactors = new SimReactorRuntime(World);
     }
 
     public SimOptions Options { get; }
@@ -92,6 +92,11 @@ public sealed class SimFabric : IDisposable, ISimEventTarget
     public RunOutcome Run(long untilNs, Func<bool>? stop = null)
     {
         Start();
+        lock (World.Gate)
+        {
+            Reactors.WakeObservers(null); // the caller may have changed what the harness's pollers watch since the last run
+        }
+
         return World.Run(untilNs, stop);
     }
 

@@ -12,6 +12,7 @@ public sealed class SimContext : IVerbsContext
     public const int AsyncEventsQueuedMax = 4096;
 
     private readonly Queue<AsyncEvent> _asyncEvents = new();
+    private readonly Waiters _asyncWaiters = new(); // the reactors that polled the async events: a new one wakes them
 
     internal SimContext(SimDevice device) => Device = device;
 
@@ -117,6 +118,7 @@ public sealed class SimContext : IVerbsContext
     {
         lock (World.Gate)
         {
+            _asyncWaiters.Watch(World);
             if (_asyncEvents.TryDequeue(out ev))
             {
                 UnackedAsyncEvents++;
@@ -206,6 +208,7 @@ public sealed class SimContext : IVerbsContext
         }
 
         _asyncEvents.Enqueue(ev);
+        _asyncWaiters.Wake(World.NowNs);
         if (ev.Qp is SimQp qp)
         {
             qp.QueuedAsyncEvents++;

@@ -68,6 +68,9 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
     /// <summary>Completions lost to overrun.</summary>
     public long Lost { get; private set; }
 
+    /// <summary>The reactors that polled this CQ: a completion wakes them when it becomes visible.</summary>
+    internal Waiters Waiters { get; } = new();
+
     private SimWorld World => _context.World;
 
     /// <inheritdoc/>
@@ -76,6 +79,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
         lock (World.Gate)
         {
             VerbsContract.That(!Destroyed, World, VerbsContract.UseAfterDestroy, this, "ibv_poll_cq");
+            Waiters.Watch(World);
             var now = World.NowNs;
             var n = 0;
             while (n < wcs.Length && _count > 0 && _visibleAtNs[_head] <= now)
@@ -182,6 +186,7 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
         _releases[tail] = release;
         _visibleAtNs[tail] = visible;
         _count++;
+        Waiters.Wake(visible);
         ScheduleVisibility(visible);
     }
 
@@ -265,8 +270,8 @@ public sealed class SimCq : ICompletionQueue, ISimEventTarget
 
     /// <summary>
     /// Threaded mode has no idle reactor ticks: virtual time moves only from event to event, so a completion that becomes
-    /// visible later needs an event at that time, or a world with nothing else scheduled would never reach it. (The
-    /// cooperative mode's idle reactors wake every millisecond anyway; it schedules nothing, so its traces are unchanged.)
+    /// visible later needs an event at that time, or a world with nothing else scheduled would never reach it. (In the
+    /// cooperative mode the reactors that polled the CQ are woken at that time: <see cref="Waiters"/>.)
     /// </summary>
     private void ScheduleVisibility(long visible)
     {

@@ -32,7 +32,7 @@ public static class ScenarioInvariants
         InvariantNames.RequestInOneQueue, InvariantNames.QueueStateConsistent, InvariantNames.DepthCounters, InvariantNames.NoLeakOnDestroy,
         InvariantNames.CompletesOnce, InvariantNames.DataIntegrity, InvariantNames.QueueIntegrity, InvariantNames.StateTransition,
         InvariantNames.ObjectLifetime, InvariantNames.ReceiveConservation, InvariantNames.BoundedLiveness,
-        InvariantNames.BufferBounds, InvariantNames.CapsuleBytesReceived,
+        InvariantNames.BufferBounds, InvariantNames.CapsuleBytesReceived, InvariantNames.WakeUpAnnounced,
         DataVerification, DuplicateCompletion, LostCompletion, ResourceLeak, NoProgress, Protocol, Hang, Crash, ModelAgreement, FusedPair, UnexplainedStatus,
         Contract.VerbsContract.Invariant, Nic.SimCheck.Invariant,
     };

@@ -56,6 +56,7 @@ public sealed partial class NvmeRdmaController
             Volatile.Write(ref _abortsQueued, _queuedAborts.Count);
         }
 
+        _adminReactor.Notify();
         return true;
     }
 

@@ -1,3 +1,4 @@
+using Harness.Transport.Threading;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.Verbs;
@@ -17,6 +18,22 @@ public sealed partial class NvmeRdmaController
     private long _nextKeepAliveNs;
     private long _keepAliveIntervalNs;
     private long _teardownDeadlineNs;
+
+    /// <summary>The controller's own deadlines and its admin qpair's (the admin poller's <see cref="ITimedPoller.NextRunNs"/>).</summary>
+    internal long NextRunNs()
+    {
+        var next = new NextRun(Clock.NowNs);
+        if (_keepAliveIntervalNs != 0)
+        {
+            next.Add(_nextKeepAliveNs);
+        }
+
+        next.Add(_teardownDeadlineNs);
+        next.Add(_readyDeadlineNs);
+        next.Add(_nextCstsReadNs);
+        next.Add(AdminQpair.NextRunNs());
+        return next.Ns;
+    }
 
     /// <summary>
     /// HEAD nvme_ctrlr_set_keep_alive_timeout's end (nvme_ctrlr.c:3240–3251), in the init after Identify Controller: a

@@ -186,12 +186,25 @@ public sealed partial class NvmeRdmaController
     }
 
     /// <summary>Asks for a controller reset (every qpair disconnects and reconnects). Any thread.</summary>
-    public void Reset() => Interlocked.Exchange(ref _resetRequested, 1);
+    public void Reset()
+    {
+        if (Interlocked.Exchange(ref _resetRequested, 1) == 0)
+        {
+            _adminReactor.Notify(); // a request already pending was notified when it was made
+        }
+    }
+
+    /// <summary>The admin thread (its reactor is told of requests other threads make).</summary>
+    internal IReactor AdminReactor => _adminReactor;
 
     /// <summary>Asks for deletion: I/O qpairs freed, admin qpair disconnected, everything released. Any thread.</summary>
     public void Delete()
     {
-        Interlocked.Exchange(ref _deleteRequested, 1);
+        if (Interlocked.Exchange(ref _deleteRequested, 1) == 0)
+        {
+            _adminReactor.Notify(); // once: the request stays set until the controller is deleted
+        }
+
         Start(); // the admin poller does the work, even for a controller never started
     }
 
@@ -262,17 +275,27 @@ public sealed partial class NvmeRdmaController
         return MemoryMap.Register(_adminData);
     }
 
+    /// <summary>An I/O qpair's thread freed it: a deletion waiting for its I/O qpairs may go on (the admin thread's next round).</summary>
     internal void OnIoQpairFreed(NvmeRdmaQpair qpair)
     {
         lock (_qpairsGate)
         {
             _ioQpairs.Remove(qpair);
         }
+
+        _adminReactor.Notify();
     }
 
+    /// <summary>A qpair reached EXITED: the admin qpair's fails the controller; an I/O qpair's may end a reset's wait.</summary>
     internal void OnQpairDisconnected(NvmeRdmaQpair qpair)
     {
-        if (ReferenceEquals(qpair, AdminQpair) && _state is < ControllerState.Failed and not ControllerState.Resetting)
+        if (!ReferenceEquals(qpair, AdminQpair))
+        {
+            _adminReactor.Notify(); // from the I/O qpair's thread: StepReset waits for every qpair to be quiet
+            return;
+        }
+
+        if (_state is < ControllerState.Failed and not ControllerState.Resetting)
         {
             EnterFailed("admin qpair disconnected");
         }
@@ -300,11 +323,27 @@ public sealed partial class NvmeRdmaController
         return new DataRef(_adminData.Address, (uint)length, lkey, rkey);
     }
 
-    private sealed class AdminPoller(NvmeRdmaController ctrlr) : IPoller
+    private sealed class AdminPoller(NvmeRdmaController ctrlr) : ITimedPoller
     {
         private long _nextPollNs;
 
         public string Name => $"nvme_ctrlr_adminq {ctrlr.Name}";
+
+        /// <inheritdoc/>
+        public long NextRunNs
+        {
+            get
+            {
+                var next = new NextRun(ctrlr.Clock.NowNs);
+                if (IsPeriodic(ctrlr._state))
+                {
+                    next.Add(_nextPollNs); // between periods the poller looks at nothing
+                }
+
+                next.Add(ctrlr.NextRunNs());
+                return next.Ns;
+            }
+        }
 
         public int Poll()
         {

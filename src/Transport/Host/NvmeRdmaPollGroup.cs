@@ -46,6 +46,9 @@ public sealed class NvmeRdmaPollGroup : IDisposable
 
     public string Name => _reactor.Name;
 
+    /// <summary>The group's thread (told when another thread hands it work).</summary>
+    internal IReactor Reactor => _reactor;
+
     /// <summary>Qpairs the group polls (a view for its own thread and tests).</summary>
     public IReadOnlyList<NvmeRdmaQpair> Qpairs => _qpairs;
 
@@ -152,6 +155,8 @@ public sealed class NvmeRdmaPollGroup : IDisposable
             _members++;
             _incoming.Add(qpair);
         }
+
+        _reactor.Notify();
     }
 
     /// <summary>
@@ -419,9 +424,23 @@ public sealed class NvmeRdmaPollGroup : IDisposable
         }
     }
 
-    private sealed class GroupPoller(NvmeRdmaPollGroup group) : IPoller
+    /// <summary>The earliest deadline of the group's qpairs (<see cref="ITimedPoller.NextRunNs"/>).</summary>
+    private long NextRunNs()
+    {
+        var next = ITimedPoller.Never;
+        for (var i = 0; i < _qpairs.Count; i++)
+        {
+            next = Math.Min(next, _qpairs[i].NextRunNs());
+        }
+
+        return next;
+    }
+
+    private sealed class GroupPoller(NvmeRdmaPollGroup group) : ITimedPoller
     {
         public string Name => $"nvme_rdma_poll_group {group.Name}";
+
+        public long NextRunNs => group.NextRunNs();
 
         public int Poll() => group.Poll();
     }

@@ -1,3 +1,4 @@
+using Harness.Transport.Threading;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Host;
@@ -68,11 +69,19 @@ public sealed partial class NvmeRdmaQpair
             FailureReason = reason;
         }
 
-        _failRequested = true;
+        if (!_failRequested)
+        {
+            _failRequested = true;
+            NotifyOwner(); // the disconnect is the next round's work, whichever thread failed it
+        }
     }
 
     /// <summary>Asks for a connect (the controller does this for a new I/O qpair and after a reset).</summary>
-    internal void RequestConnect() => Interlocked.Exchange(ref _connectRequested, 1);
+    internal void RequestConnect()
+    {
+        Interlocked.Exchange(ref _connectRequested, 1);
+        NotifyOwner();
+    }
 
     private int HandleRequests()
     {
@@ -225,7 +234,39 @@ public sealed partial class NvmeRdmaQpair
     private int _abortFailed;
 
     /// <summary>The Abort of a timed-out command failed: the qpair fails on its own thread's next round (any thread).</summary>
-    internal void FailForTimeout() => Interlocked.Exchange(ref _abortFailed, 1);
+    internal void FailForTimeout()
+    {
+        Interlocked.Exchange(ref _abortFailed, 1);
+        NotifyOwner();
+    }
+
+    /// <summary>
+    /// When this qpair's next deadline falls (<see cref="ITimedPoller.NextRunNs"/> of its poller): the first outstanding
+    /// command not yet timed out, the CM event it waits for, the lingering bound, the stale-connection retry, a
+    /// deferred receive. Deadlines at or before now were seen by the round that just ran.
+    /// </summary>
+    internal long NextRunNs()
+    {
+        var now = _clock.NowNs;
+        var next = new NextRun(now);
+        next.Add(_eventDeadlineNs);
+        next.Add(_lingerDeadlineNs);
+        next.Add(_staleReconnectAtNs);
+        if (Resources is { } r)
+        {
+            next.Add(r.NextDeferredRecvDueNs);
+            for (var req = r.Oldest; req != null; req = req.Next)
+            {
+                if (!req.TimedOut && req.DeadlineNs > now)
+                {
+                    next.Add(req.DeadlineNs); // the oldest first: later ones are due later (one timeout per qpair)
+                    break;
+                }
+            }
+        }
+
+        return next.Ns;
+    }
 
     /// <summary>
     /// SPDK <c>nvme_rdma_qpair_check_timeout</c>: outstanding commands oldest first, up to the first not yet due; one

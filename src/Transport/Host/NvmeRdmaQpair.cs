@@ -121,7 +121,14 @@ public sealed partial class NvmeRdmaQpair
     internal CmEvent? Evt
     {
         get => Volatile.Read(ref _evt);
-        set => Volatile.Write(ref _evt, value);
+        set
+        {
+            Volatile.Write(ref _evt, value);
+            if (value != null)
+            {
+                NotifyOwner(); // parked by whichever thread drained the shared channel: the owner's next round takes it
+            }
+        }
     }
 
     /// <summary>The CM id of the current connection (null before the connect and after the destroy). The hardware
@@ -170,13 +177,25 @@ public sealed partial class NvmeRdmaQpair
     {
         Interlocked.Exchange(ref _connectRequested, 0);
         Interlocked.Exchange(ref _disconnectRequested, 1);
+        NotifyOwner();
     }
 
     /// <summary>Asks the owner to connect the qpair again once it is disconnected. Any thread.</summary>
-    public void Reconnect() => Interlocked.Exchange(ref _connectRequested, 1);
+    public void Reconnect()
+    {
+        Interlocked.Exchange(ref _connectRequested, 1);
+        NotifyOwner();
+    }
 
     /// <summary>Asks the owner to disconnect and free the qpair (SPDK spdk_nvme_ctrlr_free_io_qpair). Any thread.</summary>
-    public void Free() => Interlocked.Exchange(ref _freeRequested, 1);
+    public void Free()
+    {
+        Interlocked.Exchange(ref _freeRequested, 1);
+        NotifyOwner();
+    }
+
+    /// <summary>A request from another thread is waiting: the owning thread (poll group or admin) polls again.</summary>
+    internal void NotifyOwner() => (PollGroup?.Reactor ?? _ctrlr.AdminReactor).Notify();
 
     /// <inheritdoc/>
     public override string ToString() => $"qpair {Name} ({State.ToSpdkName()})";

@@ -1,3 +1,4 @@
+using Harness.Transport.Threading;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 using Harness.Transport.Verbs;
@@ -175,6 +176,9 @@ internal sealed class QpairResources
         _deferredDueNs[(_deferredHead + _deferredCount) % Entries] = dueNs;
         _deferredCount++;
     }
+
+    /// <summary>When the oldest deferred response buffer is due, or <see cref="ITimedPoller.Never"/> when none is deferred.</summary>
+    public long NextDeferredRecvDueNs => _deferredCount == 0 ? ITimedPoller.Never : _deferredDueNs[_deferredHead];
 
     /// <summary>The oldest deferred response buffer if it is due at <paramref name="nowNs"/> (removed), else -1.</summary>
     public int TakeDueRecv(long nowNs)

@@ -68,6 +68,14 @@ public static class InvariantNames
     /// <c>byte_len</c>), never from what an earlier capsule left in the receive buffer.
     /// </summary>
     public const string CapsuleBytesReceived = "capsule-bytes-received";
+
+    /// <summary>
+    /// Work a poller finds was announced: a sleeping simulated thread is woken by what can give it work (a completion
+    /// on a CQ it polls, a CM or async event, a message, <c>Notify</c>, its pollers' next deadline), so a poll woken
+    /// only by the simulator's safety net finds nothing. One that finds work is a wait nobody announced: the run would
+    /// see the work later than SPDK's spinning thread does.
+    /// </summary>
+    public const string WakeUpAnnounced = "wake-up-announced";
 }
 
 /// <summary>Always-on assertions: one condition each, with a message naming the object.</summary>

@@ -309,6 +309,7 @@ public sealed partial class NvmfTarget
         controller.KeepAliveTimeoutMs = RoundKeepAliveTimeoutMs(kato);
         controller.KeepAliveStopped = false;
         StartKeepAliveTimer(controller, resetLastKeepAlive: false); // re-registered with the new period (ctrlr.c:2157)
+        controller.Thread?.Notify(); // a shorter period moves the poller's next run earlier
         return NvmfResult.Ok;
     }
 

@@ -16,14 +16,9 @@ public sealed partial class NvmfTarget
     /// </summary>
     private bool CheckKeepAlive(NvmfController controller, long nowNs)
     {
-        if (controller.KeepAliveTimeoutMs == 0 || controller.KeepAliveStopped || controller.Csts.Cfs || controller.IsDestroyed)
+        if (nowNs < KeepAliveDueNs(controller))
         {
-            return false;
-        }
-
-        if (nowNs - controller.LastKeepAliveNs <= controller.KeepAliveTimeoutMs * NsPerMs)
-        {
-            return false;
+            return false; // no timer, or not expired: more than KATO since the last Keep Alive expires it
         }
 
         controller.Csts = controller.Csts with { Cfs = true };
@@ -85,9 +80,17 @@ public sealed partial class NvmfTarget
         }
     }
 
-    private sealed class KeepAlivePollerOf(NvmfTarget target, NvmfController controller) : IPoller
+    /// <summary>When <see cref="CheckKeepAlive"/> would first find the controller's timer expired (never when it has none).</summary>
+    private static long KeepAliveDueNs(NvmfController controller) =>
+        controller.KeepAliveTimeoutMs == 0 || controller.KeepAliveStopped || controller.Csts.Cfs || controller.IsDestroyed
+            ? ITimedPoller.Never
+            : controller.LastKeepAliveNs + (controller.KeepAliveTimeoutMs * NsPerMs) + 1;
+
+    private sealed class KeepAlivePollerOf(NvmfTarget target, NvmfController controller) : ITimedPoller
     {
         public string Name => "nvmf_ctrlr_keep_alive_poll";
+
+        public long NextRunNs => KeepAliveDueNs(controller);
 
         public int Poll() => target.PollKeepAlive(controller);
     }

@@ -284,6 +284,34 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
         SendRetriedConnects();
     }
 
+    /// <inheritdoc/>
+    public long NextPollNs(long nowNs)
+    {
+        if (Volatile.Read(ref _unthreadedControllers) == 0 && _connectRetries.Count == 0)
+        {
+            return ITimedPoller.Never;
+        }
+
+        lock (_gate)
+        {
+            var next = new NextRun(nowNs);
+            for (var i = 0; i < _controllers.Count; i++)
+            {
+                if (_controllers[i].Thread == null)
+                {
+                    next.Add(KeepAliveDueNs(_controllers[i]));
+                }
+            }
+
+            for (var i = 0; i < _connectRetries.Count; i++)
+            {
+                next.Add(_connectRetries[i].DueNs);
+            }
+
+            return next.Ns;
+        }
+    }
+
     private NvmfResult Dispatch(INvmfRequest request, in NvmeCommand cmd, NvmfController? controller)
     {
         if (controller == null || controller.Owner != this)

@@ -125,4 +125,10 @@ public interface INvmfRequestHandler
     /// controllers whose admin qpair has no thread, and the disconnects the controller layer queued.
     /// </summary>
     void Poll(long nowNs);
+
+    /// <summary>
+    /// When <see cref="Poll"/> next has timed work (a re-check due, a keep-alive timer to look at), or
+    /// <see cref="Threading.ITimedPoller.Never"/>: the acceptor's poller may sleep until then.
+    /// </summary>
+    long NextPollNs(long nowNs) => Threading.ITimedPoller.Never;
 }

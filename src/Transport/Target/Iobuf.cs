@@ -26,6 +26,11 @@ public sealed class Iobuf
     /// <summary>SPDK's <c>large_pool</c>, or null when <see cref="TargetOptions.LargePoolCount"/> is 0.</summary>
     public BufferPool? Large { get; }
 
+    /// <summary>Channels that take from these pools (one per poll group).</summary>
+    public const int ChannelsMax = 1024;
+
+    private readonly List<IobufChannel> _channels = new();
+
     /// <summary>Buffers of both pools.</summary>
     public int Count => Small.Count + (Large?.Count ?? 0);
 
@@ -64,5 +69,26 @@ public sealed class Iobuf
 
         Check.That(Large != null && Large.Contains(address), InvariantNames.BufferBounds, address, a => $"address 0x{a:x} is in no iobuf pool");
         return Large!;
+    }
+
+    internal void AddChannel(IobufChannel channel)
+    {
+        Check.That(_channels.Count < ChannelsMax, InvariantNames.BufferConservation, channel, static c => $"{c}: more than {ChannelsMax} iobuf channels");
+        _channels.Add(channel);
+    }
+
+    /// <summary>
+    /// A buffer of <paramref name="pool"/> went back to it through <paramref name="from"/>: the thread of every other
+    /// channel with a waiter for that pool is told, as its next poll may serve it (<see cref="IobufChannel.ServeWaitersFromPool"/>).
+    /// </summary>
+    internal void OnReturnedToPool(BufferPool pool, IobufChannel from)
+    {
+        for (var i = 0; i < _channels.Count; i++)
+        {
+            if (!ReferenceEquals(_channels[i], from) && _channels[i].HasWaitersFor(pool))
+            {
+                _channels[i].Group.Thread?.Notify();
+            }
+        }
     }
 }

@@ -21,10 +21,15 @@ public sealed class IobufChannel
     {
         _meetingPoints = meetingPoints;
         _iobuf = iobuf;
+        Group = group;
         _getCallback = getCallback;
         SmallQueue = new Stailq<RdmaRequest, IobufLink>("iobuf small_queue", group);
         LargeQueue = new Stailq<RdmaRequest, IobufLink>("iobuf large_queue", group);
+        iobuf.AddChannel(this);
     }
+
+    /// <summary>The poll group whose thread uses the channel.</summary>
+    public RdmaPollGroup Group { get; }
 
     /// <summary>Entries waiting for a small buffer (<c>iobuf_channel_node.small_queue</c>).</summary>
     public Stailq<RdmaRequest, IobufLink> SmallQueue { get; }
@@ -70,6 +75,7 @@ public sealed class IobufChannel
         if (queue.IsEmpty)
         {
             pool.Put(buffer);
+            _iobuf.OnReturnedToPool(pool, this);
             return;
         }
 
@@ -132,6 +138,9 @@ public sealed class IobufChannel
             queue.InsertHead(entry);
         }
     }
+
+    /// <summary>True when an entry waits here for a buffer of <paramref name="pool"/>.</summary>
+    internal bool HasWaitersFor(BufferPool pool) => !QueueOf(pool).IsEmpty;
 
     /// <summary>Queues <paramref name="entry"/> for a buffer of <paramref name="length"/> bytes without trying the pool (snapshot restoration).</summary>
     internal void Enqueue(RdmaRequest entry, uint length) => QueueOf(_iobuf.PoolFor(length)).InsertTail(entry);

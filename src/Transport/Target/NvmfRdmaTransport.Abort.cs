@@ -243,11 +243,17 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
-    /// <summary>The retry pollers of <paramref name="group"/>, after its pollers (registered after them, as in SPDK).</summary>
+    /// <summary>
+    /// The retry pollers of <paramref name="group"/>, after its pollers (registered after them, as in SPDK). Returns the
+    /// Aborts answered. SPDK's retry poller reports itself busy on every run; a retry that finds its request still
+    /// transferring is not work here, because what it looks at changes only when its request changes state (which wakes
+    /// the group, <see cref="SetState"/>) or its timeout passes (<see cref="NextRunNs"/>): a simulated thread that would
+    /// only spin on it parks, and every run that could see a difference still happens.
+    /// </summary>
     private int RunAbortPollers(RdmaPollGroup group)
     {
         var pollers = group.AbortPollers;
-        var work = pollers.Count;
+        var answered = 0;
         for (var i = 0; i < pollers.Count;)
         {
             if (RetryAbort(pollers[i]))
@@ -257,10 +263,11 @@ public sealed partial class NvmfRdmaTransport
             else
             {
                 pollers.RemoveAt(i);
+                answered++;
             }
         }
 
-        return work; // SPDK_POLLER_BUSY
+        return answered;
     }
 
     /// <summary>

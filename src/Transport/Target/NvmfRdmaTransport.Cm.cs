@@ -58,8 +58,7 @@ public sealed partial class NvmfRdmaTransport
         for (var i = 0; i < _qpairs.Count; i++)
         {
             var qpair = _qpairs[i];
-            if (qpair.GenericState == NvmfQpairState.Connecting && !qpair.DisconnectStarted && !qpair.Destroyed && qpair.MessagesQueued == 0 &&
-                _clock.NowNs - qpair.AcceptedNs > Options.FabricConnectTimeoutNsMax)
+            if (AwaitsFabricConnect(qpair) && qpair.MessagesQueued == 0 && _clock.NowNs >= FabricConnectDueNs(qpair))
             {
                 _log.Error(qpair, $"no Fabrics CONNECT {Options.FabricConnectTimeoutNsMax / 1_000_000} ms after the connection was accepted: disconnecting");
                 DisconnectQpair(qpair);
@@ -69,6 +68,13 @@ public sealed partial class NvmfRdmaTransport
 
         return work;
     }
+
+    /// <summary>Accepted, not yet given its Fabrics CONNECT, and not being torn down.</summary>
+    private static bool AwaitsFabricConnect(RdmaQpair qpair) =>
+        qpair.GenericState == NvmfQpairState.Connecting && !qpair.DisconnectStarted && !qpair.Destroyed;
+
+    /// <summary>When <see cref="DisconnectSilentQpairs"/> gives up on a qpair's CONNECT (more than the bound after the accept).</summary>
+    private long FabricConnectDueNs(RdmaQpair qpair) => qpair.AcceptedNs + Options.FabricConnectTimeoutNsMax + 1;
 
     private void HandleCmEvent(CmEvent ev)
     {

@@ -226,6 +226,11 @@ public sealed partial class NvmfRdmaTransport
     {
         var from = req.State;
         Check.That(RdmaRequestTransitions.IsLegal(from, next), InvariantNames.StateTransition, (req, next), s => $"{s.req}: illegal transition to {s.next.ToName()}");
+        if (req.AbortRetry != null)
+        {
+            req.Qpair?.Group?.Thread?.Notify(); // its Abort's retry poller looks at the state (RunAbortPollers)
+        }
+
         if (next == RdmaRequestState.Free && req.AbortRetry != null)
         {
             OnRequestFreed(req);

@@ -224,8 +224,52 @@ public sealed partial class NvmfRdmaTransport
             work += group.Iobuf.ServeWaitersFromPool(); // docs/findings/016: buffers put back through another channel
         }
 
-        // A command still executing is work in progress: an SPDK reactor keeps spinning rather than sleeping on it.
-        return work + group.Executed.Count;
+        return work; // a command still executing is not: the group's next run is when the controller answers (NextRunNs)
+    }
+
+    /// <summary>
+    /// When the group's poller next has work nothing announces: the controller's answer to the oldest executing command
+    /// (<see cref="TargetOptions.ExecutionLatencyNs"/> after it began), and the timeout of an Abort still retrying.
+    /// </summary>
+    private long NextRunNs(RdmaPollGroup group)
+    {
+        var next = new NextRun(_clock.NowNs);
+        if (group.Executed.TryPeek(out var head))
+        {
+            next.Add(head.ReadyAtNs);
+        }
+
+        if (group.DelayedExecuted.TryPeek(out _, out var at))
+        {
+            next.Add(at.ReadyAtNs);
+        }
+
+        for (var i = 0; i < group.AbortPollers.Count; i++)
+        {
+            next.Add(group.AbortPollers[i].TimeoutNs);
+        }
+
+        return next.Ns;
+    }
+
+    /// <summary>The acceptor's next timed work: the controller layer's timers and the Fabrics CONNECT bound of accepted qpairs.</summary>
+    private long NextAcceptorRunNs()
+    {
+        var now = _clock.NowNs;
+        var next = new NextRun(now);
+        next.Add(_handler.NextPollNs(now));
+        if (!Defective(KnownDefects.NoFabricConnectTimeout))
+        {
+            for (var i = 0; i < _qpairs.Count; i++)
+            {
+                if (AwaitsFabricConnect(_qpairs[i]))
+                {
+                    next.Add(FabricConnectDueNs(_qpairs[i]));
+                }
+            }
+        }
+
+        return next.Ns;
     }
 
     private int DrainExecuted(RdmaPollGroup group)
@@ -332,18 +376,22 @@ public sealed partial class NvmfRdmaTransport
         }
     }
 
-    private sealed class AcceptorPoller(NvmfRdmaTransport transport) : IPoller
+    private sealed class AcceptorPoller(NvmfRdmaTransport transport) : ITimedPoller
     {
         public string Name => "nvmf_rdma_accept";
+
+        public long NextRunNs => transport.NextAcceptorRunNs();
 
         public int Poll() => transport.PollAcceptor();
     }
 
-    private sealed class PollGroupPoller(NvmfRdmaTransport transport, RdmaPollGroup group) : IPoller
+    private sealed class PollGroupPoller(NvmfRdmaTransport transport, RdmaPollGroup group) : ITimedPoller
     {
         private readonly WorkCompletion[] _wcs = new WorkCompletion[64];
 
         public string Name => group.Name;
+
+        public long NextRunNs => transport.NextRunNs(group);
 
         public int Poll()
         {

@@ -31,6 +31,23 @@ public interface IReactor
     /// it; a parked reactor is woken. Pass a static function and the context to allocate nothing.
     /// </summary>
     void SendMessage(ThreadMessageFn fn, object? ctx);
+
+    /// <summary>
+    /// Another thread changed state this thread's pollers read, without a message or a completion to say so (the
+    /// host's controller asking an I/O qpair's thread to disconnect it, a message to a <c>PollerSet</c> run inside this
+    /// reactor): a thread that sleeps polls again (SPDK: the eventfd write that wakes a thread in interrupt mode). A
+    /// spinning thread has nothing to do; the default does nothing.
+    /// </summary>
+    void Notify()
+    {
+    }
+}
+
+/// <summary>A poller that is itself a thread run inside a reactor's round (<c>PollerSet</c>): told which reactor runs it.</summary>
+public interface INestedReactor : IPoller
+{
+    /// <summary><paramref name="host"/> now runs this poller: messages sent to it notify that reactor.</summary>
+    void RunOn(IReactor host);
 }
 
 /// <summary>Creates reactors on the active backend.</summary>

@@ -153,11 +153,13 @@ public sealed class NvmfWorkloadOracleTests
     }
 
     /// <summary>Once the clock passes a time, flips one byte in every block of the workload's region of the namespace.</summary>
-    private sealed class Corrupter(NvmfWorkload workload, IClock clock, long atNs) : IPoller
+    private sealed class Corrupter(NvmfWorkload workload, IClock clock, long atNs) : ITimedPoller
     {
         private bool _done;
 
         public string Name => "corrupter";
+
+        public long NextRunNs => _done ? ITimedPoller.Never : atNs;
 
         public int Poll()
         {

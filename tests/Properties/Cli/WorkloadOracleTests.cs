@@ -95,11 +95,13 @@ public sealed class WorkloadOracleTests
     }
 
     /// <summary>Once the clock passes a time, flips one byte in every block of the target's data regions.</summary>
-    private sealed class Corrupter(RecordingStack target, long regionBytes, int ioSize, long atNs) : IPoller
+    private sealed class Corrupter(RecordingStack target, long regionBytes, int ioSize, long atNs) : ITimedPoller
     {
         private bool _done;
 
         public string Name => "corrupter";
+
+        public long NextRunNs => _done ? ITimedPoller.Never : atNs;
 
         public int Poll()
         {

@@ -18,12 +18,15 @@ public sealed class CiSweepCoverageTests
 {
     /// <summary>
     /// The seeds CI sweeps, with the sweep's defaults (500 I/Os, 2 qpairs, swarm faults): the shortest run of consecutive
-    /// seeds found (scanning 1..45 one seed at a time, 2026-12-06, after the swarm began drawing compare-and-write pairs,
-    /// the Abort timeout action, short I/O timeouts and the host SRQ) that reaches every transition any of them reaches.
-    /// FABRIC_CONNECT_SEND → EXITING is reached by seeds 7 and 32 alone, STALE_CONN → EXITING by 7, 33 and 35, an Abort
-    /// of a request waiting for its RDMA READ or WRITE (→ READY_TO_COMPLETE_PENDING) by seed 1 alone: hence 1..13.
+    /// seeds found (scanning 1..240 one seed at a time, 2026-12-07, after simulated reactors began to park until something
+    /// can give them work) that reaches every transition any of them reaches but one. FABRIC_CONNECT_SEND → EXITING is
+    /// first reached by seed 32, INVALID → EXITING by 63 (and 117), READY_TO_COMPLETE_PENDING → COMPLETED by 54: hence
+    /// 1..63. An Abort of a read waiting for its RDMA WRITE slot is reached by seed 148 alone (<see cref="AbortSeed"/>).
     /// </summary>
-    public static readonly SeedRange Seeds = new(1, 13);
+    public static readonly SeedRange Seeds = new(1, 63);
+
+    /// <summary>The one seed of 1..240 whose Abort meets a read waiting for its RDMA WRITE slot.</summary>
+    public const int AbortSeed = 148;
 
     private static readonly Lazy<CoverageMap> Reached = new(RunCiSweep);
 
@@ -44,7 +47,6 @@ public sealed class CiSweepCoverageTests
         // Waiting for buffers needs an exhausted pool, and for a send slot a full send queue: the sweep's queue depth
         // (2 qpairs × 16) never exhausts either, so a dying qpair never finds a request there.
         [(S.NeedBuffer, S.Completed)] = "the buffer pool never runs out at the sweep's depth",
-        [(S.ReadyToCompletePending, S.Completed)] = "the send queue never fills at the sweep's depth",
 
         // Transient states: one nvmf_rdma_request_process call moves the request on, so a qpair error cannot meet it there.
         [(S.HaveBuffer, S.Completed)] = "HAVE_BUFFER is transient",
@@ -55,6 +57,9 @@ public sealed class CiSweepCoverageTests
         [(S.NeedDataWr, S.ReadyToCompletePending)] = "the sweep's host sends no Abort",
         [(S.ReadyToCompletePending, S.ReadyToCompletePending)] = "the sweep's host sends no Abort",
 
+        // Reached by AbortSeed alone, outside the CI range: The_abort_seed_reaches_an_abort_of_a_read_waiting_for_its_write.
+        [(S.DataTransferToHostPending, S.ReadyToCompletePending)] = "an Abort meets a read waiting for its RDMA WRITE only in seed 148",
+
         // The table allows COMPLETED from anything but FREE; completing twice is what the oracle forbids.
         [(S.Completed, S.Completed)] = "a second completion would be a bug",
     };
@@ -62,10 +67,6 @@ public sealed class CiSweepCoverageTests
     /// <summary>Host qpair transitions the table allows that the CI sweep does not reach, and why.</summary>
     private static readonly IReadOnlyDictionary<(H From, H To), string> KnownUnreachedHost = new Dictionary<(H, H), string>
     {
-        // A qpair is disconnected only after its connect started: the supervisor never frees a never-connected qpair (a
-        // stale-connection reject of the first connect arrives in INITIALIZING, so its retry starts from there).
-        [(H.Invalid, H.Exiting)] = "no disconnect before the first connect",
-
         // SPDK HEAD's STALE_CONN_LINGERING (f364e3f872) waits for the rejected QP's WRs; a stale reject arrives while the
         // qpair waits for ESTABLISHED, before it posted any receive or send, so there are none and the state is not entered
         // (in HEAD either). SpdkNvmeRdmaUtTests drives it by hand.
@@ -82,6 +83,14 @@ public sealed class CiSweepCoverageTests
     public void Every_host_qpair_transition_is_reached_or_known_unreached() =>
         AssertOnlyKnownUnreached(Reached.Value.HostQpairTransitions,
             KnownUnreachedHost.Keys.Select(t => Name(CoverageUniverse.HostStateName(t.From), CoverageUniverse.HostStateName(t.To))));
+
+    [Fact]
+    public void The_abort_seed_reaches_an_abort_of_a_read_waiting_for_its_write()
+    {
+        var reached = RunSweep(new SeedRange(AbortSeed, AbortSeed)).TargetRequestTransitions;
+        var name = Name(S.DataTransferToHostPending.ToName(), S.ReadyToCompletePending.ToName());
+        Assert.Contains(name, reached.Reached().Select(reached.NameOf));
+    }
 
     [Fact]
     public void The_known_unreached_transitions_are_transitions_of_the_tables()
@@ -106,10 +115,12 @@ public sealed class CiSweepCoverageTests
 
     private static string Name(string from, string to) => from + " -> " + to;
 
-    private static CoverageMap RunCiSweep()
+    private static CoverageMap RunCiSweep() => RunSweep(Seeds);
+
+    private static CoverageMap RunSweep(SeedRange seeds)
     {
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
-        var run = new SweepRun(new SweepSettings { Seeds = Seeds, Coverage = true, MinimiseMax = 0, Workers = 2 }, stdout, TextWriter.Null, interactive: false);
+        var run = new SweepRun(new SweepSettings { Seeds = seeds, Coverage = true, MinimiseMax = 0, Workers = 2 }, stdout, TextWriter.Null, interactive: false);
         var exit = run.Execute();
         Assert.True(exit == 0, $"the CI sweep failed:\n{stdout}");
         return run.Coverage!;

@@ -58,6 +58,8 @@ public sealed class FusedCommandTests
         Assert.Equal(ScenarioInvariants.DataVerification, FusedPairOracle.Judge(NvmeStatus.Success, NvmeStatus.Success, valid: true, mustMatch: false)?.Invariant);
         Assert.Equal(ScenarioInvariants.DataVerification, FusedPairOracle.Judge(NvmeStatus.CompareFailure, NvmeStatus.AbortedFailedFused, valid: true, mustMatch: true)?.Invariant);
         Assert.Equal(ScenarioInvariants.FusedPair, FusedPairOracle.Judge(NvmeStatus.Success, NvmeStatus.DataTransferError, valid: true, mustMatch: null)?.Invariant);
+        Assert.Equal(ScenarioInvariants.FusedPair, FusedPairOracle.Judge(NvmeStatus.Success, NvmeStatus.InternalDeviceError, valid: true, mustMatch: null)?.Invariant);
+        Assert.Equal(ScenarioInvariants.DataVerification, FusedPairOracle.Judge(NvmeStatus.InternalDeviceError, NvmeStatus.Success, valid: true, mustMatch: null)?.Invariant);
     }
 
     [Fact]
@@ -67,6 +69,8 @@ public sealed class FusedCommandTests
         Assert.Null(FusedPairOracle.Judge(NvmeStatus.CompareFailure, NvmeStatus.AbortedFailedFused, valid: true, mustMatch: false));
         Assert.Null(FusedPairOracle.Judge(NvmeStatus.AbortedSqDeletion, NvmeStatus.AbortedSqDeletion, valid: true, mustMatch: true));
         Assert.Null(FusedPairOracle.Judge(NvmeStatus.DataSglLengthInvalid, NvmeStatus.AbortedMissingFused, valid: false, mustMatch: true));
+        Assert.Null(FusedPairOracle.Judge(NvmeStatus.InternalDeviceError, NvmeStatus.InternalDeviceError, valid: true, mustMatch: false));
+        Assert.Null(FusedPairOracle.Judge(NvmeStatus.CompareFailure, NvmeStatus.InternalDeviceError, valid: true, mustMatch: false));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Harness.Transport.Host;
 using Harness.Transport.Invariants;
+using Harness.Transport.Threading;
 
 namespace Harness.HardwareRunner.Workloads.NvmeHost;
 
@@ -66,6 +67,39 @@ public sealed partial class NvmeRdmaHostDriver
 
         CheckTeardown(ctrlr);
         return work;
+    }
+
+    /// <summary>
+    /// The supervisor's timers that <see cref="Supervise"/> compares with the clock: the controller's reset backoff, each
+    /// qpair's reconnect backoff, and the next timed controller action.
+    /// </summary>
+    private long SupervisorNextRunNs()
+    {
+        var next = new NextRun(_stack.Clock.NowNs);
+        if (_phase is HostDriverPhase.Idle or HostDriverPhase.Closed or HostDriverPhase.GaveUp)
+        {
+            return next.Ns;
+        }
+
+        if (_ctrlrResetAtNs != HostQpairSlot.NoReconnect)
+        {
+            next.Add(_ctrlrResetAtNs);
+        }
+
+        foreach (var slot in _slots)
+        {
+            if (!slot.GaveUp && slot.ReconnectAtNs != HostQpairSlot.NoReconnect)
+            {
+                next.Add(slot.ReconnectAtNs);
+            }
+        }
+
+        if (_nextAction < _o.ControllerActions.Count)
+        {
+            next.Add(_o.ControllerActions[_nextAction].AtNs);
+        }
+
+        return next.Ns;
     }
 
     /// <summary>Controller readiness (create or re-expect the I/O qpairs) and failure (reset with backoff, bounded).</summary>

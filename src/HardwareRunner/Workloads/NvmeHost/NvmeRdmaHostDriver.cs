@@ -51,7 +51,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         _o = options;
         _hostOptions = ToHostOptions(options, options.PreemptAdmin == null ? null : new AdminPreemption(this, options.PreemptAdmin));
         _admin = new PollerSet("host.admin");
-        _supervisor = new FuncPoller("bdev_nvme supervisor", Supervise);
+        _supervisor = new FuncPoller("bdev_nvme supervisor", Supervise, SupervisorNextRunNs);
         _groupSets = new PollerSet[options.IoQpairs];
         _groups = new NvmeRdmaPollGroup[options.IoQpairs];
         _slots = new HostQpairSlot[options.IoQpairs];

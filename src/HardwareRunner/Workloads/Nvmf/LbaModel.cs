@@ -91,6 +91,9 @@ internal sealed class LbaModel
         return n;
     }
 
+    /// <summary>When the next quarantined extent is released (<see cref="ReleaseQuarantined"/>), or <see cref="long.MaxValue"/>.</summary>
+    public long NextReleaseNs => _quarantine.TryPeek(out var head) ? head.ReleaseAtNs : long.MaxValue;
+
     /// <summary>First block (an index into the model and the LBA) of <paramref name="extent"/>.</summary>
     public long FirstBlock(int extent) => (long)extent * ExtentBlocks;
 

@@ -137,12 +137,12 @@ public sealed partial class NvmfWorkload : INvmeHostSink
 
         var admin = _reactors.CreateReactor("host.admin");
         Add(admin, Driver.AdminPoller);
-        Add(admin, new FuncPoller("harness.monitor", PollMonitor));
+        Add(admin, new FuncPoller("harness.monitor", PollMonitor, MonitorNextRunNs));
         foreach (var load in _loads)
         {
             var reactor = _reactors.CreateReactor(string.Create(CultureInfo.InvariantCulture, $"host.q{load.Index + 1}"));
             Add(reactor, Driver.GetQpairPoller(load.Index));
-            Add(reactor, new FuncPoller(string.Create(CultureInfo.InvariantCulture, $"harness.submit.q{load.Index + 1}"), () => PollSubmit(load)));
+            Add(reactor, new FuncPoller(string.Create(CultureInfo.InvariantCulture, $"harness.submit.q{load.Index + 1}"), () => PollSubmit(load), SubmitNextRunNs));
         }
     }
 
@@ -232,6 +232,33 @@ public sealed partial class NvmfWorkload : INvmeHostSink
         }
 
         return 0;
+    }
+
+    /// <summary>When a quarantined extent is next released for the submitters (none once they stopped issuing).</summary>
+    private long SubmitNextRunNs()
+    {
+        var next = new NextRun(_host.Clock.NowNs);
+        if (!_monitor.Broken && !_shutdownStarted)
+        {
+            next.Add(_model.NextReleaseNs);
+        }
+
+        return next.Ns;
+    }
+
+    /// <summary>The monitor's deadlines: the stall bound while the host runs, the target's teardown bound after it closed.</summary>
+    private long MonitorNextRunNs()
+    {
+        if (_done)
+        {
+            return ITimedPoller.Never;
+        }
+
+        var next = new NextRun(_host.Clock.NowNs);
+        next.Add(Driver.IsClosed && _hostClosedAtNs >= 0
+            ? _hostClosedAtNs + _o.TargetTeardownTimeoutNs + 1
+            : _lastProgressNs + _o.StallTimeoutNs + 1);
+        return next.Ns;
     }
 
     private int WaitForTarget(long now)

@@ -8,7 +8,7 @@ namespace Harness.Tests.Properties.Host.Support;
 /// A poller on a poll group's reactor (so it runs on the qpairs' own thread) that keeps every running qpair of the
 /// group full of reads and writes until <see cref="Stop"/> or its budget of submissions; every submission is tracked.
 /// </summary>
-public sealed class IoLoad : IPoller
+public sealed class IoLoad : IObservingPoller
 {
     public const int BlocksMax = 8;
 
