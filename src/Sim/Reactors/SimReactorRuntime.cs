@@ -20,11 +20,11 @@ public sealed class SimReactorRuntime : IReactorRuntime
     /// <summary>
     /// Longest a parked reactor sleeps with no deadline and nothing it polled changing: a detector, not a timer. A poll
     /// it wakes that finds work is a missed wake-up, reported as <see cref="InvariantNames.WakeUpAnnounced"/>: a poller
-    /// that waits for time without saying so, or state another thread changed without telling. Still the old idle poll
-    /// period: test beds that poll manual threads once per world event, and the poll-count bound of bounded-liveness,
-    /// rely on an idle reactor polling this often (lengthening it is what makes long virtual waits cheap).
+    /// that waits for time without saying so, or state another thread changed without telling. Long, so that long
+    /// virtual waits (teardown and keep-alive bounds) cost a few rounds, not one per millisecond; a round it wakes never
+    /// does anything, so its length changes no trace.
     /// </summary>
-    public const long SafetyWakeNsMax = 1_000_000;
+    public const long SafetyWakeNsMax = 100_000_000;
 
     /// <summary>Reactors one runtime may have.</summary>
     public const int ReactorsMax = 1024;
