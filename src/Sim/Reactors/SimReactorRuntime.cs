@@ -21,8 +21,7 @@ public sealed class SimReactorRuntime : IReactorRuntime
     /// Longest a parked reactor sleeps with no deadline and nothing it polled changing: a detector, not a timer. A poll
     /// it wakes that finds work is a missed wake-up, reported as <see cref="InvariantNames.WakeUpAnnounced"/>: a poller
     /// that waits for time without saying so, or state another thread changed without telling. Long, so that long
-    /// virtual waits (teardown and keep-alive bounds) cost a few rounds, not one per millisecond; a round it wakes never
-    /// does anything, so its length changes no trace.
+    /// virtual waits (teardown and keep-alive bounds) cost a few rounds, not one per millisecond.
     /// </summary>
     public const long SafetyWakeNsMax = 100_000_000;
 
