@@ -169,6 +169,7 @@ public sealed partial class NvmfTarget
             controller.ConnectRetriesPending++;
             DuplicateQidWaits++;
             _connectRetries.Add(new ConnectRetry(this, request, controller, sqsize, retriesDone + 1, _clock.NowNs + DuplicateQidRetryDelayNs));
+            WakeAcceptor(); // its next run is due sooner, and it may be parked
             return NvmfResult.Held;
         }
 

@@ -126,6 +126,7 @@ public sealed partial class NvmfTarget
         {
             controller.DisconnectQueued = true;
             _pendingDisconnects.Enqueue(controller);
+            WakeAcceptor(); // flushed by Poll unless the caller flushes first
         }
     }
 

@@ -42,6 +42,7 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     private readonly IClock _clock;
     private readonly List<NvmfController> _controllers = new();
     private readonly Queue<NvmfController> _pendingDisconnects = new();
+    private IReactor? _acceptor;
     private int _unthreadedControllers; // controllers whose keep-alive timer this target's Poll runs
     private readonly List<INvmfQpair> _disconnectScratch = new();
     private readonly DsmRange[] _dsmRanges = new DsmRange[256];
@@ -257,32 +258,41 @@ public sealed partial class NvmfTarget : INvmfRequestHandler
     }
 
     /// <inheritdoc/>
-    public void Poll(long nowNs)
+    public int Poll(long nowNs)
     {
         // Most polls find nothing to do: look without the lock first (a change made meanwhile is seen by the next poll,
         // as SPDK's pollers see it), since under Coyote every monitor taken builds a controlled block (a tenth of a
         // schedule's CPU was this lock).
         if (Volatile.Read(ref _unthreadedControllers) == 0 && _connectRetries.Count == 0 && _pendingDisconnects.Count == 0)
         {
-            return;
+            return 0;
         }
 
+        var work = 0;
         lock (_gate)
         {
             for (var i = 0; i < _controllers.Count; i++)
             {
-                if (_controllers[i].Thread == null)
+                if (_controllers[i].Thread == null && CheckKeepAlive(_controllers[i], nowNs))
                 {
-                    CheckKeepAlive(_controllers[i], nowNs); // no controller thread: its timer runs here
+                    work++; // no controller thread: its timer runs here
                 }
             }
 
             RetryDueConnects(nowNs);
+            work += _connectRetriesDone.Count + _pendingDisconnects.Count;
             FlushDisconnects();
         }
 
         SendRetriedConnects();
+        return work;
     }
+
+    /// <inheritdoc/>
+    public void OnAcceptorStarted(IReactor acceptor) => _acceptor = acceptor;
+
+    /// <summary>Work for <see cref="Poll"/> was queued (maybe from another thread): its thread runs it next round.</summary>
+    private void WakeAcceptor() => _acceptor?.Notify();
 
     /// <inheritdoc/>
     public long NextPollNs(long nowNs)

@@ -122,9 +122,18 @@ public interface INvmfRequestHandler
 
     /// <summary>
     /// Called regularly on the acceptor thread: duplicate-QID re-checks of held CONNECTs, the keep-alive timers of
-    /// controllers whose admin qpair has no thread, and the disconnects the controller layer queued.
+    /// controllers whose admin qpair has no thread, and the disconnects the controller layer queued. Returns the work
+    /// done (re-checks run, timers expired, controllers whose disconnects went out).
     /// </summary>
-    void Poll(long nowNs);
+    int Poll(long nowNs);
+
+    /// <summary>
+    /// The transport runs <see cref="Poll"/> on <paramref name="acceptor"/>: a handler that queues work for it from
+    /// another thread (a re-check, a disconnect) tells that thread (<see cref="IReactor.Notify"/>).
+    /// </summary>
+    void OnAcceptorStarted(IReactor acceptor)
+    {
+    }
 
     /// <summary>
     /// When <see cref="Poll"/> next has timed work (a re-check due, a keep-alive timer to look at), or

@@ -26,7 +26,7 @@ public sealed partial class NvmfRdmaTransport
             work++;
         }
 
-        _handler.Poll(_clock.NowNs);
+        work += _handler.Poll(_clock.NowNs);
         return work + DisconnectSilentQpairs();
     }
 

@@ -115,6 +115,7 @@ public sealed partial class NvmfRdmaTransport
         Listen(listenAddress);
         AcceptorThread = reactors.CreateReactor($"{_stack.HostName}.acceptor");
         AcceptorThread.AddPoller(new AcceptorPoller(this));
+        _handler.OnAcceptorStarted(AcceptorThread);
     }
 
     /// <summary>One iobuf pool in its own registered region (iobuf.c:iobuf_node_initialize; SPDK registers all DMA memory).</summary>

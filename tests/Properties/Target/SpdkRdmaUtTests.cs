@@ -418,6 +418,6 @@ public sealed class SpdkRdmaUtTests
 
         public void OnQpairDisconnect(INvmfQpair qpair) => _inner.OnQpairDisconnect(qpair);
 
-        public void Poll(long nowNs) => _inner.Poll(nowNs);
+        public int Poll(long nowNs) => _inner.Poll(nowNs);
     }
 }

@@ -46,6 +46,8 @@ internal sealed class TargetReactorRuntime : IReactorRuntime
         }
 
         public void SendMessage(ThreadMessageFn fn, object? ctx) => inner.SendMessage(fn, ctx);
+
+        public void Notify() => inner.Notify();
     }
 
     private sealed class TargetPoller(IPoller inner, TargetReactorRuntime runtime) : ITimedPoller

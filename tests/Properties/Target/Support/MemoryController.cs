@@ -63,7 +63,5 @@ public sealed class MemoryController : INvmfRequestHandler
     {
     }
 
-    public void Poll(long nowNs)
-    {
-    }
+    public int Poll(long nowNs) => 0;
 }
