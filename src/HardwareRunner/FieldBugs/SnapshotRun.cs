@@ -88,7 +88,7 @@ public sealed class SnapshotRun
         try
         {
             var liveness = new DrainLiveness(transport);
-            transport.StartFromSnapshot(new TargetReactorRuntime(backend.Reactors, transport, () =>
+            transport.StartFromSnapshot(new TargetReactorRuntime(backend.Reactors, () =>
             {
                 TargetInvariants.CheckAll(transport);
                 liveness.Check();

@@ -52,6 +52,12 @@ public sealed class NativeReactor : IReactor
     /// <remarks>A reactor thread asleep after idling sees it within its idle sleep (SPDK without interrupt mode polls).</remarks>
     public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
 
+    /// <inheritdoc/>
+    /// <remarks>Nothing to do: the reactor spins (its loop calls <see cref="PollOnce"/> without sleeping on work).</remarks>
+    public void Notify()
+    {
+    }
+
     /// <summary>
     /// Runs the messages sent to it (a batch), then every poller once, and returns the work they did (the array is
     /// copied on change, so this does not allocate).

@@ -77,24 +77,8 @@ public sealed class PollerSet : IReactor, INestedReactor, ITimedPoller, IObservi
     public void RunOn(IReactor host) => _host = host;
 
     /// <inheritdoc/>
-    /// <remarks>The earliest deadline of its members; a message waiting makes it due now.</remarks>
-    public long NextRunNs
-    {
-        get
-        {
-            var next = ITimedPoller.Never;
-            var pollers = _pollers;
-            for (var i = 0; i < pollers.Length; i++)
-            {
-                if (pollers[i] is ITimedPoller timed)
-                {
-                    next = Math.Min(next, timed.NextRunNs);
-                }
-            }
-
-            return next;
-        }
-    }
+    /// <remarks>The earliest deadline of its members (a message sent to the set notifies its host instead).</remarks>
+    public long NextRunNs => NextRun.EarliestOf(_pollers);
 
     /// <inheritdoc/>
     public int Poll()

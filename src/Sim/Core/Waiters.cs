@@ -33,10 +33,7 @@ public sealed class Waiters
             }
         }
 
-        if (_waiters.Count >= WaitersMax)
-        {
-            throw new InvalidOperationException($"more than {WaitersMax} reactors poll one object");
-        }
+        Nic.SimCheck.That(_waiters.Count < WaitersMax, world, "waiters", waiter, "more reactors poll one object than WaitersMax");
 
         _waiters.Add(waiter);
     }

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Harness.Sim.Core;
+using Harness.Sim.Nic;
 using Harness.Transport.Invariants;
 using Harness.Transport.Threading;
 
@@ -133,7 +135,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IWaiter
 
         if (_inTick || at > _nextTickNs)
         {
-            Assert(_laterWakes.Count < LaterWakesMax, "more wake-ups pending than LaterWakesMax");
+            SimCheck.That(_laterWakes.Count < LaterWakesMax, _world, "reactor-wake-ups", this, "more wake-ups pending than LaterWakesMax");
             _laterWakes.Enqueue(at, at);
         }
 
@@ -143,7 +145,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IWaiter
     /// <inheritdoc/>
     public void OnEvent(int kind, long a, long b)
     {
-        Assert(a == _tickGeneration, "a superseded tick fired (the tick timer moves, it never leaves one behind)");
+        SimCheck.That(a == _tickGeneration, _world, "reactor-tick", this, "a superseded tick fired (the tick timer moves, it never leaves one behind)");
         var reason = _nextTickReason;
         _nextTickNs = long.MaxValue;
         _nextTickReason = WakeReason.None;
@@ -211,14 +213,7 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IWaiter
     {
         _parked = true;
         var now = _world.NowNs;
-        var due = ITimedPoller.Never;
-        for (var i = 0; i < _pollers.Count; i++)
-        {
-            if (_pollers[i] is ITimedPoller timed)
-            {
-                due = Math.Min(due, timed.NextRunNs);
-            }
-        }
+        var due = NextRun.EarliestOf(CollectionsMarshal.AsSpan(_pollers));
 
         if (_laterWakes.TryPeek(out _, out var pending))
         {
@@ -250,14 +245,6 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IWaiter
             _nextTickNs = atNs;
             _nextTickReason = reason;
             _world.ScheduleTimerAt(_tick, atNs, this, EvTick, ++_tickGeneration); // moves a wake-up still waiting
-        }
-    }
-
-    private void Assert(bool condition, string what)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException($"reactor {Name}: {what}");
         }
     }
 }

@@ -36,7 +36,6 @@ public sealed class SimReactorRuntime : IReactorRuntime
 
     public IReadOnlyList<SimReactor> Reactors => _reactors;
 
-
     /// <summary>A reactor now runs an <see cref="IObservingPoller"/>: it is woken after every round that did work.</summary>
     internal void AddObserver(SimReactor reactor)
     {

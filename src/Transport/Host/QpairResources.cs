@@ -1,6 +1,6 @@
-using Harness.Transport.Threading;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
+using Harness.Transport.Threading;
 using Harness.Transport.Verbs;
 
 namespace Harness.Transport.Host;

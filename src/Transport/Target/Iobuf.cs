@@ -12,6 +12,11 @@ namespace Harness.Transport.Target;
 /// </summary>
 public sealed class Iobuf
 {
+    /// <summary>Channels that take from these pools (one per poll group).</summary>
+    public const int ChannelsMax = 1024;
+
+    private readonly List<IobufChannel> _channels = new();
+
     public Iobuf(BufferPool small, BufferPool? large)
     {
         Check.That(large == null || large.BufferSize > small.BufferSize, InvariantNames.BufferConservation, (small, large), s =>
@@ -25,11 +30,6 @@ public sealed class Iobuf
 
     /// <summary>SPDK's <c>large_pool</c>, or null when <see cref="TargetOptions.LargePoolCount"/> is 0.</summary>
     public BufferPool? Large { get; }
-
-    /// <summary>Channels that take from these pools (one per poll group).</summary>
-    public const int ChannelsMax = 1024;
-
-    private readonly List<IobufChannel> _channels = new();
 
     /// <summary>Buffers of both pools.</summary>
     public int Count => Small.Count + (Large?.Count ?? 0);

@@ -229,11 +229,10 @@ public sealed partial class NvmfRdmaTransport
         if (req.AbortRetry != null)
         {
             req.Qpair?.Group?.Thread?.Notify(); // its Abort's retry poller looks at the state (RunAbortPollers)
-        }
-
-        if (next == RdmaRequestState.Free && req.AbortRetry != null)
-        {
-            OnRequestFreed(req);
+            if (next == RdmaRequestState.Free)
+            {
+                OnRequestFreed(req);
+            }
         }
 
         req.State = next;

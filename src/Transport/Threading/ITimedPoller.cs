@@ -15,7 +15,7 @@ public interface ITimedPoller : IPoller
     /// <summary>
     /// The earliest virtual or monotonic time (the reactor's clock, ns) at which a poll may find work that nothing else
     /// announces, or <see cref="Never"/>. Asked after a round in which no poller did work; earlier than needed is only
-    /// a wasted poll, later is a missed deadline (the simulator counts and reports those).
+    /// a wasted poll, later is a missed deadline (the simulator reports those: wake-up-announced).
     /// </summary>
     long NextRunNs { get; }
 }

@@ -10,6 +10,21 @@ public struct NextRun(long nowNs)
     /// <summary>The earliest deadline added that is after now, or <see cref="ITimedPoller.Never"/>.</summary>
     public long Ns { get; private set; } = ITimedPoller.Never;
 
+    /// <summary>The earliest <see cref="ITimedPoller.NextRunNs"/> of <paramref name="pollers"/> (the untimed have none).</summary>
+    public static long EarliestOf(ReadOnlySpan<IPoller> pollers)
+    {
+        var earliest = ITimedPoller.Never;
+        for (var i = 0; i < pollers.Length; i++)
+        {
+            if (pollers[i] is ITimedPoller timed)
+            {
+                earliest = Math.Min(earliest, timed.NextRunNs);
+            }
+        }
+
+        return earliest;
+    }
+
     /// <summary>Adds a deadline (one at or before now is ignored).</summary>
     public void Add(long deadlineNs)
     {

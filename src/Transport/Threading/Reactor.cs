@@ -36,11 +36,9 @@ public interface IReactor
     /// Another thread changed state this thread's pollers read, without a message or a completion to say so (the
     /// host's controller asking an I/O qpair's thread to disconnect it, a message to a <c>PollerSet</c> run inside this
     /// reactor): a thread that sleeps polls again (SPDK: the eventfd write that wakes a thread in interrupt mode). A
-    /// spinning thread has nothing to do; the default does nothing.
+    /// spinning thread has nothing to do. No default: a reactor that wraps another must pass it on.
     /// </summary>
-    void Notify()
-    {
-    }
+    void Notify();
 }
 
 /// <summary>A poller that is itself a thread run inside a reactor's round (<c>PollerSet</c>): told which reactor runs it.</summary>

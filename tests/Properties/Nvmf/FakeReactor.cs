@@ -17,6 +17,11 @@ public sealed class FakeReactor(string name) : IReactor
 
     public void SendMessage(ThreadMessageFn fn, object? ctx) => fn(ctx);
 
+    public void Notify()
+    {
+        // The test runs the pollers itself (RunPollers): nothing sleeps.
+    }
+
     /// <summary>One round of this thread's pollers; returns the work they did.</summary>
     public int RunPollers()
     {

@@ -60,7 +60,7 @@ public sealed class TransportLoadBed : IDisposable
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), targetMachine.Clock);
         Transport = new NvmfRdmaTransport(targetMachine, targetOptions, Nvmf);
         Action check = settings.Oracle ? () => TargetInvariants.CheckAll(Transport) : static () => { };
-        Transport.Start(new TargetReactorRuntime(Fabric.Reactors, Transport, check), Math.Min(settings.Qpairs, NvmfWorkload.PollGroupsMax),
+        Transport.Start(new TargetReactorRuntime(Fabric.Reactors, check), Math.Min(settings.Qpairs, NvmfWorkload.PollGroupsMax),
             new IPEndPoint(targetMachine.Address, 4420));
 
         var hostOptions = new HostOptions { PollGroupCqEntries = Math.Max(4096, 2 * (settings.QueueDepth + 1)) };

@@ -56,6 +56,12 @@ public sealed class ThreadReactor(string name, IMeetingPoints? meetingPoints) : 
         _messages.Send(fn, ctx);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Nothing to do: the race's thread calls <see cref="PollOnce"/> in a loop (an idle round yields to Coyote).</remarks>
+    public void Notify()
+    {
+    }
+
     /// <summary>Runs a batch of messages, then every poller once, on the calling thread; returns the work they reported.</summary>
     public int PollOnce()
     {

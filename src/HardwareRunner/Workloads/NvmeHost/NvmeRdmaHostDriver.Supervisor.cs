@@ -81,14 +81,10 @@ public sealed partial class NvmeRdmaHostDriver
             return next.Ns;
         }
 
-        if (_ctrlrResetAtNs != HostQpairSlot.NoReconnect)
-        {
-            next.Add(_ctrlrResetAtNs);
-        }
-
+        next.Add(_ctrlrResetAtNs); // NoReconnect (-1) is never ahead
         foreach (var slot in _slots)
         {
-            if (!slot.GaveUp && slot.ReconnectAtNs != HostQpairSlot.NoReconnect)
+            if (!slot.GaveUp)
             {
                 next.Add(slot.ReconnectAtNs);
             }

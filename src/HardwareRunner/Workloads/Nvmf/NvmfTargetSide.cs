@@ -81,7 +81,7 @@ public sealed class NvmfTargetSide
         _started = true;
         var groups = Math.Min(_o.Qpairs, NvmfWorkload.PollGroupsMax);
         var liveness = new DrainLiveness(Transport);
-        Transport.Start(new TargetReactorRuntime(reactors, Transport, () =>
+        Transport.Start(new TargetReactorRuntime(reactors, () =>
         {
             TargetInvariants.CheckAll(Transport);
             liveness.Check();

@@ -14,9 +14,8 @@ internal sealed class TargetReactorRuntime : IReactorRuntime
     private readonly IReactorRuntime _inner;
     private readonly Action _check;
 
-    public TargetReactorRuntime(IReactorRuntime inner, NvmfRdmaTransport transport, Action check)
+    public TargetReactorRuntime(IReactorRuntime inner, Action check)
     {
-        ArgumentNullException.ThrowIfNull(transport);
         _inner = inner;
         _check = check;
     }

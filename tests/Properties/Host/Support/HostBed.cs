@@ -4,6 +4,7 @@ using Harness.Sim.Core;
 using Harness.Sim.Fabric;
 using Harness.Sim.Faults;
 using Harness.Sim.Nic;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Host;
 using Harness.Transport.Target;
 using Harness.Transport.Threading;
@@ -87,7 +88,7 @@ public sealed class HostBed : IDisposable
 
     /// <summary>
     /// Runs simulator events one at a time until <paramref name="done"/> holds, calling <paramref name="poll"/> (by default:
-    /// every manual reactor) before each and at least every <see cref="ManualPollPeriodNs"/> of virtual time; fails after
+    /// every manual reactor) before each and at least every <see cref="ProbedRun.ProbePeriodNs"/> of virtual time; fails after
     /// <paramref name="limitNs"/> of virtual time.
     /// </summary>
     public void RunUntil(Func<bool> done, string what, long limitNs = RunLimitNs, Action? poll = null)
@@ -103,21 +104,10 @@ public sealed class HostBed : IDisposable
                 return;
             }
 
-            // A manual thread spins, and the test's condition is a probe: both run at least every ManualPollPeriodNs,
-            // however far the next event is (parked simulated reactors leave long gaps).
-            var stepTo = Math.Min(NowNs + ManualPollPeriodNs, deadline);
-            if (Fabric.World.NextEventTimeNs is not long due || due > stepTo)
+            if (ProbedRun.Step(Fabric.World, deadline) == null) // a manual thread is polled at least every probe period
             {
-                if (NowNs >= deadline)
-                {
-                    throw new Xunit.Sdk.XunitException($"{what} did not happen within {limitNs} ns of virtual time (now {NowNs} ns)");
-                }
-
-                Fabric.World.Run(stepTo);
-                continue;
+                throw new Xunit.Sdk.XunitException($"{what} did not happen within {limitNs} ns of virtual time (now {NowNs} ns)");
             }
-
-            Fabric.World.Step();
         }
     }
 
@@ -172,9 +162,6 @@ public sealed class HostBed : IDisposable
             }
         }
     }
-
-    /// <summary>Longest a manual thread goes unpolled, and the test's condition unprobed, while virtual time passes.</summary>
-    public const long ManualPollPeriodNs = 1_000_000;
 
     public void PollManualReactors()
     {

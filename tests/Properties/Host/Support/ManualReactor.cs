@@ -40,6 +40,11 @@ public sealed class ManualReactor(string name) : IReactor
     /// <inheritdoc/>
     public void SendMessage(ThreadMessageFn fn, object? ctx) => _messages.Send(fn, ctx);
 
+    public void Notify()
+    {
+        // The test polls it (PollOnce), at least every ProbedRun.ProbePeriodNs: nothing sleeps.
+    }
+
     /// <summary>Runs a batch of messages, then every poller once (on the calling thread); returns the work they reported.</summary>
     public int PollOnce()
     {

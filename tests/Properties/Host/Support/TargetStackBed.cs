@@ -2,9 +2,11 @@ using System.Net;
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
 using Harness.Sim.Faults;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Host;
 using Harness.Transport.Nvmf;
 using Harness.Transport.Target;
+
 
 namespace Harness.Tests.Properties.Host.Support;
 
@@ -58,32 +60,23 @@ public sealed class TargetStackBed : IDisposable
         return buffer;
     }
 
-    /// <summary>Longest virtual time <see cref="RunUntil"/> lets pass between two looks at its condition.</summary>
-    public const long ProbePeriodNs = 1_000_000;
-
     /// <summary>Runs event by event, checking the target's invariants after each, until <paramref name="done"/>.</summary>
-
     public void RunUntil(Func<bool> done, string what, long limitNs = RunLimitNs)
     {
         var deadline = Fabric.World.NowNs + limitNs;
         Fabric.Start();
         while (!done())
         {
-            var now = Fabric.World.NowNs;
-            if (now >= deadline)
+            var stepped = ProbedRun.Step(Fabric.World, deadline);
+            if (stepped == null)
             {
-                throw new Xunit.Sdk.XunitException($"{what} did not happen within {limitNs} ns of virtual time (now {now} ns)");
+                throw new Xunit.Sdk.XunitException($"{what} did not happen within {limitNs} ns of virtual time (now {Fabric.World.NowNs} ns)");
             }
 
-            var stepTo = Math.Min(now + ProbePeriodNs, deadline);
-            if (Fabric.World.NextEventTimeNs is not long due || due > stepTo)
+            if (stepped == true)
             {
-                Fabric.World.Run(stepTo); // parked reactors: the condition is still probed every ProbePeriodNs
-                continue;
+                TargetInvariants.CheckAll(Transport);
             }
-
-            Fabric.World.Step();
-            TargetInvariants.CheckAll(Transport);
         }
     }
 
