@@ -33,6 +33,8 @@ internal static class NvmfRun
 
     public static int Execute(RunSettings settings, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
     {
+        var phases = new RunPhases();
+        phases.Begin(PhaseCost.Now(null));
         if (KnownDefectNames.ParseAll(settings.Defects, out var defects) is { } unknown)
         {
             return RunCommand.Usage(stderr, unknown);
@@ -63,7 +65,7 @@ internal static class NvmfRun
         using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan, Provider = settings.ProviderOr(setup.Provider) }, trace?.Trace))
         {
             var capture = RunOutputs.AttachCapture(settings, backend.Fabric);
-            exit = Run(settings, options, backend, stdout, stderr, progress);
+            exit = Run(settings, options, backend, phases, stdout, stderr, progress);
             exit = RunOutputs.WritePcap(settings, capture, exit, stdout, stderr);
         }
 
@@ -122,7 +124,8 @@ internal static class NvmfRun
         (device?.Injected(status) ?? 0)
         + (status.HasSameCode(NvmeStatus.InternalDeviceError) ? faults.FailedSendWrs(SimBackend.TargetName) : 0);
 
-    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, TextWriter stdout, TextWriter stderr, RunProgressOptions progress)
+    private static int Run(RunSettings settings, NvmfWorkloadOptions options, SimBackend backend, RunPhases phases, TextWriter stdout, TextWriter stderr,
+        RunProgressOptions progress)
     {
         var fabric = backend.Fabric;
         // A plan file draws nothing from the seed: the trace names no profile (nor the file's path), so the run is the
@@ -131,16 +134,19 @@ internal static class NvmfRun
         var meter = new SteadyStateMeter(options.Ios);
         var stats = workload.Stats;
         var wall = Stopwatch.StartNew();
-        var violation = RunToEnd(workload, fabric, meter, progress, stderr, out var baseline);
+        var violation = RunToEnd(workload, fabric, meter, phases, progress, stderr, out var baseline);
         wall.Stop();
+        phases.Enter(RunPhase.Check, PhaseCost.Now(fabric));
         workload.Stop();
         if (violation == null && SimLeakCheck.Find(fabric, baseline) is { } leak)
         {
             violation = new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak);
         }
 
-        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, o), wall.Elapsed,
+        var exit = RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, phases, o), wall.Elapsed,
             NeverFired(settings, fabric));
+        settings.Phases?.Add(phases);
+        return exit;
     }
 
     /// <summary>
@@ -158,9 +164,23 @@ internal static class NvmfRun
     public static string HangDetail(SimulatedHangException e, NvmfWorkload workload) =>
         $"{e.Message}; the thread that called it never returns, so the host's teardown cannot finish ({workload.Driver.Describe()})";
 
+    /// <summary>Between two events: the first I/O done ends the connect phase, the last one the I/O phase (both at once for one I/O).</summary>
+    private static void ObservePhase(RunPhases phases, WorkloadStats stats, Sim.Fabric.SimFabric fabric)
+    {
+        if (phases.Current == RunPhase.Connect && stats.Done > 0)
+        {
+            phases.Enter(RunPhase.Io, PhaseCost.Now(fabric));
+        }
+
+        if (phases.Current == RunPhase.Io && stats.Done >= stats.Ios)
+        {
+            phases.Enter(RunPhase.Teardown, PhaseCost.Now(fabric));
+        }
+    }
+
     /// <summary>Runs until the workload finished or something broke; an exception from the target's checks is the verdict.</summary>
-    private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, RunProgressOptions progress, TextWriter stderr,
-        out Dictionary<string, SimResources> baseline)
+    private static WorkloadViolation? RunToEnd(NvmfWorkload workload, Sim.Fabric.SimFabric fabric, SteadyStateMeter meter, RunPhases phases, RunProgressOptions progress,
+        TextWriter stderr, out Dictionary<string, SimResources> baseline)
     {
         baseline = new Dictionary<string, SimResources>();
         var stats = workload.Stats;
@@ -168,10 +188,20 @@ internal static class NvmfRun
         {
             workload.Start();
             baseline = SimLeakCheck.Snapshot(fabric, SimBackend.TargetName); // the listener and buffer pool live as long as the target
+            phases.Enter(RunPhase.Connect, PhaseCost.Now(fabric));
             RunOutcome outcome;
             using (RunProgress.Start(progress, stderr, () => stats.Done, stats.Ios))
             {
-                outcome = RunCommand.Run(fabric, () => workload.Finished, () => meter.Observe(stats.Done, fabric.World.EventsProcessed));
+                outcome = RunCommand.Run(fabric, () => workload.Finished, () =>
+                {
+                    meter.Observe(stats.Done, fabric.World.EventsProcessed);
+                    ObservePhase(phases, stats, fabric);
+                });
+            }
+
+            if (workload.Violation == null)
+            {
+                workload.Target?.Oracle?.Walk(); // the state the last polls left, idle ones included
             }
 
             if (workload.Violation != null || workload.Finished)

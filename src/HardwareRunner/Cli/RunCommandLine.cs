@@ -58,6 +58,11 @@ internal sealed class RunCommandLine
     };
 
     private readonly Option<string[]> _defect = Defects();
+    private readonly Option<bool> _paranoid = new("--paranoid")
+    {
+        Description = "Walk the target's invariants after every poll of its reactors, idle ones too (slower; by default a poll that reported no work and moved no request is not followed by a walk). Same run, same trace hash.",
+    };
+
     private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE." };
     private readonly Option<string> _pcap = new("--pcap")
     {
@@ -82,7 +87,7 @@ internal sealed class RunCommandLine
     {
         var run = new Command("run", "Run a host+target workload with data verification; prints a summary ending with trace-hash.")
         {
-            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _timeoutAction, _compareAndWrite, _ioTimeoutMs, _hostSrqSize, _faults, _defect, _trace, _pcap, _junit,
+            _backend, _workload, _seed, _ios, _qpairs, _qd, _ioSize, _rwMix, _srq, _provider, _inCapsuleSize, _iovecsMax, _timeoutAction, _compareAndWrite, _ioTimeoutMs, _hostSrqSize, _faults, _defect, _paranoid, _trace, _pcap, _junit,
             _device, _role, _addr, _sessions, _duration, _watchdog,
         };
         run.SetAction(parse => RunCommand.Execute(Read(parse), stdout, stderr, progress));
@@ -109,6 +114,7 @@ internal sealed class RunCommandLine
         HostSrqSize = parse.GetValue(_hostSrqSize),
         Faults = parse.GetValue(_faults)!,
         Defects = parse.GetValue(_defect) ?? Array.Empty<string>(),
+        Paranoid = parse.GetValue(_paranoid),
         TracePath = parse.GetValue(_trace),
         PcapPath = parse.GetValue(_pcap),
         JunitPath = parse.GetValue(_junit),

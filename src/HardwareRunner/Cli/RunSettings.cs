@@ -75,6 +75,12 @@ public sealed record RunSettings
     /// </summary>
     public CoverageMap? Coverage { get; init; }
 
+    /// <summary>
+    /// Adds where the run's time went (<see cref="RunPhases"/>) into this, or null. Set by <c>harness sweep</c> for each
+    /// seed; not part of the replay command. A simulated NVMe-oF run measures its phases (and prints them) either way.
+    /// </summary>
+    public RunPhases? Phases { get; init; }
+
     /// <summary>Where to write a JUnit XML report of the run, or null.</summary>
     public string? JunitPath { get; init; }
 
@@ -96,6 +102,12 @@ public sealed record RunSettings
     /// <summary><c>--watchdog</c>: seconds after which a hardware run that has not finished is reported as hung (null: none).</summary>
     public double? WatchdogSeconds { get; init; }
 
+    /// <summary>
+    /// <c>--paranoid</c>: walk the target's invariants after every poll of its reactors, idle ones too (slower; the run
+    /// and its trace hash are the same). Part of the replay command, so a failure is replayed with the checks that found it.
+    /// </summary>
+    public bool Paranoid { get; init; }
+
     /// <summary>True when an option that only a hardware run takes was given.</summary>
     public bool HasHardwareOptions => Device != null || Role != null || Address != null || Sessions != null || DurationSeconds != null || WatchdogSeconds != null;
 
@@ -116,6 +128,7 @@ public sealed record RunSettings
         HostRdmaSrqSize = HostSrqSize ?? 0,
         TargetDefects = defects,
         HostDefects = defects,
+        CheckEveryPoll = Paranoid,
     };
 
     /// <summary>
@@ -180,6 +193,11 @@ public sealed record RunSettings
         foreach (var defect in Defects)
         {
             sb.Append(" --defect ").Append(defect);
+        }
+
+        if (Paranoid)
+        {
+            sb.Append(" --paranoid");
         }
 
         if (Backend == BackendNames.Ibverbs)

@@ -33,12 +33,13 @@ internal static class SweepCommand
         var ioSize = NumberOption.Int("--io-size", "BYTES", "Bytes per I/O.", 4096, RunRanges.NvmfIoSize);
         var workers = NumberOption.Int("--workers", "N", "Seeds run at once (default: the number of cores).", Environment.ProcessorCount, WorkersRange);
         var minimise = new Option<string>("--minimise") { HelpName = "all|N", Description = "Failing seeds minimised and saved as scenarios: all of them (default), or the first N (0: none).", DefaultValueFactory = _ => "all" };
+        var paranoid = new Option<bool>("--paranoid") { Description = "Every seed walks the target's invariants after every poll, idle ones too (harness run --paranoid: slower, same runs)." };
         var coverage = new Option<bool>("--coverage") { Description = "Count what the seeds reached (state transitions, fault sites, error completions, events × states) and print it, with what they never reached." };
         var coverageJson = new Option<string?>("--coverage-json") { HelpName = "FILE", Description = "Write what the seeds reached as JSON (counts coverage; merge the shards' files with harness coverage merge)." };
         var outDir = new Option<string>("--out") { HelpName = "DIR", Description = "Folder for the minimised failing scenarios.", DefaultValueFactory = _ => "sweep-failures" };
         var command = new Command("sweep", "Run many seeds with swarm faults on all cores; list failing seeds with the command that replays each, minimise and save them as scenarios.")
         {
-            seeds, shard, defect, junit, faults, ios, qpairs, qd, ioSize, workers, minimise, outDir, coverage, coverageJson,
+            seeds, shard, defect, junit, faults, ios, qpairs, qd, ioSize, workers, minimise, outDir, paranoid, coverage, coverageJson,
         };
         command.SetAction(parse =>
         {
@@ -67,6 +68,7 @@ internal static class SweepCommand
                 Workers = parse.GetValue(workers),
                 MinimiseMax = minimiseMax,
                 OutDir = parse.GetValue(outDir)!,
+                Paranoid = parse.GetValue(paranoid),
                 Coverage = parse.GetValue(coverage),
                 CoverageJsonPath = parse.GetValue(coverageJson),
             };

@@ -88,11 +88,8 @@ public sealed class SnapshotRun
         try
         {
             var liveness = new DrainLiveness(transport);
-            transport.StartFromSnapshot(new TargetReactorRuntime(backend.Reactors, () =>
-            {
-                TargetInvariants.CheckAll(transport);
-                liveness.Check();
-            }), SimBackend.TargetAddress, _snapshot);
+            var oracle = new TargetOracle(transport, everyPoll: true, liveness.Check); // a field crash's state: every poll walked
+            transport.StartFromSnapshot(new TargetReactorRuntime(backend.Reactors, oracle.AfterPoll), SimBackend.TargetAddress, _snapshot);
             transport.DisconnectRestored();
             var outcome = backend.Fabric.Run(DrainTimeNsMax, () => transport.Qpairs.All(q => !q.Restored || q.Destroyed));
             var left = transport.Qpairs.Where(q => q.Restored && !q.Destroyed).ToList();

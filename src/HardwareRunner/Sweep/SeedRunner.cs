@@ -16,10 +16,11 @@ public static class SeedRunner
     private const string BrokenPrefix = "invariant broken: ";
     private const string HashPrefix = "trace-hash: ";
 
-    public static SeedResult Run(SweepSettings sweep, ulong seed)
+    /// <summary>Runs <paramref name="seed"/>; adds where its time went into <paramref name="phases"/> if given.</summary>
+    public static SeedResult Run(SweepSettings sweep, ulong seed, RunPhases? phases = null)
     {
         var coverage = sweep.CountsCoverage ? new CoverageMap() : null;
-        var settings = sweep.RunOf(seed) with { Coverage = coverage };
+        var settings = sweep.RunOf(seed) with { Coverage = coverage, Phases = phases };
         var stdout = new StringWriter(CultureInfo.InvariantCulture);
         var stderr = new StringWriter(CultureInfo.InvariantCulture);
         var wall = Stopwatch.StartNew();

@@ -32,6 +32,7 @@ public sealed class SweepRun
     private readonly TextWriter _stdout;
     private readonly TextWriter _stderr;
     private readonly bool _interactive;
+    private readonly RunPhases _phases = new();
     private int _done;
     private int _failed;
 
@@ -57,7 +58,7 @@ public sealed class SweepRun
     {
         var seeds = _s.Shard.Seeds(_s.Seeds).ToArray();
         _stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"sweep: seeds {_s.Seeds} shard {_s.Shard} ({_s.Shard.Source}): {seeds.Length} seed(s), faults {_s.Faults}, defects {(_s.Defects.Count == 0 ? "none" : string.Join(", ", _s.Defects))}, {_s.Workers} worker(s); each seed: harness run --ios {_s.Ios} --qpairs {_s.Qpairs} --qd {_s.QueueDepth} --io-size {_s.IoSize}"));
+            $"sweep: seeds {_s.Seeds} shard {_s.Shard} ({_s.Shard.Source}): {seeds.Length} seed(s), faults {_s.Faults}, defects {(_s.Defects.Count == 0 ? "none" : string.Join(", ", _s.Defects))}, {_s.Workers} worker(s); each seed: harness run --ios {_s.Ios} --qpairs {_s.Qpairs} --qd {_s.QueueDepth} --io-size {_s.IoSize}{(_s.Paranoid ? " --paranoid" : string.Empty)}"));
         var wall = Stopwatch.StartNew();
         Results = RunAll(seeds);
         wall.Stop();
@@ -79,7 +80,7 @@ public sealed class SweepRun
         {
             for (var i = Interlocked.Increment(ref next); i < seeds.Length; i = Interlocked.Increment(ref next))
             {
-                results[i] = SeedRunner.Run(_s, seeds[i]);
+                results[i] = SeedRunner.Run(_s, seeds[i], _phases);
                 if (results[i].Failed)
                 {
                     Interlocked.Increment(ref _failed);
@@ -202,6 +203,11 @@ public sealed class SweepRun
         var count = Results.Count;
         _stdout.WriteLine(string.Create(inv,
             $"sweep: {count} seed(s) run, {failing.Count} failed{(failing.Count > 0 ? " (" + string.Join(", ", byInvariant) + ")" : string.Empty)}; wall {wall.TotalSeconds:0.0} s on {_s.Workers} worker(s): {count / Math.Max(wall.TotalSeconds, 1e-9):0.00} seeds/s"));
+        if (_phases.Runs > 0)
+        {
+            _stdout.Write(_phases.Table());
+        }
+
         _stdout.WriteLine(failing.Count == 0 ? "result: ok, no invariant broken on any seed" : string.Create(inv, $"result: {failing.Count} seed(s) broke an invariant"));
     }
 

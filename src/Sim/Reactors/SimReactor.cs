@@ -56,6 +56,9 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IWaiter
     /// <summary>Poll rounds run so far.</summary>
     public long Ticks { get; private set; }
 
+    /// <summary>Poll rounds that found nothing to do (each one a world event spent waiting).</summary>
+    public long IdleTicks { get; private set; }
+
     /// <summary>Messages run so far.</summary>
     public long MessagesRan => _messages.Ran;
 
@@ -161,6 +164,10 @@ public sealed class SimReactor : IReactor, ISimEventTarget, IWaiter
         if (work > 0)
         {
             _runtime.WakeObservers(this);
+        }
+        else
+        {
+            IdleTicks++;
         }
 
         if (work > 0 || _messages.Waiting > 0)

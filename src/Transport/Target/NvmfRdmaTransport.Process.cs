@@ -236,6 +236,7 @@ public sealed partial class NvmfRdmaTransport
         }
 
         req.State = next;
+        StateChanges++;
         _observer?.OnRequestState(req, from);
     }
 

@@ -78,9 +78,10 @@ public sealed partial class RunProgressTests : IDisposable
 
     private string Trace(string name) => Path.Combine(_dir.FullName, name);
 
-    /// <summary>stdout without the lines that report wall time (they differ between any two runs).</summary>
+    /// <summary>stdout without the lines that report wall and CPU time (they differ between any two runs).</summary>
     private static string WithoutWallTime(string stdout) =>
-        string.Join('\n', stdout.Split('\n').Where(l => !l.StartsWith("wall time:", StringComparison.Ordinal) && !l.StartsWith("performance:", StringComparison.Ordinal)));
+        string.Join('\n', stdout.Split('\n').Where(l => !l.StartsWith("wall time:", StringComparison.Ordinal) && !l.StartsWith("performance:", StringComparison.Ordinal)
+            && !l.StartsWith("time (", StringComparison.Ordinal)));
 
     [GeneratedRegex(@"^run: (0/\d+ I/Os in .+, no estimate yet|\d+/\d+ I/Os \(\d+\.\d%\) in .+, \d+(\.\d)? I/Os/s, about .+ left)$")]
     private static partial Regex ProgressLine();

@@ -19,8 +19,9 @@ namespace Harness.Tests.Properties.Support;
 /// thread per I/O qpair) on one simulated fabric, with a closed-loop submitter per qpair that keeps
 /// <see cref="LoadSettings.QueueDepth"/> commands in flight, alternating Writes and Reads over a fixed LBA window (so
 /// the namespace stops growing after the first pass). <see cref="RunIos"/> runs until that many more commands
-/// completed. With <see cref="LoadSettings.Oracle"/> the target's invariants are checked after every poll of every
-/// target reactor, as <c>harness run</c> does; without it only the transport's own always-on checks run.
+/// completed. With <see cref="LoadSettings.Oracle"/> the target's invariants are checked after the polls of the target's
+/// reactors as <c>harness run</c> does (every poll with <see cref="LoadSettings.OracleEveryPoll"/>); without it only the
+/// transport's own always-on checks run.
 /// </summary>
 public sealed class TransportLoadBed : IDisposable
 {
@@ -59,8 +60,8 @@ public sealed class TransportLoadBed : IDisposable
         };
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), targetMachine.Clock);
         Transport = new NvmfRdmaTransport(targetMachine, targetOptions, Nvmf);
-        Action check = settings.Oracle ? () => TargetInvariants.CheckAll(Transport) : static () => { };
-        Transport.Start(new TargetReactorRuntime(Fabric.Reactors, check), Math.Min(settings.Qpairs, NvmfWorkload.PollGroupsMax),
+        Action<int> afterPoll = settings.Oracle ? new TargetOracle(Transport, settings.OracleEveryPoll).AfterPoll : static _ => { };
+        Transport.Start(new TargetReactorRuntime(Fabric.Reactors, afterPoll), Math.Min(settings.Qpairs, NvmfWorkload.PollGroupsMax),
             new IPEndPoint(targetMachine.Address, 4420));
 
         var hostOptions = new HostOptions { PollGroupCqEntries = Math.Max(4096, 2 * (settings.QueueDepth + 1)) };
@@ -233,8 +234,11 @@ public sealed record LoadSettings
     /// <summary>Bytes per command (a multiple of 4 KiB, at most 128 KiB).</summary>
     public int IoBytes { get; init; } = 4096;
 
-    /// <summary>Check the target's invariants after every poll of every target reactor (as <c>harness run</c>).</summary>
+    /// <summary>Check the target's invariants after the polls of the target's reactors, as <c>harness run</c> does (<see cref="TargetOracle"/>).</summary>
     public bool Oracle { get; init; }
+
+    /// <summary>With <see cref="Oracle"/>: after every poll, idle ones too (<c>harness run --paranoid</c>).</summary>
+    public bool OracleEveryPoll { get; init; }
 
     /// <summary>Also format every trace record as JSON (to a null stream); the hash is always computed.</summary>
     public bool TraceJson { get; init; }

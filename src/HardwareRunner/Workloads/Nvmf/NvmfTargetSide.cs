@@ -63,6 +63,9 @@ public sealed class NvmfTargetSide
         }
     }
 
+    /// <summary>The target's invariants after each poll (null before <see cref="Start"/>).</summary>
+    internal TargetOracle? Oracle { get; private set; }
+
     /// <summary>True when no qpair and no controller is left (every host went away and the target cleaned up).</summary>
     public bool Idle => LiveQpairs == 0 && Controller.Controllers.Count == 0;
 
@@ -81,11 +84,8 @@ public sealed class NvmfTargetSide
         _started = true;
         var groups = Math.Min(_o.Qpairs, NvmfWorkload.PollGroupsMax);
         var liveness = new DrainLiveness(Transport);
-        Transport.Start(new TargetReactorRuntime(reactors, () =>
-        {
-            TargetInvariants.CheckAll(Transport);
-            liveness.Check();
-        }), groups, _o.TargetAddress);
+        Oracle = new TargetOracle(Transport, _o.CheckEveryPoll, liveness.Check);
+        Transport.Start(new TargetReactorRuntime(reactors, Oracle.AfterPoll), groups, _o.TargetAddress);
     }
 
     /// <summary>Every data buffer and data WR back in its pool, or what is missing (call once every qpair is destroyed).</summary>

@@ -101,6 +101,13 @@ public sealed record NvmfWorkloadOptions
     /// <summary><c>--timeout-action</c>: what a timed-out I/O command leads to on the host.</summary>
     public NvmeTimeoutAction HostTimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
 
+    /// <summary>
+    /// <c>--paranoid</c>: the target's invariants are walked after every poll of its reactors, idle ones too (by default
+    /// not after a poll that reported no work and moved no request: <see cref="TargetOracle"/>). The run is the same
+    /// (same trace hash); only the checks are more.
+    /// </summary>
+    public bool CheckEveryPoll { get; init; }
+
     /// <summary>The target uses one shared receive queue per poller (SPDK's default on a device with SRQs).</summary>
     public bool TargetSrq { get; init; }
 

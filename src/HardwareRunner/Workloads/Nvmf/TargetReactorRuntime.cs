@@ -4,20 +4,21 @@ using Harness.Transport.Threading;
 namespace Harness.HardwareRunner.Workloads.Nvmf;
 
 /// <summary>
-/// The reactors the target transport runs on, with one addition of the harness: after every poll, <c>check</c> runs
-/// (the target's invariants). The target's state changes only inside its pollers, so checking after each of them is
-/// checking after every simulator event that could break something. A wrapped poller keeps its deadlines
+/// The reactors the target transport runs on, with one addition of the harness: after every poll, <c>afterPoll</c> runs
+/// with the work the poll reported (the target's invariants: <see cref="TargetOracle.AfterPoll"/>). The target's state
+/// changes only inside its pollers, so checking after each of them is checking after every simulator event that could
+/// break something. A wrapped poller keeps its deadlines
 /// (<see cref="ITimedPoller"/>), so a reactor with a command in the controller sleeps until the controller answers.
 /// </summary>
 internal sealed class TargetReactorRuntime : IReactorRuntime
 {
     private readonly IReactorRuntime _inner;
-    private readonly Action _check;
+    private readonly Action<int> _afterPoll;
 
-    public TargetReactorRuntime(IReactorRuntime inner, Action check)
+    public TargetReactorRuntime(IReactorRuntime inner, Action<int> afterPoll)
     {
         _inner = inner;
-        _check = check;
+        _afterPoll = afterPoll;
     }
 
     /// <inheritdoc/>
@@ -58,7 +59,7 @@ internal sealed class TargetReactorRuntime : IReactorRuntime
         public int Poll()
         {
             var work = inner.Poll();
-            runtime._check();
+            runtime._afterPoll(work);
             return work;
         }
     }
