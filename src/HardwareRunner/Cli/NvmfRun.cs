@@ -62,11 +62,22 @@ internal static class NvmfRun
         }
 
         int exit;
-        using (var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan, Provider = settings.ProviderOr(setup.Provider) }, trace?.Trace))
+        var backend = new SimBackend(new SimOptions { Seed = settings.Seed, Faults = setup.Plan, Provider = settings.ProviderOr(setup.Provider) }, trace?.Trace);
+        try
         {
             var capture = RunOutputs.AttachCapture(settings, backend.Fabric);
             exit = Run(settings, options, backend, phases, stdout, stderr, progress);
             exit = RunOutputs.WritePcap(settings, capture, exit, stdout, stderr);
+        }
+        finally
+        {
+            backend.Dispose();
+        }
+
+        if (phases.Current == RunPhase.Release)
+        {
+            phases.End(PhaseCost.Now(backend.Fabric)); // the world's memory back in the pool: after the summary, so only a sweep shows it
+            settings.Phases?.Add(phases);
         }
 
         return RunOutputs.CloseTrace(trace, exit, stderr);
@@ -145,7 +156,6 @@ internal static class NvmfRun
 
         var exit = RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, phases, o), wall.Elapsed,
             NeverFired(settings, fabric));
-        settings.Phases?.Add(phases);
         return exit;
     }
 

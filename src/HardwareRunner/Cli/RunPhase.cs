@@ -15,6 +15,9 @@ public enum RunPhase
     /// <summary>From the last I/O done to both sides torn down: disconnects, lingering, qpair and controller destruction.</summary>
     Teardown,
 
-    /// <summary>After the world stopped: the leak check, the summary and the trace hash.</summary>
+    /// <summary>After the world stopped: the leak check and the summary.</summary>
     Check,
+
+    /// <summary>After the summary: the world disposed, its DMA memory cleared and back in the pool (only a sweep reports it).</summary>
+    Release,
 }

@@ -11,7 +11,7 @@ namespace Harness.HardwareRunner.Cli;
 public sealed class RunPhases
 {
     /// <summary>Number of phases.</summary>
-    public const int PhaseCount = (int)RunPhase.Check + 1;
+    public const int PhaseCount = (int)RunPhase.Release + 1;
 
     private const double NsPerMs = 1e6;
     private readonly PhaseCost[] _costs = new PhaseCost[PhaseCount];
@@ -73,11 +73,11 @@ public sealed class RunPhases
         }
     }
 
-    /// <summary><c>harness run</c>'s line: CPU time per phase, and events and virtual time where the world ran.</summary>
+    /// <summary><c>harness run</c>'s line: CPU time per phase up to the summary, and events and virtual time where the world ran.</summary>
     public string Line()
     {
         var inv = CultureInfo.InvariantCulture;
-        var parts = Enum.GetValues<RunPhase>().Select(p =>
+        var parts = Enum.GetValues<RunPhase>().Where(p => p < RunPhase.Release).Select(p =>
         {
             var c = this[p];
             return p is RunPhase.Setup or RunPhase.Check

@@ -32,7 +32,7 @@ public sealed partial class RunPhasesTests
 
         Assert.Equal(0, sweep.Exit);
         Assert.Contains("where a seed's time goes (mean of 3 seed(s)", sweep.Stdout, StringComparison.Ordinal);
-        foreach (var phase in new[] { "setup", "connect", "I/O", "teardown", "check", "all" })
+        foreach (var phase in new[] { "setup", "connect", "I/O", "teardown", "check", "release", "all" })
         {
             Assert.Contains(sweep.Lines, l => l.StartsWith(phase + " ", StringComparison.Ordinal));
         }
