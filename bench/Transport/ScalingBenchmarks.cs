@@ -4,8 +4,8 @@ using Harness.Tests.Properties.Support;
 namespace Harness.Bench.Transport;
 
 /// <summary>
-/// Scaling: cost per simulated 4 KiB I/O as the queue depth grows 1 → 1024 (one qpair) and the qpair count 1 → 64
-/// (queue depth 16, as <c>harness run</c>), with the trace formatted as JSON (to a null stream) or only hashed, without
+/// Scaling: cost per simulated 4 KiB I/O as the queue depth grows 1 → 1024 (one qpair) and the qpair count 1 → 256
+/// (queue depth 16, as <c>harness run</c>; from 127 I/O qpairs on, the target's <c>max_qpairs_per_ctrlr</c> is raised), with the trace formatted as JSON (to a null stream) or only hashed, without
 /// the target-invariant oracle (its cost is in <see cref="EndToEndBenchmarks"/>). Queue depths above the target's
 /// default <c>max_queue_depth</c> of 128 raise it for the run (<see cref="TransportLoadBed"/>), as an SPDK target is
 /// configured with <c>-q</c>/<c>max_queue_depth</c>. One operation is one command completed.
@@ -14,7 +14,8 @@ namespace Harness.Bench.Transport;
 [CpuTimeJob]
 public class ScalingBenchmarks
 {
-    public const int IosPerInvoke = 2_000;
+    /// <summary>Commands completed per benchmark call (see <see cref="EndToEndBenchmarks.IosPerInvoke"/>).</summary>
+    public const int IosPerInvoke = EndToEndBenchmarks.IosPerInvoke;
 
     private TransportLoadBed _bed = null!;
 
@@ -31,7 +32,7 @@ public class ScalingBenchmarks
             yield return new(1, qd, 4096);
         }
 
-        foreach (var qpairs in new[] { 2, 4, 8, 16, 32, 64 })
+        foreach (var qpairs in new[] { 2, 4, 8, 16, 32, 64, 128, 256 })
         {
             yield return new(qpairs, 16, 4096);
         }
@@ -41,7 +42,7 @@ public class ScalingBenchmarks
     public void Setup()
     {
         _bed = new TransportLoadBed(new LoadSettings { Qpairs = Load.Qpairs, QueueDepth = Load.QueueDepth, TraceJson = TraceJson });
-        _bed.RunIos(Math.Max(IosPerInvoke, 4 * Load.Qpairs * Load.QueueDepth)); // warm: the LBA window written once
+        _bed.RunIos(Math.Max(EndToEndBenchmarks.WarmIos, 4 * Load.Qpairs * Load.QueueDepth)); // warm: the LBA window written once, tier-1 code
         var records = _bed.TraceRecords;
         var events = _bed.RunIos(IosPerInvoke);
         Console.WriteLine($"// {Load} trace-json={TraceJson}: {(double)events / IosPerInvoke:F1} events and {(double)(_bed.TraceRecords - records) / IosPerInvoke:F1} trace records per I/O");

@@ -54,6 +54,7 @@ public sealed class TransportLoadBed : IDisposable
             // (SPDK HEAD), so larger I/Os take larger buffers (HEAD refuses max_io_size above 16 buffers at creation).
             IoUnitSize = Math.Max(4096, settings.IoBytes / NvmfRdmaTransport.SglEntriesMax),
             MaxQueueDepth = Math.Max(TargetQueueDepthDefault, settings.QueueDepth + 1),
+            MaxQpairsPerCtrlr = Math.Max(TargetQpairsPerCtrlrDefault, settings.Qpairs + 1), // admin included; raised as max_qpairs_per_ctrlr is for a wide host
             MaxIoSize = 131_072,
             NumSharedBuffers = Math.Max(4095, settings.Qpairs * settings.QueueDepth * (settings.IoBytes / 4096)),
             DataWrPoolSize = Math.Max(4095, settings.Qpairs * settings.QueueDepth * (settings.IoBytes / 4096)),
@@ -64,7 +65,7 @@ public sealed class TransportLoadBed : IDisposable
         Transport.Start(new TargetReactorRuntime(Fabric.Reactors, afterPoll), Math.Min(settings.Qpairs, NvmfWorkload.PollGroupsMax),
             new IPEndPoint(targetMachine.Address, 4420));
 
-        var hostOptions = new HostOptions { PollGroupCqEntries = Math.Max(4096, 2 * (settings.QueueDepth + 1)) };
+        var hostOptions = new HostOptions { PollGroupCqEntries = Math.Max(4096, 2 * (settings.QueueDepth + 1)), IoQueuesRequested = Math.Max(64, settings.Qpairs) };
         Controller = new NvmeRdmaController(hostMachine, Fabric.Reactors.CreateReactor("host.admin"), new IPEndPoint(targetMachine.Address, 4420), hostOptions);
         Controller.Start();
         RunUntil(() => Controller.State is ControllerState.Ready or ControllerState.Failed, ConnectLimitNs, "controller ready");
@@ -86,6 +87,12 @@ public sealed class TransportLoadBed : IDisposable
 
     /// <summary>The target's default <c>max_queue_depth</c> (SPDK's and this transport's): deeper queues raise it.</summary>
     public const int TargetQueueDepthDefault = 128;
+
+    /// <summary>The target's default <c>max_qpairs_per_ctrlr</c> (SPDK's and this transport's, admin included): more I/O qpairs raise it.</summary>
+    public const int TargetQpairsPerCtrlrDefault = 128;
+
+    /// <summary>I/O qpairs a bed may have (each on its own host thread, all under one controller).</summary>
+    public const int QpairsMax = 256;
 
     public SimFabric Fabric { get; }
 
@@ -247,7 +254,7 @@ public sealed record LoadSettings
 
     internal void Validate()
     {
-        if (Qpairs is < 1 or > 128 || QueueDepth is < 1 or > 4096 || IoBytes % 4096 != 0 || IoBytes is < 4096 or > 131_072)
+        if (Qpairs is < 1 or > TransportLoadBed.QpairsMax || QueueDepth is < 1 or > 4096 || IoBytes % 4096 != 0 || IoBytes is < 4096 or > 131_072)
         {
             throw new ArgumentException($"load settings out of range: {this}");
         }
