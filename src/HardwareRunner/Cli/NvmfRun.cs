@@ -154,9 +154,8 @@ internal static class NvmfRun
             violation = new WorkloadViolation(WorkloadMonitor.ResourceLeak, leak);
         }
 
-        var exit = RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, phases, o), wall.Elapsed,
+        return RunSummary.Finish(settings, fabric, violation, stdout, stderr, o => NvmfSummary.Print(settings, workload, fabric, wall.Elapsed, meter, phases, o), wall.Elapsed,
             NeverFired(settings, fabric));
-        return exit;
     }
 
     /// <summary>

@@ -5,9 +5,10 @@ namespace Harness.HardwareRunner.Workloads.Nvmf;
 /// <summary>
 /// The target's invariants (<see cref="TargetInvariants.CheckAll"/>, a walk of every live qpair, request, receive and
 /// buffer) as the harness checks them after each poll of a target reactor. A poll that reported no work
-/// (<c>SPDK_POLLER_IDLE</c>) and moved no request (<see cref="NvmfRdmaTransport.StateChanges"/>) changed nothing the
-/// walk looks at, so by default it is not followed by one: with parked reactors most polls are such (three in four in a
-/// sweep's seed), and the walk was a quarter of a sweep's CPU time. <see cref="EveryPoll"/> (<c>--paranoid</c>) walks
+/// (<c>SPDK_POLLER_IDLE</c>: SPDK's thread relies on it for its idle accounting, so a poller that changes state must not
+/// say it) and moved no request (<see cref="NvmfRdmaTransport.StateChanges"/>) should have changed nothing the walk
+/// looks at, so by default it is not followed by one: with parked reactors most polls are such (three in four in a
+/// sweep's seed), and the walk was a quarter of a sweep's CPU time (perf). <see cref="EveryPoll"/> (<c>--paranoid</c>) walks
 /// after every poll anyway, for a poller that would change state and say it did nothing. <see cref="AfterEachPoll"/>
 /// (bounded liveness, which counts polls) runs after every poll either way.
 /// </summary>
