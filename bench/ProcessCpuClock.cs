@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Harness.HardwareRunner.Cli;
 using Perfolizer.Horology;
 
 namespace Harness.Bench;
@@ -12,9 +12,8 @@ namespace Harness.Bench;
 /// cooperative world), so its CPU time is the time one core needs; the Coyote and FsCheck ones add the threads they use.
 /// On an idle machine the two clocks should agree for the single-threaded benchmarks (not measured: it never was idle).
 /// </summary>
-public sealed partial class ProcessCpuClock : IClock
+public sealed class ProcessCpuClock : IClock
 {
-    private const int ClockProcessCpuTimeId = 2; // CLOCK_PROCESS_CPUTIME_ID, <time.h> on Linux
     private const long NsPerSecond = 1_000_000_000;
 
     public static readonly ProcessCpuClock Instance = new();
@@ -34,23 +33,7 @@ public sealed partial class ProcessCpuClock : IClock
     public Frequency Frequency { get; } = new(NsPerSecond);
 
     /// <inheritdoc/>
-    public long GetTimestamp()
-    {
-        if (ClockGetTime(ClockProcessCpuTimeId, out var ts) != 0)
-        {
-            throw new InvalidOperationException($"clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        return (ts.Seconds * NsPerSecond) + ts.Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
-    private static partial int ClockGetTime(int clockId, out Timespec ts);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
+    public long GetTimestamp() => ThreadCpuClock.TryRead(ThreadCpuClock.ClockProcessCpuTimeId, out var ns, out var errno)
+        ? ns
+        : throw new InvalidOperationException($"clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed: errno {errno}");
 }

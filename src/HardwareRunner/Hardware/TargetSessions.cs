@@ -38,7 +38,7 @@ public sealed class TargetSessions
     public string? Leak { get; private set; }
 
     /// <summary>When an idle target's session ends (<see cref="IdleNsMin"/> after it fell idle), if nothing happens before.</summary>
-    public long NextRunNs => _inSession && _idleSinceNs >= 0 ? _idleSinceNs + IdleNsMin : long.MaxValue;
+    public long NextRunNs => _inSession && _idleSinceNs >= 0 ? _idleSinceNs + IdleNsMin : ITimedPoller.Never;
 
     /// <summary>The poller: tracks the session state. Returns work done.</summary>
     public int Poll()

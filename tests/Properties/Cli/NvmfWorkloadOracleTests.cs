@@ -1,9 +1,8 @@
-using System.Net;
 using Harness.HardwareRunner.Backends;
 using Harness.HardwareRunner.Workloads;
 using Harness.HardwareRunner.Workloads.Nvmf;
-using Harness.Sim.Core;
 using Harness.Sim.Fabric;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Nvme;
 using Harness.Transport.Nvmf;
 using Harness.Transport.Threading;
@@ -114,24 +113,15 @@ public sealed class NvmfWorkloadOracleTests
         Assert.Contains("the blocks held exactly the Compare's data", workload.Violation!.Detail, StringComparison.Ordinal);
     }
 
-    private static (NvmfWorkload Workload, SimFabric Fabric) Build(ulong seed, double compareAndWrite = 0, double readFraction = 0.6)
-    {
-        var fabric = new SimFabric(new SimOptions { Seed = seed });
-        var target = fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
-        var host = fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
-        var options = new NvmfWorkloadOptions
+    private static (NvmfWorkload Workload, SimFabric Fabric) Build(ulong seed, double compareAndWrite = 0, double readFraction = 0.6) =>
+        NvmfWorkloadBed.Start(seed, address => new NvmfWorkloadOptions
         {
             Ios = 3000,
             QueueDepth = 8,
             ReadFraction = readFraction,
             CompareAndWriteFraction = compareAndWrite,
-            TargetAddress = new IPEndPoint(target.Address, 4420),
-        };
-        var random = new SimWorkloadRandom(fabric.World.Random.Stream(StreamNames.Workload));
-        var workload = new NvmfWorkload(options, target, host, fabric.Reactors, random);
-        workload.Start();
-        return (workload, fabric);
-    }
+            TargetAddress = address,
+        });
 
     /// <summary>A block device that fails every Nth Read or Write with INTERNAL DEVICE ERROR and counts them.</summary>
     private sealed class FailingDevice(int everyNth) : INvmfIoFaults

@@ -1,9 +1,8 @@
-using System.Net;
-using Harness.HardwareRunner.Backends;
 using Harness.HardwareRunner.Workloads;
 using Harness.HardwareRunner.Workloads.Nvmf;
 using Harness.Sim.Core;
 using Harness.Sim.Fabric;
+using Harness.Tests.Properties.Support;
 using Harness.Transport.Invariants;
 using Harness.Transport.Target;
 using Harness.Transport.Threading;
@@ -60,23 +59,14 @@ public sealed class TargetOracleTests
         return (violation, corrupter.CorruptedAtNs, fabric.World.NowNs);
     }
 
-    private static (NvmfWorkload Workload, SimFabric Fabric) Build(bool everyPoll)
-    {
-        var fabric = new SimFabric(new SimOptions { Seed = 21 });
-        var target = fabric.AddHost("target", IPAddress.Parse("192.0.2.1"));
-        var host = fabric.AddHost("host", IPAddress.Parse("192.0.2.2"));
-        var options = new NvmfWorkloadOptions
+    private static (NvmfWorkload Workload, SimFabric Fabric) Build(bool everyPoll) =>
+        NvmfWorkloadBed.Start(seed: 21, address => new NvmfWorkloadOptions
         {
             Ios = 600,
             QueueDepth = 8,
-            TargetAddress = new IPEndPoint(target.Address, 4420),
+            TargetAddress = address,
             CheckEveryPoll = everyPoll,
-        };
-        var random = new SimWorkloadRandom(fabric.World.Random.Stream(StreamNames.Workload));
-        var workload = new NvmfWorkload(options, target, host, fabric.Reactors, random);
-        workload.Start();
-        return (workload, fabric);
-    }
+        });
 
     /// <summary>Once, at or after <c>atNs</c>, raises an I/O qpair's current_send_depth with no WR behind it, and says it did nothing.</summary>
     private sealed class SendDepthCorrupter(NvmfRdmaTransport transport, SimWorld world, long atNs) : ITimedPoller

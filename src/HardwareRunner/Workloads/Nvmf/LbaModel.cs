@@ -1,4 +1,5 @@
 using System.Globalization;
+using Harness.Transport.Threading;
 
 namespace Harness.HardwareRunner.Workloads.Nvmf;
 
@@ -91,8 +92,8 @@ internal sealed class LbaModel
         return n;
     }
 
-    /// <summary>When the next quarantined extent is released (<see cref="ReleaseQuarantined"/>), or <see cref="long.MaxValue"/>.</summary>
-    public long NextReleaseNs => _quarantine.TryPeek(out var head) ? head.ReleaseAtNs : long.MaxValue;
+    /// <summary>When the next quarantined extent is released (<see cref="ReleaseQuarantined"/>), or <see cref="ITimedPoller.Never"/>.</summary>
+    public long NextReleaseNs => _quarantine.TryPeek(out var head) ? head.ReleaseAtNs : ITimedPoller.Never;
 
     /// <summary>First block (an index into the model and the LBA) of <paramref name="extent"/>.</summary>
     public long FirstBlock(int extent) => (long)extent * ExtentBlocks;
