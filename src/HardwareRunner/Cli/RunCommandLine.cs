@@ -60,7 +60,7 @@ internal sealed class RunCommandLine
     private readonly Option<string[]> _defect = Defects();
     private readonly Option<bool> _paranoid = new("--paranoid")
     {
-        Description = "Walk the target's invariants after every poll of its reactors, idle ones too (slower; by default a poll that reported no work and moved no request is not followed by a walk). Same run, same trace hash.",
+        Description = "Walk all of the target's invariants after every poll of its reactors (slower; by default each poll is followed by the checks of what it changed: the qpairs, receive queues and buffer pools whose mutation counts moved). Same run, same trace hash.",
     };
 
     private readonly Option<string> _trace = new("--trace") { HelpName = "FILE", Description = "Write the trace as JSON lines to FILE." };

@@ -33,7 +33,7 @@ internal static class SweepCommand
         var ioSize = NumberOption.Int("--io-size", "BYTES", "Bytes per I/O.", 4096, RunRanges.NvmfIoSize);
         var workers = NumberOption.Int("--workers", "N", "Seeds run at once (default: the number of cores).", Environment.ProcessorCount, WorkersRange);
         var minimise = new Option<string>("--minimise") { HelpName = "all|N", Description = "Failing seeds minimised and saved as scenarios: all of them (default), or the first N (0: none).", DefaultValueFactory = _ => "all" };
-        var paranoid = new Option<bool>("--paranoid") { Description = "Every seed walks the target's invariants after every poll, idle ones too (harness run --paranoid: slower, same runs)." };
+        var paranoid = new Option<bool>("--paranoid") { Description = "Every seed walks all of the target's invariants after every poll, not only what the poll changed (harness run --paranoid: slower, same runs)." };
         var coverage = new Option<bool>("--coverage") { Description = "Count what the seeds reached (state transitions, fault sites, error completions, events × states) and print it, with what they never reached." };
         var coverageJson = new Option<string?>("--coverage-json") { HelpName = "FILE", Description = "Write what the seeds reached as JSON (counts coverage; merge the shards' files with harness coverage merge)." };
         var outDir = new Option<string>("--out") { HelpName = "DIR", Description = "Folder for the minimised failing scenarios.", DefaultValueFactory = _ => "sweep-failures" };

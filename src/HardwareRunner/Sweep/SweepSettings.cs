@@ -40,7 +40,7 @@ public sealed record SweepSettings
     /// <summary>Failing seeds minimised and saved at most (the first ones by seed); 0: none; default all.</summary>
     public int MinimiseMax { get; init; } = int.MaxValue;
 
-    /// <summary><c>--paranoid</c>: every seed walks the target's invariants after every poll (<see cref="RunSettings.Paranoid"/>).</summary>
+    /// <summary><c>--paranoid</c>: every seed walks all of the target's invariants after every poll (<see cref="RunSettings.Paranoid"/>).</summary>
     public bool Paranoid { get; init; }
 
     /// <summary>Count what the seeds reached and print the coverage table (<see cref="CoverageTable"/>).</summary>

@@ -47,11 +47,15 @@ public sealed class BufferPool
     /// </summary>
     public int Withheld { get; private set; }
 
+    /// <summary>Gets, puts and withholds so far: an oracle that saw the same count knows no buffer moved since.</summary>
+    public long Mutations { get; private set; }
+
     /// <summary>Takes a buffer for another iobuf user (-1 when empty); give it back with <see cref="EndWithhold"/> then a put.</summary>
     public int Withhold()
     {
         var b = TryGetOne();
         Withheld += b >= 0 ? 1 : 0;
+        Mutations++;
         return b;
     }
 
@@ -60,6 +64,7 @@ public sealed class BufferPool
     {
         Check.That(Withheld > 0 && InUse(index), InvariantNames.BufferConservation, (this, index), s => $"{s.Item1.Name} buffer {s.index} was not withheld");
         Withheld--;
+        Mutations++;
     }
 
     /// <summary>The other iobuf user puts a withheld buffer straight back into the pool (never to this transport's waiters).</summary>
@@ -92,6 +97,7 @@ public sealed class BufferPool
         var b = _free.Pop();
         Check.That(!_inUse[b], InvariantNames.BufferConservation, (this, b), s => $"{s.Item1.Name} buffer {s.b} was free and in use at once");
         _inUse[b] = true;
+        Mutations++;
         return b;
     }
 
@@ -118,6 +124,7 @@ public sealed class BufferPool
             $"buffer {s.index} put into the {s.Item1.Name} pool of {s.Item1.Count}: not one of its buffers");
         Check.That(_inUse[index], InvariantNames.BufferConservation, (this, index), s => $"{s.Item1.Name} buffer {s.index} returned to the pool twice");
         _inUse[index] = false;
+        Mutations++;
         _free.Push(index);
     }
 }

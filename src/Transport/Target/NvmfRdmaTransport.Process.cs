@@ -236,7 +236,6 @@ public sealed partial class NvmfRdmaTransport
         }
 
         req.State = next;
-        StateChanges++;
         _observer?.OnRequestState(req, from);
     }
 

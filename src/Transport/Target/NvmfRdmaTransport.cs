@@ -85,12 +85,6 @@ public sealed partial class NvmfRdmaTransport
     /// <summary>Every qpair ever created, in creation order (destroyed ones included).</summary>
     public IReadOnlyList<RdmaQpair> Qpairs => _qpairs;
 
-    /// <summary>
-    /// Request state changes so far (<c>SetState</c>): an oracle that skips its walk after a poll that reported no work
-    /// (<c>SPDK_POLLER_IDLE</c>) still walks when a request moved during it.
-    /// </summary>
-    public long StateChanges { get; private set; }
-
     /// <summary>The iobuf pools (small and large) every poll group's channel takes data buffers from.</summary>
     public Iobuf? Buffers => _buffers;
 

@@ -52,7 +52,7 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     public IQueuePair? Qp { get; internal set; }
 
-    public RdmaPoller? Poller { get; internal set; }
+    public RdmaPoller? Poller { get; internal set { field = value; Mutations++; } }
 
     /// <summary>
     /// The poll group the qpair was handed to (<c>qpair-&gt;group</c>): chosen on the acceptor thread, every change to the
@@ -89,12 +89,19 @@ public sealed partial class RdmaQpair : INvmfQpair
 
     private int _messagesQueued;
 
-    public RdmaResources? Resources { get; internal set; }
+    /// <summary>
+    /// Writes to its own fields that <see cref="TargetInvariants"/> reads (depth counters, state flags, poller and
+    /// resources), counted by their setters; with its resources' <see cref="RdmaResources.Mutations"/> an oracle tells an
+    /// untouched qpair from a changed one (<see cref="TargetInvariants.CheckChanged"/>).
+    /// </summary>
+    public long Mutations { get; private set; }
+
+    public RdmaResources? Resources { get; internal set { field = value; Mutations++; } }
 
     /// <summary>NVMe queue id from the CM private data (0 = admin).</summary>
     public ushort Qid { get; }
 
-    public NvmfQpairState GenericState { get; internal set; } = NvmfQpairState.Uninitialized;
+    public NvmfQpairState GenericState { get; internal set { field = value; Mutations++; } } = NvmfQpairState.Uninitialized;
 
     public int MaxQueueDepth { get; }
 
@@ -109,22 +116,22 @@ public sealed partial class RdmaQpair : INvmfQpair
     public int MaxSendSge { get; internal set; } = NvmfRdmaTransport.SglEntriesMax;
 
     /// <summary>Receives handed back by the NIC and not yet re-posted (<c>current_recv_depth</c>).</summary>
-    public int CurrentRecvDepth { get; internal set; }
+    public int CurrentRecvDepth { get; internal set { field = value; Mutations++; } }
 
     /// <summary>RDMA READs posted and not completed (<c>current_read_depth</c>).</summary>
-    public int CurrentReadDepth { get; internal set; }
+    public int CurrentReadDepth { get; internal set { field = value; Mutations++; } }
 
     /// <summary>Send-queue WRs posted and not completed (<c>current_send_depth</c>).</summary>
-    public int CurrentSendDepth { get; internal set; }
+    public int CurrentSendDepth { get; internal set { field = value; Mutations++; } }
 
     /// <summary>Send WRs given up with a removed device (they never complete; see <c>need_destroy</c>).</summary>
     public int AbandonedWrs { get; internal set; }
 
     /// <summary>Received-and-not-freed capsules (<c>qpair.queue_depth</c>).</summary>
-    public int QueueDepth { get; internal set; }
+    public int QueueDepth { get; internal set { field = value; Mutations++; } }
 
     /// <summary>Set on the first error completion or fatal async event (<c>ibv_in_error_state</c>).</summary>
-    public bool IbvInErrorState { get; internal set; }
+    public bool IbvInErrorState { get; internal set { field = value; Mutations++; } }
 
     /// <summary>Set once the generic layer asked to close it (<c>to_close</c>).</summary>
     public bool ToClose { get; internal set; }
@@ -145,10 +152,10 @@ public sealed partial class RdmaQpair : INvmfQpair
     public bool Freed { get; internal set; }
 
     /// <summary>True once destroyed (everything released).</summary>
-    public bool Destroyed { get; internal set; }
+    public bool Destroyed { get; internal set { field = value; Mutations++; } }
 
     /// <summary>Disconnect already started (only one path may start it).</summary>
-    public bool DisconnectStarted { get; internal set; }
+    public bool DisconnectStarted { get; internal set { field = value; Mutations++; } }
 
     /// <summary>When the target accepted the connection (the Fabrics CONNECT is due within <see cref="TargetOptions.FabricConnectTimeoutNsMax"/>).</summary>
     public long AcceptedNs { get; internal set; }

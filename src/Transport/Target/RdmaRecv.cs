@@ -25,17 +25,17 @@ public sealed class RdmaRecv
     public RecvWorkRequest Wr;
 
     /// <summary>The qpair it arrived on (fixed without SRQ; set per completion with SRQ).</summary>
-    public RdmaQpair? Qpair { get; internal set; }
+    public RdmaQpair? Qpair { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>True while posted to the QP/SRQ (the NIC owns it).</summary>
-    public bool Posted { get; internal set; }
+    public bool Posted { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>Bytes received (from the completion).</summary>
     public uint ByteLen { get; internal set; }
 
-    internal RdmaRecv? Next { get; set; }
+    internal RdmaRecv? Next { get; set { field = value; Resources.Touch(); } }
 
-    internal StailqId Owner { get; set; }
+    internal StailqId Owner { get; set { field = value; Resources.Touch(); } }
 
     /// <inheritdoc/>
     public override string ToString() => $"recv #{Index} of {Resources}";

@@ -48,13 +48,13 @@ public sealed partial class RdmaRequest : INvmfRequest
 
     public int Index { get; }
 
-    public RdmaRequestState State { get; internal set; } = RdmaRequestState.Free;
+    public RdmaRequestState State { get; internal set { field = value; Resources.Touch(); } } = RdmaRequestState.Free;
 
     /// <summary>The qpair the current command came in on (null while free).</summary>
-    public RdmaQpair? Qpair { get; internal set; }
+    public RdmaQpair? Qpair { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>The receive holding the command capsule (null once re-posted).</summary>
-    public RdmaRecv? Recv { get; internal set; }
+    public RdmaRecv? Recv { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>wr_id of this request's data WRs (all share it, as in SPDK).</summary>
     public ulong DataWrId { get; }
@@ -75,16 +75,16 @@ public sealed partial class RdmaRequest : INvmfRequest
     public int NumWrs { get; internal set; }
 
     /// <summary>Data WRs posted and not yet completed (<c>num_outstanding_data_wr</c>).</summary>
-    public int NumOutstandingDataWr { get; internal set; }
+    public int NumOutstandingDataWr { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>Data WRs of a split READ transfer not yet posted (<c>num_remaining_data_wr</c>).</summary>
-    public int NumRemainingDataWr { get; internal set; }
+    public int NumRemainingDataWr { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>RDMA READs of this request currently posted (checker: sum equals the qpair's read depth).</summary>
-    public int OutstandingReads { get; internal set; }
+    public int OutstandingReads { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>True while the response SEND is posted and not completed.</summary>
-    public bool RspPosted { get; internal set; }
+    public bool RspPosted { get; internal set { field = value; Resources.Touch(); } }
 
     public NvmeDataTransfer Xfer { get; internal set; }
 
@@ -104,18 +104,18 @@ public sealed partial class RdmaRequest : INvmfRequest
     internal uint[] BufferLengths { get; } = new uint[BuffersMax];
 
     /// <summary>SPDK's <c>req-&gt;iovcnt</c>: buffers held, including those a waiting request got before the pool ran out.</summary>
-    public int BufferCount { get; internal set; }
+    public int BufferCount { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>
     /// SPDK's <c>req-&gt;iobuf.remaining_length</c>: bytes still without a buffer while the request waits in its poll
     /// group's iobuf channel (transport.c:nvmf_request_get_buffers:936).
     /// </summary>
-    public uint IobufRemainingLength { get; internal set; }
+    public uint IobufRemainingLength { get; internal set { field = value; Resources.Touch(); } }
 
     /// <summary>SPDK's <c>req-&gt;iobuf.entry</c> link: the request's place in an iobuf channel's small or large waiter queue.</summary>
-    internal RdmaRequest? IobufNext { get; set; }
+    internal RdmaRequest? IobufNext { get; set { field = value; Resources.Touch(); } }
 
-    internal StailqId IobufOwner { get; set; }
+    internal StailqId IobufOwner { get; set { field = value; Resources.Touch(); } }
 
     /// <summary>The response SEND (its SGE points at this request's slot in the completion array).</summary>
     public SendWorkRequest RspWr;
@@ -138,13 +138,13 @@ public sealed partial class RdmaRequest : INvmfRequest
     /// <summary>Virtual time the command arrived (latency statistics).</summary>
     public long ReceiveNs { get; internal set; }
 
-    internal RdmaRequest? StateNext { get; set; }
+    internal RdmaRequest? StateNext { get; set { field = value; Resources.Touch(); } }
 
-    internal StailqId StateOwner { get; set; }
+    internal StailqId StateOwner { get; set { field = value; Resources.Touch(); } }
 
-    internal RdmaRequest? BufNext { get; set; }
+    internal RdmaRequest? BufNext { get; set { field = value; Resources.Touch(); } }
 
-    internal StailqId BufOwner { get; set; }
+    internal StailqId BufOwner { get; set { field = value; Resources.Touch(); } }
 
     internal NvmfRdmaTransport? Transport { get; set; }
 

@@ -69,6 +69,13 @@ public sealed class RdmaResources : IDisposable
         return new RdmaResources(id, owner, memory, depth, inCapsuleDataSize, arrays);
     }
 
+    /// <summary>
+    /// Writes to the fields of its requests and receives that <see cref="TargetInvariants"/> reads (state, queue links and
+    /// owners, WR counters, receive and buffers), counted by their setters: an oracle that saw the same count last time
+    /// knows the pool is as it left it without walking it (<see cref="TargetInvariants.CheckChanged"/>).
+    /// </summary>
+    public long Mutations { get; private set; }
+
     /// <summary>Transport-unique id, encoded in every wr_id of these objects.</summary>
     public int Id { get; }
 
@@ -117,6 +124,9 @@ public sealed class RdmaResources : IDisposable
     }
 
     /// <inheritdoc/>
+    /// <summary>Counts one write to a checked field of its requests or receives (see <see cref="Mutations"/>).</summary>
+    internal void Touch() => Mutations++;
+
     public override string ToString() => $"resources {Id} ({_owner})";
 
     private RdmaRequest NewRequest(int i)

@@ -7,7 +7,7 @@ namespace Harness.Transport.Target;
 /// one place consistent with its state; every queue is a well-formed list of its own members; depth counters equal the
 /// WRs actually outstanding; queue_depth equals the capsules held; nothing is leaked.
 /// </summary>
-public static class TargetInvariants
+public static partial class TargetInvariants
 {
     /// <summary>Checks every live qpair of <paramref name="transport"/>; throws <see cref="InvariantViolationException"/> at the first problem.</summary>
     public static void CheckAll(NvmfRdmaTransport transport)

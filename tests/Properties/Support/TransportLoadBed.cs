@@ -20,7 +20,7 @@ namespace Harness.Tests.Properties.Support;
 /// <see cref="LoadSettings.QueueDepth"/> commands in flight, alternating Writes and Reads over a fixed LBA window (so
 /// the namespace stops growing after the first pass). <see cref="RunIos"/> runs until that many more commands
 /// completed. With <see cref="LoadSettings.Oracle"/> the target's invariants are checked after the polls of the target's
-/// reactors as <c>harness run</c> does (every poll with <see cref="LoadSettings.OracleEveryPoll"/>); without it only the
+/// reactors as <c>harness run</c> does (the full walk after every poll with <see cref="LoadSettings.OracleEveryPoll"/>); without it only the
 /// transport's own always-on checks run.
 /// </summary>
 public sealed class TransportLoadBed : IDisposable
@@ -61,7 +61,7 @@ public sealed class TransportLoadBed : IDisposable
         };
         Nvmf = new NvmfTarget(NvmfTargetOptions.ForTransport(targetOptions), targetMachine.Clock);
         Transport = new NvmfRdmaTransport(targetMachine, targetOptions, Nvmf);
-        Action<int> afterPoll = settings.Oracle ? new TargetOracle(Transport, settings.OracleEveryPoll).AfterPoll : static _ => { };
+        Action afterPoll = settings.Oracle ? new TargetOracle(Transport, settings.OracleEveryPoll).AfterPoll : static () => { };
         Transport.Start(new TargetReactorRuntime(Fabric.Reactors, afterPoll), Math.Min(settings.Qpairs, NvmfWorkload.PollGroupsMax),
             new IPEndPoint(targetMachine.Address, 4420));
 
@@ -244,7 +244,7 @@ public sealed record LoadSettings
     /// <summary>Check the target's invariants after the polls of the target's reactors, as <c>harness run</c> does (<see cref="TargetOracle"/>).</summary>
     public bool Oracle { get; init; }
 
-    /// <summary>With <see cref="Oracle"/>: after every poll, idle ones too (<c>harness run --paranoid</c>).</summary>
+    /// <summary>With <see cref="Oracle"/>: the full walk after every poll, not the checks of what changed (<c>harness run --paranoid</c>).</summary>
     public bool OracleEveryPoll { get; init; }
 
     /// <summary>Also format every trace record as JSON (to a null stream); the hash is always computed.</summary>

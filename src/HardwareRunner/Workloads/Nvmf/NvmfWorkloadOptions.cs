@@ -102,9 +102,9 @@ public sealed record NvmfWorkloadOptions
     public NvmeTimeoutAction HostTimeoutAction { get; init; } = NvmeTimeoutAction.Reset;
 
     /// <summary>
-    /// <c>--paranoid</c>: the target's invariants are walked after every poll of its reactors, idle ones too (by default
-    /// not after a poll that reported no work and moved no request: <see cref="TargetOracle"/>). The run is the same
-    /// (same trace hash); only the checks are more.
+    /// <c>--paranoid</c>: the full walk of the target's invariants after every poll of its reactors (by default only what
+    /// a poll changed is checked, by mutation counts: <see cref="TargetOracle"/>). The run is the same (same trace hash);
+    /// only the checks are more.
     /// </summary>
     public bool CheckEveryPoll { get; init; }
 

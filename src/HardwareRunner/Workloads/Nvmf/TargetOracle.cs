@@ -3,19 +3,18 @@ using Harness.Transport.Target;
 namespace Harness.HardwareRunner.Workloads.Nvmf;
 
 /// <summary>
-/// The target's invariants (<see cref="TargetInvariants.CheckAll"/>, a walk of every live qpair, request, receive and
-/// buffer) as the harness checks them after each poll of a target reactor. A poll that reported no work
-/// (<c>SPDK_POLLER_IDLE</c>: SPDK's thread relies on it for its idle accounting, so a poller that changes state must not
-/// say it) and moved no request (<see cref="NvmfRdmaTransport.StateChanges"/>) should have changed nothing the walk
-/// looks at, so by default it is not followed by one: with parked reactors most polls are such (three in four in a
-/// sweep's seed), and the walk was a quarter of a sweep's CPU time (perf). <see cref="EveryPoll"/> (<c>--paranoid</c>) walks
-/// after every poll anyway, for a poller that would change state and say it did nothing. <see cref="AfterEachPoll"/>
-/// (bounded liveness, which counts polls) runs after every poll either way.
+/// The target's invariants as the harness checks them after each poll of a target reactor. By default
+/// <see cref="TargetInvariants.CheckChanged"/>: the checks of the full walk, only for the qpairs, shared receive queues
+/// and iobuf pools whose mutation counts moved since they were last checked (a busy poll touches one or two of them; an
+/// idle one none, and then the check is a loop over the qpairs). The full walk (<see cref="TargetInvariants.CheckAll"/>)
+/// after every poll was a fifth of a sweep's CPU time (perf); it still ends every run (<see cref="Walk"/>), and
+/// <see cref="EveryPoll"/> (<c>--paranoid</c>) does it after every poll, for a write the mutation counts do not see (a
+/// field no setter guards, such as an entry of a request's buffer array). <see cref="AfterEachPoll"/> (bounded liveness,
+/// which counts polls) runs after every poll either way.
 /// </summary>
 internal sealed class TargetOracle
 {
     private readonly NvmfRdmaTransport _transport;
-    private long _stateChangesSeen = -1;
 
     public TargetOracle(NvmfRdmaTransport transport, bool everyPoll, Action? afterEachPoll = null)
     {
@@ -24,37 +23,35 @@ internal sealed class TargetOracle
         AfterEachPoll = afterEachPoll;
     }
 
-    /// <summary>True: the walk follows every poll, idle ones too (<c>--paranoid</c>).</summary>
+    /// <summary>True: the full walk follows every poll (<c>--paranoid</c>).</summary>
     public bool EveryPoll { get; }
 
-    /// <summary>Runs after every poll, walked or not (null: nothing).</summary>
+    /// <summary>Runs after every poll (null: nothing).</summary>
     public Action? AfterEachPoll { get; }
 
-    /// <summary>Walks done so far.</summary>
+    /// <summary>Full walks done so far.</summary>
     public long Walks { get; private set; }
 
-    /// <summary>Polls not followed by a walk (idle, no request moved).</summary>
-    public long Skipped { get; private set; }
+    /// <summary>Checks of what changed done so far, and the qpairs they checked and left alone.</summary>
+    public TargetCheckMemo Memo { get; } = new();
 
-    /// <summary>Walks now, whatever the last poll did (the end of a run: the state its last, idle polls left).</summary>
+    /// <summary>The full walk now (the end of a run, or after every poll when paranoid).</summary>
     public void Walk()
     {
-        _stateChangesSeen = _transport.StateChanges;
         Walks++;
         TargetInvariants.CheckAll(_transport);
     }
 
-    /// <summary>After a poll of a target reactor's poller that reported <paramref name="work"/>.</summary>
-    public void AfterPoll(int work)
+    /// <summary>After each poll of a target reactor's poller.</summary>
+    public void AfterPoll()
     {
-        var changes = _transport.StateChanges;
-        if (EveryPoll || work > 0 || changes != _stateChangesSeen)
+        if (EveryPoll)
         {
             Walk();
         }
         else
         {
-            Skipped++;
+            TargetInvariants.CheckChanged(_transport, Memo);
         }
 
         AfterEachPoll?.Invoke();

@@ -5,7 +5,7 @@ namespace Harness.HardwareRunner.Workloads.Nvmf;
 
 /// <summary>
 /// The reactors the target transport runs on, with one addition of the harness: after every poll, <c>afterPoll</c> runs
-/// with the work the poll reported (the target's invariants: <see cref="TargetOracle.AfterPoll"/>). The target's state
+/// (the target's invariants: <see cref="TargetOracle.AfterPoll"/>). The target's state
 /// changes only inside its pollers, so checking after each of them is checking after every simulator event that could
 /// break something. A wrapped poller keeps its deadlines
 /// (<see cref="ITimedPoller"/>), so a reactor with a command in the controller sleeps until the controller answers.
@@ -13,9 +13,9 @@ namespace Harness.HardwareRunner.Workloads.Nvmf;
 internal sealed class TargetReactorRuntime : IReactorRuntime
 {
     private readonly IReactorRuntime _inner;
-    private readonly Action<int> _afterPoll;
+    private readonly Action _afterPoll;
 
-    public TargetReactorRuntime(IReactorRuntime inner, Action<int> afterPoll)
+    public TargetReactorRuntime(IReactorRuntime inner, Action afterPoll)
     {
         _inner = inner;
         _afterPoll = afterPoll;
@@ -59,7 +59,7 @@ internal sealed class TargetReactorRuntime : IReactorRuntime
         public int Poll()
         {
             var work = inner.Poll();
-            runtime._afterPoll(work);
+            runtime._afterPoll();
             return work;
         }
     }
