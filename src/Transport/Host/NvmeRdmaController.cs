@@ -24,6 +24,8 @@ public sealed partial class NvmeRdmaController
     private readonly List<NvmeRdmaQpair> _ioQpairs = new();
     private readonly WorkCompletion[] _wcs;
     private readonly DmaBuffer _adminData;
+    private readonly Lock _memoryGate = new(); // a Lock: never held across a wait or a meeting point
+    private readonly List<DmaBuffer> _memory = new();
     private volatile ControllerState _state = ControllerState.Init;
     private int _resetRequested;
     private int _deleteRequested;
@@ -253,6 +255,30 @@ public sealed partial class NvmeRdmaController
     /// <inheritdoc/>
     public override string ToString() => $"ctrlr {Name} ({_state})";
 
+    /// <summary>
+    /// SPDK's <c>spdk_mem_register</c> as this controller's mem map sees it (the map's notify callback): memory the
+    /// application does I/O from. Registered with the PD now if the map exists (its errno returned), else when the first
+    /// qpair creates the map, and tried again at every qpair connect (<see cref="EnsurePd"/>), so a submission never
+    /// registers (HEAD's submit path only translates; a buffer never passed here is still registered on first use).
+    /// </summary>
+    public int RegisterMemory(DmaBuffer buffer)
+    {
+        lock (_memoryGate)
+        {
+            if (!_memory.Contains(buffer))
+            {
+                if (_memory.Count >= Options.MemoryRegionsMax)
+                {
+                    return Errno.ENOMEM; // as the map's own bound
+                }
+
+                _memory.Add(buffer);
+            }
+        }
+
+        return MemoryMap?.Register(buffer) ?? Errno.Ok;
+    }
+
     /// <summary>The PD (and the memory map over it), created on the first qpair's device.</summary>
     internal int EnsurePd(IVerbsContext ctx, out IProtectionDomain? pd)
     {
@@ -261,7 +287,7 @@ public sealed partial class NvmeRdmaController
         {
             // As SPDK's mem map taken per qpair connect (spdk_rdma_utils_create_mem_map): a registration that failed on
             // an earlier connect is tried again (Register is a no-op for a buffer already registered).
-            return ReferenceEquals(pd.Context, ctx) ? MemoryMap!.Register(_adminData) : Errno.EINVAL;
+            return ReferenceEquals(pd.Context, ctx) ? RegisterAll() : Errno.EINVAL;
         }
 
         var rc = ctx.AllocPd(out pd);
@@ -272,7 +298,25 @@ public sealed partial class NvmeRdmaController
 
         Pd = pd;
         MemoryMap = new HostMemoryMap(pd!, Options.MemoryRegionsMax, $"ctrlr {Name} mem map");
-        return MemoryMap.Register(_adminData);
+        return RegisterAll();
+    }
+
+    /// <summary>
+    /// The mem map's walk at its creation (<c>spdk_mem_map_alloc</c> notifies every registered region): the admin
+    /// data buffer and every buffer of <see cref="RegisterMemory"/>; the first failure's errno (the connect fails).
+    /// </summary>
+    private int RegisterAll()
+    {
+        var rc = MemoryMap!.Register(_adminData);
+        lock (_memoryGate)
+        {
+            for (var i = 0; i < _memory.Count && rc == Errno.Ok; i++)
+            {
+                rc = MemoryMap.Register(_memory[i]);
+            }
+        }
+
+        return rc;
     }
 
     /// <summary>An I/O qpair's thread freed it: a deletion waiting for its I/O qpairs may go on (the admin thread's next round).</summary>

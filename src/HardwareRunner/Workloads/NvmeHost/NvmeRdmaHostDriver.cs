@@ -31,6 +31,7 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
     private readonly NvmeRdmaPollGroup[] _groups;
     private readonly HostQpairSlot[] _slots;
     private readonly FuncPoller _supervisor;
+    private readonly List<DmaBuffer> _memory = new(); // spdk_mem_register'd: every controller's mem map registers it
     private NvmeRdmaController? _ctrlr;
     private HostDriverPhase _phase = HostDriverPhase.Idle;
 
@@ -116,10 +117,24 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
     }
 
     /// <summary>
-    /// 0 for any DMA buffer: the controller's memory map registers a buffer on its first use and keeps it until the
-    /// controller is deleted (SPDK's mem map, over spdk_mem_register'd memory), so nothing is registered ahead.
+    /// SPDK's <c>spdk_mem_register</c>: the buffer joins the memory every controller's mem map registers (this one's now
+    /// if its map exists, a later controller's when its first qpair connects), so a submission never registers memory
+    /// and a failed registration fails a connect, not an I/O (HEAD's submit path only translates).
     /// </summary>
-    public int RegisterMemory(DmaBuffer buffer) => buffer == null || buffer.Length == 0 ? Errno.EINVAL : Errno.Ok;
+    public int RegisterMemory(DmaBuffer buffer)
+    {
+        if (buffer == null || buffer.Length == 0)
+        {
+            return Errno.EINVAL;
+        }
+
+        if (!_memory.Contains(buffer))
+        {
+            _memory.Add(buffer);
+        }
+
+        return _ctrlr?.RegisterMemory(buffer) ?? Errno.Ok;
+    }
 
     /// <inheritdoc/>
     public void Start()
@@ -269,6 +284,11 @@ public sealed partial class NvmeRdmaHostDriver : INvmeHostDriver
         Check.That(_ctrlr == null || _ctrlr.State == ControllerState.Deleted, InvariantNames.StateTransition, this,
             d => $"host driver: attaching a controller while {d._ctrlr} still exists");
         _ctrlr = new NvmeRdmaController(_stack, _admin, _o.TargetAddress, _hostOptions);
+        foreach (var buffer in _memory)
+        {
+            _ctrlr.RegisterMemory(buffer); // no map yet: registered when its first qpair connects
+        }
+
         Attaches++;
         SetPhase(HostDriverPhase.Attaching);
         _admin.RemovePoller(_supervisor);
