@@ -10,16 +10,18 @@ namespace Harness.HardwareRunner.Scenarios;
 /// cannot hold fails with COMPARE FAILURE and the Write with ABORTED - FAILED FUSED. A qpair that died (SQ DELETION)
 /// excuses everything but a Write that succeeded alone; so does a half the transport answered INTERNAL DEVICE ERROR
 /// without executing it (<c>_qp_reset_failed_sends</c> after a failed ibv_post_send, rdma.c), as long as neither half
-/// succeeded.
+/// succeeded; and, when the host may abort commands, a pair its Abort ended (ABORTED - BY REQUEST: aborting one
+/// command of a fused operation aborts both, NVMe Base 2.0 "Abort command").
 /// </summary>
 public static class FusedPairOracle
 {
     /// <summary>
     /// Null when <paramref name="compare"/> and <paramref name="write"/> obey the rules, else the broken invariant and
     /// why. <paramref name="valid"/>: the pair was well formed and sent back to back; <paramref name="mustMatch"/>: the
-    /// blocks surely held the Compare's data (true), surely did not (false), or either (null).
+    /// blocks surely held the Compare's data (true), surely did not (false), or either (null); <paramref name="abortsSent"/>:
+    /// the host sends Aborts for commands that time out, so a pair may end ABORTED - BY REQUEST.
     /// </summary>
-    public static (string Invariant, string Message)? Judge(NvmeStatus compare, NvmeStatus write, bool valid, bool? mustMatch)
+    public static (string Invariant, string Message)? Judge(NvmeStatus compare, NvmeStatus write, bool valid, bool? mustMatch, bool abortsSent = false)
     {
         var both = $"Compare {compare}, Write {write}";
         if (write.IsSuccess && !compare.IsSuccess)
@@ -36,6 +38,12 @@ public static class FusedPairOracle
         if (UnexecutedByTransport(compare, write))
         {
             return null; // the pair never reached the controller layer: the data oracle still checks the blocks
+        }
+
+        if (abortsSent && !compare.IsSuccess && !write.IsSuccess &&
+            (compare.HasSameCode(NvmeStatus.AbortedByRequest) || write.HasSameCode(NvmeStatus.AbortedByRequest)))
+        {
+            return null; // the host's Abort named a half: the pair ends unexecuted; the data oracle still checks the blocks
         }
 
         if (compare.HasSameCode(NvmeStatus.AbortedMissingFused) || write.HasSameCode(NvmeStatus.AbortedMissingFused))

@@ -22,6 +22,24 @@ public sealed class SimCm : IRdmaCm
 
     internal SimWorld World => Host.World;
 
+    /// <summary>
+    /// CM events raised on this host and not yet delivered to their channel (e.g. a CONNECT_REQUEST whose id the REQ
+    /// already created, delayed by a fault): while any is, the host's CM is not done, whatever its application thinks.
+    /// </summary>
+    public int EventsInFlight
+    {
+        get
+        {
+            var n = 0;
+            foreach (var id in _ids)
+            {
+                n += id.EventsInFlight;
+            }
+
+            return n;
+        }
+    }
+
     /// <inheritdoc/>
     public int CreateEventChannel(out ICmEventChannel? channel)
     {

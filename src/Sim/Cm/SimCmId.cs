@@ -93,6 +93,9 @@ public sealed partial class SimCmId : ICmId, ISimEventTarget
 
     public bool Destroyed => State == CmIdState.Destroyed;
 
+    /// <summary>Events raised for this id and not yet in its channel (the CM's latency and delay faults); 0 once destroyed.</summary>
+    public int EventsInFlight => Destroyed ? 0 : _scheduled.Count;
+
     internal SimCm Cm { get; }
 
     internal SimCmEventChannel ChannelImpl { get; }

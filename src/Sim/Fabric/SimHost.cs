@@ -46,6 +46,9 @@ public sealed class SimHost : IRdmaStack, IVerbsProvider
     /// <inheritdoc/>
     public IRdmaCm Cm => CmImpl;
 
+    /// <summary>CM events raised on this host and not yet delivered to their channel (<see cref="SimCm.EventsInFlight"/>).</summary>
+    public int CmEventsInFlight => CmImpl.EventsInFlight;
+
     /// <inheritdoc/>
     public IDmaMemory Memory => MemoryImpl;
 

@@ -74,6 +74,18 @@ public sealed class FusedCommandTests
     }
 
     [Fact]
+    public void A_pair_ended_by_the_hosts_abort_is_excused_only_when_the_host_sends_aborts_and_never_a_write_alone()
+    {
+        // Seeds 732586 and 732811 of the issue-16 hunt (--io-size 16384 --qpairs 4 --qd 32, timeout action abort).
+        Assert.Null(FusedPairOracle.Judge(NvmeStatus.AbortedByRequest, NvmeStatus.AbortedByRequest, valid: true, mustMatch: true, abortsSent: true));
+        Assert.Null(FusedPairOracle.Judge(NvmeStatus.AbortedByRequest, NvmeStatus.AbortedFailedFused, valid: true, mustMatch: false, abortsSent: true));
+        Assert.Equal(ScenarioInvariants.DataVerification,
+            FusedPairOracle.Judge(NvmeStatus.AbortedByRequest, NvmeStatus.AbortedByRequest, valid: true, mustMatch: true)?.Invariant);
+        Assert.Equal(ScenarioInvariants.DataVerification,
+            FusedPairOracle.Judge(NvmeStatus.AbortedByRequest, NvmeStatus.Success, valid: true, mustMatch: null, abortsSent: true)?.Invariant);
+    }
+
+    [Fact]
     public void Finding021_a_reserved_fuse_value_is_executed_and_answered_and_spdk_head_never_answers_it()
     {
         Assert.True(SendReservedFuse(KnownDefects.None), "the command with FUSE = 11b was not answered");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Harness.Sim.Fabric;
 using Harness.Sim.Oracle;
 using Harness.Transport.Nvmf;
 using Harness.Transport.Target;
@@ -66,8 +67,12 @@ public sealed class NvmfTargetSide
     /// <summary>The target's invariants after each poll (null before <see cref="Start"/>).</summary>
     internal TargetOracle? Oracle { get; private set; }
 
-    /// <summary>True when no qpair and no controller is left (every host went away and the target cleaned up).</summary>
-    public bool Idle => LiveQpairs == 0 && Controller.Controllers.Count == 0;
+    /// <summary>
+    /// True when no qpair and no controller is left (every host went away and the target cleaned up), and, on the
+    /// simulator, no CM event is still on its way to the target: a CONNECT_REQUEST delayed past the host's exit has
+    /// already created its id, and the target still has to see it, answer it and destroy the id.
+    /// </summary>
+    public bool Idle => LiveQpairs == 0 && Controller.Controllers.Count == 0 && (Stack is not SimHost sim || sim.CmEventsInFlight == 0);
 
     /// <summary>
     /// Listens on <see cref="NvmfWorkloadOptions.TargetAddress"/> with min(qpairs, <see cref="NvmfWorkload.PollGroupsMax"/>)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Harness.HardwareRunner.Scenarios;
 using Harness.HardwareRunner.Workloads.NvmeHost;
+using Harness.Transport.Host;
 using Harness.Transport.Invariants;
 using Harness.Transport.Nvme;
 
@@ -33,7 +34,7 @@ public sealed partial class NvmfWorkload
         var slot = (int)tag;
         var io = load.Ios[slot];
         _lastProgressNs = _host.Clock.NowNs;
-        if (FusedPairOracle.Judge(compare.Status, write.Status, sentTogether, io.ExpectMatch) is { } verdict)
+        if (FusedPairOracle.Judge(compare.Status, write.Status, sentTogether, io.ExpectMatch, _o.HostTimeoutAction == NvmeTimeoutAction.Abort) is { } verdict)
         {
             _monitor.Report(verdict.Invariant, string.Create(CultureInfo.InvariantCulture,
                 $"qpair {load.Index + 1}: compare-and-write of LBA {io.Block}..{io.Block + io.Blocks - 1} ({(io.ExpectMatch ? "matching" : "mismatching")} Compare): {verdict.Message}"));
