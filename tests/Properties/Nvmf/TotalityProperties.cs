@@ -19,6 +19,9 @@ public sealed class TotalityProperties
     [ThreadStatic]
     private static List<FakeNvmfRequest>? t_heldAers;
 
+    [ThreadStatic]
+    private static List<FakeNvmfRequest>? t_heldFirsts;
+
     private static readonly byte[] Opcodes = { 0x00, 0x01, 0x02, 0x04, 0x05, 0x06, 0x08, 0x09, 0x0A, 0x0C, 0x10, 0x18, 0x7F, 0x7F, 0x7F, 0x80, 0x81, 0xFF };
     private static readonly byte[] FabricsTypes = { 0x00, 0x01, 0x04, 0x05, 0x06, 0x08, 0x7F };
     private static readonly uint[] Nsids = { 0, 1, 1, 1, 2, 0xFFFFFFFE, 0xFFFFFFFF };
@@ -50,6 +53,7 @@ public sealed class TotalityProperties
             ErrorLogEntriesMax = 8,
         });
         t_heldAers = new List<FakeNvmfRequest>();
+        t_heldFirsts = new List<FakeNvmfRequest>();
         var qpairs = new List<FakeQpair> { bed.NewQpair(0, 32), bed.NewQpair(1, 32), bed.NewQpair(2, 32), bed.NewQpair(0, 32) };
         for (var step = 0; step < steps; step++)
         {
@@ -165,6 +169,12 @@ public sealed class TotalityProperties
             return;
         }
 
+        if (request.Completions == 0 && ReferenceEquals(qpair.FirstFusedReq, request))
+        {
+            t_heldFirsts!.Add(request); // a fused FIRST waits for its SECOND: completed with it, or alone by the next command or the qpair's end
+            return;
+        }
+
         Assert.True(request.Completions == 1, $"{request}");
     }
 
@@ -173,13 +183,23 @@ public sealed class TotalityProperties
         request.Command.Length == NvmeCommand.Size && request.Command[0] == (byte)NvmeAdminOpcode.AsyncEventRequest &&
         qpair.Qid == 0 && qpair.Controller is NvmfController { AerCount: > 0 };
 
-    /// <summary>Held AERs complete at most once, and exactly once once their qpair disconnected.</summary>
+    /// <summary>
+    /// Held AERs complete at most once, and exactly once once their qpair disconnected; a held fused FIRST exactly once
+    /// once its qpair holds it no more (the next command came, or the qpair went).
+    /// </summary>
     private static void CheckHeldAers()
     {
         foreach (var aer in t_heldAers!)
         {
             Assert.True(aer.Completions <= 1, $"{aer} completed {aer.Completions} times");
             Assert.True(aer.Completions == 1 || !((FakeQpair)aer.Qpair).Disconnected, $"{aer} still held after its qpair disconnected");
+        }
+
+        foreach (var first in t_heldFirsts!)
+        {
+            var qpair = (FakeQpair)first.Qpair;
+            var held = ReferenceEquals(qpair.FirstFusedReq, first) && !qpair.Disconnected;
+            Assert.True(first.Completions == (held ? 0 : 1), $"fused FIRST {first}: {first.Completions} completion(s) while {(held ? "still held" : "no longer held")}");
         }
     }
 

@@ -160,7 +160,16 @@ public sealed partial class ScriptedTarget
             QpType = QpType.Rc,
             Cap = new QpCap { MaxSendWr = (uint)(depth * 3), MaxRecvWr = (uint)depth, MaxSendSge = 1, MaxRecvSge = 1 },
         };
-        Require(ev.Id.CreateQp(_pd, init), "create_qp");
+        if (ev.Id.CreateQp(_pd, init) != Errno.Ok)
+        {
+            // A verbs fault on the target's side too (the swarm's call-error): refuse the connection, as SPDK's target
+            // does when it cannot set its qpair up (rdma_reject, NO_RESOURCES); the caller destroys the id after the ack.
+            var refuse = new byte[RdmaCmReject.Size];
+            new RdmaCmReject { Status = RdmaTransportError.NoResources }.Encode(refuse);
+            ev.Id.Reject(refuse);
+            return false;
+        }
+
         conn.Open(_host.Memory, _pd);
         _connections.Add(conn);
         for (var i = 0; i < depth; i++)
