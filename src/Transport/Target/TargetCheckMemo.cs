@@ -2,7 +2,7 @@ namespace Harness.Transport.Target;
 
 /// <summary>
 /// What <see cref="TargetInvariants.CheckChanged"/> saw when it last checked each qpair, shared receive queue and iobuf
-/// pool: the <c>Mutations</c> counts their setters keep. Equal counts mean nothing the check reads was written since,
+/// pool: the <c>Mutations</c> counts their setters keep. Equal counts mean no setter the check reads through ran since,
 /// so the check would give the same answer and is skipped. One memo per oracle; it only grows by one entry per qpair
 /// or SRQ the target ever had.
 /// </summary>

@@ -8,9 +8,10 @@ public static partial class TargetInvariants
     /// <summary>
     /// <see cref="CheckAll"/>'s checks, only for the qpairs, shared receive queues and iobuf pools whose mutation counts
     /// (<see cref="RdmaQpair.Mutations"/>, <see cref="RdmaResources.Mutations"/>, <see cref="BufferPool.Mutations"/>)
-    /// moved since <paramref name="memo"/> saw them: every field those checks read counts its writes, so an unmoved count
-    /// means the check would pass again. Same verdicts as <see cref="CheckAll"/> after every step, at a fraction of the
-    /// walk (the full walk stays for a run's end and <c>--paranoid</c>).
+    /// moved since <paramref name="memo"/> saw them: the fields those checks read count their writes in their setters, so
+    /// an unmoved count means the check would pass again. The entries of a request's buffer arrays have no setter and are
+    /// not counted (a write there that changes nothing else waits for the next check that does run, or the full walk,
+    /// which stays for a run's end and <c>--paranoid</c>).
     /// </summary>
     public static void CheckChanged(NvmfRdmaTransport transport, TargetCheckMemo memo)
     {
