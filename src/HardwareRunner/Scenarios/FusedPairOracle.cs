@@ -10,8 +10,8 @@ namespace Harness.HardwareRunner.Scenarios;
 /// cannot hold fails with COMPARE FAILURE and the Write with ABORTED - FAILED FUSED. A qpair that died (SQ DELETION)
 /// excuses everything but a Write that succeeded alone; so does a half the transport answered INTERNAL DEVICE ERROR
 /// without executing it (<c>_qp_reset_failed_sends</c> after a failed ibv_post_send, rdma.c), as long as neither half
-/// succeeded; and, when the host may abort commands, a pair its Abort ended (ABORTED - BY REQUEST: aborting one
-/// command of a fused operation aborts both, NVMe Base 2.0 "Abort command").
+/// succeeded; and, when the host may abort commands, a pair its Abort ended (neither half succeeded, one of them
+/// ABORTED - BY REQUEST: the Write never ran without its Compare, which is all the pair's rules ask).
 /// </summary>
 public static class FusedPairOracle
 {
