@@ -8,8 +8,8 @@ namespace Harness.Bench.Transport;
 /// through the simulated NICs to the SPDK-model target transport and its controller layer (<see cref="TransportLoadBed"/>),
 /// closed loop at a fixed queue depth. One operation is one command completed (of <see cref="IosPerInvoke"/> per call).
 /// <see cref="Oracle"/> true checks the target's invariants after the polls of the target's reactors as
-/// <c>harness run</c> does (not after one that reported no work and moved no request: <c>TargetOracle</c>); false runs
-/// the transport with only its own always-on checks.
+/// <c>harness run</c> does (after each poll, the checks of what it changed: <c>TargetOracle</c>); false runs the
+/// transport with only its own always-on checks.
 /// </summary>
 [MemoryDiagnoser]
 [CpuTimeJob]

@@ -41,7 +41,7 @@ internal static class NvmfSummary
         o.WriteLine(meter.Measured
             ? string.Create(inv, $"performance: {stats.Completed / seconds:0} I/Os per second of wall time; steady state ({meter.Ios} I/Os): {meter.IosPerSecond:0} I/Os/s, {meter.BytesPerIo:0.0} allocated bytes per I/O, {meter.EventsPerSecond:0} events/s")
             : string.Create(inv, $"performance: {stats.Completed / seconds:0} I/Os per second of wall time (too few I/Os for a steady-state window)"));
-        phases.Enter(RunPhase.Release, PhaseCost.Now(fabric)); // the check phase: the leak check and this summary
+        phases.Enter(RunPhase.Release, PhaseCost.Now(fabric)); // ends the check phase (the leak check and this summary)
         o.WriteLine(phases.Line());
         o.WriteLine(Defects(s.Defects));
     }

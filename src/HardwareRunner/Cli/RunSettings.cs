@@ -104,7 +104,8 @@ public sealed record RunSettings
 
     /// <summary>
     /// <c>--paranoid</c>: the full walk of the target's invariants after every poll of its reactors, not only the checks
-    /// of what the poll changed (slower; the run and its trace hash are the same). Part of the replay command, so a failure is replayed with the checks that found it.
+    /// of what the poll changed (slower; the run and its trace hash are the same). Part of the replay command, so a
+    /// failure is replayed with the checks that found it.
     /// </summary>
     public bool Paranoid { get; init; }
 

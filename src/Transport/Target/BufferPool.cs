@@ -54,8 +54,7 @@ public sealed class BufferPool
     public int Withhold()
     {
         var b = TryGetOne();
-        Withheld += b >= 0 ? 1 : 0;
-        Mutations++;
+        Withheld += b >= 0 ? 1 : 0; // counted in Mutations by TryGetOne (nothing moves when it finds the pool empty)
         return b;
     }
 

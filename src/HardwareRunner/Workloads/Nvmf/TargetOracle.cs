@@ -32,7 +32,7 @@ internal sealed class TargetOracle
     /// <summary>Full walks done so far.</summary>
     public long Walks { get; private set; }
 
-    /// <summary>Checks of what changed done so far, and the qpairs they checked and left alone.</summary>
+    /// <summary>What the checks of what changed saw last, and how many qpairs they checked and left alone.</summary>
     public TargetCheckMemo Memo { get; } = new();
 
     /// <summary>The full walk now (the end of a run, or after every poll when paranoid).</summary>

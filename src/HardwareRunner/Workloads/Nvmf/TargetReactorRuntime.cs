@@ -5,10 +5,10 @@ namespace Harness.HardwareRunner.Workloads.Nvmf;
 
 /// <summary>
 /// The reactors the target transport runs on, with one addition of the harness: after every poll, <c>afterPoll</c> runs
-/// (the target's invariants: <see cref="TargetOracle.AfterPoll"/>). The target's state
-/// changes only inside its pollers, so checking after each of them is checking after every simulator event that could
-/// break something. A wrapped poller keeps its deadlines
-/// (<see cref="ITimedPoller"/>), so a reactor with a command in the controller sleeps until the controller answers.
+/// (the target's invariants: <see cref="TargetOracle.AfterPoll"/>). The target's state changes only inside its pollers,
+/// so checking after each of them is checking after every simulator event that could break something. A wrapped
+/// poller keeps its deadlines (<see cref="ITimedPoller"/>), so a reactor with a command in the controller sleeps until
+/// the controller answers.
 /// </summary>
 internal sealed class TargetReactorRuntime : IReactorRuntime
 {
