@@ -660,15 +660,15 @@ internal sealed class HostConnection : ICompletionSink
         }
     }
 
-    private Span<byte> DataSpan(int slot) => _buffer.Span.Slice(slot * _o.IoSize, _o.IoSize);
+    private Span<byte> DataSpan(int slot) => _buffer.Range(slot * _o.IoSize, _o.IoSize);
 
     private ulong DataAddress(int slot) => _buffer.Address + (ulong)(slot * _o.IoSize);
 
-    private Span<byte> RequestSpan(int slot) => _buffer.Span.Slice(_requestOffset + (slot * WireFormat.MessageSlotBytes), WireFormat.MessageSlotBytes);
+    private Span<byte> RequestSpan(int slot) => _buffer.Range(_requestOffset + (slot * WireFormat.MessageSlotBytes), WireFormat.MessageSlotBytes);
 
     private ulong RequestAddress(int slot) => _buffer.Address + (ulong)(_requestOffset + (slot * WireFormat.MessageSlotBytes));
 
-    private Span<byte> RecvSpan(int index) => _buffer.Span.Slice(_recvOffset + (index * WireFormat.MessageSlotBytes), WireFormat.MessageSlotBytes);
+    private Span<byte> RecvSpan(int index) => _buffer.Range(_recvOffset + (index * WireFormat.MessageSlotBytes), WireFormat.MessageSlotBytes);
 
     private static string KindName(WrKindTag kind) => kind switch
     {

@@ -261,7 +261,7 @@ internal sealed class TargetConnection : ICompletionSink
             return;
         }
 
-        var bytes = _messages!.Span.Slice(index * WireFormat.MessageSlotBytes, WireFormat.MessageSlotBytes);
+        var bytes = _messages!.Range(index * WireFormat.MessageSlotBytes, WireFormat.MessageSlotBytes);
         if (wc.ByteLen != WireFormat.RequestBytes || !RequestMessage.TryRead(bytes, out var request))
         {
             _monitor.Report(WorkloadMonitor.Protocol, $"target qpair {Index}: received {wc.ByteLen} bytes that are not a request");
@@ -287,7 +287,7 @@ internal sealed class TargetConnection : ICompletionSink
         }
         else
         {
-            var block = _data!.Span.Slice((int)request.Block * IoSize, IoSize);
+            var block = _data!.Range((int)request.Block * IoSize, IoSize);
             _stats.TargetCheckedBytes += IoSize;
             if (XxHash3.HashToUInt64(block) != request.Checksum)
             {
@@ -317,7 +317,7 @@ internal sealed class TargetConnection : ICompletionSink
         var index = _freeResponses[--_freeResponseCount];
         _responseInUse[index] = true;
         var offset = ResponseOffset + (index * WireFormat.MessageSlotBytes);
-        response.Write(_messages!.Span.Slice(offset, WireFormat.MessageSlotBytes));
+        response.Write(_messages!.Range(offset, WireFormat.MessageSlotBytes));
         ref var wr = ref _sendWrs[0];
         wr = default;
         wr.WrId = WrId.Make(WrKindTag.TargetSend, Index, index);

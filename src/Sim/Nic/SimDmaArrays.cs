@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 
 namespace Harness.Sim.Nic;
 
@@ -23,14 +24,36 @@ internal static class SimDmaArrays
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(PooledBytesMax, ArraysPerSizeMax);
 
     /// <summary>A zeroed array of at least <paramref name="length"/> bytes.</summary>
-    public static byte[] Rent(int length) => length <= PooledBytesMax ? Pool.Rent(length) : new byte[length];
+    public static byte[] Rent(int length)
+    {
+        var bytes = length <= PooledBytesMax ? Pool.Rent(length) : new byte[length];
+        AssertZeroed(bytes);
+        return bytes;
+    }
 
-    /// <summary>Gives <paramref name="bytes"/> back, cleared; the caller must not touch it again.</summary>
-    public static void Return(byte[] bytes)
+    /// <summary>
+    /// Gives <paramref name="bytes"/> back; the caller has cleared every byte it wrote (the pool does not clear again)
+    /// and must not touch it again.
+    /// </summary>
+    public static void ReturnCleared(byte[] bytes)
     {
         if (bytes.Length <= PooledBytesMax)
         {
-            Pool.Return(bytes, clearArray: true);
+            Pool.Return(bytes, clearArray: false);
+        }
+    }
+
+    /// <summary>
+    /// Debug builds (the test suite) scan every array they reuse: a byte a world wrote and did not clear would make the
+    /// next world's trace depend on the one before it. As costly as clearing, so not in Release.
+    /// </summary>
+    [Conditional("DEBUG")]
+    private static void AssertZeroed(byte[] bytes)
+    {
+        var at = bytes.AsSpan().IndexOfAnyExcept((byte)0);
+        if (at >= 0)
+        {
+            throw new InvalidOperationException($"reused DMA array of {bytes.Length} bytes has byte {at} = {bytes[at]}: a released buffer did not clear a page it wrote");
         }
     }
 }

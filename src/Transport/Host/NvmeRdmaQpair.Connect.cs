@@ -276,7 +276,7 @@ public sealed partial class NvmeRdmaQpair
             SubNqn = Nqn.FromString(_options.SubNqn),
             HostNqn = Nqn.FromString(_options.HostNqn),
         };
-        data.Encode(r.Buffer.Span.Slice(r.ConnectDataOffset, ConnectData.Size));
+        data.Encode(r.Buffer.Range(r.ConnectDataOffset, ConnectData.Size));
         var cmd = new ConnectCommand { Qid = Qid, Sqsize = (ushort)NumEntries, Kato = IsAdmin ? _options.KeepAliveTimeoutMs : 0 }.ToCommand();
         var dataRef = new DataRef(r.Buffer.Address + (ulong)r.ConnectDataOffset, ConnectData.Size, r.Mr.Lkey, r.Mr.Rkey);
         _connectStatus = ConnectStatus.Pending;

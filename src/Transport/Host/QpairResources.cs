@@ -89,7 +89,7 @@ internal sealed class QpairResources
     public ulong DescriptorsAddress(int index) => Buffer.Address + (ulong)(ConnectDataOffset + ConnectData.Size + (index * DescriptorsBytes));
 
     /// <summary>Request <paramref name="index"/>'s descriptor list.</summary>
-    public Span<byte> Descriptors(int index) => Buffer.Span.Slice(ConnectDataOffset + ConnectData.Size + (index * DescriptorsBytes), DescriptorsBytes);
+    public Span<byte> Descriptors(int index) => Buffer.Range(ConnectDataOffset + ConnectData.Size + (index * DescriptorsBytes), DescriptorsBytes);
 
     /// <summary>Allocates and registers the buffer; null and an errno when registration fails (nothing is leaked).</summary>
     public static QpairResources? Create(IDmaMemory memory, IProtectionDomain pd, int entries, bool batched, out int rc)
@@ -108,11 +108,11 @@ internal sealed class QpairResources
 
     public ulong CommandAddress(int index) => Buffer.Address + (ulong)(index * NvmeCommand.Size);
 
-    public Span<byte> Command(int index) => Buffer.Span.Slice(index * NvmeCommand.Size, NvmeCommand.Size);
+    public Span<byte> Command(int index) => Buffer.Range(index * NvmeCommand.Size, NvmeCommand.Size);
 
     public ulong ResponseAddress(int index) => Buffer.Address + (ulong)((Entries * NvmeCommand.Size) + (index * NvmeCompletion.Size));
 
-    public ReadOnlySpan<byte> Response(int index) => Buffer.Span.Slice((Entries * NvmeCommand.Size) + (index * NvmeCompletion.Size), NvmeCompletion.Size);
+    public ReadOnlySpan<byte> Response(int index) => Buffer.Range((Entries * NvmeCommand.Size) + (index * NvmeCompletion.Size), NvmeCompletion.Size);
 
     /// <summary>A free request, moved to the tail of the outstanding list (SPDK nvme_rdma_req_get), or null.</summary>
     public NvmeRdmaRequest? Get()

@@ -106,7 +106,7 @@ internal sealed class SrqResponses
     public bool Owns(ulong wrId) => HostWrId.IsRecv(wrId) && HostWrId.Serial(wrId) == HostWrId.SrqSerial && HostWrId.Generation(wrId) == Generation;
 
     /// <summary>Response buffer <paramref name="index"/>.</summary>
-    public ReadOnlySpan<byte> Response(int index) => Buffer.Span.Slice(index * NvmeCompletion.Size, NvmeCompletion.Size);
+    public ReadOnlySpan<byte> Response(int index) => Buffer.Range(index * NvmeCompletion.Size, NvmeCompletion.Size);
 
     /// <summary>
     /// A RECV completion for buffer <paramref name="index"/>: it must have been posted; the receive is held by the

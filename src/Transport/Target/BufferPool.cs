@@ -77,7 +77,7 @@ public sealed class BufferPool
     public ulong AddressOf(int index) => Memory.Address + ((ulong)index * (ulong)BufferSize);
 
     /// <summary>The CPU's view of buffer <paramref name="index"/>.</summary>
-    public Span<byte> Span(int index) => Memory.Span.Slice(index * BufferSize, BufferSize);
+    public Span<byte> Span(int index) => Memory.Range(index * BufferSize, BufferSize);
 
     /// <summary>Whether buffer <paramref name="index"/> is out of the pool now.</summary>
     public bool InUse(int index) => index >= 0 && index < Count && _inUse[index];

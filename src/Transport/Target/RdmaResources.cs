@@ -104,13 +104,13 @@ public sealed class RdmaResources : IDisposable
     public Stailq<RdmaRecv, RecvLink> IncomingQueue { get; }
 
     /// <summary>The 64-byte command capsule of receive <paramref name="index"/>.</summary>
-    public Span<byte> Capsule(int index) => Cmds.Span.Slice(index * CapsuleBytes, CapsuleBytes);
+    public Span<byte> Capsule(int index) => Cmds.Range(index * CapsuleBytes, CapsuleBytes);
 
     /// <summary>The in-capsule data area of receive <paramref name="index"/>.</summary>
-    public Span<byte> InCapsuleData(int index) => Bufs.Span.Slice(index * InCapsuleDataSize, InCapsuleDataSize);
+    public Span<byte> InCapsuleData(int index) => Bufs.Range(index * InCapsuleDataSize, InCapsuleDataSize);
 
     /// <summary>The 16-byte completion of request <paramref name="index"/>.</summary>
-    public Span<byte> Completion(int index) => Cpls.Span.Slice(index * CompletionBytes, CompletionBytes);
+    public Span<byte> Completion(int index) => Cpls.Range(index * CompletionBytes, CompletionBytes);
 
     /// <inheritdoc/>
     public void Dispose()

@@ -13,8 +13,15 @@ public abstract class DmaBuffer
     /// <summary>Length in bytes.</summary>
     public abstract int Length { get; }
 
-    /// <summary>The CPU's view of the memory.</summary>
+    /// <summary>The CPU's view of the whole memory. Prefer <see cref="Range"/> for a part of it.</summary>
     public abstract Span<byte> Span { get; }
+
+    /// <summary>
+    /// The CPU's view of the <paramref name="length"/> bytes at <paramref name="offset"/>. The simulator remembers which
+    /// pages were reached this way (or all of them, through <see cref="Span"/>) so that it clears only those when its
+    /// world ends.
+    /// </summary>
+    public virtual Span<byte> Range(int offset, int length) => Span.Slice(offset, length);
 
     /// <summary>The bytes at <paramref name="addr"/> .. +<paramref name="length"/>; throws if the range is outside.</summary>
     public Span<byte> Slice(ulong addr, int length)
@@ -24,7 +31,7 @@ public abstract class DmaBuffer
             throw new ArgumentOutOfRangeException(nameof(addr), $"range 0x{addr:x}+{length} is outside buffer 0x{Address:x}+{Length}");
         }
 
-        return Span.Slice((int)(addr - Address), length);
+        return Range((int)(addr - Address), length);
     }
 }
 

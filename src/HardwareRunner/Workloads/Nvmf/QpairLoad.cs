@@ -65,11 +65,11 @@ internal sealed class QpairLoad
         _free[_freeCount++] = slot;
     }
 
-    public Span<byte> SlotSpan(int slot, int length) => Data.Span.Slice(slot * SlotBytes, length);
+    public Span<byte> SlotSpan(int slot, int length) => Data.Range(slot * SlotBytes, length);
 
     /// <summary>Offset in <see cref="Data"/> of the Compare data of a compare-and-write in <paramref name="slot"/>.</summary>
     public int CompareOffset(int slot) => (Ios.Length + slot) * SlotBytes;
 
     /// <summary>The Compare data of a compare-and-write in <paramref name="slot"/>.</summary>
-    public Span<byte> CompareSpan(int slot, int length) => Data.Span.Slice(CompareOffset(slot), length);
+    public Span<byte> CompareSpan(int slot, int length) => Data.Range(CompareOffset(slot), length);
 }
