@@ -57,7 +57,7 @@ public static partial class TargetInvariants
 
     private static void CheckPollGroupIfChanged(RdmaPollGroup group, TargetCheckMemo memo)
     {
-        CheckQueueMembers(group.PendingBufQueue.First, r => r.BufNext, r => r.BufOwner, group.PendingBufQueue.Id); // mostly empty
+        CheckQueueMembers<BufLink>(group.PendingBufQueue.First, group.PendingBufQueue.Id); // mostly empty
 
         for (var j = 0; j < group.Pollers.Count; j++)
         {

@@ -26,7 +26,7 @@ public static partial class TargetInvariants
         for (var i = 0; i < transport.PollGroups.Count; i++)
         {
             var group = transport.PollGroups[i];
-            CheckQueueMembers(group.PendingBufQueue.First, r => r.BufNext, r => r.BufOwner, group.PendingBufQueue.Id);
+            CheckQueueMembers<BufLink>(group.PendingBufQueue.First, group.PendingBufQueue.Id);
             for (var j = 0; j < group.Pollers.Count; j++)
             {
                 var poller = group.Pollers[j];
@@ -41,12 +41,12 @@ public static partial class TargetInvariants
     /// <summary>Checks one qpair's queues, request placement and counters.</summary>
     public static void CheckQpair(RdmaQpair qpair)
     {
-        CheckQueueMembers(qpair.PendingIobufQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingIobufQueue.Id);
-        CheckQueueMembers(qpair.PendingRdmaReadQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingRdmaReadQueue.Id);
-        CheckQueueMembers(qpair.PendingRdmaWriteQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingRdmaWriteQueue.Id);
-        CheckQueueMembers(qpair.PendingRdmaSendQueue.First, r => r.StateNext, r => r.StateOwner, qpair.PendingRdmaSendQueue.Id);
+        CheckQueueMembers<StateLink>(qpair.PendingIobufQueue.First, qpair.PendingIobufQueue.Id);
+        CheckQueueMembers<StateLink>(qpair.PendingRdmaReadQueue.First, qpair.PendingRdmaReadQueue.Id);
+        CheckQueueMembers<StateLink>(qpair.PendingRdmaWriteQueue.First, qpair.PendingRdmaWriteQueue.Id);
+        CheckQueueMembers<StateLink>(qpair.PendingRdmaSendQueue.First, qpair.PendingRdmaSendQueue.Id);
         var resources = qpair.Resources!;
-        CheckQueueMembers(resources.FreeQueue.First, r => r.StateNext, r => r.StateOwner, resources.FreeQueue.Id);
+        CheckQueueMembers<StateLink>(resources.FreeQueue.First, resources.FreeQueue.Id);
         int sendWrs = 0, reads = 0, active = 0;
         foreach (var req in resources.Reqs) // an array: no enumerator allocation
         {
@@ -151,14 +151,15 @@ public static partial class TargetInvariants
     }
 
     /// <summary>Walks a queue from its head: every element reachable must be owned by that queue (a shared link joining two lists shows here).</summary>
-    private static void CheckQueueMembers(RdmaRequest? first, Func<RdmaRequest, RdmaRequest?> next, Func<RdmaRequest, StailqId> owner, StailqId queue)
+    private static void CheckQueueMembers<TLink>(RdmaRequest? first, StailqId queue)
+        where TLink : struct, IStailqLink<RdmaRequest>
     {
         var steps = 0;
-        for (var r = first; r != null; r = next(r))
+        for (var r = first; r != null; r = TLink.GetNext(r))
         {
-            Check.That(++steps < Stailq<RdmaRequest, StateLink>.WalkStepsMax, InvariantNames.QueueIntegrity, queue, q => $"{q} has a cycle");
-            Check.That(owner(r) == queue, InvariantNames.RequestInOneQueue, (r, queue, owner),
-                s => $"{s.r} is reachable from {s.queue} but was last inserted into {s.owner(s.r)}: the shared link joins the two lists");
+            Check.That(++steps < Stailq<RdmaRequest, TLink>.WalkStepsMax, InvariantNames.QueueIntegrity, queue, q => $"{q} has a cycle");
+            Check.That(TLink.GetOwner(r) == queue, InvariantNames.RequestInOneQueue, (r, queue),
+                s => $"{s.r} is reachable from {s.queue} but was last inserted into {TLink.GetOwner(s.r)}: the shared link joins the two lists");
         }
     }
 
