@@ -12,7 +12,8 @@ namespace Harness.Sim.Tracing;
 /// </summary>
 public sealed class Trace : IDisposable
 {
-    private const int RecordBytesMax = 64;
+    private const int RecordBytesMax = 256;
+    private const int FixedBytes = 40;
     private readonly XxHash3 _hash = new();
     private readonly Stream? _jsonl;
     private readonly Utf8JsonWriter? _writer;
@@ -103,6 +104,8 @@ public sealed class Trace : IDisposable
 
     private void HashRecord(in TraceRecord r)
     {
+        // One Append per record where it fits (XxHash3 hashes the concatenated bytes, so how they are cut does not
+        // change the hash): the fixed fields, then each string as its length and its UTF-16 code units.
         Span<byte> buffer = stackalloc byte[RecordBytesMax];
         BinaryPrimitives.WriteInt64LittleEndian(buffer, r.TimeNs);
         BinaryPrimitives.WriteInt32LittleEndian(buffer[8..], (int)r.Kind);
@@ -110,23 +113,36 @@ public sealed class Trace : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(buffer[16..], r.WrId);
         BinaryPrimitives.WriteUInt64LittleEndian(buffer[24..], r.Length);
         BinaryPrimitives.WriteInt64LittleEndian(buffer[32..], r.Arg);
-        _hash.Append(buffer[..40]);
-        AppendString(r.Node);
-        AppendString(r.Op);
-        AppendString(r.Status);
-        AppendString(r.Text);
-        AppendString(r.Thread);
+        var used = FixedBytes;
+        used = AppendString(buffer, used, r.Node);
+        used = AppendString(buffer, used, r.Op);
+        used = AppendString(buffer, used, r.Status);
+        used = AppendString(buffer, used, r.Text);
+        used = AppendString(buffer, used, r.Thread);
+        _hash.Append(buffer[..used]);
     }
 
-    private void AppendString(string? s)
+    /// <summary>Puts <paramref name="s"/>'s length and code units after <paramref name="used"/> bytes of <paramref name="buffer"/>, hashing what is there first when they do not fit.</summary>
+    private int AppendString(Span<byte> buffer, int used, string? s)
     {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, s?.Length ?? -1);
-        _hash.Append(length);
-        if (s != null)
+        var bytes = MemoryMarshal.AsBytes((s ?? string.Empty).AsSpan());
+        if (used + sizeof(int) + bytes.Length > buffer.Length)
         {
-            _hash.Append(MemoryMarshal.AsBytes(s.AsSpan()));
+            _hash.Append(buffer[..used]);
+            used = 0;
         }
+
+        BinaryPrimitives.WriteInt32LittleEndian(buffer[used..], s?.Length ?? -1);
+        used += sizeof(int);
+        if (used + bytes.Length > buffer.Length)
+        {
+            _hash.Append(buffer[..used]); // a long text: straight from the string
+            _hash.Append(bytes);
+            return 0;
+        }
+
+        bytes.CopyTo(buffer[used..]);
+        return used + bytes.Length;
     }
 
     private void WriteJson(in TraceRecord r)
