@@ -47,12 +47,13 @@ public static partial class TargetInvariants
         CheckQueueMembers<StateLink>(qpair.PendingRdmaSendQueue.First, qpair.PendingRdmaSendQueue.Id);
         var resources = qpair.Resources!;
         CheckQueueMembers<StateLink>(resources.FreeQueue.First, resources.FreeQueue.Id);
-        int sendWrs = 0, reads = 0, active = 0;
+        int sendWrs = 0, reads = 0, active = 0, held = 0;
         foreach (var req in resources.Reqs) // an array: no enumerator allocation
         {
             CheckPlacement(req, qpair);
             Check.That(req.StateOwner != qpair.PendingIobufQueue.Id || !req.IobufOwner.IsNone, InvariantNames.QueueStateConsistent, req, r =>
                 $"{r} waits in pending_iobuf_queue but in no iobuf channel queue: no put will ever move it on");
+            held += req.Recv != null ? 1 : 0;
             if (req.State != RdmaRequestState.Free && req.Qpair == qpair)
             {
                 active++;
@@ -63,12 +64,13 @@ public static partial class TargetInvariants
             }
         }
 
+        var posted = CountPosted(resources); // one pass over the receives serves both checks below
         if (qpair.Poller?.Srq == null && qpair.IsActive && !qpair.IbvInErrorState && !qpair.DisconnectStarted)
         {
-            CheckReceives(resources, failed: 0); // once its QP is in error, flushed receives are simply not re-posted
+            CheckReceiveCount(resources, posted, held, failed: 0); // once its QP is in error, flushed receives are simply not re-posted
         }
 
-        CheckCounters(qpair, sendWrs, reads, active);
+        CheckCounters(qpair, sendWrs, reads, active, unposted: resources.Recvs.Length - posted);
     }
 
     /// <summary>
@@ -78,19 +80,29 @@ public static partial class TargetInvariants
     /// </summary>
     public static void CheckReceives(RdmaResources resources, int failed)
     {
-        var posted = 0;
-        foreach (var recv in resources.Recvs)
-        {
-            posted += recv.Posted ? 1 : 0;
-        }
-
-        var incoming = resources.IncomingQueue.Count();
         var held = 0;
         foreach (var req in resources.Reqs)
         {
             held += req.Recv != null ? 1 : 0;
         }
 
+        CheckReceiveCount(resources, CountPosted(resources), held, failed);
+    }
+
+    private static int CountPosted(RdmaResources resources)
+    {
+        var posted = 0;
+        foreach (var recv in resources.Recvs)
+        {
+            posted += recv.Posted ? 1 : 0;
+        }
+
+        return posted;
+    }
+
+    private static void CheckReceiveCount(RdmaResources resources, int posted, int held, int failed)
+    {
+        var incoming = resources.IncomingQueue.Count();
         Check.That(posted + incoming + held + failed == resources.Recvs.Length, InvariantNames.ReceiveConservation,
             (resources, posted, incoming, held, failed),
             s => $"{s.resources}: {s.resources.Recvs.Length} receives but {s.posted} posted + {s.incoming} on incoming_queue + {s.held} held by requests + {s.failed} awaiting re-post = {s.posted + s.incoming + s.held + s.failed}");
@@ -122,7 +134,7 @@ public static partial class TargetInvariants
             r => $"{r} is {(r.BufOwner.IsNone ? "not " : string.Empty)}on pending_buf_queue in state {r.State.ToName()}");
     }
 
-    private static void CheckCounters(RdmaQpair qpair, int sendWrs, int reads, int active)
+    private static void CheckCounters(RdmaQpair qpair, int sendWrs, int reads, int active, int unposted)
     {
         Check.That(qpair.CurrentSendDepth == sendWrs, InvariantNames.DepthCounters, (qpair, sendWrs),
             s => $"{s.qpair}: current_send_depth {s.qpair.CurrentSendDepth} but {s.sendWrs} send WRs are outstanding");
@@ -139,12 +151,6 @@ public static partial class TargetInvariants
             s => $"{s.qpair}: queue_depth {s.qpair.QueueDepth} but {s.active} requests are in use and {s.incoming} capsules wait");
         if (qpair.Poller?.Srq == null)
         {
-            var unposted = 0;
-            foreach (var recv in resources.Recvs)
-            {
-                unposted += recv.Posted ? 0 : 1;
-            }
-
             Check.That(qpair.CurrentRecvDepth == unposted, InvariantNames.DepthCounters, (qpair, unposted),
                 s => $"{s.qpair}: current_recv_depth {s.qpair.CurrentRecvDepth} but {s.unposted} receives are not posted");
         }

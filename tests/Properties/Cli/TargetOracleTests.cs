@@ -61,6 +61,18 @@ public sealed class TargetOracleTests
         Assert.True(quick.CaughtAtNs >= quick.CorruptedAtNs, $"caught at {quick.CaughtAtNs} ns before the corruption at {quick.CorruptedAtNs} ns");
     }
 
+    [Fact]
+    public void A_buffer_put_back_while_an_unchanged_request_holds_it_is_caught_by_that_poll_either_way()
+    {
+        foreach (var everyPoll in new[] { true, false })
+        {
+            var run = RunCorrupted(everyPoll, transport => new PutWhileHeldCorrupter(transport));
+            Assert.Equal(InvariantNames.BufferConservation, run.Violation.Invariant);
+            Assert.Contains("a put while still held", run.Violation.Message, StringComparison.Ordinal);
+            Assert.Equal(run.CorruptedAtNs, run.CaughtAtNs);
+        }
+    }
+
     private static (InvariantViolationException Violation, long CorruptedAtNs, long CaughtAtNs) RunCorrupted(
         bool everyPoll, Func<NvmfRdmaTransport, Corrupter> corrupterOf)
     {
@@ -118,6 +130,28 @@ public sealed class TargetOracleTests
             }
 
             qpair.CurrentSendDepth++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Puts a held buffer back into its pool behind its request's back and takes another that nobody holds: the pool's
+    /// count still adds up, and no field of any request changed (only the pool's own count moved).
+    /// </summary>
+    private sealed class PutWhileHeldCorrupter(NvmfRdmaTransport transport) : Corrupter
+    {
+        protected override bool TryCorrupt()
+        {
+            var holder = transport.Qpairs.Where(q => !q.Destroyed && q.Resources != null)
+                .SelectMany(q => q.Resources!.Reqs).FirstOrDefault(r => r.BufferCount > 0);
+            var pool = transport.Buffers!.Small;
+            if (holder == null || !ReferenceEquals(transport.Buffers.PoolFor(holder.BufferLengths[0]), pool) || pool.Available == 0)
+            {
+                return false;
+            }
+
+            _ = pool.TryGetOne(); // leaked: balances the count
+            pool.Put(holder.Buffers[0]);
             return true;
         }
     }
