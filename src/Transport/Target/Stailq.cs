@@ -23,6 +23,15 @@ public readonly record struct StailqId(string Name, object? Owner)
 
     public bool IsNone => Name == null;
 
+    /// <summary>
+    /// Same queue: the same owner object and name. Owners are compared by reference (no owner type defines equality),
+    /// which spares every insert, removal and oracle check a virtual <see cref="object.Equals(object)"/> call.
+    /// </summary>
+    public bool Equals(StailqId other) => ReferenceEquals(Owner, other.Owner) && string.Equals(Name, other.Name, StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Name, Owner);
+
     /// <inheritdoc/>
     public override string ToString() => IsNone ? "(none)" : $"{Name} of {Owner}";
 }

@@ -39,22 +39,38 @@ public sealed class TargetCheckMemo
         /// <summary>Reads the pool's requests again (their buffer counts and lengths), as <c>CheckIobuf</c> counts them.</summary>
         public void Refill(Iobuf iobuf, RdmaResources resources)
         {
+            Begin();
+            foreach (var req in resources.Reqs)
+            {
+                Add(iobuf, req);
+            }
+
+            Complete(resources);
+        }
+
+        /// <summary>Starts a refill; until <see cref="Complete"/> the entries are not trusted.</summary>
+        public void Begin()
+        {
             Entries.Clear();
             Small = 0;
             Large = 0;
-            foreach (var req in resources.Reqs)
-            {
-                for (var b = 0; b < req.BufferCount; b++)
-                {
-                    Entries.Add((req, b));
-                    var small = ReferenceEquals(iobuf.PoolFor(req.BufferLengths[b]), iobuf.Small);
-                    Small += small ? 1 : 0;
-                    Large += small ? 0 : 1;
-                }
-            }
-
-            Mutations = resources.Mutations;
+            Mutations = -1;
         }
+
+        /// <summary>Adds the buffers <paramref name="req"/> holds.</summary>
+        public void Add(Iobuf iobuf, RdmaRequest req)
+        {
+            for (var b = 0; b < req.BufferCount; b++)
+            {
+                Entries.Add((req, b));
+                var small = ReferenceEquals(iobuf.PoolFor(req.BufferLengths[b]), iobuf.Small);
+                Small += small ? 1 : 0;
+                Large += small ? 0 : 1;
+            }
+        }
+
+        /// <summary>Every request of <paramref name="resources"/> was added: the entries are its holdings at its current count.</summary>
+        public void Complete(RdmaResources resources) => Mutations = resources.Mutations;
     }
 
     /// <summary>A qpair's and its resources' mutation counts at its last check.</summary>

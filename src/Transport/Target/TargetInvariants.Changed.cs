@@ -22,7 +22,7 @@ public static partial class TargetInvariants
             var qpair = transport.Qpairs[i];
             if (!qpair.Destroyed && qpair.Resources != null)
             {
-                anyQpair |= CheckQpairIfChanged(qpair, memo);
+                anyQpair |= CheckQpairIfChanged(qpair, memo, transport.Buffers);
             }
         }
 
@@ -79,10 +79,15 @@ public static partial class TargetInvariants
         }
     }
 
-    private static void AddHeld(Iobuf iobuf, RdmaResources resources, TargetCheckMemo memo, ref int small, ref int large)
+    private static TargetCheckMemo.HeldBuffers HeldOf(TargetCheckMemo memo, RdmaResources resources)
     {
         ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(memo.Held, resources, out _);
-        held ??= new TargetCheckMemo.HeldBuffers();
+        return held ??= new TargetCheckMemo.HeldBuffers();
+    }
+
+    private static void AddHeld(Iobuf iobuf, RdmaResources resources, TargetCheckMemo memo, ref int small, ref int large)
+    {
+        var held = HeldOf(memo, resources);
         if (held.Mutations != resources.Mutations)
         {
             held.Refill(iobuf, resources);
@@ -101,7 +106,7 @@ public static partial class TargetInvariants
 
     private static bool PoolCountHolds(BufferPool pool, int held) => pool.Available + held + pool.Withheld == pool.Count;
 
-    private static bool CheckQpairIfChanged(RdmaQpair qpair, TargetCheckMemo memo)
+    private static bool CheckQpairIfChanged(RdmaQpair qpair, TargetCheckMemo memo, Iobuf? iobuf)
     {
         var now = new TargetCheckMemo.QpairSeen(qpair.Mutations, qpair.Resources!.Mutations);
         ref var seen = ref CollectionsMarshal.GetValueRefOrAddDefault(memo.Qpairs, qpair, out var known);
@@ -111,7 +116,8 @@ public static partial class TargetInvariants
             return false;
         }
 
-        CheckQpair(qpair);
+        var own = iobuf != null && !ReferenceEquals(qpair.Resources, qpair.Poller?.SrqResources);
+        CheckQpair(qpair, iobuf, own ? HeldOf(memo, qpair.Resources) : null);
         seen = now;
         memo.QpairsChecked++;
         return true;

@@ -39,7 +39,13 @@ public static partial class TargetInvariants
     }
 
     /// <summary>Checks one qpair's queues, request placement and counters.</summary>
-    public static void CheckQpair(RdmaQpair qpair)
+    public static void CheckQpair(RdmaQpair qpair) => CheckQpair(qpair, null, null);
+
+    /// <summary>
+    /// <see cref="CheckQpair(RdmaQpair)"/>, also refilling <paramref name="held"/> with the buffers of the qpair's own
+    /// requests in the same pass (the incremental oracle's iobuf count).
+    /// </summary>
+    internal static void CheckQpair(RdmaQpair qpair, Iobuf? iobuf, TargetCheckMemo.HeldBuffers? held)
     {
         CheckQueueMembers<StateLink>(qpair.PendingIobufQueue.First, qpair.PendingIobufQueue.Id);
         CheckQueueMembers<StateLink>(qpair.PendingRdmaReadQueue.First, qpair.PendingRdmaReadQueue.Id);
@@ -47,13 +53,15 @@ public static partial class TargetInvariants
         CheckQueueMembers<StateLink>(qpair.PendingRdmaSendQueue.First, qpair.PendingRdmaSendQueue.Id);
         var resources = qpair.Resources!;
         CheckQueueMembers<StateLink>(resources.FreeQueue.First, resources.FreeQueue.Id);
-        int sendWrs = 0, reads = 0, active = 0, held = 0;
+        int sendWrs = 0, reads = 0, active = 0, withRecv = 0;
+        held?.Begin();
         foreach (var req in resources.Reqs) // an array: no enumerator allocation
         {
+            held?.Add(iobuf!, req);
             CheckPlacement(req, qpair);
             Check.That(req.StateOwner != qpair.PendingIobufQueue.Id || !req.IobufOwner.IsNone, InvariantNames.QueueStateConsistent, req, r =>
                 $"{r} waits in pending_iobuf_queue but in no iobuf channel queue: no put will ever move it on");
-            held += req.Recv != null ? 1 : 0;
+            withRecv += req.Recv != null ? 1 : 0;
             if (req.State != RdmaRequestState.Free && req.Qpair == qpair)
             {
                 active++;
@@ -67,10 +75,11 @@ public static partial class TargetInvariants
         var posted = CountPosted(resources); // one pass over the receives serves both checks below
         if (qpair.Poller?.Srq == null && qpair.IsActive && !qpair.IbvInErrorState && !qpair.DisconnectStarted)
         {
-            CheckReceiveCount(resources, posted, held, failed: 0); // once its QP is in error, flushed receives are simply not re-posted
+            CheckReceiveCount(resources, posted, withRecv, failed: 0); // once its QP is in error, flushed receives are simply not re-posted
         }
 
         CheckCounters(qpair, sendWrs, reads, active, unposted: resources.Recvs.Length - posted);
+        held?.Complete(resources);
     }
 
     /// <summary>
