@@ -11,7 +11,7 @@ public sealed class SimDmaBuffer : DmaBuffer
 {
     private readonly int _length;
     private byte[]? _bytes; // rented on first access: most pool buffers of a short run are never touched
-    private ulong[]? _dirtyPages; // one bit per page reached through Range; only ever set until Release
+    private readonly ulong[] _dirtyPages; // one bit per page reached through Range; only ever set until Release
     private volatile bool _allDirty; // the whole span was handed out
     private bool _released;
 
@@ -19,6 +19,8 @@ public sealed class SimDmaBuffer : DmaBuffer
     {
         Address = address;
         _length = length;
+        var pages = (length + SimMemory.PageBytes - 1) >> SimMemory.PageShift;
+        _dirtyPages = new ulong[(pages + 63) >> 6]; // here, not at first touch: another thread's Range never sees it missing
     }
 
     /// <inheritdoc/>
@@ -85,7 +87,7 @@ public sealed class SimDmaBuffer : DmaBuffer
 
     private void MarkDirty(int firstPage, int lastPage)
     {
-        var dirty = _dirtyPages!;
+        var dirty = _dirtyPages;
         for (var page = firstPage; page <= lastPage; page++)
         {
             ref var word = ref dirty[page >> 6];
@@ -99,7 +101,7 @@ public sealed class SimDmaBuffer : DmaBuffer
 
     private void ClearDirtyPages(byte[] bytes)
     {
-        var dirty = _dirtyPages!;
+        var dirty = _dirtyPages;
         for (var w = 0; w < dirty.Length; w++)
         {
             for (var bits = dirty[w]; bits != 0; bits &= bits - 1)
@@ -117,8 +119,6 @@ public sealed class SimDmaBuffer : DmaBuffer
             throw new ObjectDisposedException($"DMA buffer 0x{Address:x}+{_length}", "its simulated fabric was disposed");
         }
 
-        var pages = (_length + (1 << SimMemory.PageShift) - 1) >> SimMemory.PageShift;
-        Interlocked.CompareExchange(ref _dirtyPages, new ulong[(pages + 63) >> 6], null); // before _bytes is published
         var fresh = SimDmaArrays.Rent(_length); // zeroed, as a buffer that was never touched reads
         if (Interlocked.CompareExchange(ref _bytes, fresh, null) is { } first)
         {
