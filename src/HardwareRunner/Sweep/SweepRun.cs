@@ -4,6 +4,7 @@ using Harness.HardwareRunner.Reports;
 using Harness.Sim.Coverage;
 using Harness.Sim.Files;
 using Harness.Sim.Scenarios;
+using Process = System.Diagnostics.Process;
 using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace Harness.HardwareRunner.Sweep;
@@ -60,12 +61,14 @@ public sealed class SweepRun
         _stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sweep: seeds {_s.Seeds} shard {_s.Shard} ({_s.Shard.Source}): {seeds.Length} seed(s), faults {_s.Faults}, defects {(_s.Defects.Count == 0 ? "none" : string.Join(", ", _s.Defects))}, {_s.Workers} worker(s); each seed: harness run --ios {_s.Ios} --qpairs {_s.Qpairs} --qd {_s.QueueDepth} --io-size {_s.IoSize}{(_s.Paranoid ? " --paranoid" : string.Empty)}"));
         var wall = Stopwatch.StartNew();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         Results = RunAll(seeds);
         wall.Stop();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var failing = Results.Where(r => r.Failed).ToList();
         ListFailures(failing);
         var writesOk = SaveScenarios(failing, out var saved);
-        Summary(failing, wall.Elapsed);
+        Summary(failing, wall.Elapsed, cpu);
         PrintCoverage();
         writesOk &= WriteCoverageJson();
         writesOk &= WriteJunit(saved);
@@ -195,14 +198,19 @@ public sealed class SweepRun
         return true;
     }
 
-    private void Summary(List<SeedResult> failing, TimeSpan wall)
+    /// <summary>
+    /// The verdict, the rates, and where a seed's time goes. The process's CPU time counts every thread (the workers,
+    /// the JIT's tiering, the GC, system time), so its seeds per CPU-second is what a core buys; the phase table counts
+    /// only the simulation's thread.
+    /// </summary>
+    private void Summary(List<SeedResult> failing, TimeSpan wall, TimeSpan cpu)
     {
         var inv = CultureInfo.InvariantCulture;
         var byInvariant = failing.GroupBy(f => f.Invariant ?? "?").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => string.Create(inv, $"{g.Key} {g.Count()}"));
         var count = Results.Count;
         _stdout.WriteLine(string.Create(inv,
-            $"sweep: {count} seed(s) run, {failing.Count} failed{(failing.Count > 0 ? " (" + string.Join(", ", byInvariant) + ")" : string.Empty)}; wall {wall.TotalSeconds:0.0} s on {_s.Workers} worker(s): {count / Math.Max(wall.TotalSeconds, 1e-9):0.00} seeds/s"));
+            $"sweep: {count} seed(s) run, {failing.Count} failed{(failing.Count > 0 ? " (" + string.Join(", ", byInvariant) + ")" : string.Empty)}; wall {wall.TotalSeconds:0.0} s on {_s.Workers} worker(s): {count / Math.Max(wall.TotalSeconds, 1e-9):0.00} seeds/s; process CPU {cpu.TotalSeconds:0.0} s: {count / Math.Max(cpu.TotalSeconds, 1e-9):0.0} seeds per CPU-second"));
         if (_phases.Runs > 0)
         {
             _stdout.Write(_phases.Table());

@@ -102,6 +102,7 @@ public sealed partial class SweepTests : IDisposable
 
         Assert.Equal(one.Exit, two.Exit);
         Assert.Contains("seeds/s", two.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"process CPU \d+\.\d s: \d+\.\d seeds per CPU-second", two.Stdout);
     }
 
     [Fact]
