@@ -8,7 +8,8 @@ namespace Harness.Bench;
 /// <summary>
 /// The benchmark suite (issue 9): <c>dotnet run -c Release --project bench -- --filter '*'</c> runs everything;
 /// <c>--filter '*Codec*'</c> one class, <c>--list flat</c> lists them. Allocated bytes per operation come from
-/// BenchmarkDotNet's MemoryDiagnoser, always on. Figures and how they were taken: README.md, "Performance".
+/// BenchmarkDotNet's MemoryDiagnoser, always on. <c>-- loop …</c> runs <see cref="Transport.LoadLoop"/> instead. Figures
+/// and how they were taken: README.md, "Performance".
 /// </summary>
 public static class Program
 {
@@ -17,6 +18,11 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "loop")
+        {
+            return Transport.LoadLoop.Run(args[1..]); // a plain warmed loop, not BenchmarkDotNet (README, "Performance")
+        }
+
         var config = DefaultConfig.Instance
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumn(StatisticColumn.Median, StatisticColumn.OperationsPerSecond)
