@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Harness.Transport.Invariants;
 
 namespace Harness.Transport.Target;
 
@@ -22,14 +21,14 @@ public static partial class TargetInvariants
             var qpair = transport.Qpairs[i];
             if (!qpair.Destroyed && qpair.Resources != null)
             {
-                anyQpair |= CheckQpairIfChanged(qpair, memo, transport.Buffers);
+                anyQpair |= CheckQpairIfChanged(qpair, memo);
             }
         }
 
         var iobuf = transport.Buffers;
         if (iobuf != null && (anyQpair || iobuf.Small.Mutations != memo.SmallPoolSeen || (iobuf.Large?.Mutations ?? 0) != memo.LargePoolSeen))
         {
-            CheckIobufChanged(transport, iobuf, memo); // a count over every qpair's requests: any moved request or buffer can break it
+            CheckIobuf(transport); // a count over every qpair's requests: any moved request or buffer can break it
             memo.SmallPoolSeen = iobuf.Small.Mutations;
             memo.LargePoolSeen = iobuf.Large?.Mutations ?? 0;
         }
@@ -40,73 +39,7 @@ public static partial class TargetInvariants
         }
     }
 
-    /// <summary>
-    /// <see cref="CheckIobuf"/> from what each request pool held when it last changed: an unchanged pool's requests
-    /// hold the same buffers, so only whether those are still out of their iobuf pool is asked again (a put while still
-    /// held). A count that does not add up runs the full <see cref="CheckIobuf"/>, whose message names the buffer.
-    /// </summary>
-    private static void CheckIobufChanged(NvmfRdmaTransport transport, Iobuf iobuf, TargetCheckMemo memo)
-    {
-        int small = 0, large = 0;
-        for (var i = 0; i < transport.Qpairs.Count; i++)
-        {
-            var qpair = transport.Qpairs[i];
-            if (!qpair.Destroyed && qpair.Resources != null && !ReferenceEquals(qpair.Resources, qpair.Poller?.SrqResources))
-            {
-                AddHeld(iobuf, qpair.Resources, memo, ref small, ref large);
-            }
-        }
-
-        for (var g = 0; g < transport.PollGroups.Count; g++)
-        {
-            var group = transport.PollGroups[g];
-            for (var p = 0; p < group.Pollers.Count; p++)
-            {
-                if (group.Pollers[p].SrqResources is { } srq)
-                {
-                    AddHeld(iobuf, srq, memo, ref small, ref large);
-                }
-            }
-
-            CheckWaiters(group.Iobuf.SmallQueue.First);
-            CheckWaiters(group.Iobuf.LargeQueue.First);
-        }
-
-        if (!PoolCountHolds(iobuf.Small, small) || (iobuf.Large != null && !PoolCountHolds(iobuf.Large, large)))
-        {
-            CheckIobuf(transport);
-            memo.Held.Clear(); // the full walk passed: a write no setter counted (a buffer array's entry) moved a count
-        }
-    }
-
-    private static TargetCheckMemo.HeldBuffers HeldOf(TargetCheckMemo memo, RdmaResources resources)
-    {
-        ref var held = ref CollectionsMarshal.GetValueRefOrAddDefault(memo.Held, resources, out _);
-        return held ??= new TargetCheckMemo.HeldBuffers();
-    }
-
-    private static void AddHeld(Iobuf iobuf, RdmaResources resources, TargetCheckMemo memo, ref int small, ref int large)
-    {
-        var held = HeldOf(memo, resources);
-        if (held.Mutations != resources.Mutations)
-        {
-            held.Refill(iobuf, resources);
-        }
-
-        foreach (var (req, b) in held.Entries)
-        {
-            var pool = iobuf.PoolFor(req.BufferLengths[b]);
-            Check.That(pool.InUse(req.Buffers[b]), InvariantNames.BufferConservation, (req, pool, b), s =>
-                $"{s.req} holds {s.pool.Name} buffer {s.req.Buffers[s.b]} (iov {s.b}) which is free in its pool: a put while still held");
-        }
-
-        small += held.Small;
-        large += held.Large;
-    }
-
-    private static bool PoolCountHolds(BufferPool pool, int held) => pool.Available + held + pool.Withheld == pool.Count;
-
-    private static bool CheckQpairIfChanged(RdmaQpair qpair, TargetCheckMemo memo, Iobuf? iobuf)
+    private static bool CheckQpairIfChanged(RdmaQpair qpair, TargetCheckMemo memo)
     {
         var now = new TargetCheckMemo.QpairSeen(qpair.Mutations, qpair.Resources!.Mutations);
         ref var seen = ref CollectionsMarshal.GetValueRefOrAddDefault(memo.Qpairs, qpair, out var known);
@@ -116,8 +49,7 @@ public static partial class TargetInvariants
             return false;
         }
 
-        var own = iobuf != null && !ReferenceEquals(qpair.Resources, qpair.Poller?.SrqResources);
-        CheckQpair(qpair, iobuf, own ? HeldOf(memo, qpair.Resources) : null);
+        CheckQpair(qpair);
         seen = now;
         memo.QpairsChecked++;
         return true;

@@ -39,13 +39,7 @@ public static partial class TargetInvariants
     }
 
     /// <summary>Checks one qpair's queues, request placement and counters.</summary>
-    public static void CheckQpair(RdmaQpair qpair) => CheckQpair(qpair, null, null);
-
-    /// <summary>
-    /// <see cref="CheckQpair(RdmaQpair)"/>, also refilling <paramref name="held"/> with the buffers of the qpair's own
-    /// requests in the same pass (the incremental oracle's iobuf count).
-    /// </summary>
-    internal static void CheckQpair(RdmaQpair qpair, Iobuf? iobuf, TargetCheckMemo.HeldBuffers? held)
+    public static void CheckQpair(RdmaQpair qpair)
     {
         CheckQueueMembers<StateLink>(qpair.PendingIobufQueue.First, qpair.PendingIobufQueue.Id);
         CheckQueueMembers<StateLink>(qpair.PendingRdmaReadQueue.First, qpair.PendingRdmaReadQueue.Id);
@@ -54,10 +48,8 @@ public static partial class TargetInvariants
         var resources = qpair.Resources!;
         CheckQueueMembers<StateLink>(resources.FreeQueue.First, resources.FreeQueue.Id);
         int sendWrs = 0, reads = 0, active = 0, withRecv = 0;
-        held?.Begin();
         foreach (var req in resources.Reqs) // an array: no enumerator allocation
         {
-            held?.Add(iobuf!, req);
             CheckPlacement(req, qpair);
             Check.That(req.StateOwner != qpair.PendingIobufQueue.Id || !req.IobufOwner.IsNone, InvariantNames.QueueStateConsistent, req, r =>
                 $"{r} waits in pending_iobuf_queue but in no iobuf channel queue: no put will ever move it on");
@@ -79,7 +71,6 @@ public static partial class TargetInvariants
         }
 
         CheckCounters(qpair, sendWrs, reads, active, unposted: resources.Recvs.Length - posted);
-        held?.Complete(resources);
     }
 
     /// <summary>

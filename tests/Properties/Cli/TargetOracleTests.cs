@@ -117,6 +117,14 @@ public sealed class TargetOracleTests
         }
 
         protected abstract bool TryCorrupt();
+
+        /// <summary>The first live request whose first data buffer is from the small pool, or null.</summary>
+        protected static RdmaRequest? SmallBufferHolder(NvmfRdmaTransport transport)
+        {
+            var holder = transport.Qpairs.Where(q => !q.Destroyed && q.Resources != null)
+                .SelectMany(q => q.Resources!.Reqs).FirstOrDefault(r => r.BufferCount > 0);
+            return holder != null && ReferenceEquals(transport.Buffers!.PoolFor(holder.BufferLengths[0]), transport.Buffers.Small) ? holder : null;
+        }
     }
 
     /// <summary>Raises an I/O qpair's current_send_depth with no WR behind it (a setter: counted).</summary>
@@ -142,10 +150,7 @@ public sealed class TargetOracleTests
     {
         protected override bool TryCorrupt()
         {
-            var holder = transport.Qpairs.Where(q => !q.Destroyed && q.Resources != null)
-                .SelectMany(q => q.Resources!.Reqs).FirstOrDefault(r => r.BufferCount > 0);
-            var pool = transport.Buffers!.Small;
-            if (holder == null || !ReferenceEquals(transport.Buffers.PoolFor(holder.BufferLengths[0]), pool) || pool.Available == 0)
+            if (SmallBufferHolder(transport) is not { } holder || transport.Buffers!.Small is not { Available: > 0 } pool)
             {
                 return false;
             }
@@ -161,13 +166,12 @@ public sealed class TargetOracleTests
     {
         protected override bool TryCorrupt()
         {
-            var holder = transport.Qpairs.Where(q => !q.Destroyed && q.Resources != null)
-                .SelectMany(q => q.Resources!.Reqs).FirstOrDefault(r => r.BufferCount > 0);
-            var pool = transport.Buffers!.Small;
-            if (holder == null || !ReferenceEquals(transport.Buffers.PoolFor(holder.BufferLengths[0]), pool))
+            if (SmallBufferHolder(transport) is not { } holder)
             {
                 return false;
             }
+
+            var pool = transport.Buffers!.Small;
 
             holder.Buffers[0] = Enumerable.Range(0, pool.Count).First(b => !pool.InUse(b));
             return true;
